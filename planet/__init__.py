@@ -1,0 +1,26 @@
+"""planet: a procedural Earth-history simulator.
+
+    >>> import planet
+    >>> world = planet.Planet(resolution=256, seed=0)
+    >>> state = world.run(until="ocean_end")
+    >>> state.elevation.shape
+    (128, 256)
+"""
+from pathlib import Path as _Path
+
+__version__ = "0.1.0"
+
+# In a source checkout (not installed), ``planet.render`` and ``planet.shaders``
+# live in ../render and ../shaders; installed, setuptools maps them into the package.
+_checkout = _Path(__file__).resolve().parent.parent
+if (_checkout / "pyproject.toml").is_file() and (_checkout / "render" / "__init__.py").is_file():
+    __path__.append(str(_checkout))  # noqa: F821 (module __path__)
+
+from .config import Config, ConfigError  # noqa: E402
+from .grid import Grid  # noqa: E402
+from .state import State, StateFileError  # noqa: E402
+from .timeline import Timeline  # noqa: E402
+from .world import Planet, load, set_threads  # noqa: E402
+
+__all__ = ["Planet", "State", "Config", "ConfigError", "Grid", "Timeline", "StateFileError",
+           "load", "set_threads", "__version__"]

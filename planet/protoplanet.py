@@ -1,0 +1,75 @@
+"""The protoplanet: cratered, fBM-roughened initial terrain (spec §3), computed once.
+
+At a cell with unit-sphere position ``P``: ``p = 1.5 P`` (plus the seed's
+noise-domain offset, zero for seed 0),
+
+    s = Σ_{i=0..4} w_i (c_i + 0.4 exp(−3 c_i) fbm(10 p)),
+    c_i = C(0.4 · 2.2^i · p),   w_i = clamp(3 · 0.4^i, 0, 1),
+    z = clamp(15 − 3.5 s³, 0, 15)
+
+with ``C`` the crater field and ``fbm`` six octaves of value noise
+(``planet.noise``). All in float32, in that order, so seed 0 reproduces the
+reference terrain. Crater floors (large ``s``) become the low ground where
+the first oceans collect.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .grid import Grid
+from .noise import STREAM_BASIN, craters, fbm, seed_offset, unit24
+
+f32 = np.float32
+_WEIGHTS = np.array([min(3.0 * 0.4 ** i, 1.0) for i in range(5)], dtype=np.float32)
+_SCALES = np.array([0.4 * 2.2 ** i for i in range(5)], dtype=np.float32)
+
+
+@njit(cache=True)
+def terrain_height(px, py, pz):
+    """``s`` of the spec at the (already scaled and offset) float32 point ``p``."""
+    detail = fbm(f32(10.0) * px, f32(10.0) * py, f32(10.0) * pz)
+    s = f32(0.0)
+    for i in range(5):
+        k = _SCALES[i]
+        c = craters(k * px, k * py, k * pz)
+        s += _WEIGHTS[i] * (c + f32(0.4) * np.exp(f32(-3.0) * c) * detail)
+    return s
+
+
+@njit(cache=True, parallel=True)
+def protoplanet_elevation(points, offset):
+    """Initial elevation for an ``(H, W, 3)`` float32 array of unit-sphere positions."""
+    H, W = points.shape[0], points.shape[1]
+    z = np.empty((H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            px = f32(1.5) * points[j, i, 0] + offset[0]
+            py = f32(1.5) * points[j, i, 1] + offset[1]
+            pz = f32(1.5) * points[j, i, 2] + offset[2]
+            s = terrain_height(px, py, pz)
+            z[j, i] = min(max(f32(15.0) - f32(3.5) * (s * s * s), f32(0.0)), f32(15.0))
+    return z
+
+
+@njit(cache=True, parallel=True)
+def random_field(seed, stream, step, H, W):
+    """A float32 ``(H, W)`` field of independent uniforms in [0, 1), keyed by cell."""
+    out = np.empty((H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            out[j, i] = unit24(seed, stream, step, j * W + i)
+    return out
+
+
+def protoplanet(grid: Grid, seed: int) -> dict[str, np.ndarray]:
+    """The initial lithosphere fields: elevation, no plates, no uplift, no flow, random basin colours."""
+    points = grid.positions().astype(np.float32)
+    elevation = protoplanet_elevation(points, seed_offset(seed))
+    return {
+        "elevation": elevation,
+        "plate": np.full(grid.shape, -1.0, dtype=np.float32),
+        "uplift": np.zeros(grid.shape, dtype=np.float32),
+        "drainage_area": np.zeros(grid.shape, dtype=np.float32),
+        "basin": random_field(seed, STREAM_BASIN, 0, grid.rows, grid.columns),
+    }

@@ -1,0 +1,179 @@
+"""``Planet``: the notebook-facing API that owns a state and steps it.
+
+    world = planet.Planet(resolution=512, seed=0)
+    world.run(until="tectonics_end", progress=True)
+    world.state.elevation          # (256, 512) float32
+    world.save("outputs/world.npz")
+    again = planet.load("outputs/world.npz")
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Iterable
+
+import numba
+import numpy as np
+
+from .config import Config
+from .grid import Grid, validate_resolution
+from .model import DEFAULT_STAGES, REGISTRY, make_stages
+from .stage import Context, check_order, check_output
+from .state import State
+from .timeline import Timeline
+
+MAX_SEED = 2**32 - 1
+BYTES_PER_CELL = 256  # all fields, double-buffered, with kernel scratch: a generous estimate
+
+
+def validate_seed(seed, name: str = "seed") -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        if isinstance(seed, float) and seed.is_integer():
+            seed = int(seed)
+        else:
+            raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed!r}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {seed}")
+    return int(seed)
+
+
+def _available_memory() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(resolution: int) -> None:
+    need = resolution * (resolution // 2) * BYTES_PER_CELL
+    have = _available_memory()
+    if have is not None and need > have:
+        raise ValueError(f"resolution {resolution} needs about {need / 2**30:.1f} GiB but only "
+                         f"{have / 2**30:.1f} GiB is free; choose a smaller resolution")
+
+
+def set_threads(n: int) -> None:
+    """Set the number of threads the kernels use (results do not depend on it)."""
+    top = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= top:
+        raise ValueError(f"threads must be an integer in [1, {top}], got {n!r}")
+    numba.set_num_threads(n)
+
+
+class Planet:
+    """A world you can step.
+
+    Parameters
+    ----------
+    resolution : columns of the grid (rows are half), a multiple of 32 in [128, 16384].
+    seed : integer in [0, 2**32 - 1]; seed 0 is the reference protoplanet.
+    config : model constants and schedule (``planet.Config``); defaults are the spec's.
+    stages : which processes run, by name (see ``planet.model``); the rest stay frozen.
+    """
+
+    def __init__(self, resolution: int = 512, seed: int = 0, *, config: Config | None = None,
+                 stages: Iterable[str] | None = None, state: State | None = None):
+        if config is not None and not isinstance(config, Config):
+            raise TypeError(f"config must be a planet.Config, got {type(config).__name__}")
+        names = tuple(DEFAULT_STAGES if stages is None else ((stages,) if isinstance(stages, str) else stages))
+        self._stages = make_stages(names)
+        if state is not None:
+            self.config = state.config
+            self.grid = state.grid
+            self._state = state
+        else:
+            resolution = validate_resolution(resolution)
+            seed = validate_seed(seed)
+            check_memory(resolution)
+            self.config = config or Config()
+            self.grid = Grid.from_resolution(resolution)
+            fields: dict[str, np.ndarray] = {}
+            for st in make_stages(_available_stage_names()):
+                fields.update(st.initial(self.grid, self.config, seed))
+            self._state = State(fields, step=0, seed=seed, config=self.config,
+                                stages=tuple(s.name for s in self._stages))
+        self.timeline = Timeline(self.config.schedule)
+        check_order(self._stages, provided=self._state.names)
+
+    # -- properties ----------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self._stages)
+
+    @property
+    def time(self) -> float:
+        return self._state.time
+
+    def __repr__(self) -> str:
+        return (f"Planet(resolution={self._state.columns}, seed={self._state.seed}, step={self._state.step}, "
+                f"time={self.time:.2f} s ({self.timeline.date(self.time)}), stages={self.stages})")
+
+    # -- stepping --------------------------------------------------------------
+    def step(self, n: int = 1) -> State:
+        """Advance ``n`` steps; return the new state."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer number of steps, got {n!r}")
+        for _ in range(int(n)):
+            self._state = self._advance(self._state)
+        return self._state
+
+    def _advance(self, state: State) -> State:
+        step = state.step + 1
+        ctx = Context(step=step, time=self.timeline.time_of(step), seed=state.seed, grid=self.grid,
+                      config=self.config, timeline=self.timeline)
+        fields = state.fields
+        for st in self._stages:
+            out = st.advance(fields, ctx)
+            check_output(st, out, state.shape)
+            fields.update(out)
+        return State(fields, step=step, seed=state.seed, config=self.config, stages=state.stages)
+
+    def run(self, until: float | str, progress: bool = False) -> State:
+        """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``)."""
+        target = self.timeline.step_of(until)
+        if target < self._state.step:
+            raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
+                             f"time t={self.time:g} s; until must be >= {self.time:g} s")
+        n = target - self._state.step
+        if not progress:
+            return self.step(n)
+        from tqdm.auto import tqdm
+
+        with tqdm(total=n, unit="step", desc=f"until {until}") as bar:
+            for _ in range(n):
+                self._state = self._advance(self._state)
+                bar.update(1)
+                if self._state.step % 60 == 0:
+                    bar.set_postfix_str(self.timeline.date(self.time))
+        return self._state
+
+    # -- files -------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Save the state atomically (see ``State.save``)."""
+        self._state.save(path)
+
+    @classmethod
+    def from_state(cls, state: State, stages: Iterable[str] | None = None) -> "Planet":
+        return cls(stages=state.stages if stages is None else stages, state=state)
+
+    # -- notebooks ---------------------------------------------------------------
+    def _repr_png_(self) -> bytes:
+        from .preview import png_bytes
+
+        return png_bytes(self._state)
+
+
+def _available_stage_names() -> tuple[str, ...]:
+    """Stages whose modules exist: their fields form the initial state."""
+    import importlib.util
+
+    return tuple(name for name, (module, _) in REGISTRY.items() if importlib.util.find_spec(module) is not None)
+
+
+def load(path) -> Planet:
+    """Load a saved state into a ``Planet`` that continues it bit-identically."""
+    return Planet.from_state(State.load(path))

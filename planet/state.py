@@ -132,6 +132,12 @@ class State:
         return (self.step == other.step and self.seed == other.seed and self.names == other.names
                 and all(np.array_equal(self[n], other[n], equal_nan=True) for n in self.names))
 
+    def to_xarray(self):
+        """The state as an ``xarray.Dataset`` with lat/lon coordinates (see ``planet.export``)."""
+        from .export import to_xarray
+
+        return to_xarray(self)
+
     # -- files ---------------------------------------------------------------
     def meta(self) -> dict:
         from . import __version__

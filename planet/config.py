@@ -26,6 +26,9 @@ def param(default, lo=-math.inf, hi=math.inf, doc=""):
     return field(default=default, metadata={"lo": lo, "hi": hi, "doc": doc})
 
 
+_KIND_WORDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
 class _Section:
     """Shared validation for the parameter groups below."""
 
@@ -38,7 +41,7 @@ class _Section:
                 value = float(value)
                 object.__setattr__(self, f.name, value)
             if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-                raise ConfigError(f"{name} must be a {kind.__name__}, got {value!r}")
+                raise ConfigError(f"{name} must be {_KIND_WORDS.get(kind, kind.__name__)}, got {value!r}")
             if kind in (int, float):
                 lo, hi = f.metadata.get("lo", -math.inf), f.metadata.get("hi", math.inf)
                 if not (lo <= value <= hi) or (kind is float and not math.isfinite(value)):

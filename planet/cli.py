@@ -1,0 +1,235 @@
+"""The ``planet`` command line.
+
+    planet run --resolution 512 --seed 0 --until tectonics_end --out outputs/world.npz
+    planet info outputs/world.npz
+    planet demo --out outputs
+
+Other subcommands come from extension modules (``EXTENSIONS``), each with a
+``register(subparsers)`` function. Bad input is reported as one line,
+``planet: error: …``, with exit status 2, before any output file is written.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+EXTENSIONS = ("planet.render.cli", "planet.cli_stats", "planet.cli_ops")
+
+
+class CLIError(ValueError):
+    """A bad command-line value (reported in one line, exit status 2)."""
+
+
+def parse_until(text: str):
+    """``--until``: film seconds (a number) or an epoch name."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Fail early if ``path`` cannot be written (before any long computation)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CLIError(f"{option} {path} is a folder; give a file path")
+    if not folder.is_dir():
+        raise CLIError(f"{option} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{option} {path}: folder {folder} is not writable")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{option} {path} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"{option} {path}: cannot create folder ({e.strerror})") from None
+    if not os.access(path, os.W_OK):
+        raise CLIError(f"{option} {path}: folder is not writable")
+    return path
+
+
+# --------------------------------------------------------------------------- run
+def add_world_options(p: argparse.ArgumentParser) -> None:
+    """Options that make a new world (shared by run, film, sweep...)."""
+    p.add_argument("--resolution", type=int, default=512, metavar="COLUMNS",
+                   help="grid columns (rows are half); a multiple of 32 from 128 to 16384 (default 512)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="world seed, an integer in [0, 2**32-1]; 0 is the reference protoplanet (default 0)")
+    p.add_argument("--stages", default=None, metavar="LIST",
+                   help="comma-separated processes to run, in step order: lithosphere,climate,atmosphere,life "
+                        "(default: all available)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="kernel threads (default: all cores); results do not depend on it")
+
+
+def make_planet(args):
+    import planet
+
+    if getattr(args, "threads", None) is not None:
+        planet.set_threads(args.threads)
+    stages = None if args.stages is None else [s.strip() for s in args.stages.split(",") if s.strip()]
+    config = getattr(args, "config_obj", None)
+    return planet.Planet(resolution=args.resolution, seed=args.seed, stages=stages, config=config)
+
+
+def cmd_run(args) -> int:
+    import planet
+    from .preview import write_previews
+
+    out = check_output_path(args.out) if args.out else None
+    previews = check_output_dir(args.previews, "--previews") if args.previews else None
+    if args.steps is not None and args.until is not None:
+        raise CLIError("give either --until or --steps, not both")
+    if args.steps is not None and args.steps < 0:
+        raise CLIError(f"--steps must be a non-negative integer, got {args.steps}")
+    if args.start:
+        world = planet.load(args.start)
+        if getattr(args, "threads", None) is not None:
+            planet.set_threads(args.threads)
+    else:
+        world = make_planet(args)
+    hooks = _ops_hooks()
+    if hooks is not None:
+        world = hooks.apply_run_options(args, world) or world
+    if args.steps is not None:
+        target = world.state.step + args.steps
+        until = target / world.timeline.fps
+    else:
+        until = parse_until(args.until if args.until is not None else "tectonics_end")
+        world.timeline.seconds(until)  # validate the epoch name or number
+    if hooks is not None and hooks.wants_checkpoints(args):
+        hooks.run(args, world, until)
+    else:
+        world.run(until=until, progress=not args.quiet and sys.stderr.isatty() or args.progress)
+    state = world.state
+    if out:
+        state.save(out)
+    if previews:
+        write_previews(state, previews)
+    if not args.quiet:
+        print(f"{state!r}\n{world.timeline.date(state.time)}" + (f"; saved to {out}" if out else ""))
+    return 0
+
+
+def _ops_hooks():
+    try:
+        return importlib.import_module("planet.cli_ops")
+    except ModuleNotFoundError:
+        return None
+
+
+def cmd_info(args) -> int:
+    import planet
+
+    state = planet.State.load(args.file)
+    tl = planet.Timeline(state.config.schedule)
+    print(f"{args.file}: planet state")
+    print(f"  resolution {state.columns} x {state.rows}, seed {state.seed}, step {state.step}, "
+          f"t = {state.time:.3f} film s ({tl.date(state.time)}), epoch {tl.epoch_at(state.time)}")
+    print(f"  stages: {', '.join(state.stages) or '-'}; sea level D = {tl.sea_level(state.time):.3f}")
+    width = max(len(n) for n in state.names)
+    for name in state.names:
+        a = state[name]
+        print(f"  {name:<{width}}  min {np.nanmin(a):>10.4g}  mean {np.nanmean(a):>10.4g}  max {np.nanmax(a):>10.4g}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    out = check_output_dir(args.out)
+    try:
+        film = importlib.import_module("planet.render.demo")
+    except ModuleNotFoundError:
+        film = None
+    if film is not None and not args.geology_only:
+        return film.demo(out, resolution=args.resolution, seed=args.seed)
+    import planet
+    from .preview import write_previews
+
+    world = planet.Planet(resolution=args.resolution, seed=args.seed)
+    print(f"demo: geology from the protoplanet to the end of tectonics at {args.resolution}x{args.resolution // 2}")
+    write_previews(world.state, out, prefix="protoplanet_")
+    world.run(until="tectonics_end", progress=True)
+    world.save(out / "world.npz")
+    paths = write_previews(world.state, out)
+    print("wrote", out / "world.npz", *paths)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="planet", description=__doc__.split("\n")[0] + " Times are film "
+                                     "seconds: 60 steps per second, 250 s is the whole story (4.5 billion years).",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"planet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="simulate a world and save its state",
+                       description="Simulate a world from the protoplanet (or a saved state) and save it.")
+    add_world_options(p)
+    p.add_argument("--start", metavar="STATE", help="continue from this saved state instead of a new world")
+    p.add_argument("--until", default=None, metavar="WHEN",
+                   help="stop at this film time: seconds (e.g. 126) or an epoch name "
+                        "(start, ocean_start, ocean_end, land_end, human_start, tectonics_end, story_end, ...); "
+                        "default tectonics_end")
+    p.add_argument("--steps", type=int, default=None, help="run this many steps (1/60 film s each) instead of --until")
+    p.add_argument("--out", metavar="FILE.npz", help="save the final state here (written atomically)")
+    p.add_argument("--previews", metavar="DIR", help="write elevation/plates/basins PNG previews into this folder")
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("info", help="describe a saved state", description="Print a saved state's metadata and field ranges.")
+    p.add_argument("file", metavar="STATE", help="a state file written by `planet run --out`")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("demo", help="the main job: render the film (or the geology) into a folder",
+                       description="Run the whole story and render the film and posters into --out.")
+    p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default outputs)")
+    p.add_argument("--resolution", type=int, default=512, metavar="COLUMNS", help="simulation columns (default 512)")
+    p.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
+    p.add_argument("--geology-only", action="store_true",
+                   help="only run the geology to the end of tectonics and write previews")
+    p.set_defaults(func=cmd_demo)
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name is not None and name.startswith(e.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    from .config import ConfigError
+    from .state import StateFileError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, ConfigError, StateFileError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"planet: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("planet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

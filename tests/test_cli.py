@@ -1,0 +1,67 @@
+"""The command line: exit statuses, one-line errors, no partial files."""
+import subprocess
+import sys
+
+import pytest
+
+from planet.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_and_info(tmp_path, capsys):
+    out = tmp_path / "w.npz"
+    code, text, _ = run(capsys, "run", "--resolution", "128", "--seed", "2", "--until", "0.5",
+                        "--out", str(out), "--previews", str(tmp_path / "prev"), "--quiet")
+    assert code == 0 and out.is_file()
+    assert sorted(p.name for p in (tmp_path / "prev").iterdir()) == ["basins.png", "elevation.png", "plates.png"]
+    code, text, _ = run(capsys, "info", str(out))
+    assert code == 0 and "seed 2, step 30" in text and "elevation" in text
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["run", "--resolution", "255"], "resolution must be even"),
+    (["run", "--resolution", "64"], "at least 128 columns (64 rows)"),
+    (["run", "--resolution", "128", "--seed", "-1"], "seed must be an integer in [0, 4294967295]"),
+    (["run", "--resolution", "128", "--until", "ice_age"], "unknown epoch 'ice_age'"),
+    (["run", "--resolution", "128", "--until", "-5"], "time must be >= 0"),
+    (["run", "--resolution", "128", "--steps", "-5"], "--steps must be a non-negative integer"),
+    (["info", "/nonexistent/state.npz"], "does not exist"),
+])
+def test_bad_input_one_line_exit_2(capsys, args, msg):
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith("planet: error: ") and msg in err and err.count("\n") == 1
+
+
+def test_unwritable_output_fails_before_running(tmp_path, capsys):
+    code, _, err = run(capsys, "run", "--resolution", "128", "--out", str(tmp_path / "missing" / "w.npz"))
+    assert code == 2 and "folder" in err and "does not exist" in err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_until_before_now(tmp_path, capsys):
+    start = tmp_path / "s.npz"
+    assert run(capsys, "run", "--resolution", "128", "--until", "1", "--out", str(start), "--quiet")[0] == 0
+    code, _, err = run(capsys, "run", "--start", str(start), "--until", "0.5", "--out", str(tmp_path / "x.npz"))
+    assert code == 2 and "before the current time" in err
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_corrupt_state_file(tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    code, _, err = run(capsys, "info", str(bad))
+    assert code == 2 and "damaged or not a planet state" in err
+
+
+def test_console_entry_point_help():
+    r = subprocess.run([sys.executable, "-m", "planet", "run", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0
+    for option in ("--resolution", "--seed", "--until", "--steps", "--out", "--previews"):
+        assert option in r.stdout
+    assert "film" in r.stdout and "multiple of 32" in r.stdout

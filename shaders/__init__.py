@@ -1,0 +1,1 @@
+"""GLSL shaders of the GPU backend, shipped as package data."""

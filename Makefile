@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-slow bench clean
 
 $(STAMP): pyproject.toml
+	@# headless OpenGL (EGL + Mesa llvmpipe) for the GPU render path; install it where it is missing
+	@ldconfig -p | grep -q libEGL_mesa || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri >/dev/null; } || \
+		echo "warning: no EGL/Mesa found; the GPU render path will fall back to the CPU"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

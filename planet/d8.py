@@ -1,0 +1,175 @@
+"""D8 flow routing for the statistics (a small, swappable router).
+
+The river statistics of ``planet.stats`` need, for every land cell, the cell
+its water flows to (its *receiver*). This module computes them from the
+elevation alone, with the model's own rule (``SPEC.md`` §4):
+
+* only land is routed: cells with ``z ≥ D`` (``D`` the sea level); ocean cells
+  are sinks and are their own receivers;
+* the receiver of a land cell is the neighbour (of 8, polar reflection and
+  longitude wrap as in ``planet.grid.neighbour``) with the steepest descent
+  ``(z − z_n) / dist``, ``dist = 1`` or ``√2`` grid steps, evaluated in
+  float32; equal maxima go to the **last** in the order N, NE, E, SE, S, SW,
+  W, NW;
+* only a strictly positive descent counts, so a land cell with no lower
+  neighbour (in a flat or a hollow) is a *pit*: its own receiver. Strict
+  descent cannot make loops.
+
+Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). The
+lithosphere will expose its own routing as ``planet.drainage``; anything that
+returns receivers in this form can replace :func:`receivers` (pass it to
+``planet.stats.compute(state, router=...)``).
+
+:func:`accumulate` then walks the receiver graph once in topological order
+(Kahn's algorithm on the donor counts, O(n), Braun & Willett 2013) and
+returns, per cell:
+
+* ``area``: drainage area, the sum of the (true, km²) areas of the cells whose
+  flow passes through the cell, itself included;
+* ``length``: the longest flow path from a divide to the cell, in km along
+  great circles between cell centres (0 at sources);
+* ``mouth``: the flat index of the basin's last land cell: the land cell
+  whose receiver is an ocean cell, or the pit it ends in (``-1`` for ocean).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .grid import D8_DI, D8_DIST, D8_DJ, Grid
+
+#: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
+EARTH_RADIUS_KM = 6371.0
+
+
+def neighbour_index(grid: Grid) -> np.ndarray:
+    """Flat index of the 8 neighbours of every cell, ``(8, H, W)`` int64, order N, NE, E, SE, S, SW, W, NW.
+
+    Longitude wraps; a step over a pole lands in the same polar row, half way
+    round (``planet.grid.neighbour``).
+    """
+    H, W = grid.shape
+    j = np.arange(H)[:, None]
+    i = np.arange(W)[None, :]
+    out = np.empty((8, H, W), dtype=np.int64)
+    for k in range(8):
+        jj = j + D8_DJ[k]
+        ii = i + D8_DI[k] + np.where((jj < 0) | (jj >= H), W // 2, 0)
+        jj = np.clip(jj, 0, H - 1)
+        out[k] = jj * W + ii % W
+    return out
+
+
+def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
+    """Steepest-descent D8 receivers of the land cells (see the module docstring).
+
+    Parameters
+    ----------
+    elevation : float32 ``(H, W)``.
+    sea_level : ``D``; cells with ``z ≥ D`` are land and routed.
+    grid : the grid of ``elevation``.
+
+    Returns int64 ``(H, W)`` flat receiver indices; ocean cells and pits point at themselves.
+    """
+    z = np.ascontiguousarray(elevation, dtype=np.float32)
+    if z.shape != grid.shape:
+        raise ValueError(f"elevation must have shape {grid.shape}, got {z.shape}")
+    flat = z.ravel()
+    nbr = neighbour_index(grid)
+    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
+    best = np.zeros(grid.shape, dtype=np.float32)
+    rec = own.copy()
+    for k in range(8):
+        descent = (z - flat[nbr[k]]) / D8_DIST[k]
+        better = (descent > 0) & (descent >= best)  # >=: ties go to the later direction
+        best = np.where(better, descent, best)
+        rec = np.where(better, nbr[k], rec)
+    land = z >= np.float32(sea_level)
+    return np.where(land, rec, own)
+
+
+def cell_area_km2(grid: Grid) -> np.ndarray:
+    """True cell areas on an Earth-radius sphere, km², ``(H, W)`` float64."""
+    return np.ascontiguousarray(np.broadcast_to(grid.area * EARTH_RADIUS_KM**2, grid.shape))
+
+
+def hop_length_km(rec: np.ndarray, grid: Grid) -> np.ndarray:
+    """Great-circle distance (km) from each cell centre to its receiver's centre (0 for self)."""
+    p = grid.positions().reshape(-1, 3)
+    q = p[rec.ravel()]
+    chord = np.linalg.norm(p - q, axis=1)
+    return (2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))).reshape(grid.shape)
+
+
+def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndarray):
+    """Drainage area, longest upstream flow path and basin mouth of every cell.
+
+    Parameters
+    ----------
+    rec : int64 ``(H, W)`` flat receivers (self for sinks); must form a forest (no loops).
+    land : bool ``(H, W)``: routed cells. Ocean cells get area 0, length 0, mouth -1.
+    area : float64 ``(H, W)`` cell areas (km²).
+    hop : float64 ``(H, W)`` distance to the receiver (km).
+
+    Returns ``(drainage_area, upstream_length, mouth)``, ``(H, W)`` float64, float64, int64.
+    Raises ``ValueError`` if the receivers contain a loop.
+    """
+    shape = rec.shape
+    r = np.ascontiguousarray(rec, dtype=np.int64).ravel()
+    if r.size and (r.min() < 0 or r.max() >= r.size):
+        raise ValueError("receivers must be flat cell indices in [0, cells)")
+    a, length, mouth, ok = _accumulate(r, np.ascontiguousarray(land, dtype=np.bool_).ravel(),
+                                       np.ascontiguousarray(area, dtype=np.float64).ravel(),
+                                       np.ascontiguousarray(hop, dtype=np.float64).ravel())
+    if not ok:
+        raise ValueError("receivers contain a loop: every flow path must end in a sink")
+    return a.reshape(shape), length.reshape(shape), mouth.reshape(shape)
+
+
+@njit(cache=True)
+def _accumulate(rec, land, area, hop):
+    n = rec.size
+    donors = np.zeros(n, dtype=np.int64)
+    for c in range(n):
+        if land[c] and rec[c] != c:
+            donors[rec[c]] += 1
+    # Kahn: start from the cells nobody drains into; a cell is ready once all its donors are done.
+    order = np.empty(n, dtype=np.int64)
+    top = 0
+    for c in range(n):
+        if land[c] and donors[c] == 0:
+            order[top] = c
+            top += 1
+    acc = np.where(land, area, 0.0)
+    up = np.zeros(n, dtype=np.float64)
+    head = 0
+    while head < top:
+        c = order[head]
+        head += 1
+        r = rec[c]
+        if r == c or not land[r]:
+            continue
+        acc[r] += acc[c]
+        d = up[c] + hop[c]
+        if d > up[r]:
+            up[r] = d
+        donors[r] -= 1
+        if donors[r] == 0:
+            order[top] = r
+            top += 1
+    nland = 0
+    for c in range(n):
+        if land[c]:
+            nland += 1
+    if top != nland:  # cells on a loop never become ready
+        return acc, up, np.full(n, -1, dtype=np.int64), False
+    # Mouths: receivers before donors (reverse topological order).
+    mouth = np.full(n, -1, dtype=np.int64)
+    for k in range(top - 1, -1, -1):
+        c = order[k]
+        r = rec[c]
+        if r == c or not land[r]:
+            mouth[c] = c
+        else:
+            mouth[c] = mouth[r]
+    return acc, up, mouth, True

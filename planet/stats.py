@@ -89,6 +89,10 @@ class Value:
     def __str__(self) -> str:
         return format_value(self.value) if self.ok else f"({self.status})"
 
+    def short(self) -> str:
+        """The value, or "not computable" without the reason (for side-by-side tables)."""
+        return format_value(self.value) if self.ok else "not computable"
+
 
 @dataclass(frozen=True)
 class Statistic:

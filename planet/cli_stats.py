@@ -1,5 +1,6 @@
 """CLI extension: ``planet stats``, ``planet export`` and ``planet compare``.
 
+    planet stats --list
     planet stats STATE [--json FILE|-] [--baseline FILE] [--rtol NAME=VAL ...] [--atol NAME=VAL ...] [--update]
     planet export STATE --format netcdf|npz|png16 --out FILE [--field NAME]
     planet compare A B [--json FILE|-]
@@ -31,7 +32,7 @@ def register(subparsers) -> None:
         "stats", help="statistics of a state; compare with a baseline",
         description="Print the area-weighted statistics of a state (planet.stats), write them as JSON, "
                     "or compare them with a baseline (exit 1 if any drifted).")
-    p.add_argument("state", metavar="STATE", help="state file (.npz) or NetCDF export (.nc)")
+    p.add_argument("state", metavar="STATE", nargs="?", help="state file (.npz) or NetCDF export (.nc)")
     p.add_argument("--json", metavar="FILE", help="write the statistics as JSON to FILE ('-' for stdout)")
     p.add_argument("--baseline", metavar="FILE", help="baseline JSON to compare with (or to write, with --update)")
     p.add_argument("--rtol", metavar="NAME=VAL", action="append", default=[],
@@ -39,6 +40,7 @@ def register(subparsers) -> None:
     p.add_argument("--atol", metavar="NAME=VAL", action="append", default=[],
                    help="absolute tolerance, as --rtol")
     p.add_argument("--update", action="store_true", help="rewrite the baseline with this state's statistics")
+    p.add_argument("--list", action="store_true", help="list every statistic with its units and definition")
     p.set_defaults(func=stats_command)
 
     p = subparsers.add_parser(
@@ -96,6 +98,11 @@ def _write_json(target: str, text: str) -> None:
 
 
 def stats_command(args) -> int:
+    if args.list:
+        print(S.documentation())
+        return 0
+    if args.state is None:
+        raise ValueError("STATE is required: the state file to analyse (or use --list)")
     rtol, per_r = parse_tolerances(args.rtol, "--rtol")
     atol, per_a = parse_tolerances(args.atol, "--atol")
     if (args.rtol or args.atol) and not args.baseline:

@@ -173,3 +173,23 @@ def _accumulate(rec, land, area, hop):
         else:
             mouth[c] = mouth[r]
     return acc, up, mouth, True
+
+
+def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
+    """Receivers from the lithosphere's own router, ``planet.drainage``, in this module's form.
+
+    A router for ``planet.stats.compute(state, router=model_receivers)``: it routes the land
+    (``z ≥ D``) as the model does (zero descents cross flats; flat loops broken by
+    ``planet.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
+    self-receivers. Needs ``planet.drainage`` (the lithosphere's module).
+    """
+    try:
+        from . import drainage
+    except ImportError:
+        raise ValueError("router 'model' needs planet.drainage (the lithosphere's router), which this "
+                         "installation does not have; use the statistics' own D8 router") from None
+    rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
+    _, _, rcv = drainage.accumulate(rcv)
+    rcv = np.asarray(rcv, dtype=np.int64).reshape(grid.shape)
+    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
+    return np.where(rcv < 0, own, rcv)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import pytest
 
-from .testing import CANONICAL, run_world
-
 
 def pytest_addoption(parser):
     group = parser.getgroup("planet")
@@ -26,6 +24,8 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def planet_world():
     """Factory ``(seed=0, resolution=128, step=3000, config=None) -> State``, each run once per session."""
+    from .testing import CANONICAL, run_world
+
     cache = {}
     seed0, resolution0, step0 = CANONICAL[0]
 
@@ -41,6 +41,8 @@ def planet_world():
 @pytest.fixture(scope="session")
 def planet_state(planet_world):
     """The state of the first canonical run (seed, resolution, step of ``CANONICAL[0]``)."""
+    from .testing import CANONICAL
+
     return planet_world(*CANONICAL[0])
 
 

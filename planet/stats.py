@@ -652,6 +652,9 @@ class Statistics(Mapping[str, Value]):
             statistic(name)  # unknown name → ValueError with the groups
             raise KeyError(f"statistic {name!r} was not computed") from None
 
+    def __contains__(self, name) -> bool:
+        return name in self._values
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
@@ -667,9 +670,10 @@ class Statistics(Mapping[str, Value]):
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def table(self) -> str:
-        """A readable table: name, value, units, grouped."""
-        rows = [(n, str(v), REGISTRY[n].units) for n, v in self._values.items()]
-        return format_table(("statistic", "value", "units"), rows)
+        """A readable table: name, value, units, and why a statistic is not computable."""
+        rows = [(n, format_value(v.value), REGISTRY[n].units, "" if v.ok else v.status)
+                for n, v in self._values.items()]
+        return format_table(("statistic", "value", "units", "note"), rows)
 
 
 def compute(state, names: Iterable[str] | None = None, *, sea_level: float | None = None,

@@ -34,30 +34,12 @@ returns, per cell:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from .grid import D8_DI, D8_DIST, D8_DJ, Grid
+from .grid import D8_DI, D8_DIST, D8_DJ, Grid, neighbour
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
-
-
-def neighbour_index(grid: Grid) -> np.ndarray:
-    """Flat index of the 8 neighbours of every cell, ``(8, H, W)`` int64, order N, NE, E, SE, S, SW, W, NW.
-
-    Longitude wraps; a step over a pole lands in the same polar row, half way
-    round (``planet.grid.neighbour``).
-    """
-    H, W = grid.shape
-    j = np.arange(H)[:, None]
-    i = np.arange(W)[None, :]
-    out = np.empty((8, H, W), dtype=np.int64)
-    for k in range(8):
-        jj = j + D8_DJ[k]
-        ii = i + D8_DI[k] + np.where((jj < 0) | (jj >= H), W // 2, 0)
-        jj = np.clip(jj, 0, H - 1)
-        out[k] = jj * W + ii % W
-    return out
 
 
 def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
@@ -74,18 +56,30 @@ def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray
     z = np.ascontiguousarray(elevation, dtype=np.float32)
     if z.shape != grid.shape:
         raise ValueError(f"elevation must have shape {grid.shape}, got {z.shape}")
-    flat = z.ravel()
-    nbr = neighbour_index(grid)
-    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
-    best = np.zeros(grid.shape, dtype=np.float32)
-    rec = own.copy()
-    for k in range(8):
-        descent = (z - flat[nbr[k]]) / D8_DIST[k]
-        better = (descent > 0) & (descent >= best)  # >=: ties go to the later direction
-        best = np.where(better, descent, best)
-        rec = np.where(better, nbr[k], rec)
-    land = z >= np.float32(sea_level)
-    return np.where(land, rec, own)
+    if not np.isfinite(sea_level):
+        raise ValueError(f"sea_level must be a finite number, got {sea_level!r}")
+    return _receivers(z, np.float32(sea_level), D8_DJ, D8_DI, D8_DIST)
+
+
+@njit(cache=True, parallel=True)
+def _receivers(z, level, dj, di, dist):
+    H, W = z.shape
+    rec = np.empty((H, W), dtype=np.int64)
+    for j in prange(H):
+        for i in range(W):
+            c = j * W + i
+            rec[j, i] = c
+            zc = z[j, i]
+            if not zc >= level:
+                continue
+            best = np.float32(0.0)
+            for k in range(8):
+                jj, ii = neighbour(j, i, dj[k], di[k], H, W)
+                descent = (zc - z[jj, ii]) / dist[k]
+                if descent > 0 and descent >= best:  # >=: ties go to the later direction
+                    best = descent
+                    rec[j, i] = jj * W + ii
+    return rec
 
 
 def cell_area_km2(grid: Grid) -> np.ndarray:
@@ -95,10 +89,26 @@ def cell_area_km2(grid: Grid) -> np.ndarray:
 
 def hop_length_km(rec: np.ndarray, grid: Grid) -> np.ndarray:
     """Great-circle distance (km) from each cell centre to its receiver's centre (0 for self)."""
-    p = grid.positions().reshape(-1, 3)
-    q = p[rec.ravel()]
-    chord = np.linalg.norm(p - q, axis=1)
-    return (2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))).reshape(grid.shape)
+    rec = np.ascontiguousarray(rec, dtype=np.int64)
+    if rec.shape != grid.shape:
+        raise ValueError(f"receivers must have shape {grid.shape}, got {rec.shape}")
+    return _hop_length(rec, np.radians(grid.lat), np.radians(grid.lon), EARTH_RADIUS_KM)
+
+
+@njit(cache=True, parallel=True)
+def _hop_length(rec, lat, lon, radius):
+    """Haversine distance between the centres of each cell and its receiver."""
+    H, W = rec.shape
+    out = np.empty((H, W), dtype=np.float64)
+    for j in prange(H):
+        for i in range(W):
+            r = rec[j, i]
+            jr, ir = r // W, r % W
+            s1 = np.sin(0.5 * (lat[jr] - lat[j]))
+            s2 = np.sin(0.5 * (lon[ir] - lon[i]))
+            h = s1 * s1 + np.cos(lat[j]) * np.cos(lat[jr]) * s2 * s2
+            out[j, i] = 2.0 * radius * np.arcsin(min(np.sqrt(h), 1.0))
+    return out
 
 
 def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndarray):

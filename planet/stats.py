@@ -236,6 +236,9 @@ class Analysis:
         self.grid: Grid = state.grid
         if sea_level is None:
             sea_level = Timeline(state.config.schedule).sea_level(state.time)
+        if isinstance(sea_level, bool) or not isinstance(sea_level, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(sea_level):
+            raise ValueError(f"sea_level must be a finite number (elevation units), got {sea_level!r}")
         self.sea_level = float(sea_level)
         self.router = router or d8.receivers
 

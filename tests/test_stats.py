@@ -489,6 +489,8 @@ def test_registry_is_documented_and_refuses_unknown_names():
     with pytest.raises(ValueError, match="unknown statistic 'terrain.nope'"):
         S.compute(planet.Planet(128).state, ["terrain.nope"])
     assert "km" in S.describe("rivers.longest_river")
+    with pytest.raises(ValueError, match="sea_level must be a finite number"):
+        S.compute(planet.Planet(128).state, sea_level=float("nan"))
 
 
 def test_json_has_value_status_and_units():

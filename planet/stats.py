@@ -570,6 +570,14 @@ def _build_registry() -> None:
       "total length of the cell edges between two different plates, on a 6371 km sphere "
       "(a parallel at latitude φ: R cos φ Δλ per edge; a meridian: R Δφ); edges next to plateless cells "
       "are not counted", lambda a: a.boundary_length)
+    R("plates.uplift_high_fraction", "1", "fraction of the sphere's area with uplift y > 0.5",
+      lambda a: weighted_mean((a.field("uplift", "lithosphere not in this state") > 0.5).astype(float), a.weight))
+    R("plates.uplift_high_fraction_polar", "1",
+      "fraction of the cells of the two northernmost and two southernmost rows with uplift y > 0.5 "
+      "(spec §4 asks for this: a polar rule that piles up uplift shows here, against "
+      "plates.uplift_high_fraction elsewhere)",
+      lambda a: float(np.mean(np.concatenate([a.field("uplift", "lithosphere not in this state")[:2],
+                                              a.field("uplift", "")[-2:]]) > 0.5)))
     # climate
     why_climate = "climate not in this state"
     R("climate.temperature_mean", "°C", "area-weighted mean surface temperature",

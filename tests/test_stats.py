@@ -411,6 +411,17 @@ def test_plate_sizes_and_unplated_cells():
     assert v["plates.boundary_length"] == 0.0  # plates only touch plateless cells
 
 
+def test_uplift_fractions_count_high_uplift_and_the_polar_rows():
+    grid = Grid(96, 192)
+    y = np.zeros(grid.shape)
+    y[47:49] = 0.9  # the equatorial band
+    y[0, :48] = 0.7  # a quarter of the first row
+    v = values(make_state(grid, elevation=np.zeros(grid.shape), uplift=y), "plates", sea_level=5.0)
+    top = (1 - math.cos(math.radians(1.875))) / 2 / 4  # a quarter of the first row's share
+    assert v["plates.uplift_high_fraction"] == pytest.approx(math.sin(math.radians(1.875)) + top, rel=1e-9)
+    assert v["plates.uplift_high_fraction_polar"] == pytest.approx(48 / (4 * 192))
+
+
 def test_no_plates_yet_is_not_computable():
     s = S.compute(planet.Planet(128, seed=0).state, "plates")
     assert s["plates.count"].value == 0

@@ -1,0 +1,205 @@
+"""D8 flow routing for the statistics (a small, swappable router).
+
+The river statistics of ``planet.stats`` need, for every land cell, the cell
+its water flows to (its *receiver*). This module computes them from the
+elevation alone, with the model's own rule (``SPEC.md`` §4):
+
+* only land is routed: cells with ``z ≥ D`` (``D`` the sea level); ocean cells
+  are sinks and are their own receivers;
+* the receiver of a land cell is the neighbour (of 8, polar reflection and
+  longitude wrap as in ``planet.grid.neighbour``) with the steepest descent
+  ``(z − z_n) / dist``, ``dist = 1`` or ``√2`` grid steps, evaluated in
+  float32; equal maxima go to the **last** in the order N, NE, E, SE, S, SW,
+  W, NW;
+* only a strictly positive descent counts, so a land cell with no lower
+  neighbour (in a flat or a hollow) is a *pit*: its own receiver. Strict
+  descent cannot make loops.
+
+Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). The
+lithosphere will expose its own routing as ``planet.drainage``; anything that
+returns receivers in this form can replace :func:`receivers` (pass it to
+``planet.stats.compute(state, router=...)``).
+
+:func:`accumulate` then walks the receiver graph once in topological order
+(Kahn's algorithm on the donor counts, O(n), Braun & Willett 2013) and
+returns, per cell:
+
+* ``area``: drainage area, the sum of the (true, km²) areas of the cells whose
+  flow passes through the cell, itself included;
+* ``length``: the longest flow path from a divide to the cell, in km along
+  great circles between cell centres (0 at sources);
+* ``mouth``: the flat index of the basin's last land cell: the land cell
+  whose receiver is an ocean cell, or the pit it ends in (``-1`` for ocean).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .grid import D8_DI, D8_DIST, D8_DJ, Grid, neighbour
+
+#: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
+EARTH_RADIUS_KM = 6371.0
+
+
+def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
+    """Steepest-descent D8 receivers of the land cells (see the module docstring).
+
+    Parameters
+    ----------
+    elevation : float32 ``(H, W)``.
+    sea_level : ``D``; cells with ``z ≥ D`` are land and routed.
+    grid : the grid of ``elevation``.
+
+    Returns int64 ``(H, W)`` flat receiver indices; ocean cells and pits point at themselves.
+    """
+    z = np.ascontiguousarray(elevation, dtype=np.float32)
+    if z.shape != grid.shape:
+        raise ValueError(f"elevation must have shape {grid.shape}, got {z.shape}")
+    if not np.isfinite(sea_level):
+        raise ValueError(f"sea_level must be a finite number, got {sea_level!r}")
+    return _receivers(z, np.float32(sea_level), D8_DJ, D8_DI, D8_DIST)
+
+
+@njit(cache=True, parallel=True)
+def _receivers(z, level, dj, di, dist):
+    H, W = z.shape
+    rec = np.empty((H, W), dtype=np.int64)
+    for j in prange(H):
+        for i in range(W):
+            c = j * W + i
+            rec[j, i] = c
+            zc = z[j, i]
+            if not zc >= level:
+                continue
+            best = np.float32(0.0)
+            for k in range(8):
+                jj, ii = neighbour(j, i, dj[k], di[k], H, W)
+                descent = (zc - z[jj, ii]) / dist[k]
+                if descent > 0 and descent >= best:  # >=: ties go to the later direction
+                    best = descent
+                    rec[j, i] = jj * W + ii
+    return rec
+
+
+def cell_area_km2(grid: Grid) -> np.ndarray:
+    """True cell areas on an Earth-radius sphere, km², ``(H, W)`` float64."""
+    return np.ascontiguousarray(np.broadcast_to(grid.area * EARTH_RADIUS_KM**2, grid.shape))
+
+
+def hop_length_km(rec: np.ndarray, grid: Grid) -> np.ndarray:
+    """Great-circle distance (km) from each cell centre to its receiver's centre (0 for self)."""
+    rec = np.ascontiguousarray(rec, dtype=np.int64)
+    if rec.shape != grid.shape:
+        raise ValueError(f"receivers must have shape {grid.shape}, got {rec.shape}")
+    return _hop_length(rec, np.radians(grid.lat), np.radians(grid.lon), EARTH_RADIUS_KM)
+
+
+@njit(cache=True, parallel=True)
+def _hop_length(rec, lat, lon, radius):
+    """Haversine distance between the centres of each cell and its receiver."""
+    H, W = rec.shape
+    out = np.empty((H, W), dtype=np.float64)
+    for j in prange(H):
+        for i in range(W):
+            r = rec[j, i]
+            jr, ir = r // W, r % W
+            s1 = np.sin(0.5 * (lat[jr] - lat[j]))
+            s2 = np.sin(0.5 * (lon[ir] - lon[i]))
+            h = s1 * s1 + np.cos(lat[j]) * np.cos(lat[jr]) * s2 * s2
+            out[j, i] = 2.0 * radius * np.arcsin(min(np.sqrt(h), 1.0))
+    return out
+
+
+def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndarray):
+    """Drainage area, longest upstream flow path and basin mouth of every cell.
+
+    Parameters
+    ----------
+    rec : int64 ``(H, W)`` flat receivers (self for sinks); must form a forest (no loops).
+    land : bool ``(H, W)``: routed cells. Ocean cells get area 0, length 0, mouth -1.
+    area : float64 ``(H, W)`` cell areas (km²).
+    hop : float64 ``(H, W)`` distance to the receiver (km).
+
+    Returns ``(drainage_area, upstream_length, mouth)``, ``(H, W)`` float64, float64, int64.
+    Raises ``ValueError`` if the receivers contain a loop.
+    """
+    shape = rec.shape
+    r = np.ascontiguousarray(rec, dtype=np.int64).ravel()
+    if r.size and (r.min() < 0 or r.max() >= r.size):
+        raise ValueError("receivers must be flat cell indices in [0, cells)")
+    a, length, mouth, ok = _accumulate(r, np.ascontiguousarray(land, dtype=np.bool_).ravel(),
+                                       np.ascontiguousarray(area, dtype=np.float64).ravel(),
+                                       np.ascontiguousarray(hop, dtype=np.float64).ravel())
+    if not ok:
+        raise ValueError("receivers contain a loop: every flow path must end in a sink")
+    return a.reshape(shape), length.reshape(shape), mouth.reshape(shape)
+
+
+@njit(cache=True)
+def _accumulate(rec, land, area, hop):
+    n = rec.size
+    donors = np.zeros(n, dtype=np.int64)
+    for c in range(n):
+        if land[c] and rec[c] != c:
+            donors[rec[c]] += 1
+    # Kahn: start from the cells nobody drains into; a cell is ready once all its donors are done.
+    order = np.empty(n, dtype=np.int64)
+    top = 0
+    for c in range(n):
+        if land[c] and donors[c] == 0:
+            order[top] = c
+            top += 1
+    acc = np.where(land, area, 0.0)
+    up = np.zeros(n, dtype=np.float64)
+    head = 0
+    while head < top:
+        c = order[head]
+        head += 1
+        r = rec[c]
+        if r == c or not land[r]:
+            continue
+        acc[r] += acc[c]
+        d = up[c] + hop[c]
+        if d > up[r]:
+            up[r] = d
+        donors[r] -= 1
+        if donors[r] == 0:
+            order[top] = r
+            top += 1
+    nland = 0
+    for c in range(n):
+        if land[c]:
+            nland += 1
+    if top != nland:  # cells on a loop never become ready
+        return acc, up, np.full(n, -1, dtype=np.int64), False
+    # Mouths: receivers before donors (reverse topological order).
+    mouth = np.full(n, -1, dtype=np.int64)
+    for k in range(top - 1, -1, -1):
+        c = order[k]
+        r = rec[c]
+        if r == c or not land[r]:
+            mouth[c] = c
+        else:
+            mouth[c] = mouth[r]
+    return acc, up, mouth, True
+
+
+def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
+    """Receivers from the lithosphere's own router, ``planet.drainage``, in this module's form.
+
+    A router for ``planet.stats.compute(state, router=model_receivers)``: it routes the land
+    (``z ≥ D``) as the model does (zero descents cross flats; flat loops broken by
+    ``planet.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
+    self-receivers. Needs ``planet.drainage`` (the lithosphere's module).
+    """
+    try:
+        from . import drainage
+    except ImportError:
+        raise ValueError("router 'model' needs planet.drainage (the lithosphere's router), which this "
+                         "installation does not have; use the statistics' own D8 router") from None
+    rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
+    _, _, rcv = drainage.accumulate(rcv)
+    rcv = np.asarray(rcv, dtype=np.int64).reshape(grid.shape)
+    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
+    return np.where(rcv < 0, own, rcv)

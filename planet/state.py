@@ -162,6 +162,9 @@ class State:
                 np.savez(f, meta=np.frombuffer(json.dumps(self.meta()).encode(), dtype=np.uint8), **arrays)
                 f.flush()
                 os.fsync(f.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual mode
             os.replace(tmp, path)
         except BaseException:
             try:

@@ -170,11 +170,17 @@ def _cell(F, view, P, j, i, H, W):
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade
     band = np.floor(f32(3.0) * min(max(F[8, j, i], f32(0.0)), f32(3.0))) / f32(9.0)
     c0, c1, c2 = _mix(f32(1.0), f32(0.9), f32(0.3), f32(0.55), f32(0.0), f32(0.15), band)
-    a = (f32(0.3) + f32(0.6) * band) * min(band * f32(9.0), f32(1.0)) * P[13]
-    return _mix(r, g, b, c0, c1, c2, a)
+    return _mix(r, g, b, c0, c1, c2, _co2_alpha(F[8, j, i], P))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, inline="always")
+def _co2_alpha(c, P):
+    """Opacity of the CO2 bands (ppm = 377 + 3c, 1 ppm bands; none below 378 ppm)."""
+    band = np.floor(f32(3.0) * min(max(c, f32(0.0)), f32(3.0))) / f32(9.0)
+    return (f32(0.3) + f32(0.6) * band) * min(band * f32(9.0), f32(1.0)) * P[13]
+
+
+@njit(cache=True, parallel=True, nogil=True)
 def cell_colours(F, view, overlay_view, overlay, P, out):
     """Fill ``out`` (H, W, 3) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
     with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0)."""
@@ -184,7 +190,10 @@ def cell_colours(F, view, overlay_view, overlay, P, out):
             r, g, b = _cell(F, view, P, j, i, H, W)
             if overlay > f32(0.0):
                 r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
-                r, g, b = _mix(r, g, b, r2, g2, b2, overlay)
+                a = overlay
+                if overlay_view == 7:   # the CO2 view as an overlay: only its bands
+                    a = a * _co2_alpha(F[8, j, i], P)
+                r, g, b = _mix(r, g, b, r2, g2, b2, a)
             out[j, i, 0] = r
             out[j, i, 1] = g
             out[j, i, 2] = b
@@ -323,7 +332,7 @@ def pixel_position(px, py, Wo, Ho, Q):
     return True, lat, lon, x, y
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def project(A, B, Q, out):
     """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``) with parameters ``Q``."""
     Ho, Wo = out.shape[0], out.shape[1]

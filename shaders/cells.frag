@@ -21,6 +21,12 @@ ivec2 nb(int j, int i, int dj, int di) {   // polar reflection, wrap in longitud
     return ivec2(ii, jj);
 }
 
+// opacity of the CO2 bands (ppm = 377 + 3c, 1 ppm bands; none below 378 ppm)
+float co2_alpha(float c) {
+    float band = floor(3.0 * clamp(c, 0.0, 3.0)) / 9.0;
+    return (0.3 + 0.6 * band) * min(band * 9.0, 1.0) * P[13];
+}
+
 vec3 cell(int v, int j, int i) {
     ivec2 c = ivec2(i, j);
     vec4 a0 = texelFetch(f0, c, 0), a1 = texelFetch(f1, c, 0);
@@ -119,7 +125,7 @@ vec3 cell(int v, int j, int i) {
     c3 = ocean ? oc * 0.7 : vec3(0.35, 0.33, 0.30) * shade;
     float band = floor(3.0 * clamp(a2.x, 0.0, 3.0)) / 9.0;
     vec3 bc = mix(vec3(1.0, 0.9, 0.3), vec3(0.55, 0.0, 0.15), band);
-    return mix(c3, bc, (0.3 + 0.6 * band) * min(band * 9.0, 1.0) * P[13]);
+    return mix(c3, bc, co2_alpha(a2.x));
 }
 
 void main() {
@@ -127,6 +133,10 @@ void main() {
     W = s.x; H = s.y;
     int i = int(gl_FragCoord.x), j = int(gl_FragCoord.y);
     vec3 c = cell(view, j, i);
-    if (overlay > 0.0) c = mix(c, cell(overlay_view, j, i), overlay);
+    if (overlay > 0.0) {
+        float a = overlay;
+        if (overlay_view == 7) a *= co2_alpha(texelFetch(f2, ivec2(i, j), 0).x);   // only the CO2 bands
+        c = mix(c, cell(overlay_view, j, i), a);
+    }
     colour = vec4(c, 1.0);
 }

@@ -82,7 +82,7 @@ class VideoWriter:
             self._gen = imageio_ffmpeg.write_frames(
                 str(self._tmp), (w, h), fps=self.fps, codec="libx264", quality=self.quality,
                 pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
-                ffmpeg_log_level="error", ffmpeg_params=["-preset", preset, "-movflags", "+faststart"])
+                ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
             self._gen.send(None)
             self._queue = queue.Queue(maxsize=8)
             self._thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.grid import neighbour
 
 f32 = np.float32
 PI = f32(np.pi)
@@ -41,18 +40,34 @@ def _hue(q):
     return r, g, b
 
 
+@njit(cache=True, inline="always")
+def _neighbours(j, i, H, W):
+    """(row, column) of the N, S, E, W neighbours: ``grid.neighbour``'s rule (wrap in longitude, polar
+    reflection), written with branches instead of a modulo per access."""
+    half = W // 2
+    ie = i + 1 if i + 1 < W else 0
+    iw = i - 1 if i > 0 else W - 1
+    opposite = i + half if i < half else i - half
+    if j > 0:
+        jn, i_n = j - 1, i
+    else:
+        jn, i_n = 0, opposite
+    if j < H - 1:
+        js, i_s = j + 1, i
+    else:
+        js, i_s = H - 1, opposite
+    return jn, i_n, js, i_s, ie, iw
+
+
 @njit(cache=True)
 def _cell(F, view, P, j, i, H, W):
     """Linear RGB of one cell for one view (see ``shaders/cells.frag``)."""
     D = P[1]
     z = F[0, j, i]
     # hill shading: the relief max(z, D) (the sea is flat), light from the north-west
-    jn, i_n = neighbour(j, i, -1, 0, H, W)
-    js, i_s = neighbour(j, i, 1, 0, H, W)
-    je, i_e = neighbour(j, i, 0, 1, H, W)
-    jw, i_w = neighbour(j, i, 0, -1, H, W)
+    jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
     k = f32(0.5) * P[5]
-    dx = (max(F[0, je, i_e], D) - max(F[0, jw, i_w], D)) * k
+    dx = (max(F[0, j, i_e], D) - max(F[0, j, i_w], D)) * k
     dy = (max(F[0, jn, i_n], D) - max(F[0, js, i_s], D)) * k
     shade = max(f32(0.5) * dx - f32(0.5) * dy + f32(0.70710678), f32(0.0)) \
         / (np.sqrt(f32(1.0) + dx * dx + dy * dy) * f32(0.70710678))
@@ -211,8 +226,14 @@ def _sample(C, lat, lon):
     fj = np.floor(v)
     fu = u - fi
     fv = v - fj
-    i0 = np.int64(fi) % W
-    i1 = (i0 + 1) % W
+    i0 = np.int64(fi)            # lon in (-π, 3π): at most one wrap either way
+    if i0 < 0:
+        i0 += W
+    elif i0 >= W:
+        i0 -= W
+    if i0 < 0 or i0 >= W:
+        i0 = i0 % W
+    i1 = i0 + 1 if i0 + 1 < W else 0
     j0 = min(max(np.int64(fj), 0), H - 1)
     j1 = min(max(np.int64(fj) + 1, 0), H - 1)
     w00 = (f32(1.0) - fu) * (f32(1.0) - fv)
@@ -230,9 +251,9 @@ ATM_TOP = f32(1.035)
 H_R = f32(0.010)
 H_M = f32(0.0015)
 BETA_R = (f32(4.6), f32(10.8), f32(26.4))
-BETA_M = f32(17.0)
+BETA_M = f32(8.0)
 MIE_G = f32(0.76)
-SUN = f32(7.0)
+SUN = f32(6.0)
 ATM_STEPS = 8
 
 
@@ -270,13 +291,15 @@ def _atmosphere(x, y, sx, sy, sz):
         tr += f32(0.5) * rr
         tm += f32(0.5) * rm
         mu = (x * sx + y * sy + zs * sz) / r
-        if mu > -np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))):
+        # in the planet's shadow beyond the grazing angle (softened over a few degrees)
+        lit = _ss(f32(-0.04), f32(0.04), mu + np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))))
+        if lit > f32(0.0):
             sr = rr / ds * H_R * _chapman(mu, np.sqrt(HALF_PI * r / H_R))
             sm = rm / ds * H_M * _chapman(mu, np.sqrt(HALF_PI * r / H_M))
             em = f32(1.1) * BETA_M * (tm + sm)
-            a0 = np.exp(-(BETA_R[0] * (tr + sr) + em))
-            a1 = np.exp(-(BETA_R[1] * (tr + sr) + em))
-            a2 = np.exp(-(BETA_R[2] * (tr + sr) + em))
+            a0 = np.exp(-(BETA_R[0] * (tr + sr) + em)) * lit
+            a1 = np.exp(-(BETA_R[1] * (tr + sr) + em)) * lit
+            a2 = np.exp(-(BETA_R[2] * (tr + sr) + em)) * lit
             ir0 += rr * a0
             ir1 += rr * a1
             ir2 += rr * a2
@@ -295,6 +318,79 @@ def _atmosphere(x, y, sx, sy, sz):
             SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1),
             SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2),
             np.exp(-(BETA_R[0] * tr + em)), np.exp(-(BETA_R[1] * tr + em)), np.exp(-(BETA_R[2] * tr + em)))
+
+
+ATM_ROWS = 192     # table rows: ground rays by cos of the view zenith at the ground; sky rays by impact parameter
+ATM_ANGLES = 32    # table columns: cos of the angle between the pixel's and the sun's directions on screen
+
+
+@njit(cache=True, inline="always")
+def _sun_screen_axis(sx, sy):
+    n = np.sqrt(sx * sx + sy * sy)
+    if n > f32(1e-6):
+        return sx / n, sy / n
+    return f32(1.0), f32(0.0)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def atmosphere_table(sx, sy, sz, T):
+    """``T`` (2, ATM_ROWS, ATM_ANGLES, 6): ``_atmosphere`` (sky, transmittance) tabulated for this sun.
+
+    For orthographic rays the scattering depends on the pixel only through its distance ``b`` from
+    the disc's centre and the angle ``φ`` between its direction and the sun's on the screen (mirror
+    symmetric), so one table per frame replaces a ray march per pixel. ``T[0]``: rays that hit the
+    ground, rows uniform in ``c = sqrt(1 - b²)``; ``T[1]``: rays that miss it, rows uniform in
+    ``b`` from 1 to the top of the atmosphere.
+    """
+    ex, ey = _sun_screen_axis(sx, sy)
+    for n in prange(2 * ATM_ROWS):
+        kind = n // ATM_ROWS
+        row = n - kind * ATM_ROWS
+        a = f32(row) / f32(ATM_ROWS - 1)
+        if kind == 0:
+            b = min(np.sqrt(max(f32(1.0) - a * a, f32(0.0))), f32(0.9999999))
+        else:
+            b = f32(1.0) + (ATM_TOP - f32(1.0)) * a * f32(0.9999)
+        for col in range(ATM_ANGLES):
+            cphi = f32(-1.0) + f32(2.0) * f32(col) / f32(ATM_ANGLES - 1)
+            sphi = np.sqrt(max(f32(1.0) - cphi * cphi, f32(0.0)))
+            x = b * (cphi * ex - sphi * ey)
+            y = b * (cphi * ey + sphi * ex)
+            v = _atmosphere(x, y, sx, sy, sz)
+            for c in range(6):
+                T[kind, row, col, c] = v[c]
+
+
+@njit(cache=True, inline="always")
+def _atmosphere_lookup(x, y, T, ex, ey):
+    """Bilinear lookup of ``atmosphere_table`` for the orthographic ray through (x, y)."""
+    b2 = x * x + y * y
+    if b2 >= ATM_TOP * ATM_TOP:
+        return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
+    b = np.sqrt(b2)
+    cphi = (x * ex + y * ey) / b if b > f32(1e-7) else f32(1.0)
+    fc = (min(max(cphi, f32(-1.0)), f32(1.0)) + f32(1.0)) * f32(0.5) * f32(ATM_ANGLES - 1)
+    if b2 < f32(1.0):
+        kind = 0
+        fr = np.sqrt(f32(1.0) - b2) * f32(ATM_ROWS - 1)
+    else:
+        kind = 1
+        fr = min((b - f32(1.0)) / ((ATM_TOP - f32(1.0)) * f32(0.9999)), f32(1.0)) * f32(ATM_ROWS - 1)
+    r0 = min(np.int64(fr), ATM_ROWS - 2)
+    c0 = min(np.int64(fc), ATM_ANGLES - 2)
+    wr = fr - f32(r0)
+    wc = fc - f32(c0)
+    w00 = (f32(1.0) - wr) * (f32(1.0) - wc)
+    w01 = (f32(1.0) - wr) * wc
+    w10 = wr * (f32(1.0) - wc)
+    w11 = wr * wc
+    o0 = T[kind, r0, c0, 0] * w00 + T[kind, r0, c0 + 1, 0] * w01 + T[kind, r0 + 1, c0, 0] * w10 + T[kind, r0 + 1, c0 + 1, 0] * w11
+    o1 = T[kind, r0, c0, 1] * w00 + T[kind, r0, c0 + 1, 1] * w01 + T[kind, r0 + 1, c0, 1] * w10 + T[kind, r0 + 1, c0 + 1, 1] * w11
+    o2 = T[kind, r0, c0, 2] * w00 + T[kind, r0, c0 + 1, 2] * w01 + T[kind, r0 + 1, c0, 2] * w10 + T[kind, r0 + 1, c0 + 1, 2] * w11
+    o3 = T[kind, r0, c0, 3] * w00 + T[kind, r0, c0 + 1, 3] * w01 + T[kind, r0 + 1, c0, 3] * w10 + T[kind, r0 + 1, c0 + 1, 3] * w11
+    o4 = T[kind, r0, c0, 4] * w00 + T[kind, r0, c0 + 1, 4] * w01 + T[kind, r0 + 1, c0, 4] * w10 + T[kind, r0 + 1, c0 + 1, 4] * w11
+    o5 = T[kind, r0, c0, 5] * w00 + T[kind, r0, c0 + 1, 5] * w01 + T[kind, r0 + 1, c0, 5] * w10 + T[kind, r0 + 1, c0 + 1, 5] * w11
+    return o0, o1, o2, o3, o4, o5
 
 
 @njit(cache=True)
@@ -332,41 +428,91 @@ def pixel_position(px, py, Wo, Ho, Q):
     return True, lat, lon, x, y
 
 
+LUT_SIZE = 16384
+
+
+def gamma_table(gamma: float) -> np.ndarray:
+    """uint8 of ``(n / LUT_SIZE)^γ`` rounded, n = 0..LUT_SIZE: the last step of the projection without a
+    power per pixel (within one level of the exact value the GPU computes)."""
+    x = np.arange(LUT_SIZE + 1, dtype=np.float64) / LUT_SIZE
+    return np.floor(x ** gamma * 255.0 + 0.5).astype(np.uint8)
+
+
 @njit(cache=True, parallel=True, nogil=True)
-def project(A, B, Q, out):
-    """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``) with parameters ``Q``."""
+def geometry(Q, G):
+    """Per output pixel of ``G`` (Ho, Wo, 5): latitude (NaN outside the picture), longitude relative
+    to the camera's, and the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ).
+    Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
+    turning globe or a fixed map reuses it from frame to frame."""
+    Ho, Wo = G.shape[0], G.shape[1]
+    Q0 = Q.copy()
+    Q0[4] = f32(0.0)
+    for py in prange(Ho):
+        for px in range(Wo):
+            inside, lat, lon, x, y = pixel_position(px, py, Wo, Ho, Q0)
+            if inside:
+                cl = np.cos(lat)
+                G[py, px, 0] = lat
+                G[py, px, 1] = lon
+                G[py, px, 2] = cl * np.sin(lon)
+                G[py, px, 3] = np.sin(lat)
+                G[py, px, 4] = cl * np.cos(lon)
+            else:
+                G[py, px, 0] = np.nan
+                G[py, px, 1] = f32(0.0)
+                G[py, px, 2] = f32(0.0)
+                G[py, px, 3] = f32(0.0)
+                G[py, px, 4] = f32(0.0)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def project(A, B, G, Q, lut, T, out):
+    """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
+    (``geometry``), the parameters ``Q``, the gamma table ``lut`` and the atmosphere table ``T``
+    (``atmosphere_table``, read when ``Q[11]`` > 0)."""
     Ho, Wo = out.shape[0], out.shape[1]
     wipe, soft, night, light = Q[5], Q[6], Q[7], Q[17]
     k = Q[0]
     atm = Q[11] * _ss(f32(0.85), f32(1.0), k)
     bg0, bg1, bg2 = f32(0.004), f32(0.005), f32(0.012)
+    cb, sb = np.cos(Q[4]), np.sin(Q[4])
+    # the sun in the camera-longitude frame of G's normals
+    s0 = Q[8] * cb - Q[10] * sb
+    s1 = Q[9]
+    s2 = Q[8] * sb + Q[10] * cb
+    n = f32(LUT_SIZE)
+    ex, ey = _sun_screen_axis(Q[14], Q[15])
     for py in prange(Ho):
+        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
         for px in range(Wo):
-            inside, lat, lon, x, y = pixel_position(px, py, Wo, Ho, Q)
-            if inside:
+            lat = G[py, px, 0]
+            if lat == lat:
+                lon = G[py, px, 1] + Q[4]
                 r, g, b = _sample(A, lat, lon)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
-                    r2, g2, b2 = _sample(B, lat, lon)
-                    r, g, b = _mix(r, g, b, r2, g2, b2, wb)
+                    if wb > f32(0.0):
+                        r2, g2, b2 = _sample(B, lat, lon)
+                        r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
-                    cl = np.cos(lat)
-                    d = np.sin(lon) * cl * Q[8] + np.sin(lat) * Q[9] + np.cos(lon) * cl * Q[10]
+                    d = G[py, px, 2] * s0 + G[py, px, 3] * s1 + G[py, px, 4] * s2
                     lam = f32(1.0) - light + light * min(max(f32(0.2) + d, f32(0.0)), f32(1.0))
                     r, g, b = r * lam, g * lam, b * lam
-                    if night > f32(0.0):
+                    wn = night * _ss(f32(0.08), f32(-0.08), d)
+                    if wn > f32(0.0):
                         r2, g2, b2 = _sample(B, lat, lon)
-                        r, g, b = _mix(r, g, b, r2, g2, b2, night * _ss(f32(0.08), f32(-0.08), d))
+                        r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2
             if atm > f32(0.0):
-                s0, s1, s2, t0, t1, t2 = _atmosphere(x, y, Q[14], Q[15], Q[16])
-                r = r + (r * t0 - r + s0) * atm
-                g = g + (g * t1 - g + s1) * atm
-                b = b + (b * t2 - b + s2) * atm
+                x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
+                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(x, y, T, ex, ey)
+                r = r + (r * t0 - r + a0) * atm
+                g = g + (g * t1 - g + a1) * atm
+                b = b + (b * t2 - b + a2) * atm
             r = min(max(r * Q[12], f32(0.0)), f32(1.0))
             g = min(max(g * Q[12], f32(0.0)), f32(1.0))
             b = min(max(b * Q[12], f32(0.0)), f32(1.0))
-            out[py, px, 0] = np.uint8(np.floor(r ** Q[13] * f32(255.0) + f32(0.5)))
-            out[py, px, 1] = np.uint8(np.floor(g ** Q[13] * f32(255.0) + f32(0.5)))
-            out[py, px, 2] = np.uint8(np.floor(b ** Q[13] * f32(255.0) + f32(0.5)))
+            out[py, px, 0] = lut[np.int64(r * n + f32(0.5))]
+            out[py, px, 1] = lut[np.int64(g * n + f32(0.5))]
+            out[py, px, 2] = lut[np.int64(b * n + f32(0.5))]

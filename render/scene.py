@@ -148,7 +148,7 @@ class Camera:
         sx = (1.0 - u) * globe + u * w / (2.0 * math.pi)
         sy = (1.0 - u) * globe + u * h / math.pi
         lat = math.radians(self.lat) * (1.0 - u)
-        return k, sx, sy, lat, math.radians(self.lon)
+        return k, sx, sy, lat, math.radians(self.lon % 360.0)
 
 
 def sun_direction(time: float, timeline: Timeline, year: float) -> np.ndarray:

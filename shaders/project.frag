@@ -12,9 +12,9 @@ const float ATM_TOP = 1.035;
 const float H_R = 0.010;
 const float H_M = 0.0015;
 const vec3 BETA_R = vec3(4.6, 10.8, 26.4);
-const float BETA_M = 17.0;
+const float BETA_M = 8.0;
 const float MIE_G = 0.76;
-const float SUN = 7.0;
+const float SUN = 6.0;
 const int ATM_STEPS = 8;
 
 vec3 sample_cells(sampler2D C, float lat, float lon) {
@@ -52,10 +52,11 @@ vec3 atmosphere(float x, float y, vec3 sun, out vec3 trans) {
         float rr = exp(-hgt / H_R) * ds, rm = exp(-hgt / H_M) * ds;
         tr += 0.5 * rr; tm += 0.5 * rm;
         float mu = (x * sun.x + y * sun.y + zs * sun.z) / r;
-        if (mu > -sqrt(max(1.0 - 1.0 / (r * r), 0.0))) {
+        float lit = ss(-0.04, 0.04, mu + sqrt(max(1.0 - 1.0 / (r * r), 0.0)));   // soft planet shadow
+        if (lit > 0.0) {
             float sr = rr / ds * H_R * chapman(mu, sqrt(HALF_PI * r / H_R));
             float sm = rm / ds * H_M * chapman(mu, sqrt(HALF_PI * r / H_M));
-            vec3 a = exp(-(BETA_R * (tr + sr) + 1.1 * BETA_M * (tm + sm)));
+            vec3 a = exp(-(BETA_R * (tr + sr) + 1.1 * BETA_M * (tm + sm))) * lit;
             ir += rr * a; im += rm * a;
         }
         tr += 0.5 * rr; tm += 0.5 * rm;

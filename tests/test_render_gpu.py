@@ -71,3 +71,10 @@ def test_missing_shader_is_a_clear_error():
 
     with pytest.raises(RuntimeError, match="missing from planet.shaders"):
         load_shader("no_such.frag")
+
+
+def test_auto_prefers_a_hardware_gpu_and_skips_software_rasterisers(gpu):
+    from planet.render.backend import SOFTWARE_RENDERERS
+
+    software = any(s in gpu.info.lower() for s in SOFTWARE_RENDERERS)
+    assert get_backend("auto").name == ("cpu" if software else "gpu")

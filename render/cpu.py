@@ -440,11 +440,11 @@ def gamma_table(gamma: float) -> np.ndarray:
 
 @njit(cache=True, parallel=True, nogil=True)
 def geometry(Q, G):
-    """Per output pixel of ``G`` (Ho, Wo, 5): latitude (NaN outside the picture), longitude relative
+    """Per output pixel of ``G`` (5, Ho, Wo): latitude (NaN outside the picture), longitude relative
     to the camera's, and the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ).
     Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
     turning globe or a fixed map reuses it from frame to frame."""
-    Ho, Wo = G.shape[0], G.shape[1]
+    Ho, Wo = G.shape[1], G.shape[2]
     Q0 = Q.copy()
     Q0[4] = f32(0.0)
     for py in prange(Ho):
@@ -452,17 +452,17 @@ def geometry(Q, G):
             inside, lat, lon, x, y = pixel_position(px, py, Wo, Ho, Q0)
             if inside:
                 cl = np.cos(lat)
-                G[py, px, 0] = lat
-                G[py, px, 1] = lon
-                G[py, px, 2] = cl * np.sin(lon)
-                G[py, px, 3] = np.sin(lat)
-                G[py, px, 4] = cl * np.cos(lon)
+                G[0, py, px] = lat
+                G[1, py, px] = lon
+                G[2, py, px] = cl * np.sin(lon)
+                G[3, py, px] = np.sin(lat)
+                G[4, py, px] = cl * np.cos(lon)
             else:
-                G[py, px, 0] = np.nan
-                G[py, px, 1] = f32(0.0)
-                G[py, px, 2] = f32(0.0)
-                G[py, px, 3] = f32(0.0)
-                G[py, px, 4] = f32(0.0)
+                G[0, py, px] = np.nan
+                G[1, py, px] = f32(0.0)
+                G[2, py, px] = f32(0.0)
+                G[3, py, px] = f32(0.0)
+                G[4, py, px] = f32(0.0)
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -482,12 +482,62 @@ def project(A, B, G, Q, lut, T, out):
     s2 = Q[8] * sb + Q[10] * cb
     n = f32(LUT_SIZE)
     ex, ey = _sun_screen_axis(Q[14], Q[15])
+    H, W = A.shape[0], A.shape[1]
+    flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
+    col_i0 = np.zeros(Wo, np.int64)
+    col_i1 = np.zeros(Wo, np.int64)
+    col_fu = np.zeros(Wo, np.float32)
+    row_j0 = np.zeros(Ho, np.int64)
+    row_j1 = np.zeros(Ho, np.int64)
+    row_fv = np.zeros(Ho, np.float32)
+    if flat:
+        for px in range(Wo):
+            lon = G[1, 0, px] + Q[4]
+            u = lon / TWO_PI * f32(W) - f32(0.5)
+            fi = np.floor(u)
+            i0 = np.int64(fi) % W
+            col_i0[px] = i0
+            col_i1[px] = i0 + 1 if i0 + 1 < W else 0
+            col_fu[px] = u - fi
+        for py in range(Ho):
+            lat = G[0, py, Wo // 2]
+            v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+            fj = np.floor(v)
+            row_j0[py] = min(max(np.int64(fj), 0), H - 1)
+            row_j1[py] = min(max(np.int64(fj) + 1, 0), H - 1)
+            row_fv[py] = v - fj
     for py in prange(Ho):
         y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+        if flat and G[0, py, Wo // 2] == G[0, py, Wo // 2] and atm <= f32(0.0):
+            j0 = row_j0[py]
+            j1 = row_j1[py]
+            fv = row_fv[py]
+            for px in range(Wo):
+                lat = G[0, py, px]
+                if lat == lat:
+                    i0 = col_i0[px]
+                    i1 = col_i1[px]
+                    fu = col_fu[px]
+                    w00 = (f32(1.0) - fu) * (f32(1.0) - fv)
+                    w01 = fu * (f32(1.0) - fv)
+                    w10 = (f32(1.0) - fu) * fv
+                    w11 = fu * fv
+                    r = A[j0, i0, 0] * w00 + A[j0, i1, 0] * w01 + A[j1, i0, 0] * w10 + A[j1, i1, 0] * w11
+                    g = A[j0, i0, 1] * w00 + A[j0, i1, 1] * w01 + A[j1, i0, 1] * w10 + A[j1, i1, 1] * w11
+                    b = A[j0, i0, 2] * w00 + A[j0, i1, 2] * w01 + A[j1, i0, 2] * w10 + A[j1, i1, 2] * w11
+                else:
+                    r, g, b = bg0, bg1, bg2
+                r = min(max(r * Q[12], f32(0.0)), f32(1.0))
+                g = min(max(g * Q[12], f32(0.0)), f32(1.0))
+                b = min(max(b * Q[12], f32(0.0)), f32(1.0))
+                out[py, px, 0] = lut[np.int64(r * n + f32(0.5))]
+                out[py, px, 1] = lut[np.int64(g * n + f32(0.5))]
+                out[py, px, 2] = lut[np.int64(b * n + f32(0.5))]
+            continue
         for px in range(Wo):
-            lat = G[py, px, 0]
+            lat = G[0, py, px]
             if lat == lat:
-                lon = G[py, px, 1] + Q[4]
+                lon = G[1, py, px] + Q[4]
                 r, g, b = _sample(A, lat, lon)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
@@ -495,7 +545,7 @@ def project(A, B, G, Q, lut, T, out):
                         r2, g2, b2 = _sample(B, lat, lon)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
-                    d = G[py, px, 2] * s0 + G[py, px, 3] * s1 + G[py, px, 4] * s2
+                    d = G[2, py, px] * s0 + G[3, py, px] * s1 + G[4, py, px] * s2
                     lam = f32(1.0) - light + light * min(max(f32(0.2) + d, f32(0.0)), f32(1.0))
                     r, g, b = r * lam, g * lam, b * lam
                     wn = night * _ss(f32(0.08), f32(-0.08), d)

@@ -147,6 +147,11 @@ class Camera:
         globe = self.radius * 0.5 * min(w, h)
         sx = (1.0 - u) * globe + u * w / (2.0 * math.pi)
         sy = (1.0 - u) * globe + u * h / math.pi
+        if k > 0.0:
+            # never larger than the frame: half extents of the morphed world are
+            # sin(k π/2)/k tall and (1/k, or sin(k π)/k once the whole world is in view) wide
+            sy = min(sy, 0.5 * h * k / math.sin(k * math.pi / 2))
+            sx = min(sx, 0.5 * w * k / (1.0 if k >= 0.5 else math.sin(k * math.pi)))
         lat = math.radians(self.lat) * (1.0 - u)
         return k, sx, sy, lat, math.radians(self.lon % 360.0)
 

@@ -168,7 +168,7 @@ def _cell(F, view, P, j, i, H, W):
         if ocean:
             r, g, b = f32(0.004), f32(0.008), f32(0.02)
         else:
-            r, g, b = f32(0.025) * shade, f32(0.025) * shade, f32(0.03) * shade
+            r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
         hm = min(max(F[14, j, i], f32(0.0)), f32(1.0)) * P[12]
         sp = F[15, j, i]
         flicker = f32(0.8) + f32(0.2) * np.sin(P[0] * (f32(6.0) + f32(10.0) * sp) + f32(40.0) * sp)

@@ -198,6 +198,8 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     first_step = int(math.floor(start * steps_per_second + 1e-9))
     if world.state.step > first_step:
         raise ValueError(f"start={start} is before the world's time {world.time:g} s")
+    if first_step > world.state.step:          # simulate up to the first frame, with its own progress bar
+        world.run(until=first_step / steps_per_second, progress=progress)
     year = world.config.climate.year
     cap = Captions(size) if captions else None
     stats = {"frames": n, "sim_s": 0.0, "render_s": 0.0, "write_s": 0.0}

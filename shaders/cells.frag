@@ -112,7 +112,7 @@ vec3 cell(int v, int j, int i) {
         return c3 * shade;
     }
     if (v == 6) {          // night
-        c3 = ocean ? vec3(0.004, 0.008, 0.02) : vec3(0.025, 0.025, 0.03) * shade;
+        c3 = ocean ? vec3(0.004, 0.008, 0.02) : vec3(0.012, 0.012, 0.016) * shade;
         float hm = clamp(a3.z, 0.0, 1.0) * P[12];
         float sp = a3.w;
         float flicker = 0.8 + 0.2 * sin(P[0] * (6.0 + 10.0 * sp) + 40.0 * sp);

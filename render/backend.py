@@ -48,7 +48,7 @@ class CPUBackend:
         w, h = size
         key = (w, h) + tuple(float(v) for v in Q[0:4])
         if self._geometry_key != key:
-            G = self._buffer("G", (5, h, w), np.float32)
+            G = self._buffer("G", (8, h, w), np.float32)
             cpu.geometry(Q, G)
             self._geometry_key = key
         if self._lut_gamma != float(Q[13]):

@@ -6,6 +6,14 @@ them to the same picture). All arithmetic is float32.
 
 Colours are linear RGB in [0, 1] until the last step of the projection pass,
 which applies ``c^γ`` (γ = 1/1.5) and rounds to uint8.
+
+Three things are done differently from the shaders for speed, each within the
+parity tolerance: the pixel geometry is cached between frames (``geometry``:
+it depends on the size, the morph and the camera latitude, not on the turning
+camera longitude); gamma is a 16 385-entry table (within one level of
+``pow``); and the single scattering is ray-marched once per frame into a small
+table over (distance from the disc centre, angle to the sun on screen) that
+every pixel reads (``atmosphere_table``) instead of per pixel.
 """
 from __future__ import annotations
 
@@ -362,20 +370,31 @@ def atmosphere_table(sx, sy, sz, T):
 
 
 @njit(cache=True, inline="always")
-def _atmosphere_lookup(x, y, T, ex, ey):
-    """Bilinear lookup of ``atmosphere_table`` for the orthographic ray through (x, y)."""
+def _atmosphere_row(x, y):
+    """(row coordinate in ``atmosphere_table``, or −1 outside the atmosphere; unit screen direction)
+    of the orthographic ray through (x, y). Rows ``0..ATM_ROWS-1`` are ground rays, the next
+    ``ATM_ROWS`` sky rays. Geometry only: ``geometry`` caches it per pixel."""
     b2 = x * x + y * y
     if b2 >= ATM_TOP * ATM_TOP:
-        return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
+        return f32(-1.0), f32(1.0), f32(0.0)
     b = np.sqrt(b2)
-    cphi = (x * ex + y * ey) / b if b > f32(1e-7) else f32(1.0)
-    fc = (min(max(cphi, f32(-1.0)), f32(1.0)) + f32(1.0)) * f32(0.5) * f32(ATM_ANGLES - 1)
+    ux, uy = (x / b, y / b) if b > f32(1e-7) else (f32(1.0), f32(0.0))
     if b2 < f32(1.0):
-        kind = 0
-        fr = np.sqrt(f32(1.0) - b2) * f32(ATM_ROWS - 1)
-    else:
+        return np.sqrt(f32(1.0) - b2) * f32(ATM_ROWS - 1), ux, uy
+    fr = min((b - f32(1.0)) / ((ATM_TOP - f32(1.0)) * f32(0.9999)), f32(1.0)) * f32(ATM_ROWS - 1)
+    return f32(ATM_ROWS) + fr, ux, uy
+
+
+@njit(cache=True, inline="always")
+def _atmosphere_lookup(row, ux, uy, T, ex, ey):
+    """Bilinear lookup of ``atmosphere_table`` at a pixel's cached row coordinate and screen direction."""
+    kind = 0
+    fr = row
+    if fr >= f32(ATM_ROWS):
         kind = 1
-        fr = min((b - f32(1.0)) / ((ATM_TOP - f32(1.0)) * f32(0.9999)), f32(1.0)) * f32(ATM_ROWS - 1)
+        fr = fr - f32(ATM_ROWS)
+    cphi = ux * ex + uy * ey
+    fc = (min(max(cphi, f32(-1.0)), f32(1.0)) + f32(1.0)) * f32(0.5) * f32(ATM_ANGLES - 1)
     r0 = min(np.int64(fr), ATM_ROWS - 2)
     c0 = min(np.int64(fc), ATM_ANGLES - 2)
     wr = fr - f32(r0)
@@ -440,8 +459,9 @@ def gamma_table(gamma: float) -> np.ndarray:
 
 @njit(cache=True, parallel=True, nogil=True)
 def geometry(Q, G):
-    """Per output pixel of ``G`` (5, Ho, Wo): latitude (NaN outside the picture), longitude relative
-    to the camera's, and the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ).
+    """Per output pixel of ``G`` (8, Ho, Wo): latitude (NaN outside the picture), longitude relative
+    to the camera's, the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ),
+    and the pixel's ray through the atmosphere (``_atmosphere_row``: table row, screen direction).
     Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
     turning globe or a fixed map reuses it from frame to frame."""
     Ho, Wo = G.shape[1], G.shape[2]
@@ -463,6 +483,10 @@ def geometry(Q, G):
                 G[2, py, px] = f32(0.0)
                 G[3, py, px] = f32(0.0)
                 G[4, py, px] = f32(0.0)
+            row, ux, uy = _atmosphere_row(x, y)
+            G[5, py, px] = row
+            G[6, py, px] = ux
+            G[7, py, px] = uy
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -507,7 +531,6 @@ def project(A, B, G, Q, lut, T, out):
             row_j1[py] = min(max(np.int64(fj) + 1, 0), H - 1)
             row_fv[py] = v - fj
     for py in prange(Ho):
-        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
         if flat and G[0, py, Wo // 2] == G[0, py, Wo // 2] and atm <= f32(0.0):
             j0 = row_j0[py]
             j1 = row_j1[py]
@@ -554,9 +577,8 @@ def project(A, B, G, Q, lut, T, out):
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2
-            if atm > f32(0.0):
-                x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
-                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(x, y, T, ex, ey)
+            if atm > f32(0.0) and G[5, py, px] >= f32(0.0):
+                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(G[5, py, px], G[6, py, px], G[7, py, px], T, ex, ey)
                 r = r + (r * t0 - r + a0) * atm
                 g = g + (g * t1 - g + a1) * atm
                 b = b + (b * t2 - b + a2) * atm

@@ -18,7 +18,7 @@ import numpy as np
 import planet
 from planet.render import VIEWS
 from planet.render.backend import get_backend
-from planet.render.film import render_film, shot
+from planet.render.film import render_film
 from planet.render.scene import Camera, pack_fields, projection_params, sun_direction
 from planet.render.synthetic import synthetic_state
 

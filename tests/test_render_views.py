@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import planet
-from planet.render import VIEWS, check_size, png_bytes, to_image, view
+from planet.render import VIEWS, check_size, png_bytes, posters, to_image, view
 from planet.render import synthetic as syn
 from planet.render.backend import get_backend
 from planet.render.scene import GAMMA
@@ -150,3 +150,32 @@ def test_check_size():
 
 def test_cpu_backend_is_always_there():
     assert get_backend("cpu").name == "cpu"
+
+
+def test_posters_write_every_view_and_the_globe(state, tmp_path):
+    paths = posters(state, tmp_path / "posters", size=(64, 32), backend="cpu", globe_size=(48, 48))
+    assert sorted(p.name for p in paths) == sorted([f"{v}.png" for v in VIEWS] + ["globe.png"])
+    assert sorted(p.name for p in (tmp_path / "posters").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_film_schedule():
+    from planet.render.film import shot
+
+    tl = planet.Timeline()
+    size = (320, 180)
+    at = lambda t: shot(t, size, tl)  # noqa: E731
+    assert at(5.0).Q[0] == 1.0 and at(5.0).second == -1                # the protoplanet globe
+    assert 0.0 < at(15.0).Q[0] < 1.0                                   # unwrapping
+    assert at(25.0).Q[0] == 0.0 and at(25.0).view == VIEWS["satellite"]  # the map
+    for t, name in ((40.0, "plates"), (50.0, "rivers"), (60.0, "temperature"), (80.0, "flow"),
+                    (95.0, "life")):
+        assert at(t).view == VIEWS[name] and at(t).Q[5] < 0, t
+    assert at(102.99).second == VIEWS["satellite"] and at(102.99).Q[5] > 1.0   # back to satellite by 103 s
+    wipe = at(44.0)                                                     # plates → rivers, halfway
+    assert wipe.view == VIEWS["plates"] and wipe.second == VIEWS["rivers"] and 0.4 < wipe.Q[5] < 0.6
+    assert 0.0 < at(108.0).Q[0] < 1.0                                  # rewrapping
+    assert at(119.0).Q[7] == 0.0 and at(130.0).Q[7] == 1.0 and at(130.0).second == VIEWS["night"]
+    assert at(170.0).overlay == 0.0 and at(200.0).overlay > 0.5 and at(231.0).overlay == 0.0
+    assert at(200.0).overlay_view == VIEWS["co2"]
+    assert at(240.0).Q[12] == 1.0 and at(249.9).Q[12] < 0.01               # fade-out
+    assert at(130.0).Q[4] != at(131.0).Q[4]                              # the globe turns

@@ -51,7 +51,7 @@ CAPTIONS = (("start", "a molten protoplanet"), ("ocean_start", "oceans form"),
             (35.0, "tectonic plates"), (43.0, "river basins"), (51.0, "temperature"),
             (67.0, "winds and pressure"), (83.0, "life spreads"), (101.0, "a living planet"),
             ("daynight_start", "day and night"), ("human_start", "humans appear"),
-            ("tectonics_end", "the present day"), ("co2_start", "carbon dioxide rises"),
+            ("tectonics_end", "the plates come to rest"), ("co2_start", "carbon dioxide rises"),
             ("warming_start", "the world warms"), ("warming_end", "a warmer world"))
 
 

@@ -245,7 +245,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
 
 
 def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "auto", resolution: int = 512,
-         seed: int = 0, quality: float = 7.0, progress: bool = True) -> dict:
+         seed: int = 0, quality: float = 7.0, progress: bool = True, end: float | None = None) -> dict:
     """``make demo``: the film to ``out_dir/earth.mp4``, then a poster PNG of every view (and the
     globe) of the final state in ``out_dir/posters/``. Returns the film's timings."""
     import planet
@@ -257,6 +257,6 @@ def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "aut
     out.mkdir(parents=True, exist_ok=True)
     world = planet.Planet(resolution, seed, stages=_available_stage_names())
     stats = render_film(out / "earth.mp4", size=size, fps=fps, backend=backend, quality=quality, world=world,
-                        progress=progress)
+                        progress=progress, end=end)
     posters(world.state, out / "posters", size=(2 * size[1], size[1]), backend=backend)
     return stats

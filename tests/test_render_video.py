@@ -98,3 +98,12 @@ def test_bad_film_options(tmp_path, kwargs, match):
 def test_bad_output_name():
     with pytest.raises(ValueError, match="out must end in"):
         output_format("film.avi")
+
+
+def test_demo_writes_the_film_and_posters(tmp_path):
+    from planet.render.film import demo
+
+    stats = demo(tmp_path, size=(64, 36), fps=4, backend="cpu", resolution=128, progress=False, end=1.0)
+    assert stats["frames"] == 4
+    assert (tmp_path / "earth.mp4").is_file()
+    assert len(list((tmp_path / "posters").glob("*.png"))) == 9

@@ -27,7 +27,9 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
 bench: $(STAMP)
-	$(PY) bench/bench_step.py
+	$(PY) bench/bench_lithosphere.py
+	$(PY) bench/bench_full.py
+	$(PY) bench/bench_render.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

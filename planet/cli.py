@@ -147,12 +147,11 @@ def cmd_info(args) -> int:
 
 def cmd_demo(args) -> int:
     out = check_output_dir(args.out)
-    try:
-        film = importlib.import_module("planet.render.demo")
-    except ModuleNotFoundError:
-        film = None
-    if film is not None and not args.geology_only:
-        return film.demo(out, resolution=args.resolution, seed=args.seed)
+    if not args.geology_only:
+        from planet.render.film import demo
+
+        demo(out, resolution=args.resolution, seed=args.seed)
+        return 0
     import planet
     from .preview import write_previews
 

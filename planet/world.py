@@ -162,9 +162,9 @@ class Planet:
 
     # -- notebooks ---------------------------------------------------------------
     def _repr_png_(self) -> bytes:
-        from .preview import png_bytes
+        from planet.render import png_bytes
 
-        return png_bytes(self._state)
+        return png_bytes(self._state, "satellite", size=(1024, 512))
 
 
 def _available_stage_names() -> tuple[str, ...]:

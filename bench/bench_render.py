@@ -1,0 +1,97 @@
+"""Frames per second of each view and the globe at 1280×720 on the CPU and GPU backends,
+and the film's per-frame cost (render + encode) on a 512×256 world.
+
+    PYTHONPATH=. python bench/bench_render.py [--size 1280x720] [--repeat 10] [--film-seconds 4]
+
+The machine is shared, so each timing is also given as a ratio to a floor
+kernel measured in the same run (a NumPy copy of one 720p RGB frame).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+
+import planet
+from planet.render import VIEWS
+from planet.render.backend import get_backend
+from planet.render.film import render_film
+from planet.render.scene import Camera, pack_fields, projection_params, sun_direction
+from planet.render.synthetic import synthetic_state
+
+
+def best(fn, repeat):
+    """Median wall seconds and mean process CPU seconds (all threads) per call."""
+    fn()
+    times = []
+    c = time.process_time()
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), (time.process_time() - c) / repeat
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--film-seconds", type=float, default=4.0)
+    ap.add_argument("--rows", type=int, default=256)
+    ap.add_argument("--backends", default="cpu,gpu")
+    a = ap.parse_args()
+    w, h = (int(v) for v in a.size.split("x"))
+    size = (w, h)
+    st = synthetic_state(a.rows)
+    frame = np.zeros((h, w, 3), np.uint8)
+    floor = best(lambda: frame.copy(), a.repeat)[0]
+    print(f"floor (copy of one {w}x{h} frame): {floor * 1e3:.2f} ms")
+    backends = ["cpu"] if "cpu" in a.backends else []
+    if "gpu" in a.backends:
+        try:
+            gpu = get_backend("gpu")
+            backends.append("gpu")
+            print(f"GPU: {gpu.info}")
+        except RuntimeError as e:
+            print(f"no GPU backend: {e}")
+    tl = planet.Timeline()
+    stack, P = pack_fields(st, st.time)
+    pack = best(lambda: pack_fields(st, st.time), a.repeat)[0]
+    print(f"pack fields ({st.columns}x{st.rows}): {pack * 1e3:.2f} ms")
+    print(f"{'what':<32}{'backend':<8}{'ms/frame':>10}{'frames/s':>10}{'x floor':>9}{'cpu ms':>9}")
+    map_Q = projection_params(size, Camera(unwrap=1.0))
+    sun = sun_direction(140.0, tl, 24.0)
+    globe_Q = projection_params(size, Camera(lat=20, lon=0, unwrap=0.0), night=1.0, sun=sun, atmosphere=True,
+                                lighting=1.0)
+    globe_noatm = projection_params(size, Camera(lat=20, lon=0, unwrap=0.0), night=1.0, sun=sun, lighting=1.0)
+    cases = [(f"map {name}", VIEWS[name], -1, map_Q) for name in VIEWS]
+    cases += [("map wipe (2 views)", 1, 2, projection_params(size, Camera(unwrap=1.0), wipe=0.5)),
+              ("globe day/night + atmosphere", 0, VIEWS["night"], globe_Q),
+              ("globe day/night, no atmosphere", 0, VIEWS["night"], globe_noatm)]
+    for be_name in backends:
+        be = get_backend(be_name)
+        for label, v, second, Q in cases:
+            t, c = best(lambda: be.frame(stack, P, v, second, 0, 0.0, Q, size), a.repeat)
+            print(f"{label:<32}{be_name:<8}{t * 1e3:>10.2f}{1 / t:>10.1f}{t / floor:>9.1f}{c * 1e3:>9.2f}")
+    # film: render + encode only (no simulation stages beyond the lithosphere placeholder)
+    for be_name in backends:
+        for t0 in (40.0, 150.0):
+            world = planet.Planet(512, 0, stages=("lithosphere",))
+            world.step(int(t0 * 60))
+            c0 = time.process_time()
+            with tempfile.TemporaryDirectory() as d:
+                stats = render_film(os.path.join(d, "f.mp4"), size=size, fps=30, backend=be_name, start=t0,
+                                    end=t0 + a.film_seconds, world=world, progress=False)
+            n = stats["frames"]
+            cpu_ms = (time.process_time() - c0) / n * 1e3   # this process only (ffmpeg runs apart)
+            print(f"film {t0:.0f}-{t0 + a.film_seconds:.0f} s {be_name}: {stats['wall_s'] / n * 1e3:.1f} ms/frame wall "
+                  f"(sim {stats['sim_s'] / n * 1e3:.1f}, render {stats['render_s'] / n * 1e3:.1f}, "
+                  f"write {stats['write_s'] / n * 1e3:.1f}; python CPU {cpu_ms:.1f}); 7500 frames would take "
+                  f"{stats['wall_s'] / n * 7500:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The backends' shared interface and the choice between them.
+
+A backend draws one frame from a packed field stack (``scene.pack_fields``):
+
+    backend.frame(stack, P, view, second, overlay_view, overlay, Q, size) -> uint8 (h, w, 3)
+
+``view`` is drawn into the cell colours ``A``; ``second`` (a view id, or −1)
+into ``B`` (the view wiped in from the left, or the night side of the
+globe); ``overlay_view`` is blended over ``A`` cell by cell at opacity
+``overlay``; ``Q`` are the projection parameters (``scene.projection_params``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import cpu
+
+BACKENDS = ("auto", "cpu", "gpu")
+
+
+class CPUBackend:
+    """Numba kernels (``render/cpu.py``), parallel over rows."""
+
+    name = "cpu"
+
+    def __init__(self):
+        self._buffers: dict = {}
+        self._geometry_key = None      # the pixel geometry depends on size, morph and camera latitude only
+        self._lut_gamma = None
+        self._lut = None
+
+    def _buffer(self, key, shape, dtype):
+        buf = self._buffers.get(key)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape, dtype=dtype)
+            self._buffers[key] = buf
+        return buf
+
+    def frame(self, stack, P, view, second, overlay_view, overlay, Q, size):
+        H, W = stack.shape[1:]
+        A = self._buffer("A", (H, W, 3), np.float32)
+        cpu.cell_colours(stack, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P, A)
+        if second >= 0:
+            B = self._buffer("B", (H, W, 3), np.float32)
+            cpu.cell_colours(stack, np.int64(second), np.int64(0), np.float32(0.0), P, B)
+        else:
+            B = A
+        w, h = size
+        key = (w, h) + tuple(float(v) for v in Q[0:4])
+        if self._geometry_key != key:
+            G = self._buffer("G", (8, h, w), np.float32)
+            cpu.geometry(Q, G)
+            self._geometry_key = key
+        if self._lut_gamma != float(Q[13]):
+            self._lut = cpu.gamma_table(float(Q[13]))
+            self._lut_gamma = float(Q[13])
+        T = self._buffer("T", (2, cpu.ATM_ROWS, cpu.ATM_ANGLES, 6), np.float32)
+        if Q[11] > 0:
+            cpu.atmosphere_table(Q[14], Q[15], Q[16], T)
+        out = np.empty((h, w, 3), dtype=np.uint8)
+        cpu.project(A, B, self._buffers["G"], Q, self._lut, T, out)
+        return out
+
+
+_CPU = None
+_GPU_FAILED: str | None = None
+
+
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "software")
+
+
+def get_backend(name: str = "auto"):
+    """The backend called ``name``: ``"cpu"``, ``"gpu"``, or ``"auto"``.
+
+    ``"auto"`` takes the GPU when a context can be made on a hardware GPU. Where the only OpenGL is
+    a software rasteriser (Mesa's llvmpipe), the Numba backend draws the same pictures several
+    times faster, so ``"auto"`` takes the CPU; ``"gpu"`` still forces the GL path there.
+    """
+    global _CPU, _GPU_FAILED
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+    if name == "gpu" or (name == "auto" and _GPU_FAILED is None):
+        try:
+            from .gpu import GPUBackend
+
+            gpu = GPUBackend.shared()
+        except Exception as e:  # no GL context here: auto falls back, gpu says why
+            _GPU_FAILED = f"{type(e).__name__}: {e}"
+            if name == "gpu":
+                raise RuntimeError(f"backend 'gpu' is not available: {_GPU_FAILED}") from None
+        else:
+            if name == "gpu" or not any(s in gpu.info.lower() for s in SOFTWARE_RENDERERS):
+                return gpu
+    if _CPU is None:
+        _CPU = CPUBackend()
+    return _CPU

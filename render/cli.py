@@ -1,0 +1,134 @@
+"""CLI extension: ``planet film`` and ``planet render`` (registered by ``planet/cli.py``).
+
+    planet film --out outputs/earth.mp4 [--size 1280x720 --fps 30 --backend auto --quality 7
+                --resolution 512 --seed 0 --start 0 --end 250 --no-captions]
+    planet render STATE.npz --view rivers [--globe --lat 20 --lon 0] --size 1024x512 --out rivers.png
+
+Bad values raise ``ValueError`` with a one-line message naming the option and
+the allowed values; the main CLI prints it and exits with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from . import BACKENDS, VIEWS, check_size
+
+
+def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
+    """``"1280x720"`` → ``(1280, 720)``; both even, in [2, 8192]."""
+    try:
+        w, h = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise ValueError(f"{option} must be WIDTHxHEIGHT with even integers, e.g. 1280x720; got {text!r}") from None
+    try:
+        return check_size((w, h))
+    except ValueError:
+        raise ValueError(f"{option} must be WIDTHxHEIGHT with even integers in [2, 8192], got {text!r}") from None
+
+
+def _choice(value, allowed, option):
+    if value not in allowed:
+        raise ValueError(f"{option} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def register(subparsers) -> None:
+    film = subparsers.add_parser("film", help="simulate and render the film (MP4, GIF or PNG frames)",
+                                 description="Simulate the story and render it to a video, frame by frame.")
+    film.add_argument("--out", required=True, help="output file: .mp4, .gif, or a folder name for PNG frames")
+    film.add_argument("--size", default="1280x720", help="frame size WIDTHxHEIGHT, even (default 1280x720)")
+    film.add_argument("--fps", type=int, default=30, help="frames per second, 1-240 (default 30)")
+    film.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
+    film.add_argument("--quality", type=float, default=7.0, help="video quality 0-10 (default 7)")
+    film.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    film.add_argument("--resolution", type=int, default=512, help="simulation columns (default 512)")
+    film.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
+    film.add_argument("--start", type=float, default=0.0, help="first film second (default 0)")
+    film.add_argument("--end", type=float, default=None, help="last film second (default: story end, 250)")
+    film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
+    film.add_argument("--quiet", action="store_true", help="no progress bar")
+    film.set_defaults(func=film_command)
+
+    render = subparsers.add_parser("render", help="render one picture of a saved state",
+                                   description="Render a saved state as a map view or a globe (PNG).")
+    render.add_argument("state", help="a state file written by planet (.npz)")
+    render.add_argument("--view", default="satellite", help=f"one of {', '.join(VIEWS)} (default satellite)")
+    render.add_argument("--globe", action="store_true", help="draw the globe instead of the map")
+    render.add_argument("--lat", type=float, default=20.0, help="globe camera latitude, degrees (default 20)")
+    render.add_argument("--lon", type=float, default=0.0, help="globe camera longitude, degrees (default 0)")
+    render.add_argument("--no-atmosphere", action="store_true", help="globe without atmospheric scattering")
+    render.add_argument("--size", default=None, help="WIDTHxHEIGHT, even (default 1024x512 map, 720x720 globe)")
+    render.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
+    render.add_argument("--out", required=True, help="output PNG file")
+    render.set_defaults(func=render_command)
+
+
+def film_command(args) -> int:
+    from .film import render_film
+
+    size = parse_size(args.size)
+    _choice(args.backend, BACKENDS, "--backend")
+    if args.fps <= 0 or args.fps > 240:
+        raise ValueError(f"--fps must be an integer in [1, 240], got {args.fps}")
+    if not (0.0 <= args.quality <= 10.0):
+        raise ValueError(f"--quality must be in [0, 10], got {args.quality}")
+    for name in ("start", "end"):
+        v = getattr(args, name)
+        if v is not None and (not math.isfinite(v) or v < 0):
+            raise ValueError(f"--{name} must be film seconds >= 0, got {v}")
+    stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
+                        resolution=args.resolution, seed=args.seed, start=args.start, end=args.end,
+                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset)
+    fps = stats["frames"] / max(stats["wall_s"], 1e-9)
+    print(f"wrote {args.out}: {stats['frames']} frames in {stats['wall_s']:.1f} s ({fps:.1f} frames/s; "
+          f"simulation {stats['sim_s']:.1f} s, rendering {stats['render_s']:.1f} s, writing {stats['write_s']:.1f} s)")
+    return 0
+
+
+def render_command(args) -> int:
+    import planet
+
+    from . import globe, to_image, view
+
+    _choice(args.view, tuple(VIEWS), "--view")
+    _choice(args.backend, BACKENDS, "--backend")
+    size = parse_size(args.size) if args.size else ((720, 720) if args.globe else (1024, 512))
+    if not -90.0 <= args.lat <= 90.0:
+        raise ValueError(f"--lat must be in [-90, 90] degrees, got {args.lat}")
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out must be a .png file, got {args.out!r}")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise ValueError(f"--out {args.out}: folder {out.parent} does not exist")
+    state = planet.State.load(args.state)
+    if args.globe:
+        rgb = globe(state, view=args.view, lat=args.lat, lon=args.lon, size=size, backend=args.backend,
+                    atmosphere=not args.no_atmosphere)
+    else:
+        rgb = view(state, args.view, size=size, backend=args.backend)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        to_image(rgb).save(tmp, format="PNG")
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    print(f"wrote {out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry (the project's ``planet`` CLI registers these commands itself)."""
+    import sys
+
+    parser = argparse.ArgumentParser(prog="planet")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as e:
+        print(f"planet: error: {e}", file=sys.stderr)
+        return 2

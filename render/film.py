@@ -1,0 +1,262 @@
+"""The film (spec §8): the whole story, simulated and rendered together.
+
+Schedule, in film seconds (all from the configuration's schedule where it
+names an epoch):
+
+* 0–20 s: the protoplanet as a turning globe, unwrapping into the map from
+  10 s (``Camera.unwrap``), the turn slowing to a stop at 20 s;
+* 20–103 s: the map, wiping left to right into plates (35 s), rivers (43 s),
+  temperature (51 s), flow (67 s), life (83 s) and back to satellite
+  (101 s), each wipe taking 2 s;
+* 103–113 s: the map rewraps into the globe, which starts to turn;
+* from 113 s: the turning globe; day and night from day/night start (the
+  night view, with city lights, across the terminator), the CO2 view blended
+  over it from CO2 start to overlay end, warming in the temperatures, and a
+  fade to black over the last 5 s before story end. Gamma 1/1.5 throughout.
+
+Frame ``k`` shows film time ``t = start + k / fps``; the simulation is
+stepped to ``floor(t · 60)`` (60 steps per film second) before the frame is
+drawn, so at 30 fps each frame advances 2 steps. No state is stored; the
+frame count is exactly ``round((end − start) · fps)``.
+"""
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from planet.timeline import Timeline, smoothstep
+
+from . import check_size
+from .backend import get_backend
+from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
+from .video import VideoWriter, check_fps, check_quality
+
+#: (film seconds, view) of the map's wipes; each takes WIPE seconds
+MAP_VIEWS = ((35.0, "plates"), (43.0, "rivers"), (51.0, "temperature"), (67.0, "flow"),
+             (83.0, "life"), (101.0, "satellite"))
+WIPE = 2.0
+UNWRAP = (10.0, 20.0)
+REWRAP = (103.0, 113.0)
+CAMERA_LAT = 20.0
+TURN = 6.0            # degrees per film second of the globe's turn after the rewrap
+FADE = 5.0            # seconds of the final fade
+
+#: captions: (film seconds or epoch name, phrase), shown after the date
+CAPTIONS = (("start", "a molten protoplanet"), ("ocean_start", "oceans form"),
+            ("land_start", "continents rise"), ("land_end", "the crust cools"),
+            (35.0, "tectonic plates"), (43.0, "river basins"), (51.0, "temperature"),
+            (67.0, "winds and pressure"), (83.0, "life spreads"), (101.0, "a living planet"),
+            ("daynight_start", "day and night"), ("human_start", "humans appear"),
+            ("tectonics_end", "the plates come to rest"), ("co2_start", "carbon dioxide rises"),
+            ("warming_start", "the world warms"), ("warming_end", "a warmer world"))
+
+
+@dataclass(frozen=True)
+class Shot:
+    """What one frame shows: views, blends and camera (inputs of ``backend.frame``)."""
+
+    view: int
+    second: int
+    overlay_view: int
+    overlay: float
+    Q: np.ndarray
+
+
+def _camera_lon(t: float) -> float:
+    if t < UNWRAP[1]:
+        return 180.0 - 1.35 * (UNWRAP[1] - t) ** 2          # two turns, slowing to rest at the map's centre
+    if t < REWRAP[0]:
+        return 180.0
+    a = TURN / (2.0 * (REWRAP[1] - REWRAP[0]))
+    if t < REWRAP[1]:
+        return 180.0 + a * (t - REWRAP[0]) ** 2
+    return 180.0 + a * (REWRAP[1] - REWRAP[0]) ** 2 + TURN * (t - REWRAP[1])
+
+
+def shot(t: float, size, timeline: Timeline, year: float = 24.0) -> Shot:
+    """The frame at film time ``t`` (see the module docstring)."""
+    s = timeline.schedule
+    if UNWRAP[1] <= t < REWRAP[0]:
+        cam = Camera(lat=0.0, lon=180.0, unwrap=1.0)
+        view, second, wipe = VIEWS["satellite"], -1, -1.0
+        for start, name in MAP_VIEWS:
+            if t >= start:
+                second_name = name
+                if t < start + WIPE:
+                    second, wipe = VIEWS[second_name], -0.03 + 1.06 * (t - start) / WIPE
+                else:
+                    view, second, wipe = VIEWS[second_name], -1, -1.0
+        Q = projection_params(size, cam, wipe=wipe)
+        return Shot(view, second, 0, 0.0, Q)
+    if t < UNWRAP[1]:
+        unwrap = smoothstep(*UNWRAP, t)
+    else:
+        unwrap = 1.0 - smoothstep(*REWRAP, t)
+    cam = Camera(lat=CAMERA_LAT, lon=_camera_lon(t), unwrap=unwrap)
+    day = smoothstep(s.daynight_start, s.daynight_start + 2.0, t)
+    fade = 1.0 - smoothstep(s.story_end - FADE, s.story_end, t)
+    overlay = 0.6 * (smoothstep(s.co2_start, s.co2_start + 5.0, t)
+                     - smoothstep(s.overlay_end - 5.0, s.overlay_end, t))
+    if day > 0.0:
+        Q = projection_params(size, cam, night=day, sun=sun_direction(t, timeline, year), atmosphere=True,
+                              fade=fade, lighting=day)
+        second = VIEWS["night"]
+    else:
+        Q = projection_params(size, cam, atmosphere=True, fade=fade)
+        second = -1
+    return Shot(VIEWS["satellite"], second, VIEWS["co2"], max(overlay, 0.0), Q)
+
+
+def caption(t: float, timeline: Timeline) -> str:
+    """'4.0 billion years ago - oceans form' (the default font has no em dash)."""
+    phrase = ""
+    for when, text in CAPTIONS:
+        at = timeline.seconds(when)
+        if t >= at:
+            phrase = text
+    return f"{timeline.date(t)} - {phrase}" if phrase else timeline.date(t)
+
+
+class Captions:
+    """Draws a caption in the lower-left corner; Pillow renders each distinct text once."""
+
+    def __init__(self, size):
+        from PIL import ImageFont
+
+        w, h = size
+        self.px = max(10, h // 28)
+        self.font = ImageFont.load_default(size=self.px)
+        self.margin = max(6, h // 30)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _patch(self, text: str) -> np.ndarray:
+        patch = self._cache.get(text)
+        if patch is None:
+            from PIL import Image, ImageDraw
+
+            box = self.font.getbbox(text)
+            im = Image.new("L", (box[2] + 4, box[3] + 4), 0)
+            ImageDraw.Draw(im).text((2, 2), text, fill=255, font=self.font)
+            patch = np.asarray(im, dtype=np.float32) / 255.0
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[text] = patch
+        return patch
+
+    def draw(self, frame: np.ndarray, text: str, alpha: float = 1.0) -> None:
+        a = self._patch(text) * (0.9 * alpha)
+        h, w = frame.shape[:2]
+        ph, pw = a.shape
+        y0, x0 = h - self.margin - ph, self.margin
+        if y0 < 0 or x0 + pw > w:
+            return
+        region = frame[y0:y0 + ph, x0:x0 + pw].astype(np.float32)
+        region += (255.0 - region) * a[:, :, None]
+        frame[y0:y0 + ph, x0:x0 + pw] = region.astype(np.uint8)
+
+
+def frame_count(start: float, end: float, fps: int) -> int:
+    return int(round((end - start) * fps))
+
+
+def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
+                resolution: int = 512, seed: int = 0, start: float = 0.0, end: float | None = None,
+                progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
+                on_frame=None) -> dict:
+    """Simulate and render the film into ``out`` (.mp4, .gif, or a folder for PNG frames).
+
+    Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``.
+    ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new
+    one from ``resolution`` and ``seed`` with every available stage).
+    ``on_frame(k, frame)`` is called for each frame before it is written.
+    """
+    import planet
+    from planet.world import _available_stage_names
+
+    size = check_size(size)
+    fps = check_fps(fps)
+    quality = check_quality(quality)
+    be = get_backend(backend)
+    if world is None:
+        world = planet.Planet(resolution, seed, stages=_available_stage_names())
+    timeline = world.timeline
+    story = timeline.schedule.story_end
+    end = story if end is None else end
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be film seconds >= 0, got {value!r}")
+    if not start < end:
+        raise ValueError(f"start must be before end (film seconds), got start={start} end={end}")
+    n = frame_count(start, end, fps)
+    if n < 1:
+        raise ValueError(f"the film from start={start} to end={end} at fps={fps} has no frame")
+    steps_per_second = timeline.fps
+    first_step = int(math.floor(start * steps_per_second + 1e-9))
+    if world.state.step > first_step:
+        raise ValueError(f"start={start} is before the world's time {world.time:g} s")
+    if first_step > world.state.step:          # simulate up to the first frame, with its own progress bar
+        world.run(until=first_step / steps_per_second, progress=progress)
+    year = world.config.climate.year
+    cap = Captions(size) if captions else None
+    stats = {"frames": n, "sim_s": 0.0, "render_s": 0.0, "write_s": 0.0}
+    t_wall = _time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, unit="frame", desc=Path(str(out)).name, dynamic_ncols=True)
+    try:
+        with VideoWriter(out, size, fps=fps, quality=quality, preset=preset) as writer:
+            for k in range(n):
+                t = start + k / fps
+                t0 = _time.perf_counter()
+                target = int(math.floor(t * steps_per_second + 1e-9))
+                if target > world.state.step:
+                    world.step(target - world.state.step)
+                t1 = _time.perf_counter()
+                sh = shot(t, size, timeline, year)
+                stack, P = pack_fields(world.state, t)
+                frame = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
+                if cap is not None:
+                    fade = float(sh.Q[12])
+                    cap.draw(frame, caption(t, timeline), alpha=fade)
+                if on_frame is not None:
+                    on_frame(k, frame)
+                t2 = _time.perf_counter()
+                writer.write(frame)
+                t3 = _time.perf_counter()
+                stats["sim_s"] += t1 - t0
+                stats["render_s"] += t2 - t1
+                stats["write_s"] += t3 - t2
+                if bar is not None:
+                    bar.update(1)
+                    if k % 30 == 0:
+                        bar.set_postfix_str(timeline.date(t))
+    finally:
+        if bar is not None:
+            bar.close()
+    stats["wall_s"] = _time.perf_counter() - t_wall
+    stats["path"] = str(out)
+    return stats
+
+
+def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "auto", resolution: int = 512,
+         seed: int = 0, quality: float = 7.0, progress: bool = True, end: float | None = None) -> dict:
+    """``make demo``: the film to ``out_dir/earth.mp4``, then a poster PNG of every view (and the
+    globe) of the final state in ``out_dir/posters/``. Returns the film's timings."""
+    import planet
+    from planet.world import _available_stage_names
+
+    from . import posters
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    world = planet.Planet(resolution, seed, stages=_available_stage_names())
+    stats = render_film(out / "earth.mp4", size=size, fps=fps, backend=backend, quality=quality, world=world,
+                        progress=progress, end=end)
+    posters(world.state, out / "posters", size=(2 * size[1], size[1]), backend=backend)
+    return stats

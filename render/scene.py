@@ -1,0 +1,201 @@
+"""What both backends draw: the packed fields, the view parameters and the camera.
+
+A picture is made in two passes, identically on the CPU (``cpu.py``) and the
+GPU (``gpu.py`` with ``shaders/``):
+
+1. **Cell pass**: the view's linear RGB colour of every simulation cell, from
+   the fields of that cell and the elevation of its four neighbours (hill
+   shading). Output ``(H, W, 3)`` float32.
+2. **Projection pass**: for every output pixel, the longitude/latitude it
+   shows (the equirectangular map, the globe, or the morph between them),
+   bilinear sampling of the cell colours (wrap in longitude, clamp in
+   latitude), a second view blended in (left-to-right wipe, or the night view
+   across the day/night terminator), sun lighting, single scattering in the
+   atmosphere, fade, and gamma ``1/1.5``.
+
+The fields go to both backends as one ``(16, H, W)`` float32 stack in the
+order of ``FIELDS``; a field the state does not have is filled with a neutral
+value and its flag in the parameters is 0, so a view lights up when its
+fields exist (the satellite view of a lithosphere-only state is bare rock and
+sand under an estimated temperature; the flow view without trails is a faint
+pressure tint).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from planet.state import State
+from planet.timeline import Timeline, smoothstep
+
+#: view name → id used by the kernels and shaders
+VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, "life": 5,
+         "night": 6, "co2": 7}
+
+#: field stack order (the GPU packs them four to a texture in this order)
+FIELDS = ("elevation", "plate", "uplift", "drainage_area",
+          "basin", "pressure", "temperature", "vapour",
+          "co2", "trails", "moisture", "vegetation",
+          "prey", "predators", "humans", "sparkle")
+
+#: value of a field the state lacks
+DEFAULTS = {"plate": -1.0, "pressure": 1012.0}
+
+#: names of the entries of the cell-pass parameter vector ``P``
+CELL_PARAMS = ("time", "sea_level", "heat", "rock", "clouds", "relief", "has_temperature",
+               "has_moisture", "has_vapour", "has_pressure", "has_trails", "has_life", "has_humans",
+               "has_co2", "unused14", "unused15")
+
+#: names of the entries of the projection parameter vector ``Q``
+PROJ_PARAMS = ("k", "scale_x", "scale_y", "cam_lat", "cam_lon", "wipe", "wipe_soft", "night",
+               "sun_x", "sun_y", "sun_z", "atmosphere", "fade", "gamma", "sun_cam_x", "sun_cam_y",
+               "sun_cam_z", "lighting", "unused18", "unused19")
+
+GAMMA = 1.0 / 1.5
+BACKGROUND = (0.004, 0.005, 0.012)
+
+
+def _estimated_temperature(state: State, sea_level: float) -> np.ndarray:
+    """Spec §5 sea-level temperature at annual mean (season 0, p = 1012 hPa) minus the lapse rate:
+    the satellite palette's stand-in when the climate stage has not run."""
+    lat = state.grid.lat.astype(np.float32)[:, None]
+    z = state["elevation"]
+    land = (z > sea_level).astype(np.float32)
+    h = np.float32(0.4) * np.maximum(z - np.float32(sea_level), 0)
+    t0 = (-27.0 + 73.0 * np.tanh(2.2 * np.exp(-0.5 * (lat / 30.0) ** 2))) / 1.8
+    return (t0 + 1.5 * land - 4.0 * h).astype(np.float32)
+
+
+_SPARKLE: dict = {}
+
+
+def _sparkle(seed: int, rows: int, columns: int) -> np.ndarray:
+    key = (seed, rows, columns)
+    if key not in _SPARKLE:
+        from planet.noise import STREAM_LIGHTS
+        from planet.protoplanet import random_field
+
+        _SPARKLE.clear()
+        _SPARKLE[key] = random_field(seed, STREAM_LIGHTS, 0, rows, columns)
+    return _SPARKLE[key]
+
+
+def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(16, H, W)`` float32 field stack and the cell-pass parameters ``P`` (float32[16])."""
+    if "elevation" not in state:
+        raise ValueError("state has no 'elevation' field; every view needs the lithosphere")
+    tl = Timeline(state.config.schedule)
+    s = state.config.schedule
+    sea = tl.sea_level(time) if time >= s.ocean_start else 0.0
+    H, W = state.shape
+    stack = np.empty((len(FIELDS), H, W), dtype=np.float32)
+    for n, name in enumerate(FIELDS):
+        if name == "sparkle":
+            stack[n] = _sparkle(state.seed, H, W)
+        elif name in state:
+            stack[n] = state[name]
+        elif name == "temperature":
+            stack[n] = _estimated_temperature(state, sea)
+        else:
+            stack[n] = DEFAULTS.get(name, 0.0)
+    has = lambda *names: 1.0 if all(n in state for n in names) else 0.0  # noqa: E731
+    P = np.zeros(16, dtype=np.float32)
+    P[0] = time
+    P[1] = sea
+    P[2] = min(max(2.0 / (time + 1.0) ** 2, 0.0), 1.0)              # heat of the molten rock
+    P[3] = 1.0 - smoothstep(s.land_start, s.land_end, time)         # bare rock before land end
+    P[4] = 1.0 if time >= s.ocean_start else 0.0                    # clouds from vapour
+    P[5] = 0.5 * W / 512.0                                          # relief: slope per cell → per degree
+    P[6] = has("temperature")
+    P[7] = has("moisture")
+    P[8] = has("vapour")
+    P[9] = has("pressure")
+    P[10] = has("trails")
+    P[11] = has("vegetation", "prey", "predators")
+    P[12] = has("humans")
+    P[13] = has("co2")
+    return stack, P
+
+
+# -- cameras -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Camera:
+    """How output pixels map to the sphere.
+
+    ``unwrap`` = 1 is the equirectangular map (longitude ``lon`` at the centre
+    column, north up, filling the frame); ``unwrap`` = 0 the orthographic globe
+    of radius ``radius`` × half the smaller side, seen from above (``lat``,
+    ``lon``). In between, the morph ``x = sin(k λ)/k · cos(k φ)``,
+    ``y = sin(k φ)/k`` with ``k = 1 − unwrap`` (λ, φ the longitude and latitude
+    in the camera's frame): the globe at ``k = 1``, the whole world in view
+    from ``k = ½``, the map as ``k → 0``.
+    """
+
+    lat: float = 0.0
+    lon: float = 180.0
+    unwrap: float = 1.0
+    radius: float = 0.9
+
+    def params(self, size: tuple[int, int]) -> tuple[float, float, float, float, float]:
+        """(k, scale_x, scale_y, cam_lat, cam_lon) in pixels and radians."""
+        w, h = size
+        u = min(max(self.unwrap, 0.0), 1.0)
+        k = 0.0 if u >= 1.0 else max(1.0 - u, 1e-3)
+        globe = self.radius * 0.5 * min(w, h)
+        sx = (1.0 - u) * globe + u * w / (2.0 * math.pi)
+        sy = (1.0 - u) * globe + u * h / math.pi
+        if k > 0.0:
+            # never larger than the frame: half extents of the morphed world are
+            # sin(k π/2)/k tall and (1/k, or sin(k π)/k once the whole world is in view) wide
+            sy = min(sy, 0.5 * h * k / math.sin(k * math.pi / 2))
+            sx = min(sx, 0.5 * w * k / (1.0 if k >= 0.5 else math.sin(k * math.pi)))
+        lat = math.radians(self.lat) * (1.0 - u)
+        return k, sx, sy, lat, math.radians(self.lon % 360.0)
+
+
+def sun_direction(time: float, timeline: Timeline, year: float) -> np.ndarray:
+    """Unit vector to the sun: ``P(23.5° · season, −360° · t / 15)`` (a day every 15 film seconds)."""
+    dec = math.radians(23.5 * timeline.season(time, year))
+    lon = math.radians(-360.0 * time / 15.0)
+    return np.array([math.sin(lon) * math.cos(dec), math.sin(dec), math.cos(lon) * math.cos(dec)])
+
+
+def camera_basis(lat: float, lon: float) -> np.ndarray:
+    """Rows: the camera's right, up and toward-viewer axes in world coordinates (radians in)."""
+    cl, sl, co, so = math.cos(lat), math.sin(lat), math.cos(lon), math.sin(lon)
+    right = np.array([co, 0.0, -so])
+    up = np.array([-sl * so, cl, -sl * co])
+    toward = np.array([cl * so, sl, cl * co])
+    return np.stack([right, up, toward])
+
+
+def projection_params(size, camera: Camera, *, wipe: float = -1.0, night: float = 0.0,
+                      sun=None, atmosphere: bool = False, fade: float = 1.0,
+                      lighting: float = 0.0) -> np.ndarray:
+    """The projection parameter vector ``Q`` (float32[20]).
+
+    ``wipe`` in [0, 1]: the second colour field covers the pixels left of that
+    fraction of the width (−1: none). ``night`` in [0, 1]: how much the second
+    field shows on the night side of the terminator. ``lighting`` in [0, 1]:
+    how much the sun's Lambert shading darkens the day side.
+    """
+    k, sx, sy, clat, clon = camera.params(size)
+    Q = np.zeros(20, dtype=np.float32)
+    Q[0:5] = (k, sx, sy, clat, clon)
+    Q[5] = wipe
+    Q[6] = 0.03
+    Q[7] = night
+    if sun is None:
+        sun = camera_basis(clat, clon)[2]   # from behind the camera
+    sun = np.asarray(sun, dtype=np.float64)
+    sun = sun / np.linalg.norm(sun)
+    Q[8:11] = sun
+    Q[11] = 1.0 if (atmosphere and k > 0.0) else 0.0
+    Q[12] = fade
+    Q[13] = GAMMA
+    Q[14:17] = camera_basis(clat, clon) @ sun
+    Q[17] = lighting
+    return Q

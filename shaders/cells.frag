@@ -1,0 +1,142 @@
+// Cell pass: the linear RGB colour of one view at every simulation cell
+// (render/cpu.py: _cell, cell_colours). One fragment per cell; row j of the
+// target is row j of the state (row 0 = north).
+uniform sampler2D f0;   // elevation, plate, uplift, drainage_area
+uniform sampler2D f1;   // basin, pressure, temperature, vapour
+uniform sampler2D f2;   // co2, trails, moisture, vegetation
+uniform sampler2D f3;   // prey, predators, humans, sparkle
+uniform float P[16];
+uniform int view;
+uniform int overlay_view;
+uniform float overlay;
+out vec4 colour;
+
+int H, W;
+
+ivec2 nb(int j, int i, int dj, int di) {   // polar reflection, wrap in longitude
+    int jj = j + dj, ii = i + di;
+    if (jj < 0) { jj = 0; ii += W / 2; }
+    else if (jj >= H) { jj = H - 1; ii += W / 2; }
+    ii = ((ii % W) + W) % W;
+    return ivec2(ii, jj);
+}
+
+// opacity of the CO2 bands (ppm = 377 + 3c, 1 ppm bands; none below 378 ppm)
+float co2_alpha(float c) {
+    float band = floor(3.0 * clamp(c, 0.0, 3.0)) / 9.0;
+    return (0.3 + 0.6 * band) * min(band * 9.0, 1.0) * P[13];
+}
+
+vec3 cell(int v, int j, int i) {
+    ivec2 c = ivec2(i, j);
+    vec4 a0 = texelFetch(f0, c, 0), a1 = texelFetch(f1, c, 0);
+    vec4 a2 = texelFetch(f2, c, 0), a3 = texelFetch(f3, c, 0);
+    float D = P[1];
+    float z = a0.x;
+    float k = 0.5 * P[5];
+    float dx = (max(texelFetch(f0, nb(j, i, 0, 1), 0).x, D) - max(texelFetch(f0, nb(j, i, 0, -1), 0).x, D)) * k;
+    float dy = (max(texelFetch(f0, nb(j, i, -1, 0), 0).x, D) - max(texelFetch(f0, nb(j, i, 1, 0), 0).x, D)) * k;
+    float shade = max(0.5 * dx - 0.5 * dy + 0.70710678, 0.0) / (sqrt(1.0 + dx * dx + dy * dy) * 0.70710678);
+    bool ocean = z < D;
+    float depth = clamp(z / max(D, 1e-6), 0.0, 1.0);
+    vec3 oc = mix(vec3(0.01, 0.02, 0.08), vec3(0.11, 0.28, 0.51), depth);
+    float h = 0.4 * max(z - D, 0.0);
+    float T = a1.z;
+    vec3 c3;
+    if (v == 0) {          // satellite
+        if (ocean) {
+            float ice = ss(-6.0, -14.0, T) * P[6] * 0.9;
+            c3 = mix(oc, vec3(0.80, 0.84, 0.90) * shade, ice);
+        } else {
+            c3 = vec3(0.85, 0.87, 0.92);
+            c3 = mix(c3, vec3(0.22, 0.17, 0.12), ss(-12.0, -8.0, T));
+            c3 = mix(c3, vec3(0.72, 0.60, 0.40), ss(8.0, 18.0, T));
+            c3 = mix(c3, vec3(0.60, 0.28, 0.12), ss(22.0, 32.0, T));
+            float grow = clamp(a2.z / 3.0, 0.0, 1.0) * (ss(0.0, 25.0, T) - ss(25.0, 35.0, T)) * P[7];
+            vec3 veg = mix(vec3(0.18, 0.36, 0.08), vec3(0.04, 0.16, 0.04), ss(10.0, 25.0, T));
+            c3 = mix(c3, veg, grow);
+            c3 = mix(c3, vec3(0.16, 0.14, 0.13), P[3]);
+            c3 *= shade;
+        }
+        float low = clamp((15.0 - z) / 10.0, 0.0, 1.0);
+        float e = min(P[2] * (0.15 + 0.85 * low * low), 1.0) * min(P[3], 1.0);
+        vec3 lava = mix(vec3(0.35, 0.02, 0.0), vec3(1.0, 0.35, 0.02), ss(0.0, 0.5, e));
+        lava = mix(lava, vec3(1.0, 0.85, 0.4), ss(0.5, 1.0, e));
+        c3 = mix(c3, lava, e);
+        float a = clamp(0.3 * log(1.0 + max(a1.w, 0.0)), 0.0, 1.0) * P[4] * P[8];
+        return mix(c3, vec3(1.0), a);
+    }
+    if (v == 1) {          // plates
+        float q = a0.y;
+        c3 = q < 0.0 ? vec3(1.0) : mix(vec3(1.0), hue(q), 0.65);
+        float lum = (0.45 + 0.55 * clamp(z / 12.0, 0.0, 1.0)) * shade;
+        if (ocean) lum *= 0.7;
+        return mix(c3 * lum, vec3(1.0), 0.6 * clamp(a0.z, 0.0, 1.0));
+    }
+    if (v == 2) {          // rivers
+        vec3 hb = hue(a1.x);
+        if (ocean) return oc;
+        float lum = (0.7 + 0.3 * min(h / 4.0, 1.0)) * shade;
+        c3 = mix(vec3(0.42, 0.40, 0.36) * lum, 0.5 * hb * lum, 0.35);
+        float a = clamp(0.15 * log(max(a0.w, 1.0)), 0.0, 1.0);
+        return mix(c3, hb, a);
+    }
+    if (v == 3) {          // temperature in 2 °C bands
+        float tb = floor(T / 2.0) * 2.0 + 1.0;
+        if (tb < 0.0) c3 = mix(vec3(1.0), vec3(0.15, 0.35, 0.95), min(-tb / 20.0, 1.0));
+        else {
+            c3 = mix(vec3(1.0), vec3(1.0, 0.5, 0.1), min(tb / 25.0, 1.0));
+            c3 = mix(c3, vec3(0.75, 0.08, 0.05), clamp((tb - 25.0) / 15.0, 0.0, 1.0));
+        }
+        return c3 * (ocean ? 0.7 : shade);
+    }
+    if (v == 4) {          // flow
+        c3 = ocean ? oc * 0.5 : vec3(0.12, 0.11, 0.10) * shade;
+        float p = a1.y;
+        vec3 tint = mix(vec3(0.85), vec3(1.0, 0.45, 0.15), ss(1012.0, 1000.0, p));
+        tint = mix(tint, vec3(0.25, 0.55, 1.0), ss(1012.0, 1024.0, p));
+        c3 = mix(c3, tint * 0.3, 0.3 * P[9]);
+        return mix(c3, tint, clamp(a2.y, 0.0, 1.0) * P[10]);
+    }
+    if (v == 5) {          // life
+        if (ocean) return oc * 0.6;
+        float V = max(a2.w, 0.0), R = max(a3.x, 0.0), X = max(a3.y, 0.0);
+        float wv = V * V, wr = R * R, wx = X * X;
+        float s = wv + wr + wx + 1e-6;
+        vec3 lc = (wv * vec3(0.15, 0.60, 0.10) + wr * vec3(1.0, 0.55, 0.10) + wx * vec3(0.55, 0.02, 0.02)) / s;
+        float amount = min((V + R + X) / 4.0, 1.0) * P[11];
+        c3 = mix(vec3(0.2, 0.18, 0.15), lc, 0.3 + 0.7 * amount);
+        c3 = mix(c3, vec3(0.2, 0.18, 0.15), 1.0 - P[11]);
+        float hm = clamp(a3.z, 0.0, 1.0) * P[12];
+        c3 = mix(c3, vec3(0.95, 0.95, 0.85), 0.7 * hm);
+        return c3 * shade;
+    }
+    if (v == 6) {          // night
+        c3 = ocean ? vec3(0.004, 0.008, 0.02) : vec3(0.012, 0.012, 0.016) * shade;
+        float hm = clamp(a3.z, 0.0, 1.0) * P[12];
+        float sp = a3.w;
+        float flicker = 0.8 + 0.2 * sin(P[0] * (6.0 + 10.0 * sp) + 40.0 * sp);
+        float light = hm * (0.35 + 0.65 * sp * sp) * flicker * 1.5;
+        c3 += vec3(1.0, 0.75, 0.4) * light;
+        if (!ocean) c3 = mix(c3, vec3(0.7, 0.05, 0.02), ss(35.0, 42.0, T) * P[6] * (0.25 + 0.75 * hm));
+        return c3;
+    }
+    // co2: ppm = 377 + 3c in 1 ppm bands
+    c3 = ocean ? oc * 0.7 : vec3(0.35, 0.33, 0.30) * shade;
+    float band = floor(3.0 * clamp(a2.x, 0.0, 3.0)) / 9.0;
+    vec3 bc = mix(vec3(1.0, 0.9, 0.3), vec3(0.55, 0.0, 0.15), band);
+    return mix(c3, bc, co2_alpha(a2.x));
+}
+
+void main() {
+    ivec2 s = textureSize(f0, 0);
+    W = s.x; H = s.y;
+    int i = int(gl_FragCoord.x), j = int(gl_FragCoord.y);
+    vec3 c = cell(view, j, i);
+    if (overlay > 0.0) {
+        float a = overlay;
+        if (overlay_view == 7) a *= co2_alpha(texelFetch(f2, ivec2(i, j), 0).x);   // only the CO2 bands
+        c = mix(c, cell(overlay_view, j, i), a);
+    }
+    colour = vec4(c, 1.0);
+}

@@ -1,0 +1,109 @@
+"""Video output: exact frame counts, sizes and fps; no file at the target after an interrupted render."""
+import os
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import planet
+from planet.render.film import frame_count, render_film
+from planet.render.video import VideoWriter, output_format
+
+
+def frames(n, w=64, h=48):
+    for k in range(n):
+        f = np.zeros((h, w, 3), np.uint8)
+        f[:, : (k * 7) % w] = 200
+        f[..., 1] = k * 9 % 255
+        yield f
+
+
+def test_mp4_has_exact_frames_size_and_fps(tmp_path):
+    out = tmp_path / "clip.mp4"
+    with VideoWriter(out, (64, 48), fps=12) as w:
+        for f in frames(17):
+            w.write(f)
+    meta = iio.immeta(out, plugin="FFMPEG")
+    assert meta["fps"] == pytest.approx(12.0)
+    assert tuple(meta["size"]) == (64, 48)
+    read = list(iio.imiter(out, plugin="FFMPEG"))
+    assert len(read) == 17
+    assert read[0].shape == (48, 64, 3)
+    assert sorted(os.listdir(tmp_path)) == ["clip.mp4"]
+
+
+def test_gif_and_png_folder(tmp_path):
+    gif = tmp_path / "clip.gif"
+    with VideoWriter(gif, (64, 48), fps=10) as w:
+        for f in frames(5):
+            w.write(f)
+    assert iio.imread(gif, index=None).shape[0] == 5
+    folder = tmp_path / "pngs"
+    with VideoWriter(folder, (64, 48), fps=10) as w:
+        for f in frames(4):
+            w.write(f)
+    assert sorted(os.listdir(folder)) == [f"frame_{k:06d}.png" for k in range(4)]
+    assert sorted(os.listdir(tmp_path)) == ["clip.gif", "pngs"]
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.gif", "pngs"])
+def test_interrupted_render_leaves_nothing(tmp_path, name):
+    out = tmp_path / name
+    with pytest.raises(KeyboardInterrupt):
+        with VideoWriter(out, (64, 48), fps=10) as w:
+            for k, f in enumerate(frames(10)):
+                if k == 4:
+                    raise KeyboardInterrupt
+                w.write(f)
+    assert os.listdir(tmp_path) == []
+
+
+def test_interrupted_film_leaves_nothing_and_keeps_an_old_file(tmp_path):
+    out = tmp_path / "film.mp4"
+    out.write_bytes(b"old")
+
+    def stop(k, frame):
+        if k == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_film(out, size=(64, 36), fps=10, backend="cpu", resolution=128, end=1.0, progress=False, on_frame=stop)
+    assert out.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["film.mp4"]
+
+
+def test_film_has_the_exact_frame_count(tmp_path):
+    out = tmp_path / "film.mp4"
+    world = planet.Planet(128, 0)
+    stats = render_film(out, size=(96, 54), fps=15, backend="cpu", start=0.0, end=1.4, world=world, progress=False)
+    n = frame_count(0.0, 1.4, 15)
+    assert n == 21 and stats["frames"] == n
+    assert len(list(iio.imiter(out, plugin="FFMPEG"))) == n
+    assert world.state.step == int(np.floor((n - 1) / 15 * 60 + 1e-9))    # simulated to the last frame's time
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(size=(65, 48)), "size must be two even integers"),
+    (dict(fps=0), "fps must be an integer"),
+    (dict(quality=11), "quality must be"),
+    (dict(backend="metal"), "backend must be one of"),
+    (dict(start=5.0, end=2.0), "start must be before end"),
+])
+def test_bad_film_options(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        render_film(tmp_path / "x.mp4", **{"resolution": 128, "progress": False, **kwargs})
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_output_name():
+    with pytest.raises(ValueError, match="out must end in"):
+        output_format("film.avi")
+
+
+def test_demo_writes_the_film_and_posters(tmp_path):
+    from planet.render.film import demo
+
+    stats = demo(tmp_path, size=(64, 36), fps=4, backend="cpu", resolution=128, progress=False, end=1.0)
+    assert stats["frames"] == 4
+    assert (tmp_path / "earth.mp4").is_file()
+    assert len(list((tmp_path / "posters").glob("*.png"))) == 9

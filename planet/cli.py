@@ -168,7 +168,7 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="planet", description=__doc__.split("\n")[0] + " Times are film "
+    parser = argparse.ArgumentParser(prog="planet", description="planet: a procedural Earth-history simulator. Times are film "
                                      "seconds: 60 steps per second, 250 s is the whole story (4.5 billion years).",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"planet {__version__}")

@@ -6,9 +6,8 @@ update that produces step ``k`` uses ``t = k / fps``.
 
 For display, ``Timeline.years_ago`` maps film time onto Earth history: 4.5
 billion years ago at ``t = 0``, linear up to the present day at the end of
-tectonics; after that, the human era runs on a calendar of years AD
-(``Timeline.year``) that reaches 2000 AD at warming start and 2100 AD at
-warming end.
+tectonics (spec §1); from then on the film is "present day" (humans, CO2 and
+warming play out on a human time scale the geological calendar cannot show).
 """
 from __future__ import annotations
 
@@ -96,12 +95,6 @@ class Timeline:
         end = self.schedule.tectonics_end
         return AGE_OF_EARTH * max(0.0, 1.0 - t / end)
 
-    def year(self, t: float) -> float:
-        """Calendar year AD in the human era (2000 at warming start, 2100 at warming end)."""
-        s = self.schedule
-        span = max(s.warming_end - s.warming_start, 1e-9)
-        return 2000.0 + (t - s.warming_start) * 100.0 / span
-
     def epoch_at(self, t: float) -> str:
         """The last epoch reached at time ``t``."""
         name = "start"
@@ -111,7 +104,7 @@ class Timeline:
         return name
 
     def date(self, t: float) -> str:
-        """A human-readable date: '4.0 billion years ago', '65 million years ago', '2050 AD'."""
+        """A human-readable date: '4.0 billion years ago', '65 million years ago', 'present day'."""
         if t < self.schedule.tectonics_end:
             ago = self.years_ago(t)
             if ago >= 1e9:
@@ -119,4 +112,4 @@ class Timeline:
             if ago >= 1e6:
                 return f"{ago / 1e6:.0f} million years ago"
             return f"{ago / 1e3:.0f} thousand years ago"
-        return f"{self.year(t):.0f} AD"
+        return "present day"

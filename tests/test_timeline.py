@@ -37,7 +37,8 @@ def test_calendar():
     tl = Timeline()
     assert tl.date(0) == "4.5 billion years ago"
     assert tl.date(63) == "2.2 billion years ago"
-    assert tl.date(200) == "2000 AD" and tl.date(220) == "2100 AD"
+    assert tl.date(125.9) == "2 million years ago"
+    assert tl.date(126) == tl.date(220) == "present day"
 
 
 def test_schedule_is_configurable():

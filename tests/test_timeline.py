@@ -37,7 +37,7 @@ def test_calendar():
     tl = Timeline()
     assert tl.date(0) == "4.5 billion years ago"
     assert tl.date(63) == "2.2 billion years ago"
-    assert tl.date(125.9) == "2 million years ago"
+    assert tl.date(125.9) == "4 million years ago"  # 4.5e9 * 0.1 / 126
     assert tl.date(126) == tl.date(220) == "present day"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 f32 = np.float32
 # N, NE, E, SE, S, SW, W, NW
@@ -133,3 +134,15 @@ def surface(q, y, z, rcv, rdir, area, D, s0, tectonic, cfg):
                 zc = f32(zc + f32(cfg.sediment))
             yo[j, i], zo[j, i] = yc, zc
     return yo, zo, ao, land
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Run a test module single-threaded (results do not depend on it: test_lithosphere checks
+    1 vs 2 threads). On a shared, oversubscribed machine, two-thread parallel regions on tiny
+    grids wait for a descheduled thread and run ~50x slower."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)

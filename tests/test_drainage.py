@@ -6,6 +6,7 @@ from hypothesis.extra.numpy import arrays
 
 from planet import drainage
 import naive_lithosphere as naive
+from naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
 
 @st.composite

@@ -45,9 +45,9 @@ _DIST = drainage._DIST
 
 
 @njit(cache=True, inline="always")
-def _surface_cell(c, nn, ne, ns, nw, q0, y0, z0, rcv, rdir, area, D, level, s0, tectonic,
+def _surface_cell(c, nn, ne, ns, nw, q0, y0, z0, b0, rcv, rdir, area, D, level, s0, tectonic,
                   k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
-                  y_out, z_out, a_out, land):
+                  area_pow, y_out, z_out, a_out, b_out, land):
     zero = f32(0.0)
     one = f32(1.0)
     # 1. uplift diffusion among the 4 neighbours of the same plate (previous values)
@@ -95,7 +95,10 @@ def _surface_cell(c, nn, ne, ns, nw, q0, y0, z0, rcv, rdir, area, D, level, s0, 
         else:
             zr = z0[r]
             slope = abs(zc - zr) / _DIST[rdir[c]]
-            e = min(ac ** m_exp * slope ** n_exp, zc)
+            k = area[c]
+            am = area_pow[k] if k < area_pow.size else ac ** m_exp
+            sn = slope * slope if n_exp == f32(2.0) else slope ** n_exp
+            e = min(am * sn, zc)
             zc = max(zc - k_stream * e * s0, zr)
         is_land = zc >= D
     # 4. sediment
@@ -106,32 +109,50 @@ def _surface_cell(c, nn, ne, ns, nw, q0, y0, z0, rcv, rdir, area, D, level, s0, 
     y_out[c] = yc
     z_out[c] = zc
     a_out[c] = ac
+    b_out[c] = b0[c]
     land[c] = is_land
 
 
 @njit(cache=True, parallel=True)
-def _surface(q0, y0, z0, rcv, rdir, area, H, W, D, level, s0, tectonic,
+def _surface(q0, y0, z0, b0, rcv, rdir, area, H, W, D, level, s0, tectonic,
              k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
-             y_out, z_out, a_out, land):
-    """Rules 1–4 for every cell (flat arrays; ``rcv``/``area`` from ``planet.drainage``)."""
+             area_pow, y_out, z_out, a_out, b_out, land):
+    """Rules 1–4 for every cell (flat arrays; ``rcv``/``area`` from ``planet.drainage``);
+    ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
+
+    ``area_pow[A] = A^m`` for the drainage areas the table covers (``power_table``); larger
+    areas use ``pow``. ``S^n`` is ``S·S`` when ``n = 2``.
+    """
     for j in prange(H):
-        interior = 0 < j < H - 1
-        for i in range(W):
-            c = j * W + i
-            if interior and 0 < i < W - 1:
-                nn, ne, ns, nw = c - W, c + 1, c + W, c - 1
-            else:
-                jj, ii = neighbour(j, i, -1, 0, H, W)
-                nn = jj * W + ii
-                jj, ii = neighbour(j, i, 0, 1, H, W)
-                ne = jj * W + ii
-                jj, ii = neighbour(j, i, 1, 0, H, W)
-                ns = jj * W + ii
-                jj, ii = neighbour(j, i, 0, -1, H, W)
-                nw = jj * W + ii
-            _surface_cell(c, nn, ne, ns, nw, q0, y0, z0, rcv, rdir, area, D, level, s0, tectonic,
-                          k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
-                          y_out, z_out, a_out, land)
+        edge_row = j == 0 or j == H - 1
+        step = 1 if edge_row else W - 1   # every cell of a polar row, else columns 0 and W - 1
+        for i in range(0, W, step):
+            # polar rows and the wrap columns: neighbours through grid.neighbour
+            jj, ii = neighbour(j, i, -1, 0, H, W)
+            nn = jj * W + ii
+            jj, ii = neighbour(j, i, 0, 1, H, W)
+            ne = jj * W + ii
+            jj, ii = neighbour(j, i, 1, 0, H, W)
+            ns = jj * W + ii
+            jj, ii = neighbour(j, i, 0, -1, H, W)
+            nw = jj * W + ii
+            _surface_cell(j * W + i, nn, ne, ns, nw, q0, y0, z0, b0, rcv, rdir, area, D, level, s0,
+                          tectonic, k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
+                          area_pow, y_out, z_out, a_out, b_out, land)
+        if edge_row:
+            continue
+        for c in range(j * W + 1, j * W + W - 1):
+            _surface_cell(c, c - W, c + 1, c + W, c - 1, q0, y0, z0, b0, rcv, rdir, area, D, level, s0,
+                          tectonic, k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
+                          area_pow, y_out, z_out, a_out, b_out, land)
+
+
+MAX_TABLE = 1 << 20
+
+
+def power_table(cells: int, exponent: float) -> np.ndarray:
+    """float32 ``A^m`` for ``A = 0 … min(cells, 2^20)`` (drainage areas are whole cell counts)."""
+    return np.power(np.arange(min(cells, MAX_TABLE) + 1, dtype=np.float32), np.float32(exponent))
 
 
 def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config):
@@ -147,15 +168,15 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     if q0.shape != z0.shape or y0.shape != z0.shape or np.shape(rcv) != z0.shape or np.shape(area) != z0.shape:
         raise ValueError(f"plate, uplift, rcv and area must have the elevation's shape {z0.shape}")
     n = H * W
-    y, z, a = (np.empty(n, np.float32) for _ in range(3))
+    y, z, a, b = (np.empty(n, np.float32) for _ in range(4))
     land = np.empty(n, np.bool_)
     D = f32(sea_level)
-    _surface(q0.ravel(), y0.ravel(), z0.ravel(), np.ascontiguousarray(rcv, dtype=np.int32).ravel(),
+    _surface(q0.ravel(), y0.ravel(), z0.ravel(), np.zeros(n, np.float32), np.ascontiguousarray(rcv, dtype=np.int32).ravel(),
              np.ascontiguousarray(direction, dtype=np.int8).ravel(), np.ascontiguousarray(area, dtype=np.int32).ravel(),
              H, W, D, f32(D - f32(config.shore)), f32(ocean_fill), bool(tectonic),
              f32(config.uplift_diffusion), f32(config.thermal_erosion), f32(config.talus), f32(config.pit_fill),
              f32(config.stream_power), f32(config.area_exponent), f32(config.slope_exponent), f32(config.sediment),
-             y, z, a, land)
+             power_table(n, config.area_exponent), y, z, a, b, land)
     return y.reshape(H, W), z.reshape(H, W), a.reshape(H, W), land.reshape(H, W)
 
 
@@ -177,11 +198,17 @@ class LithosphereStage:
         if key not in self._scratch:
             n = H * W
             self._scratch = {key: dict(
-                rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.int32),
+                rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), mv=np.zeros(n, np.int8),
-                y=np.empty(n, np.float32), z=np.empty(n, np.float32), a=np.empty(n, np.float32),
-                b=np.empty(n, np.float32), land=np.empty(n, np.bool_))}
+                land=np.empty(n, np.bool_))}
         return self._scratch[key]
+
+    def _power_table(self, cells, exponent):
+        key = (cells, exponent)
+        if getattr(self, "_table_key", None) != key:
+            self._table = power_table(cells, exponent)
+            self._table_key = key
+        return self._table
 
     def advance(self, fields, ctx):
         schedule = ctx.config.schedule
@@ -200,32 +227,29 @@ class LithosphereStage:
         # rule 3's routing: receivers and exact accumulation on the previous elevation
         rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
         drainage._receivers(z0.ravel(), level, H, W, rcv, buf["rdir"])
-        drainage._donor_counts(rcv, H, W, pending)
         count = drainage._accumulate(rcv, pending, area, order)
 
-        # rules 1-4, then basin colours along the topological order
-        y, z, a, land = buf["y"], buf["z"], buf["a"], buf["land"]
-        _surface(q0.ravel(), y0.ravel(), z0.ravel(), rcv, buf["rdir"], area, H, W, D, level, s0, tectonic,
-                 f32(cfg.uplift_diffusion), f32(cfg.thermal_erosion), f32(cfg.talus), f32(cfg.pit_fill),
+        # rules 1-4 straight into the output arrays, then basin colours along the topological order
+        out = {n: np.empty((H, W), np.float32) for n in FIELDS}
+        y, z, a, b = (out[n].ravel() for n in ("uplift", "elevation", "drainage_area", "basin"))
+        land = buf["land"]
+        _surface(q0.ravel(), y0.ravel(), z0.ravel(), b0.ravel(), rcv, buf["rdir"], area, H, W, D, level, s0,
+                 tectonic, f32(cfg.uplift_diffusion), f32(cfg.thermal_erosion), f32(cfg.talus), f32(cfg.pit_fill),
                  f32(cfg.stream_power), f32(cfg.area_exponent), f32(cfg.slope_exponent), f32(cfg.sediment),
-                 y, z, a, land)
-        b = buf["b"]
-        b[:] = b0.ravel()
+                 self._power_table(H * W, cfg.area_exponent), y, z, a, b, land)
         drainage._basin_colours(rcv, order, count, land, b0.ravel(), b)
 
-        # rule 5: plates
+        # rule 5: plates, in place on the outputs
         step = ctx.step
         replate = (step % cfg.replate_period) < cfg.replate_steps
         mv = buf["mv"]
         if tectonic and not replate:
             plates._motion_codes(q0, np.int64(ctx.seed), np.int64(step),
                                  np.float64(plates.move_probability(cfg.move_probability, W)), mv)
-        out = {n: np.empty((H, W), np.float32) for n in FIELDS}
         source = np.empty((H, W), np.int64)
-        plates._plates(q0, y0, z0, a0, b0, y.reshape(H, W), z.reshape(H, W), a.reshape(H, W), b.reshape(H, W),
+        plates._plates(q0, y0, z0, a0, b0, out["uplift"], out["elevation"], out["drainage_area"], out["basin"],
                        mv, np.int64(ctx.seed), np.int64(step), D,
                        np.float64(plates.seed_probability(cfg.seed_probability, W)), f32(cfg.uplift_decay),
-                       replate, tectonic, out["plate"], out["uplift"], out["elevation"], out["drainage_area"],
-                       out["basin"], source)
+                       replate, tectonic, out["plate"], source)
         ctx.scratch["source"] = source
         return out

@@ -116,12 +116,13 @@ def _neighbour4(j, i, k, H, W):
 
 @njit(cache=True, parallel=True)
 def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay, replate, tectonic,
-            q_out, y_out, z_out, a_out, b_out, source):
-    """Rule 5 for every cell, then the clamps of rule 6.
+            q_out, source):
+    """Rule 5 for every cell, then the clamps of rule 6, in place.
 
-    ``q0 … b0``: previous step; ``y, z, a, b``: this step after rules 1–4; ``mv``: motion
-    codes of the previous step's plates; ``level``: sea level D. Writes the outputs and
-    ``source`` (flat index of the cell whose content this cell holds).
+    ``q0 … b0``: previous step; ``y, z, a, b``: this step after rules 1–4, updated in place
+    (each cell reads and writes only itself there); ``mv``: motion codes of the previous
+    step's plates; ``level``: sea level D. Writes ``q_out`` and ``source`` (flat index of the
+    cell whose content this cell holds).
     """
     H, W = q0.shape
     zero = f32(0.0)
@@ -179,10 +180,10 @@ def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay
             elif tectonic:
                 yc = max(yc - decay, zero)
             q_out[j, i] = qc
-            y_out[j, i] = min(max(yc, zero), one)
-            z_out[j, i] = max(zc, zero)
-            a_out[j, i] = ac
-            b_out[j, i] = bc
+            y[j, i] = min(max(yc, zero), one)
+            z[j, i] = max(zc, zero)
+            a[j, i] = ac
+            b[j, i] = bc
             source[j, i] = src
 
 
@@ -217,8 +218,9 @@ def apply_plates(previous: dict, chained: dict, motion: np.ndarray, *, seed: int
         raise ValueError(f"motion must have shape {shape}, got {np.shape(motion)}")
     if not 0.0 <= p_seed <= 1.0:
         raise ValueError(f"p_seed must be in [0, 1], got {p_seed}")
-    out = {n: np.empty(shape, np.float32) for n in names}
+    out = {n: a.copy() for n, a in zip(names[1:], now)}
+    out["plate"] = np.empty(shape, np.float32)
     source = np.empty(shape, np.int64)
-    _plates(*prev, *now, mv, np.int64(seed), np.int64(step), f32(sea_level), np.float64(p_seed), f32(decay),
-            bool(replate), bool(tectonic), *(out[n] for n in names), source)
+    _plates(*prev, *(out[n] for n in names[1:]), mv, np.int64(seed), np.int64(step), f32(sea_level),
+            np.float64(p_seed), f32(decay), bool(replate), bool(tectonic), out["plate"], source)
     return out, source

@@ -67,80 +67,73 @@ def _index8_edge(j, i, H, W, k):
     return jj * W + ii
 
 
-@njit(cache=True, inline="always")
-def _offsets8(W):
-    return (-W, -W + 1, 1, W + 1, W, W - 1, -1, -W - 1)
-
-
 # ---------------------------------------------------------------------------
 # D8 receivers
 
 
 @njit(cache=True, inline="always")
-def _steepest(z, c, zc, n0, n1, n2, n3, n4, n5, n6, n7):
-    """Receiver and direction of cell ``c`` (elevation ``zc``) among its 8 neighbours, ties to the last."""
-    best = f32(0.0)
-    r = -1
-    d = -1
-    s = zc - z[n0]
+def _descent(zc, z, j, i, k, best, r, d, n):
+    """Keep neighbour ``n`` (flat index, at row j, column i, direction k) if its descent is >= the best."""
+    s = zc - z[j, i]
+    if k & 1:
+        s = s * _INV_SQRT2
     if s >= best:
-        best, r, d = s, n0, 0
-    s = (zc - z[n1]) * _INV_SQRT2
-    if s >= best:
-        best, r, d = s, n1, 1
-    s = zc - z[n2]
-    if s >= best:
-        best, r, d = s, n2, 2
-    s = (zc - z[n3]) * _INV_SQRT2
-    if s >= best:
-        best, r, d = s, n3, 3
-    s = zc - z[n4]
-    if s >= best:
-        best, r, d = s, n4, 4
-    s = (zc - z[n5]) * _INV_SQRT2
-    if s >= best:
-        best, r, d = s, n5, 5
-    s = zc - z[n6]
-    if s >= best:
-        best, r, d = s, n6, 6
-    s = (zc - z[n7]) * _INV_SQRT2
-    if s >= best:
-        best, r, d = s, n7, 7
-    return r, d
+        return s, n, k
+    return best, r, d
 
 
 @njit(cache=True, inline="always")
 def _route_edge(z, level, j, i, H, W, rcv, rdir):
-    c = j * W + i
-    zc = z[c]
+    zc = z[j, i]
     if zc < level:
-        rcv[c] = NOT_ROUTED
-        rdir[c] = -1
+        rcv[j, i] = NOT_ROUTED
+        rdir[j, i] = -1
         return
-    r, d = _steepest(z, c, zc, _index8_edge(j, i, H, W, 0), _index8_edge(j, i, H, W, 1),
-                     _index8_edge(j, i, H, W, 2), _index8_edge(j, i, H, W, 3),
-                     _index8_edge(j, i, H, W, 4), _index8_edge(j, i, H, W, 5),
-                     _index8_edge(j, i, H, W, 6), _index8_edge(j, i, H, W, 7))
-    rcv[c] = r
-    rdir[c] = d
+    best = f32(0.0)
+    r = -1
+    d = -1
+    for k in range(8):
+        n = _index8_edge(j, i, H, W, k)
+        jj = n // W
+        best, r, d = _descent(zc, z, jj, n - jj * W, k, best, r, d, n)
+    rcv[j, i] = r
+    rdir[j, i] = d
 
 
 @njit(cache=True, parallel=True)
-def _receivers(z, level, H, W, rcv, rdir):
-    o0, o1, o2, o3, o4, o5, o6, o7 = _offsets8(W)
+def _receivers(z, level, rcv, rdir):
+    """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``.
+
+    Interior cells index their neighbours in 2-D with non-negative indices (no wraparound
+    checks); the polar rows and the wrap columns go through ``grid.neighbour``.
+    """
+    H, W = z.shape
     for j in prange(H):
-        if j == 0 or j == H - 1:
-            for i in range(W):
-                _route_edge(z, level, j, i, H, W, rcv, rdir)
+        edge_row = j == 0 or j == H - 1
+        step = 1 if edge_row else W - 1
+        for i in range(0, W, step):
+            _route_edge(z, level, j, i, H, W, rcv, rdir)
+        if edge_row:
             continue
-        _route_edge(z, level, j, 0, H, W, rcv, rdir)
-        _route_edge(z, level, j, W - 1, H, W, rcv, rdir)
-        for c in range(j * W + 1, j * W + W - 1):
-            zc = z[c]
-            r, d = _steepest(z, c, zc, c + o0, c + o1, c + o2, c + o3, c + o4, c + o5, c + o6, c + o7)
+        up = (j - 1) * W
+        row = j * W
+        down = (j + 1) * W
+        for i in range(1, W - 1):
+            zc = z[j, i]
+            best = f32(0.0)
+            r = -1
+            d = -1
+            best, r, d = _descent(zc, z, j - 1, i, 0, best, r, d, up + i)
+            best, r, d = _descent(zc, z, j - 1, i + 1, 1, best, r, d, up + i + 1)
+            best, r, d = _descent(zc, z, j, i + 1, 2, best, r, d, row + i + 1)
+            best, r, d = _descent(zc, z, j + 1, i + 1, 3, best, r, d, down + i + 1)
+            best, r, d = _descent(zc, z, j + 1, i, 4, best, r, d, down + i)
+            best, r, d = _descent(zc, z, j + 1, i - 1, 5, best, r, d, down + i - 1)
+            best, r, d = _descent(zc, z, j, i - 1, 6, best, r, d, row + i - 1)
+            best, r, d = _descent(zc, z, j - 1, i - 1, 7, best, r, d, up + i - 1)
             routed = zc >= level
-            rcv[c] = r if routed else NOT_ROUTED
-            rdir[c] = d if routed else -1
+            rcv[j, i] = r if routed else NOT_ROUTED
+            rdir[j, i] = d if routed else -1
 
 
 def receivers(elevation: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -151,10 +144,10 @@ def receivers(elevation: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarr
     """
     z = _check_map(elevation, "elevation")
     H, W = z.shape
-    rcv = np.empty(H * W, dtype=np.int32)
-    rdir = np.empty(H * W, dtype=np.int8)
-    _receivers(z.ravel(), f32(level), H, W, rcv, rdir)
-    return rcv.reshape(H, W), rdir.reshape(H, W)
+    rcv = np.empty((H, W), dtype=np.int32)
+    rdir = np.empty((H, W), dtype=np.int8)
+    _receivers(z, f32(level), rcv, rdir)
+    return rcv, rdir
 
 
 # ---------------------------------------------------------------------------

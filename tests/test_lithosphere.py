@@ -7,8 +7,8 @@ from planet import drainage, lithosphere
 from planet.config import Config
 from planet.stage import Context
 from planet.timeline import Timeline
-import naive_lithosphere as naive
-from naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+from . import naive_lithosphere as naive
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
 RES = 128
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from planet import plates
-from naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 from planet.plates import EAST, NORTH, SOUTH, STILL, WEST
 
 H, W = 32, 64

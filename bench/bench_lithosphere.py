@@ -1,0 +1,113 @@
+"""Lithosphere step speed at 512×256 and 1024×512, as ratios to the memory-bandwidth floor.
+
+    PYTHONPATH=. python bench/bench_lithosphere.py [--quick] [--geology] [--threads N]
+
+For each resolution: a world is run to t = 50 s (land, rivers and plates
+developed), then lithosphere steps are timed one by one, interleaved with the
+floor kernel (``bench/floor.py``), so both see the same machine load. Prints
+ns per cell per step, steps per second, and the ratio to the floor (medians).
+``--geology`` also times the whole geology, 15 s → 126 s (6660 steps) at
+512×256. The import + first-step time of a fresh process (warm Numba cache)
+is measured with a subprocess.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import planet  # noqa: E402
+from planet.lithosphere import LithosphereStage  # noqa: E402
+from planet.stage import Context  # noqa: E402
+
+from bench.floor import Floor  # noqa: E402
+
+FIRST_STEP = """
+import time; t = time.perf_counter()
+import planet
+from planet.lithosphere import LithosphereStage
+from planet.stage import Context
+import numpy as np
+w = planet.Planet(resolution=128, seed=0)
+s = w.state
+ctx = Context(step=901, time=901 / 60, seed=0, grid=w.grid, config=w.config, timeline=w.timeline)
+LithosphereStage().advance(s.fields, ctx)
+print(time.perf_counter() - t)
+"""
+
+
+def first_step_seconds() -> float:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-c", FIRST_STEP], env=env, check=True, capture_output=True)  # warm cache
+    out = subprocess.run([sys.executable, "-c", FIRST_STEP], env=env, check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_resolution(res: int, steps: int, until: float) -> dict:
+    w = planet.Planet(resolution=res, seed=0)
+    t = time.perf_counter()
+    w.run(until=until)
+    warm = time.perf_counter() - t
+    s = w.state
+    stage = LithosphereStage()
+    floor = Floor(s.rows, s.columns)
+    fields = s.fields
+    step_t, floor_t = [], []
+    for k in range(steps):
+        ctx = Context(step=s.step + 1 + k, time=(s.step + 1 + k) / 60, seed=s.seed, grid=w.grid,
+                      config=w.config, timeline=w.timeline)
+        t = time.perf_counter()
+        out = stage.advance(fields, ctx)
+        step_t.append(time.perf_counter() - t)
+        fields.update(out)
+        t = time.perf_counter()
+        floor.run()
+        floor_t.append(time.perf_counter() - t)
+    cells = res * res // 2
+    ms = 1e3 * float(np.median(step_t))
+    fl = 1e3 * float(np.median(floor_t))
+    return dict(res=res, cells=cells, warm_s=warm, ms=ms, ns_cell=1e6 * ms / cells, steps_s=1e3 / ms,
+                floor_ms=fl, ratio=ms / fl, mean_ms=1e3 * float(np.mean(step_t)))
+
+
+def bench_geology() -> float:
+    w = planet.Planet(resolution=512, seed=0)
+    w.run(until="ocean_start")
+    t = time.perf_counter()
+    w.run(until="tectonics_end")
+    return time.perf_counter() - t
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer timed steps, shorter warm-up (t = 25 s)")
+    ap.add_argument("--geology", action="store_true", help="also time 15 s -> 126 s at 512x256")
+    ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
+    args = ap.parse_args(argv)
+    if args.threads:
+        planet.set_threads(args.threads)
+    import numba
+    print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
+    print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")
+    steps, until = (30, 25.0) if args.quick else (200, 50.0)
+    print(f"{'grid':>10} {'ms/step':>8} {'ns/cell':>8} {'steps/s':>8} {'floor ms':>9} {'ratio':>6}")
+    for res in (512, 1024):
+        r = bench_resolution(res, steps, until)
+        print(f"{res}x{res // 2:<5} {r['ms']:8.2f} {r['ns_cell']:8.1f} {r['steps_s']:8.0f} {r['floor_ms']:9.3f} "
+              f"{r['ratio']:6.1f}   (mean {r['mean_ms']:.2f} ms; warm-up to t={until:g} s took {r['warm_s']:.0f} s)")
+    if args.geology:
+        sec = bench_geology()
+        print(f"geology 15 s -> 126 s at 512x256 (6660 steps): {sec:.1f} s ({1e3 * sec / 6660:.2f} ms/step)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""Plain NumPy / Python versions of the lithosphere kernels, written from the spec
+independently of the Numba code, to test the kernels against."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+f32 = np.float32
+# N, NE, E, SE, S, SW, W, NW
+D8 = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
+D4 = [(-1, 0), (0, 1), (1, 0), (0, -1)]
+
+
+def nb(j, i, dj, di, H, W):
+    """Longitude wrap, polar reflection."""
+    jj, ii = j + dj, i + di
+    if jj < 0 or jj >= H:
+        jj = 0 if jj < 0 else H - 1
+        ii += W // 2
+    return jj, ii % W
+
+
+def receivers(z, level):
+    H, W = z.shape
+    rcv = np.full((H, W), -2, np.int64)
+    rdir = np.full((H, W), -1, np.int64)
+    for j in range(H):
+        for i in range(W):
+            if not z[j, i] >= level:
+                continue
+            best, r, d = f32(0), -1, -1
+            for k, (dj, di) in enumerate(D8):
+                jj, ii = nb(j, i, dj, di, H, W)
+                s = f32(z[j, i] - z[jj, ii])
+                if k % 2:
+                    s = f32(s * f32(1 / math.sqrt(2)))
+                if s >= best:
+                    best, r, d = s, jj * W + ii, k
+            rcv[j, i], rdir[j, i] = r, d
+    return rcv, rdir
+
+
+def break_loops(rcv):
+    """Follow every cell; a walk that comes back on itself found a loop: its largest index becomes a pit."""
+    r = rcv.ravel().copy()
+    for c in range(r.size):
+        seen = []
+        x = c
+        while x >= 0 and r[x] != -2 and x not in seen:
+            seen.append(x)
+            x = r[x]
+        if x >= 0 and x in seen:
+            loop = seen[seen.index(x):]
+            r[max(loop)] = -1
+    return r.reshape(rcv.shape)
+
+
+def accumulate(rcv_fixed):
+    """Brute force: walk every routed cell to its outlet, adding one to each routed cell it passes."""
+    r = rcv_fixed.ravel()
+    area = np.zeros(r.size, np.int64)
+    for c in range(r.size):
+        x = c
+        steps = 0
+        while x >= 0 and r[x] != -2:
+            area[x] += 1
+            x = r[x]
+            steps += 1
+            assert steps <= r.size, "loop"
+    return area.reshape(rcv_fixed.shape)
+
+
+def basin(rcv_fixed, land, b0):
+    r = rcv_fixed.ravel()
+    lf = land.ravel()
+    b = b0.ravel()
+    out = b.copy()
+    for c in range(r.size):
+        x = c
+        while r[x] >= 0 and lf[x]:
+            x = r[x]
+        out[c] = b[x]
+    return out.reshape(b0.shape)
+
+
+def surface(q, y, z, rcv, rdir, area, D, s0, tectonic, cfg):
+    """Rules 1–4, cell by cell, in float32."""
+    H, W = z.shape
+    D = f32(D)
+    level = f32(D - f32(cfg.shore))
+    yo = np.empty_like(y)
+    zo = np.empty_like(z)
+    ao = np.zeros_like(z)
+    land = np.zeros(z.shape, bool)
+    zf = z.ravel()
+    for j in range(H):
+        for i in range(W):
+            nbrs = [nb(j, i, dj, di, H, W) for dj, di in D4]
+            yc = y[j, i]
+            if tectonic:
+                s = f32(0)
+                for jj, ii in nbrs:
+                    if q[jj, ii] == q[j, i]:
+                        s = f32(s + f32(y[jj, ii] - yc))
+                yc = max(f32(yc + f32(f32(cfg.uplift_diffusion) * s)), f32(0))
+            zc = z[j, i]
+            above = f32(zc - D)
+            cap = f32(1) if above <= 1 else f32(f32(1) / above)
+            zc = f32(zc + min(max(f32(f32(2) * yc - f32(1)), f32(0)), cap))
+            if zc >= level:
+                s = f32(0)
+                for jj, ii in nbrs:
+                    d = f32(z[jj, ii] - zc)
+                    if abs(d) > f32(cfg.talus):
+                        s = f32(s + d)
+                zc = max(f32(0), f32(zc + f32(f32(cfg.thermal_erosion) * s)))
+                a = f32(area[j, i])
+                ao[j, i] = a
+                r = rcv[j, i]
+                if r < 0:
+                    zc = f32(zc + f32(cfg.pit_fill))
+                else:
+                    zr = zf[r]
+                    dist = f32(math.sqrt(2)) if rdir[j, i] % 2 else f32(1)
+                    slope = f32(abs(f32(zc - zr)) / dist)
+                    e = min(f32(np.power(a, f32(cfg.area_exponent)) * np.power(slope, f32(cfg.slope_exponent))), zc)
+                    zc = max(f32(zc - f32(f32(f32(cfg.stream_power) * e) * f32(s0))), zr)
+                land[j, i] = zc >= D
+            if tectonic:
+                zc = f32(zc + f32(f32(f32(cfg.sediment) * min(max(f32(zc + f32(2.5)), f32(0)), f32(10))) * f32(s0)))
+            elif zc >= level:
+                zc = f32(zc + f32(cfg.sediment))
+            yo[j, i], zo[j, i] = yc, zc
+    return yo, zo, ao, land
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Run a test module single-threaded (results do not depend on it: test_lithosphere checks
+    1 vs 2 threads). On a shared, oversubscribed machine, two-thread parallel regions on tiny
+    grids wait for a descheduled thread and run ~50x slower."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)

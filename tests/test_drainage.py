@@ -1,0 +1,112 @@
+"""D8 routing, exact flow accumulation and basin colours against brute force."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from planet import drainage
+from . import naive_lithosphere as naive
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+
+
+@st.composite
+def terrains(draw):
+    """Small maps with many exact flats (integer heights) and a random sea level."""
+    H = draw(st.integers(4, 9))
+    W = 2 * H
+    levels = draw(st.integers(1, 5))
+    z = draw(arrays(np.int8, (H, W), elements=st.integers(0, levels))).astype(np.float32)
+    if draw(st.booleans()):
+        z += draw(arrays(np.float32, (H, W), elements=st.floats(0, 0.5, width=32)))
+    level = np.float32(draw(st.sampled_from([-1.0, 0.5, 1.0, 1.5])))
+    return z, level
+
+
+@settings(max_examples=150, deadline=None)
+@given(terrains())
+def test_receivers_match_naive_d8(t):
+    z, level = t
+    rcv, rdir = drainage.receivers(z, level)
+    want_rcv, want_dir = naive.receivers(z, level)
+    np.testing.assert_array_equal(rcv, want_rcv)
+    np.testing.assert_array_equal(rdir, want_dir)
+
+
+@settings(max_examples=150, deadline=None)
+@given(terrains())
+def test_accumulation_equals_brute_force_count(t):
+    z, level = t
+    rcv, _ = drainage.receivers(z, level)
+    area, order, fixed = drainage.accumulate(rcv)
+    # loops are broken exactly where a brute-force walk finds them, at their largest index
+    np.testing.assert_array_equal(fixed, naive.break_loops(rcv))
+    np.testing.assert_array_equal(area, naive.accumulate(fixed))
+    routed = rcv != drainage.NOT_ROUTED
+    # every routed cell is in the topological order once, donors before receivers
+    assert sorted(order.tolist()) == np.flatnonzero(routed).tolist()
+    pos = np.empty(z.size, np.int64)
+    pos[order] = np.arange(order.size)
+    f = fixed.ravel()
+    for c in order:
+        r = f[c]
+        if r >= 0 and f[r] != drainage.NOT_ROUTED:
+            assert pos[c] < pos[r]
+    # the outlets (pits and river mouths) drain every routed cell exactly once
+    outlet = routed.ravel() & ((f < 0) | (f[np.maximum(f, 0)] == drainage.NOT_ROUTED))
+    assert area.ravel()[outlet].sum() == routed.sum()
+    assert (area[~routed] == 0).all()
+
+
+def test_flat_loops_are_broken():
+    """A flat plateau routes with zero descent; without loop breaking two cells point at each other."""
+    z = np.arange(8 * 16, dtype=np.float32).reshape(8, 16) + 10.0   # everything drains north-west…
+    z[3:5, 4:12] = 1.0   # …into a flat basin, whose cells have equal or higher neighbours only
+    rcv, _ = drainage.receivers(z, np.float32(0.0))
+    f = rcv.ravel()
+    # (3,4) -> S (4,4) -> E (4,5) -> NW (3,4): ties go to the last equal neighbour
+    a, b, c = (np.ravel_multi_index(p, z.shape) for p in ((3, 4), (4, 4), (4, 5)))
+    assert (f[a], f[b], f[c]) == (b, c, a)
+    area, order, fixed = drainage.accumulate(rcv)
+    ff = fixed.ravel()
+    for start in range(ff.size):   # every walk ends
+        x, n = start, 0
+        while ff[x] >= 0:
+            x = ff[x]
+            n += 1
+            assert n <= ff.size
+    assert fixed.ravel()[c] == drainage.PIT and (fixed.ravel()[[a, b]] == [b, c]).all()
+    assert area.ravel()[c] >= 16 and len(order) == z.size   # the whole flat basin drains into the pit
+
+
+def test_chain_drains_into_the_sea():
+    """A single-row ramp: the area grows by one per cell down to the mouth."""
+    H, W = 8, 16
+    z = np.full((H, W), 50.0, np.float32)
+    z[4, :] = np.arange(W, dtype=np.float32)      # descending westwards to column 0
+    z[4, 0] = -1.0                                 # the sea
+    rcv, _ = drainage.receivers(z, np.float32(0.0))
+    area, _, fixed = drainage.accumulate(rcv)
+    # row 4 carries its own cells plus everything that falls onto it from the ridges
+    assert area[4, 0] == 0
+    assert (np.diff(area[4, 1:]) < 0).all()
+    assert area.sum() == naive.accumulate(fixed).sum()
+
+
+@settings(max_examples=100, deadline=None)
+@given(terrains(), st.integers(0, 2**31 - 1))
+def test_basin_colours_come_from_the_river_mouth(t, seed):
+    z, level = t
+    rng = np.random.default_rng(seed)
+    rcv, _ = drainage.receivers(z, level)
+    _, order, fixed = drainage.accumulate(rcv)
+    land = z >= level + 0.5
+    b0 = rng.random(z.shape).astype(np.float32)
+    got = drainage.basin_colours(fixed, order, land, b0)
+    np.testing.assert_array_equal(got, naive.basin(fixed, land, b0))
+
+
+def test_bad_input_messages():
+    with pytest.raises(ValueError, match="elevation must be a"):
+        drainage.receivers(np.zeros((4, 4), np.float32), 0.0)
+    with pytest.raises(ValueError, match="receivers must be flat indices"):
+        drainage.accumulate(np.full((4, 8), 99, np.int32))

@@ -1,0 +1,195 @@
+"""The lithosphere stage: rules against a naive version, invariants, determinism, seams, fidelity."""
+import numpy as np
+import pytest
+
+import planet
+from planet import drainage, lithosphere
+from planet.config import Config
+from planet.stage import Context
+from planet.timeline import Timeline
+from . import naive_lithosphere as naive
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+
+RES = 128
+
+
+
+@pytest.fixture(scope="module")
+def young_world():
+    """A 128-column world at step 2400 (t = 40 s): oceans, land, a few plates."""
+    w = planet.Planet(resolution=RES, seed=3)
+    w.run(until=40)
+    return w
+
+
+@pytest.mark.parametrize("tectonic", [True, False])
+def test_surface_rules_match_naive(young_world, tectonic):
+    s = young_world.state
+    cfg = Config().lithosphere
+    rng = np.random.default_rng(0)
+    y0 = np.clip(s.uplift + rng.random(s.shape).astype(np.float32) * 0.8, 0, 1).astype(np.float32)
+    D = np.float32(young_world.timeline.sea_level(s.time))
+    rcv, rdir = drainage.receivers(s.elevation, D - np.float32(cfg.shore))
+    area, _, fixed = drainage.accumulate(rcv)
+    got = lithosphere.surface(s.plate, y0, s.elevation, fixed, rdir, area, sea_level=D, ocean_fill=0.9,
+                              tectonic=tectonic, config=cfg)
+    want = naive.surface(s.plate, y0, s.elevation, fixed, rdir, area, D, 0.9, tectonic, cfg)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=2e-6, atol=1e-6)
+    np.testing.assert_array_equal(got[2], want[2])
+    assert (got[3] != want[3]).sum() <= 2      # land flags may differ only where z rounds across D
+    assert (got[1] != s.elevation).mean() > 0.5  # the rules did something
+
+
+def test_before_ocean_start_the_protoplanet_stays(tmp_path):
+    w = planet.Planet(resolution=RES, seed=5)
+    start = w.state
+    w.run(until=14.9)
+    assert all(np.array_equal(start[n], w.state[n]) for n in lithosphere.FIELDS)
+    w.step(70)
+    assert not np.array_equal(start.elevation, w.state.elevation)
+
+
+def test_invariants_over_a_run():
+    w = planet.Planet(resolution=RES, seed=11)
+    w.run(until=15)
+    for _ in range(20):
+        s = w.step(100)
+        for name in lithosphere.FIELDS:
+            assert np.isfinite(s[name]).all(), name
+        assert (s.elevation >= 0).all()
+        assert (s.uplift >= 0).all() and (s.uplift <= 1).all()
+        q = s.plate
+        assert ((q == -1) | ((q >= 0) & (q < 1))).all()
+        assert ((s.basin >= 0) & (s.basin < 1)).all()
+        assert (s.drainage_area >= 0).all() and (s.drainage_area == np.round(s.drainage_area)).all()
+
+
+def test_source_map_is_written(young_world):
+    stage = lithosphere.LithosphereStage()
+    s = young_world.state
+    ctx = Context(step=s.step + 1, time=(s.step + 1) / 60, seed=s.seed, grid=s.grid, config=s.config,
+                  timeline=Timeline(s.config.schedule))
+    out = stage.advance(s.fields, ctx)
+    src = ctx.scratch["source"]
+    assert src.dtype == np.int64 and src.shape == s.shape
+    moved = src != np.arange(s.elevation.size).reshape(s.shape)
+    # moved cells hold their source's previous elevation exactly
+    np.testing.assert_array_equal(out["elevation"][moved], np.maximum(s.elevation.ravel()[src[moved]], 0))
+    assert all(np.array_equal(s[n], young_world.state[n]) for n in lithosphere.FIELDS)   # inputs untouched
+
+
+def _run(seed, threads=None, until=30):
+    import numba
+    before = numba.get_num_threads()
+    if threads:
+        planet.set_threads(threads)
+    try:
+        w = planet.Planet(resolution=RES, seed=seed)
+        w.run(until=until)
+        return w.state
+    finally:
+        numba.set_num_threads(before)
+
+
+def test_same_seed_same_world_and_seeds_differ():
+    a, b, c = _run(2), _run(2), _run(4)
+    assert a.equals(b)
+    assert not np.array_equal(a.plate, c.plate)
+
+
+def test_thread_count_does_not_matter():
+    import numba
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 threads")
+    assert _run(6, threads=1, until=20).equals(_run(6, threads=2, until=20))
+
+
+def test_save_restore_mid_run_is_bit_identical(tmp_path):
+    w = planet.Planet(resolution=RES, seed=9)
+    w.run(until=20)
+    w.save(tmp_path / "mid.npz")
+    w.run(until=30)
+    again = planet.load(tmp_path / "mid.npz")
+    again.run(until=30)
+    assert again.state.equals(w.state)
+
+
+def _band_stats(res, seed, start, end, every):
+    w = planet.Planet(resolution=res, seed=seed)
+    w.run(until=start / 60)
+    H = res // 2
+    rows = np.zeros((3, H))
+    cols = np.zeros((2, res))
+    n = 0
+    while w.state.step < end:
+        s = w.step(every)
+        hi = s.uplift > 0.5
+        rows += [hi.mean(1), s.elevation.mean(1), (s.plate >= 0).mean(1)]
+        cols += [hi.mean(0), s.elevation.mean(0)]
+        n += 1
+    return rows / n, cols / n
+
+
+def _assert_no_seam(rows, cols, band=2, k=4.0):
+    """Polar rows and the columns next to 0°/360° lie within k spreads of the other rows/columns."""
+    H = rows.shape[1]
+    for name, r in zip(("uplift>0.5", "elevation", "plate cover"), rows):
+        inner = r[band:H - band]
+        lo, hi = inner.mean() - k * inner.std(), inner.mean() + k * inner.std()
+        for j in (*range(band), *range(H - band, H)):
+            assert lo <= r[j] <= hi, f"row {j} {name} {r[j]:.3f} outside [{lo:.3f}, {hi:.3f}]"
+    for name, c in zip(("uplift>0.5", "elevation"), cols):
+        mid = c[band:-band]
+        lo, hi = mid.mean() - k * mid.std(), mid.mean() + k * mid.std()
+        for i in (0, 1, -2, -1):
+            assert lo <= c[i] <= hi, f"column {i % c.size} {name} {c[i]:.3f} outside [{lo:.3f}, {hi:.3f}]"
+
+
+def test_no_seam_at_poles_or_meridian_small():
+    rows, cols = _band_stats(RES, 1, 1500, 7500, 50)
+    _assert_no_seam(rows, cols)
+
+
+@pytest.mark.slow
+def test_no_seam_at_poles_or_meridian_512():
+    rows, cols = _band_stats(512, 0, 1500, 7500, 50)
+    _assert_no_seam(rows, cols)
+
+
+REFERENCE = {3000: dict(land=0.33, plates=9, median=5.8, p99=138, p999=583),
+             7500: dict(land=0.18, plates=8, median=3.1, p99=135, p999=498)}
+
+
+def fidelity_stats(seed, steps=(3000, 7500), res=512):
+    w = planet.Planet(resolution=res, seed=seed)
+    out = {}
+    for step in steps:
+        s = w.step(step - w.state.step)
+        D = w.timeline.sea_level(s.time)
+        land = s.elevation >= D
+        a = s.drainage_area[land]
+        out[step] = dict(land=float(land.mean()), plates=int(np.unique(s.plate[s.plate >= 0]).size),
+                         median=float(np.median(s.elevation)),
+                         p99=float(np.percentile(a, 99)), p999=float(np.percentile(a, 99.9)))
+    return out
+
+
+@pytest.mark.slow
+def test_fidelity_against_reference_statistics():
+    """Seed 0 (the reference protoplanet) within loose bands of the spec's reference numbers;
+    other seeds (other protoplanets, other geography) only within broad plausibility bands.
+    Measured (see the lithosphere report): seed 0 land 0.365 / 0.266 at steps 3000 / 7500
+    against 0.33 / 0.18: this model keeps more land late in the story."""
+    got = fidelity_stats(0)
+    for step, ref in REFERENCE.items():
+        g = got[step]
+        assert abs(g["land"] - ref["land"]) < 0.12, (step, g)
+        assert abs(g["plates"] - ref["plates"]) <= 4, (step, g)
+        assert abs(g["median"] - ref["median"]) < 2.5, (step, g)
+        assert ref["p99"] / 2 < g["p99"] < ref["p99"] * 2, (step, g)
+        assert ref["p999"] / 2.5 < g["p999"] < ref["p999"] * 2.5, (step, g)
+    for seed in (1, 2):
+        for step, g in fidelity_stats(seed).items():
+            assert 0.1 < g["land"] < 0.7 and 3 <= g["plates"] <= 20, (seed, step, g)
+            assert 1.0 < g["median"] < 9.0 and 50 < g["p99"] < 1000, (seed, step, g)

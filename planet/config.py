@@ -93,7 +93,7 @@ class Lithosphere(_Section):
     replate_period: int = param(5000, 1, 10**9, "steps between re-platings")
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
     seed_probability: float = param(2.4e-7, 0, 1, "probability per cell-step that a plateless cell seeds a plate, "
-                                              "at 512 columns (scaled by (512/columns)^2: the same plate count)")
+                                              "at 512 columns (scaled by (512/columns)^3: the same plate count)")
     move_probability: float = param(0.05, 0, 1, "probability per step that a plate moves one cell, at 512 columns "
                                               "(scaled by columns/512, capped at 1: the same speed in degrees)")
     uplift_decay: float = param(1e-4, 0, 1, "uplift lost per step")

@@ -8,8 +8,12 @@ y north). The rules, first branch that applies wins:
 * **No plate** (``q = -1``): with probability ``p_seed`` the cell seeds a new plate
   (a random id); otherwise it copies the id of a random one of its 4 neighbours
   (aggregation). Its uplift is clamped to [0, 1]. ``p_seed`` is stated per
-  cell at 512 columns and scaled by ``(512 / W)²``, so the plate count (which
-  is ``p_seed`` × cells × fill time) does not depend on the resolution.
+  cell at 512 columns and scaled by ``(512 / W)³``, so the plate count does
+  not depend on the resolution: the count is ``p_seed`` × cells × fill time,
+  cells grow as ``W²`` and the fill time in steps as ``W`` (aggregation
+  advances a fixed number of cells per step). Measured at t = 50 s, seeds
+  0–3: 5–9 plates at 128 columns, 6–12 at 256, ~9 at 512 (with ``(512/W)²``
+  it was 3 at 128 and 256).
 * **Motion**: each step a plate moves with probability ``p_move``; if it does,
   one cell east/west (sign of ``v.x``) with probability
   ``|v.x| / (|v.x| + |v.y|)``, else one cell north/south. One uniform draw per
@@ -198,8 +202,8 @@ def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay
 
 
 def seed_probability(p512: float, columns: int) -> float:
-    """Per cell-step seeding probability at ``columns``: ``p512 · (512 / W)²`` (capped at 1)."""
-    return min(1.0, p512 * (512.0 / columns) ** 2)
+    """Per cell-step seeding probability at ``columns``: ``p512 · (512 / W)³`` (capped at 1)."""
+    return min(1.0, p512 * (512.0 / columns) ** 3)
 
 
 def move_probability(p512: float, columns: int) -> float:

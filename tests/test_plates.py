@@ -136,5 +136,19 @@ def test_replating_clears_every_plate_and_nothing_moves():
 
 def test_resolution_scaling():
     assert plates.seed_probability(2.4e-7, 512) == 2.4e-7
-    assert plates.seed_probability(2.4e-7, 1024) == pytest.approx(0.6e-7)
+    assert plates.seed_probability(2.4e-7, 1024) == pytest.approx(0.3e-7)
+    assert plates.seed_probability(2.4e-7, 128) == pytest.approx(2.4e-7 * 64)
     assert plates.move_probability(0.05, 1024) == pytest.approx(0.1)
+
+
+def test_plate_count_does_not_depend_on_resolution():
+    """Spec §4 [beyond]: the reference grows ~9 plates by t = 50 s at 512 columns; with the seeding
+    probability scaled per unit area and fill time, coarser grids grow about as many."""
+    import planet
+
+    for columns in (128, 256):
+        counts = []
+        for seed in range(3):
+            s = planet.Planet(columns, seed=seed, stages=("lithosphere",)).run(until=50)
+            counts.append(len(np.unique(s.plate[s.plate >= 0])))
+        assert 5 <= np.mean(counts) <= 14, (columns, counts)

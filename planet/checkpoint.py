@@ -47,7 +47,7 @@ DIGITS = 9
 _NAME = re.compile(rf"^{PREFIX}(\d+){re.escape(SUFFIX)}$")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(ValueError):
     """A checkpoint folder cannot be used (another world's checkpoints, locked, nothing to resume)."""
 
 

@@ -89,6 +89,27 @@ def use_synthetic(registry, poison: bool = False) -> None:
 TICKS = [0]
 
 
+def flaky_world(seed, *, marker_dir, victim, mode, **kw):
+    """A sweep task that misbehaves for seed ``victim``: ``mode`` "exit" kills the worker process on the
+    first attempt, "raise" raises on the first attempt, "always" raises every time. The first attempt
+    leaves a marker file, so a test can tell that it happened."""
+    from pathlib import Path
+
+    from planet.sweep import run_world
+
+    if seed == victim:
+        marker = Path(marker_dir) / f"attempt-{seed}"
+        if mode == "always":
+            marker.write_text("x")
+            raise RuntimeError(f"world {seed} always fails")
+        if not marker.exists():
+            marker.write_text(str(os.getpid()))
+            if mode == "exit":
+                os._exit(1)
+            raise RuntimeError(f"world {seed} fails on its first attempt")
+    return run_world(seed, **kw)
+
+
 def _install_fault(n: int) -> None:
     """SIGKILL this process at the n-th write / fsync / rename made while saving checkpoints."""
     import planet.state as state_mod

@@ -231,8 +231,8 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
-def write_csv(rows: list[dict], path) -> Path:
-    """Write rows (dicts) to CSV atomically; columns: seed, status, step, statistics…, error."""
+def csv_text(rows: list[dict]) -> str:
+    """Rows (dicts) as CSV text; columns: seed, status, step, statistics…, error (floats exact)."""
     columns: list[str] = []
     for row in rows:
         for k in row:
@@ -245,11 +245,17 @@ def write_csv(rows: list[dict], path) -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _fmt(row.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def write_csv(rows: list[dict], path) -> Path:
+    """Write ``csv_text(rows)`` to ``path`` atomically (temporary file, fsync, rename)."""
+    text = csv_text(rows)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", newline="") as f:
-            f.write(buf.getvalue())
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -87,7 +87,7 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
     vapour         [0, vapour_max]          §6 (atmosphere.vapour_max, 3)
     co2            [0, co2_max]             §6 (atmosphere.co2_max, 3)
     trails         [0, 1]                   §6 trail intensity
-    moisture       [0, 5]                   §7
+    moisture       [0, moisture_max]        §7 (life.moisture_max, 5)
     vegetation,    [0, population_max]      §7 (life.population_max, 5;
     prey,                                   0 on the ocean)
     predators
@@ -110,7 +110,7 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
         "vapour": FieldRange(0.0, atm.vapour_max),
         "co2": FieldRange(0.0, atm.co2_max),
         "trails": FieldRange(0.0, 1.0),
-        "moisture": FieldRange(0.0, 5.0),
+        "moisture": FieldRange(0.0, getattr(life, "moisture_max", 5.0)),
         "vegetation": pop,
         "prey": pop,
         "predators": pop,

@@ -181,7 +181,7 @@ def main(argv) -> int:
     if list_checkpoints(directory):
         world = resume(directory)
     else:
-        world = Planet(resolution=RES, seed=11)
+        world = Planet(resolution=RES, seed=11, stages=("lithosphere",))
     print("ready", flush=True)
     if fault is not None:
         _install_fault(fault)

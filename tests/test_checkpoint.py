@@ -26,6 +26,7 @@ import ops_stages
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 11          # the driver's seed
 STEPS = 12         # the killed runs go this far
+SYNTH = ("lithosphere",)  # only the synthetic stage runs: these tests are about checkpoints
 TICKS_PER_CHECKPOINT = 103  # low-level writes/fsyncs/renames per checkpoint at 128 columns (measured)
 
 
@@ -41,7 +42,7 @@ def synthetic():
 @pytest.fixture(scope="module")
 def reference(synthetic):
     """Checksums of the uninterrupted run at every step 0..STEPS+40, and its final state."""
-    world = Planet(resolution=ops_stages.RES, seed=SEED)
+    world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     sums = {0: fields_checksum(world.state.fields)}
     for _ in range(STEPS + 40):
         world.step(1)
@@ -78,7 +79,7 @@ def _resume_and_finish(directory, until, sums, final):
     if list_checkpoints(directory):
         world = resume(directory)
     else:
-        world = Planet(resolution=ops_stages.RES, seed=SEED)
+        world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     run_with_checkpoints(world, until=until / 60, every=1, directory=directory, keep=3)
     assert world.state.step == until
     assert fields_checksum(world.state.fields) == sums[until]
@@ -128,7 +129,7 @@ def test_sigkill_at_random_moments(tmp_path, reference):
 
 
 def _write_some(directory, upto=5):
-    world = Planet(resolution=ops_stages.RES, seed=SEED)
+    world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     run_with_checkpoints(world, until=upto / 60, every=1, directory=directory)
     return world.state
 
@@ -154,20 +155,21 @@ def test_flipped_bytes_are_detected_or_harmless(tmp_path, reference):
     good = checkpoint_path(tmp_path, 2).read_bytes()
     target = tmp_path / "flip" / checkpoint_path(tmp_path, 2).name
     target.parent.mkdir()
-    refused = harmless = 0
-    positions = sorted(set(range(0, len(good), 97)) | set(range(len(good) - 600, len(good))))
-    for pos in positions:
+    stride = max(1, len(good) // 500) | 1
+    tail = 600  # the zip central directory: many of its bytes (timestamps, attributes) are never read
+    body = range(0, len(good) - tail, stride)
+    refused_body = 0
+    for pos in list(body) + list(range(len(good) - tail, len(good))):
         bad = bytearray(good)
         bad[pos] ^= 0x5A
         target.write_bytes(bytes(bad))
         try:
             state = load_checkpoint(target)
         except StateFileError:
-            refused += 1
+            refused_body += pos < len(good) - tail
             continue
         assert state.step == 2 and fields_checksum(state.fields) == sums[2], f"flip at {pos} loads but is wrong"
-        harmless += 1
-    assert refused > 0.9 * len(positions), (refused, harmless)
+    assert refused_body > 0.95 * len(body), (refused_body, len(body))
 
 
 def test_checkpoint_with_wrong_step_for_its_name_is_refused(tmp_path):
@@ -206,17 +208,17 @@ def test_no_valid_checkpoint(tmp_path):
 
 def test_folder_of_another_world_is_refused(tmp_path):
     _write_some(tmp_path, upto=2)
-    other = Planet(resolution=ops_stages.RES, seed=SEED + 1)
+    other = Planet(resolution=ops_stages.RES, seed=SEED + 1, stages=SYNTH)
     with pytest.raises(CheckpointError, match="another world.*seed"):
         run_with_checkpoints(other, until=3 / 60, every=1, directory=tmp_path)
     cfg = Config().replace(life={"dt": 0.05})
-    other = Planet(resolution=ops_stages.RES, seed=SEED, config=cfg)
+    other = Planet(resolution=ops_stages.RES, seed=SEED, config=cfg, stages=SYNTH)
     with pytest.raises(CheckpointError, match="config"):
         run_with_checkpoints(other, until=3 / 60, every=1, directory=tmp_path)
 
 
 def test_folder_in_use_is_refused(tmp_path):
-    world = Planet(resolution=ops_stages.RES, seed=SEED)
+    world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     with _Lock(tmp_path):
         with pytest.raises(CheckpointError, match="in use"):
             run_with_checkpoints(world, until=2 / 60, every=1, directory=tmp_path)
@@ -225,30 +227,31 @@ def test_folder_in_use_is_refused(tmp_path):
 
 @pytest.mark.parametrize("bad, match", [(0, "checkpoint every"), (1.5, "checkpoint every"), (True, "checkpoint every")])
 def test_bad_every(tmp_path, bad, match):
-    world = Planet(resolution=ops_stages.RES, seed=SEED)
+    world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     with pytest.raises(ValueError, match=match):
         run_with_checkpoints(world, until=1, every=bad, directory=tmp_path)
 
 
 def test_bad_keep(tmp_path):
-    world = Planet(resolution=ops_stages.RES, seed=SEED)
+    world = Planet(resolution=ops_stages.RES, seed=SEED, stages=SYNTH)
     with pytest.raises(ValueError, match=r"keep must be an integer >= 1"):
         run_with_checkpoints(world, until=1, every=1, directory=tmp_path, keep=0)
 
 
 def test_resume_with_the_real_stages_is_bit_identical(tmp_path):
-    """With whatever stages this checkout has, over a compressed story (every epoch in ~150 steps):
+    """With whatever stages this checkout has, over a compressed story (every epoch in ~150 steps,
+    stopping at 90, past tectonics end):
     checkpoint, 'crash', resume = uninterrupted, field by field."""
     from planet.world import _available_stage_names
 
     names = [n for n in _available_stage_names() if n in ("lithosphere", "climate", "atmosphere", "life")]
-    cfg = Config().replace(schedule=ops_stages.compressed_schedule(0.02))
-    until = 3.0  # film seconds: past tectonics end of the compressed story
+    cfg = Config().replace(schedule=ops_stages.compressed_schedule(0.01))
+    until = 1.5  # film seconds: past tectonics end (1.26 s) of the compressed story
     whole = Planet(resolution=128, seed=5, config=cfg, stages=names)
     whole.run(until=until)
     first = Planet(resolution=128, seed=5, config=cfg, stages=names)
-    run_with_checkpoints(first, until=1.0, every=25, directory=tmp_path, keep=2)
+    run_with_checkpoints(first, until=0.6, every=20, directory=tmp_path, keep=2)
     again = resume(tmp_path)
     assert again.stages == whole.stages
-    run_with_checkpoints(again, until=until, every=25, directory=tmp_path, keep=2)
+    run_with_checkpoints(again, until=until, every=20, directory=tmp_path, keep=2)
     assert again.state.equals(whole.state)

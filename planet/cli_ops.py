@@ -153,9 +153,20 @@ def _cmd_sweep(args) -> int:
 
 # -- planet config -------------------------------------------------------------------------
 def _cmd_config(args) -> int:
-    if args.default and args.config is not None:
-        raise ValueError("config: --default prints the defaults; it takes no --config FILE (use --show)")
-    config = Config() if args.default else (config_from_args(args) or Config())
+    if args.default and (args.config is not None or args.state is not None):
+        raise ValueError("config: --default prints the defaults; it takes no --config or --state FILE")
+    if args.config is not None and args.state is not None:
+        raise ValueError("config: give --config FILE or --state FILE, not both")
+    if args.state is not None:
+        from .checkpoint import read_meta
+        from .state import StateFileError
+
+        try:
+            config = Config.from_dict(read_meta(args.state)["config"])
+        except (StateFileError, KeyError, TypeError, ConfigError) as e:
+            raise ValueError(f"--state: {args.state} holds no readable configuration ({e})") from None
+    else:
+        config = Config() if args.default else (config_from_args(args) or Config())
     sys.stdout.write(config.to_toml(comments=not args.bare))
     return 0
 
@@ -192,5 +203,6 @@ def register(subparsers) -> None:
     which.add_argument("--default", action="store_true", help="print the defaults (a documented template)")
     which.add_argument("--show", action="store_true", help="print the effective configuration (default)")
     c.add_argument("--config", metavar="FILE.toml", help="configuration file to check and show")
+    c.add_argument("--state", metavar="FILE.npz", help="show the configuration saved in a state or checkpoint")
     c.add_argument("--bare", action="store_true", help="no comments")
     c.set_defaults(func=_cmd_config)

@@ -133,7 +133,8 @@ class SweepResult:
 def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config | None = None,
           stages: Iterable[str] | None = None, stats_path=None, save_states=None, scheduler: str | None = None,
           workers: int | None = None, retries: int = 2, processes: bool = True, progress: bool = False,
-          task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None) -> SweepResult:
+          task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None,
+          connect_timeout: str = "30s") -> SweepResult:
     """Run one world per seed on a Dask cluster; gather rows by seed (see the module docstring).
 
     ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
@@ -174,12 +175,13 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     if scheduler is None:
         n = workers or max(1, min(os.cpu_count() or 1, len(seeds)))
         with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+            # memory_limit=0: Planet checks memory itself; a per-worker share of RAM would kill big worlds
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, memory_limit=0,
                                    dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=connect_timeout)
         except (OSError, TimeoutError, ValueError) as e:
             raise ValueError(f"scheduler {scheduler!r}: cannot connect ({type(e).__name__}: {e})") from None
     tag = uuid.uuid4().hex[:8]

@@ -92,12 +92,13 @@ def test_reference_changes_every_step(reference):
     assert len(set(sums.values())) == len(sums), "synthetic stages must change the state every step"
 
 
-@pytest.mark.parametrize("trial", range(4))
+@pytest.mark.parametrize("trial", [pytest.param(t, marks=pytest.mark.slow) if t >= 4 else t for t in range(40)])
 def test_sigkill_inside_checkpoint_write(tmp_path, reference, trial):
-    """SIGKILL at a random write / fsync / rename inside the checkpoint writer; resume is exact."""
+    """SIGKILL at a random write / fsync / rename inside the checkpoint writer; resume is exact.
+    (4 trials by default, 40 with the slow tests.)"""
     sums, final = reference
     rnd = random.Random(1234 + trial)
-    fault = rnd.randint(1, 4 * TICKS_PER_CHECKPOINT)
+    fault = rnd.randint(1, (4 if trial < 4 else STEPS) * TICKS_PER_CHECKPOINT)
     proc = subprocess.run(_driver(tmp_path, STEPS, 1, keep=3, fault=fault), env=_env(), capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr

@@ -69,6 +69,16 @@ def test_config_show_overlays_the_file(tmp_path, capsys):
     assert "#" not in text and Config.from_toml_text(text) == Config().replace(life={"dt": 0.05})
 
 
+def test_config_of_a_saved_state_reloads_to_the_same_values(tmp_path, capsys):
+    cfg = Config().replace(life={"dt": 0.05}, climate={"coriolis": -3.25})
+    Planet(resolution=128, seed=1, config=cfg).save(tmp_path / "w.npz")
+    assert main(["config", "--state", str(tmp_path / "w.npz")]) == 0
+    assert Config.from_toml_text(capsys.readouterr().out) == cfg
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    with pytest.raises(ValueError, match=r"--state: .*junk\.npz holds no readable configuration"):
+        main(["config", "--state", str(tmp_path / "junk.npz")])
+
+
 def test_config_errors(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text("[life]\ndtt = 0.05\n")

@@ -122,3 +122,8 @@ def test_sweep_argument_errors(kw, match):
     args = {"until": 1.0, "resolution": RES, **kw}
     with pytest.raises(ValueError, match=match):
         sweep(SEEDS, **args)
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"scheduler 'tcp://127\.0\.0\.1:9': cannot connect"):
+        sweep(SEEDS, UNTIL, RES, scheduler="tcp://127.0.0.1:9", connect_timeout="1s")

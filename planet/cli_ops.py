@@ -105,8 +105,19 @@ def apply_run_options(args, planet=None):
         Path(folder).mkdir(parents=True, exist_ok=True)
         guard = Guard(every=args.guard_every, directory=folder)
     if args.resume is not None:
+        import warnings
+
+        from .checkpoint import CheckpointWarning
+
         config = config_from_args(args)
-        world = resume(args.resume, guard=guard)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CheckpointWarning)
+            world = resume(args.resume, guard=guard)
+        for w in caught:
+            if issubclass(w.category, CheckpointWarning):
+                print(f"planet: warning: {w.message}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if config is not None and config != world.config:
             mine, theirs = config.to_dict(), world.config.to_dict()
             diff = [f"{s}.{k}" for s in mine for k in mine[s] if mine[s][k] != theirs[s][k]]

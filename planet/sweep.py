@@ -168,8 +168,11 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     report = report or (lambda line: print(line, file=sys.stderr))
     task = task or run_world
 
-    import dask
-    from distributed import Client, LocalCluster, as_completed
+    try:
+        import dask
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ValueError("sweep needs dask and distributed: pip install 'dask[distributed]'") from None
 
     cluster = None
     if scheduler is None:

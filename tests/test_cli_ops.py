@@ -102,6 +102,18 @@ def test_run_checkpoint_kill_resume_equals_uninterrupted(tmp_path, synthetic):
     assert [s for s, _ in list_checkpoints(ck)] == [28, 30]
 
 
+def test_run_resume_warns_about_a_damaged_checkpoint(tmp_path, synthetic, capsys):
+    ck = tmp_path / "ck"
+    main(["run", "--until", "0.1", "--out", str(tmp_path / "a.npz"), "--checkpoint-every", "3",
+          "--checkpoint-dir", str(ck)])
+    (ck / "checkpoint-000000006.npz").write_bytes(b"garbage")
+    capsys.readouterr()
+    assert main(["run", "--until", "0.2", "--out", str(tmp_path / "b.npz"), "--resume", str(ck)]) == 0
+    err = capsys.readouterr().err
+    assert "planet: warning: skipping damaged checkpoint" in err and "checkpoint-000000006.npz" in err
+    assert "planet: resuming seed 0 at 128x64, step 3" in err
+
+
 def test_run_with_config_file_saves_it_into_the_state(tmp_path, synthetic):
     path = tmp_path / "c.toml"
     path.write_text("[life]\ndt = 0.05\n")

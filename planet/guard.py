@@ -84,11 +84,11 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
     pressure       finite                   §5 (hPa)
     temperature    finite                   §5 (°C)
     wind_u, wind_v finite                   §5
-    vapour         [0, vapour_max]          §6 (atmosphere.vapour_max, 3)
-    co2            [0, co2_max]             §6 (atmosphere.co2_max, 3)
+    vapour         [0, 3]                   §6 (or atmosphere.vapour_max if larger)
+    co2            [0, 3]                   §6 (or atmosphere.co2_max if larger)
     trails         [0, 1]                   §6 trail intensity
-    moisture       [0, moisture_max]        §7 (life.moisture_max, 5)
-    vegetation,    [0, population_max]      §7 (life.population_max, 5;
+    moisture       [0, 5]                   §7 (or life.moisture_max if larger)
+    vegetation,    [0, 5]                   §7 (or life.population_max if larger;
     prey,                                   0 on the ocean)
     predators
     humans         [0, 1]                   §7 settlement
@@ -96,7 +96,9 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
     """
     config = config or Config()
     atm, life = config.atmosphere, config.life
-    pop = FieldRange(0.0, life.population_max)
+    # upper bounds: the spec's, widened (never narrowed) where the configuration allows more, so a
+    # configuration that shrinks a cap does not flag values the model produces before it applies
+    pop = FieldRange(0.0, max(5.0, life.population_max))
     return {
         "elevation": FieldRange(0.0),
         "uplift": FieldRange(0.0, 1.0),
@@ -107,10 +109,10 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
         "temperature": FieldRange(),
         "wind_u": FieldRange(),
         "wind_v": FieldRange(),
-        "vapour": FieldRange(0.0, atm.vapour_max),
-        "co2": FieldRange(0.0, atm.co2_max),
+        "vapour": FieldRange(0.0, max(3.0, atm.vapour_max)),
+        "co2": FieldRange(0.0, max(3.0, atm.co2_max)),
         "trails": FieldRange(0.0, 1.0),
-        "moisture": FieldRange(0.0, getattr(life, "moisture_max", 5.0)),
+        "moisture": FieldRange(0.0, max(5.0, getattr(life, "moisture_max", 5.0))),
         "vegetation": pop,
         "prey": pop,
         "predators": pop,

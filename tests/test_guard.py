@@ -134,8 +134,9 @@ def test_table_matches_the_documented_ranges():
     assert (r["vegetation"].hi, r["prey"].hi, r["predators"].hi, r["trails"].hi) == (5, 5, 5, 1)
     assert r["elevation"].hi == math.inf and r["drainage_area"].lo == 0
     assert r["temperature"].text() == "finite" and r["pressure"].text() == "finite"
-    # bounds that are configuration constants follow the configuration
+    # caps that are configuration constants widen the range (never narrow it)
     assert field_ranges(Config().replace(atmosphere={"vapour_max": 7.0}))["vapour"].hi == 7.0
+    assert field_ranges(Config().replace(life={"population_max": 0.0}))["prey"].hi == 5.0
 
 
 def test_check_state_on_a_fresh_world():

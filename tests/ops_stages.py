@@ -14,7 +14,6 @@ of the checkpoint writer, i.e. at a chosen point inside writing a checkpoint.
 """
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys

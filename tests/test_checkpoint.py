@@ -8,17 +8,15 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import planet.model
 from planet.checkpoint import (CheckpointError, CheckpointWarning, _Lock, checkpoint_path, latest_valid,
                                list_checkpoints, load_checkpoint, resume, run_with_checkpoints)
 from planet.config import Config
-from planet.state import State, StateFileError, fields_checksum
+from planet.state import StateFileError, fields_checksum
 from planet.world import Planet
 
 import ops_stages

@@ -62,7 +62,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
                    help="model constants and schedule (TOML; see `planet config --default`)")
     g.add_argument("--checkpoint-every", type=_positive_int("--checkpoint-every"), metavar="N",
                    help="write a checkpoint every N steps (and at the end)")
-    g.add_argument("--checkpoint-dir", metavar="DIR", help="folder for checkpoints (one world per folder)")
+    g.add_argument("--checkpoint-dir", metavar="DIR",
+                   help="folder for checkpoints, one world per folder (default with --resume: that folder)")
     g.add_argument("--keep-checkpoints", type=_positive_int("--keep-checkpoints"), metavar="K",
                    help="keep only the newest K checkpoints (default: all)")
     g.add_argument("--resume", metavar="DIR",

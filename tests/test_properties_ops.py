@@ -62,3 +62,32 @@ def test_documented_ranges_no_crash_no_nan_in_range(world):
 def test_documented_ranges_whole_story_slow(world):
     config, seed = world
     _run(config, seed, until=config.schedule.story_end * 1.1)
+
+
+def _extreme(which: str) -> Config:
+    """Every non-schedule key at its documented minimum, its maximum, or (where the minimum is 0)
+    the smallest positive double (a probability of 5e-324 must not break a geometric sampler)."""
+    data = {}
+    for name, section in SECTIONS.items():
+        if name == "schedule":
+            continue
+        values = {}
+        for f in fields(section):
+            lo, hi = f.metadata["lo"], f.metadata["hi"]
+            kind = type(f.default)
+            if which == "min":
+                v = lo
+            elif which == "max":
+                v = min(hi, 1e6)
+            else:  # "tiny"
+                v = (5e-324 if kind is float else 1) if lo == 0 else f.default
+            values[f.name] = kind(v)
+        data[name] = values
+    data["schedule"] = ops_stages.compressed_schedule(0.004)
+    return Config.from_dict(data)
+
+
+@pytest.mark.parametrize("which", ["min", "tiny", pytest.param("max", marks=pytest.mark.slow)])
+def test_extreme_documented_values(which):
+    config = _extreme(which)
+    _run(config, seed=1, until=config.schedule.tectonics_end * 1.05)

@@ -17,12 +17,12 @@ import ops_stages
 
 
 @pytest.fixture
-def poisoned(monkeypatch):
+def poisoned():
+    saved = dict(planet.model.REGISTRY)
     ops_stages.use_synthetic(planet.model.REGISTRY, poison=True)
     yield ops_stages.PoisonStage
-    planet.model.REGISTRY["lithosphere"] = ("planet.lithosphere", "LithosphereStage")
-    planet.model.REGISTRY.pop("poison", None)
-    monkeypatch.undo()
+    planet.model.REGISTRY.clear()
+    planet.model.REGISTRY.update(saved)
 
 
 def _world(guard, stages=("lithosphere", "poison")):

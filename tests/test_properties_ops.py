@@ -87,7 +87,27 @@ def _extreme(which: str) -> Config:
     return Config.from_dict(data)
 
 
+_EXTREME_SCRIPT = """
+import sys
+from planet.config import Config
+import test_properties_ops as t
+config = Config.from_json(sys.argv[1])
+t._run(config, seed=1, until=config.schedule.tectonics_end * 1.05)
+print("ok")
+"""
+
+
 @pytest.mark.parametrize("which", ["min", "tiny", pytest.param("max", marks=pytest.mark.slow)])
 def test_extreme_documented_values(which):
-    config = _extreme(which)
-    _run(config, seed=1, until=config.schedule.tectonics_end * 1.05)
+    """Run in a child process: a kernel that writes out of bounds crashes the child, not the suite."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "tests"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", _EXTREME_SCRIPT, _extreme(which).to_json()], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", (
+        f"{which}: exit code {proc.returncode}\n{proc.stderr[-3000:]}")

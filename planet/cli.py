@@ -85,7 +85,11 @@ def make_planet(args):
 
 def cmd_run(args) -> int:
     import planet
+
+    from . import cli_ops
+    from .guard import GuardError
     from .preview import write_previews
+    from .timeline import Timeline
 
     out = check_output_path(args.out) if args.out else None
     previews = check_output_dir(args.previews, "--previews") if args.previews else None
@@ -93,26 +97,31 @@ def cmd_run(args) -> int:
         raise CLIError("give either --until or --steps, not both")
     if args.steps is not None and args.steps < 0:
         raise CLIError(f"--steps must be a non-negative integer, got {args.steps}")
+    if args.start and args.resume:
+        raise CLIError("give either --start STATE or --resume DIR, not both")
+    config = cli_ops.config_from_args(args)
+    until = None
+    if args.steps is None:
+        until = parse_until(args.until if args.until is not None else "tectonics_end")
+        Timeline((config or planet.Config()).schedule).seconds(until)  # bad epochs fail before any work
+    if getattr(args, "threads", None) is not None:
+        planet.set_threads(args.threads)
     if args.start:
         world = planet.load(args.start)
-        if getattr(args, "threads", None) is not None:
-            planet.set_threads(args.threads)
+    elif args.resume:
+        world = None
     else:
+        args.config_obj = config
         world = make_planet(args)
-    hooks = _ops_hooks()
-    if hooks is not None:
-        world = hooks.apply_run_options(args, world) or world
-    if args.steps is not None:
-        target = world.state.step + args.steps
-        until = target / world.timeline.fps
-    else:
-        until = parse_until(args.until if args.until is not None else "tectonics_end")
-        world.timeline.seconds(until)  # validate the epoch name or number
-    if hooks is not None and hooks.wants_checkpoints(args):
-        hooks.run(args, world, until)
-    else:
-        world.run(until=until, progress=not args.quiet and sys.stderr.isatty() or args.progress)
-    state = world.state
+    world = cli_ops.apply_run_options(args, world)
+    if until is None:
+        until = (world.state.step + args.steps) / world.timeline.fps
+    progress = args.progress or (not args.quiet and sys.stderr.isatty())
+    try:
+        state = cli_ops.run_planet(args, world, until, progress=progress)
+    except GuardError as e:
+        print(f"planet: error: {e}", file=sys.stderr)
+        return 3
     if out:
         state.save(out)
     if previews:
@@ -120,13 +129,6 @@ def cmd_run(args) -> int:
     if not args.quiet:
         print(f"{state!r}\n{world.timeline.date(state.time)}" + (f"; saved to {out}" if out else ""))
     return 0
-
-
-def _ops_hooks():
-    try:
-        return importlib.import_module("planet.cli_ops")
-    except ModuleNotFoundError:
-        return None
 
 
 def cmd_info(args) -> int:
@@ -188,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_run)
+    from . import cli_ops
+
+    cli_ops.add_run_options(p)
 
     p = sub.add_parser("info", help="describe a saved state", description="Print a saved state's metadata and field ranges.")
     p.add_argument("file", metavar="STATE", help="a state file written by `planet run --out`")

@@ -69,10 +69,12 @@ class Planet:
     seed : integer in [0, 2**32 - 1]; seed 0 is the reference protoplanet.
     config : model constants and schedule (``planet.Config``); defaults are the spec's.
     stages : which processes run, by name (see ``planet.model``); the rest stay frozen.
+    guard : optional ``planet.guard.Guard``: checks the fields after each stage of every N-th
+        step and stops with a ``GuardError`` naming the stage, field, step and cell.
     """
 
     def __init__(self, resolution: int = 512, seed: int = 0, *, config: Config | None = None,
-                 stages: Iterable[str] | None = None, state: State | None = None):
+                 stages: Iterable[str] | None = None, state: State | None = None, guard=None):
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a planet.Config, got {type(config).__name__}")
         names = tuple(DEFAULT_STAGES if stages is None else ((stages,) if isinstance(stages, str) else stages))
@@ -94,6 +96,7 @@ class Planet:
                                 stages=tuple(s.name for s in self._stages))
         self.timeline = Timeline(self.config.schedule)
         check_order(self._stages, provided=self._state.names)
+        self.guard = guard
 
     # -- properties ----------------------------------------------------------
     @property
@@ -125,12 +128,20 @@ class Planet:
         step = state.step + 1
         ctx = Context(step=step, time=self.timeline.time_of(step), seed=state.seed, grid=self.grid,
                       config=self.config, timeline=self.timeline)
+        guard = self.guard
+        if guard is not None:
+            guard.before_step(state)
         fields = state.fields
         for st in self._stages:
             out = st.advance(fields, ctx)
             check_output(st, out, state.shape)
+            if guard is not None:
+                guard.after_stage(st.name, out, ctx)
             fields.update(out)
-        return State(fields, step=step, seed=state.seed, config=self.config, stages=state.stages)
+        new = State(fields, step=step, seed=state.seed, config=self.config, stages=state.stages)
+        if guard is not None:
+            guard.after_step(new)
+        return new
 
     def run(self, until: float | str, progress: bool = False) -> State:
         """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``)."""
@@ -157,8 +168,8 @@ class Planet:
         self._state.save(path)
 
     @classmethod
-    def from_state(cls, state: State, stages: Iterable[str] | None = None) -> "Planet":
-        return cls(stages=state.stages if stages is None else stages, state=state)
+    def from_state(cls, state: State, stages: Iterable[str] | None = None, guard=None) -> "Planet":
+        return cls(stages=state.stages if stages is None else stages, state=state, guard=guard)
 
     # -- notebooks ---------------------------------------------------------------
     def _repr_png_(self) -> bytes:

@@ -1,0 +1,292 @@
+"""Ensembles: run many worlds with Dask and gather their statistics.
+
+    from planet.sweep import sweep
+    result = sweep(range(64), until="tectonics_end", resolution=256, stats_path="out.csv")
+    result.rows[0]      # {"seed": 0, "status": "ok", "step": 7560, "land_fraction": ..., ...}
+
+One Dask task per world: build the ``Planet``, run it, compute its
+statistics (``planet.stats.compute`` when that module is present, else the
+small built-in set of ``builtin_statistics``), optionally save its final
+state. Tasks run on an embedded ``dask.distributed.LocalCluster`` (one
+single-threaded worker process per core by default: no set-up) or on an
+existing cluster given by its scheduler address.
+
+The results do not depend on the cluster: every world is a pure function of
+(seed, resolution, configuration, stages, until), its kernels give the same
+bits on any thread count, and rows are gathered by seed, not by finishing
+order. A world whose task raises is retried (``retries``); a worker that
+dies under a world (killed, out of memory) makes the scheduler run it again
+elsewhere (on the embedded cluster up to ``retries`` deaths, on an external
+one as its ``distributed.scheduler.allowed-failures`` says). A world that
+still fails is reported (a row with ``status = failed`` and the error), not
+dropped. The CSV file is written atomically (temporary file, fsync, rename).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .config import Config
+
+MAX_SEED = 2**32 - 1
+
+
+# -- the seeds argument ----------------------------------------------------------------
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"0:64"`` (half-open range), ``"7"``, ``"1,5,9"`` or a mix ``"0:4,10,20:22"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("seeds must be START:STOP, a seed, or a comma-separated list of them (e.g. 0:64), got "
+                         f"{text!r}")
+    seeds: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if ":" in part:
+                a, b = part.split(":")
+                lo, hi = int(a), int(b)
+                if hi <= lo:
+                    raise ValueError(f"seeds range {part!r} is empty: STOP must be greater than START")
+                seeds.extend(range(lo, hi))
+            else:
+                seeds.append(int(part))
+        except ValueError as e:
+            if "empty" in str(e):
+                raise
+            raise ValueError(f"seeds must be START:STOP, a seed, or a comma-separated list of them "
+                             f"(e.g. 0:64), got {text!r}") from None
+    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise ValueError(f"seeds must be integers in [0, {MAX_SEED}], got {bad[0]}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must not repeat, got {text!r}")
+    return seeds
+
+
+# -- one world --------------------------------------------------------------------------
+def builtin_statistics(state) -> dict[str, float]:
+    """A small fallback set: land fraction (area-weighted, land = z >= sea level), area-weighted mean
+    elevation, median elevation over cells, plate count (distinct ids >= 0), sea level."""
+    from .timeline import Timeline
+
+    z = state.elevation.astype(np.float64)
+    sea = Timeline(state.config.schedule).sea_level(state.time)
+    w = state.grid.area_weights
+    land = z >= sea
+    plates = state.plate[state.plate >= 0]
+    return {"sea_level": float(sea), "land_fraction": float(np.sum(w[land])),
+            "elevation_mean": float(np.sum(w * z)), "elevation_median": float(np.median(z)),
+            "plate_count": float(np.unique(plates).size)}
+
+
+def statistics(state) -> dict[str, float]:
+    """``planet.stats.compute(state)`` flattened to name → float (NaN where not computable), or
+    ``builtin_statistics`` where ``planet.stats`` is absent."""
+    try:
+        from .stats import compute
+    except ImportError:
+        return builtin_statistics(state)
+    out = {}
+    for name, v in compute(state).items():
+        v = getattr(v, "value", v)
+        out[name] = math.nan if v is None else float(v)
+    return out
+
+
+def run_world(seed: int, *, until, resolution: int, config: Config | None = None,
+              stages: tuple[str, ...] | None = None, save_dir=None, threads: int = 1) -> dict:
+    """Run one world and return its row: seed, step and statistics (the Dask task)."""
+    import numba
+
+    from .world import Planet
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    world = Planet(resolution=resolution, seed=seed, config=config, stages=stages)
+    state = world.run(until=until)
+    row = {"seed": int(seed), "step": state.step, **statistics(state)}
+    if save_dir is not None:
+        state.save(Path(save_dir) / f"seed-{seed:010d}.npz")
+    return row
+
+
+# -- many worlds ------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    rows: list[dict] = field(default_factory=list)        # one per seed, in seed order
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (seed, error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config | None = None,
+          stages: Iterable[str] | None = None, stats_path=None, save_states=None, scheduler: str | None = None,
+          workers: int | None = None, retries: int = 2, processes: bool = True, progress: bool = False,
+          task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None,
+          connect_timeout: str = "30s") -> SweepResult:
+    """Run one world per seed on a Dask cluster; gather rows by seed (see the module docstring).
+
+    ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
+    with ``workers`` single-threaded workers, processes unless ``processes=False``).
+    ``retries``: extra attempts per world (after an exception or a worker death).
+    ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
+    ``report``: called with a line for each failed world (default: print to stderr).
+    """
+    from .grid import validate_resolution
+    from .timeline import Timeline
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one world")
+    resolution = validate_resolution(resolution)
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config must be a planet.Config, got {type(config).__name__}")
+    Timeline((config or Config()).schedule).step_of(until)  # refuse a bad until before starting a cluster
+    stages = None if stages is None else tuple(stages)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
+        raise ValueError(f"retries must be an integer in [0, 100], got {retries!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 4096):
+        raise ValueError(f"workers must be an integer in [1, 4096], got {workers!r}")
+    if save_states is not None:
+        save_states = Path(save_states)
+        save_states.mkdir(parents=True, exist_ok=True)
+    if stats_path is not None:
+        folder = Path(stats_path).parent
+        if not folder.is_dir():
+            raise ValueError(f"stats output {stats_path}: folder {folder} does not exist")
+    report = report or (lambda line: print(line, file=sys.stderr))
+    task = task or run_world
+
+    try:
+        import dask
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ValueError("sweep needs dask and distributed: pip install 'dask[distributed]'") from None
+
+    cluster = None
+    if scheduler is None:
+        n = workers or max(1, min(os.cpu_count() or 1, len(seeds)))
+        with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
+            # memory_limit=0: Planet checks memory itself; a per-worker share of RAM would kill big worlds
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, memory_limit=0,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ValueError(f"scheduler {scheduler!r}: cannot connect ({type(e).__name__}: {e})") from None
+    tag = uuid.uuid4().hex[:8]
+    rows: dict[int, dict] = {}
+    failures: list[tuple[int, str]] = []
+    try:
+        futures = {client.submit(task, seed, until=until, resolution=resolution, config=config, stages=stages,
+                                 save_dir=None if save_states is None else str(save_states),
+                                 key=f"planet-world-{seed}-{tag}", retries=retries, pure=False): seed
+                   for seed in seeds}
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(futures), unit="world", desc="sweep")
+        for fut in as_completed(futures):
+            seed = futures[fut]
+            try:
+                rows[seed] = {"status": "ok", **fut.result()}
+            except Exception as e:  # noqa: BLE001 - any failure of a world is reported, not raised
+                error = f"{type(e).__name__}: {e}".splitlines()[0]
+                failures.append((seed, error))
+                rows[seed] = {"seed": seed, "status": "failed", "error": error}
+                report(f"planet sweep: world seed {seed} failed after {retries} retr{'y' if retries == 1 else 'ies'}: "
+                       f"{error}")
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    result = SweepResult([_ordered(rows[s]) for s in seeds], sorted(failures))
+    if stats_path is not None:
+        write_csv(result.rows, stats_path)
+    return result
+
+
+def _ordered(row: dict) -> dict:
+    head = {k: row[k] for k in ("seed", "status", "step") if k in row}
+    rest = {k: v for k, v in row.items() if k not in head and k != "error"}
+    return {**head, **rest, **({"error": row["error"]} if "error" in row else {})}
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back to the same float
+    return "" if v is None else str(v)
+
+
+def csv_text(rows: list[dict]) -> str:
+    """Rows (dicts) as CSV text; columns: seed, status, step, statistics…, error (floats exact)."""
+    columns: list[str] = []
+    for row in rows:
+        for k in row:
+            if k not in columns and k != "error":
+                columns.append(k)
+    if any("error" in row for row in rows):
+        columns.append("error")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _fmt(row.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def write_csv(rows: list[dict], path) -> Path:
+    """Write ``csv_text(rows)`` to ``path`` atomically (temporary file, fsync, rename)."""
+    text = csv_text(rows)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    from .checkpoint import fsync_directory
+
+    fsync_directory(path.parent)
+    return path
+
+
+def read_csv(path) -> list[dict]:
+    """Rows of a sweep CSV with numbers parsed back (floats exactly, seed/step as int)."""
+    out = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            parsed = {}
+            for k, v in row.items():
+                if k in ("status", "error"):
+                    parsed[k] = v
+                elif v == "":
+                    parsed[k] = None
+                elif k in ("seed", "step"):
+                    parsed[k] = int(v)
+                else:
+                    parsed[k] = float(v)
+            out.append(parsed)
+    return out

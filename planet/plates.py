@@ -33,20 +33,17 @@ y north). The rules, first branch that applies wins:
 * Otherwise uplift decays, ``y ← max(y − decay, 0)``, before tectonics end.
 
 **Poles.** Nothing moves across a pole: a polar row is never moved into from
-beyond the pole, and for a cell in a polar row the neighbour "behind" across
-the pole counts as no plate (so a plate moving away from a pole leaves its
-polar-row content in place rather than opening a ring of fresh ocean floor
-around the pole). Content moving poleward leaves the map at the pole row. Measured over steps
-1500–7500 (cells with ``y > 0.5``): 512×256 seed 0, polar rows 0.067 (north)
-and 0.035 (south) against 0.047 for the map and 0.031–0.075 for the other
-rows; 128×64 seed 1, 0.011 / 0.042 against 0.036 (0.017–0.053). No pile-up.
-Known limit: a plate covering a pole and moving away from it (radial
-divergence, which this lat/lon motion rule produces) copies its polar-row
-content outward, so a textured polar plate shows short meridional streaks
-next to that pole. Treating beyond-the-pole as "has a plate" (a rift: fresh
-ocean floor at the pole) removes the streaks but leaves a band of ocean floor
-and fewer plated cells in the polar rows (0.971 against ≥ 0.974 elsewhere at
-128×64), which the no-seam test rejects.
+beyond the pole. A plate that covers a pole and moves away from it diverges
+there (a rigid lat/lon motion spreads radially from the pole), so the polar
+cell it leaves is a spreading centre: new crust accretes to the plate there (it
+keeps the plate's id, a new colour, fresh ocean floor ``z = 0``, ``y = 0``) on
+land as well as at sea; the continent drifts off the pole and an ocean floor,
+youngest at the pole, opens behind it. (As plain rifts, plate -1, the polar
+cells re-aggregated slowly: polar plate cover 0.910 against ≥ 0.913 elsewhere.) (Keeping the polar cell's
+content instead, as a first version did, copied it outward every move and
+painted meridional streaks over the last ~25° of latitude.) Content moving
+poleward leaves the map at the pole row. The no-seam tests compare the polar
+rows' uplift, elevation and plate cover with the rest of the map.
 Everywhere else the neighbour rule of ``planet.grid`` applies (wrap in
 longitude, polar reflection for aggregation).
 """
@@ -183,7 +180,13 @@ def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay
                     # the plate moves away: look at the neighbour behind (opposite the motion)
                     kb = (SOUTH - 1, WEST - 1, NORTH - 1, EAST - 1)[own - 1]
                     nb = _neighbour4(j, i, kb, H, W)
-                    if nb >= 0 and q0[nb // W, nb % W] >= zero:
+                    if nb < 0:
+                        # moving away from a pole: the plate diverges there, a spreading centre
+                        # accretes fresh ocean floor to it (on land too: the continent drifts off)
+                        bc = unit24(seed, STREAM_BASIN, step, c)
+                        zc = zero
+                        yc = zero
+                    elif q0[nb // W, nb % W] >= zero:
                         qc = f32(-1.0)
                         bc = unit24(seed, STREAM_BASIN, step, c)
                         if zc < level:

@@ -108,10 +108,16 @@ def test_no_motion_across_the_poles():
     prev["elevation"][0, :] = 9.0
     motion = np.full((H, W), NORTH, np.int8)
     out, source = run_rule5(prev, motion)
+    prev["elevation"][H - 1, :] = 9.0                             # land at the south pole
+    prev["uplift"][H - 1, :] = 0.5
+    out, source = run_rule5(prev, motion)
     assert (source[H - 1] == np.arange(W) + (H - 1) * W).all()   # nothing enters the south row from beyond
-    assert (out["plate"][H - 1] == q).all()                      # and it does not rift
+    # the plate diverges from the south pole: a spreading centre accretes fresh ocean floor to it
+    assert (out["plate"][H - 1] == q).all()
+    assert (out["elevation"][H - 1] == 0).all() and (out["uplift"][H - 1] == 0).all()
+    assert (out["elevation"][H - 2] == 9.0).all()                # the polar land moved one row north
     assert (source[0] == np.arange(W) + W).all()                  # the north row takes row 1's content
-    assert (out["uplift"] < 1).all()
+    assert (out["uplift"] < 1).all()                              # converging on a pole is no collision
 
 
 def test_no_plate_cells_seed_or_aggregate():

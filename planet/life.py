@@ -47,8 +47,6 @@ from .noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offse
 
 f32 = np.float32
 
-_NO_SOURCE = np.zeros((1, 1), dtype=np.int64)  # stands in when nothing moved this step
-
 FIELDS = ("moisture", "vegetation", "prey", "predators", "humans")
 
 
@@ -80,33 +78,58 @@ def _skip(seed, step, j, k, log_q, W):
 
 
 @njit(cache=True, inline="always")
-def _settled_neighbours(hf, source, ride, j, i, H, W):
-    """Bit d set if the 4-neighbour d (N, E, S, W; polar reflection) holds humans (after riding)."""
+def _settled_neighbours(hf, j, i, H, W):
+    """Bit d set if the 4-neighbour d (N, E, S, W; polar reflection) holds humans."""
     half = W // 2
+    opposite = i + half if i < W - half else i + half - W   # the column half a turn away
     jn = j - 1 if j > 0 else 0
-    i_n = i if j > 0 else (i + half) % W
+    i_n = i if j > 0 else opposite
     js = j + 1 if j < H - 1 else H - 1
-    i_s = i if j < H - 1 else (i + half) % W
+    i_s = i if j < H - 1 else opposite
     ie = i + 1 if i + 1 < W else 0
     iw = i - 1 if i > 0 else W - 1
     mask = 0
-    if hf[source[jn, i_n] if ride else jn * W + i_n] > 0:
+    if hf[jn * W + i_n] > 0:
         mask |= 1
-    if hf[source[j, ie] if ride else j * W + ie] > 0:
+    if hf[j * W + ie] > 0:
         mask |= 2
-    if hf[source[js, i_s] if ride else js * W + i_s] > 0:
+    if hf[js * W + i_s] > 0:
         mask |= 4
-    if hf[source[j, iw] if ride else j * W + iw] > 0:
+    if hf[j * W + iw] > 0:
         mask |= 8
     return mask
 
 
 @njit(cache=True, parallel=True)
-def _local(source, ride, moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
+def _ride(source, a, b, c, d, e):
+    """Each cell takes the values of the cell its plate content came from: ``out = field.flat[source]``."""
+    H, W = source.shape
+    outs = (np.empty((H, W), dtype=np.float32), np.empty((H, W), dtype=np.float32),
+            np.empty((H, W), dtype=np.float32), np.empty((H, W), dtype=np.float32),
+            np.empty((H, W), dtype=np.float32))
+    af, bf, cf, df, ef = a.ravel(), b.ravel(), c.ravel(), d.ravel(), e.ravel()
+    oa, ob, oc, od, oe = outs
+    for j in prange(H):
+        for i in range(W):
+            s = source[j, i]
+            oa[j, i] = af[s]
+            ob[j, i] = bf[s]
+            oc[j, i] = cf[s]
+            od[j, i] = df[s]
+            oe[j, i] = ef[s]
+    return outs
+
+
+@njit(cache=True, parallel=True)
+def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
            D, seed, step, ox, oy, init, wet, settle_window, no_humans,
            dt, pop_min, pop_max, m_max, m_loss, m_gain, w_cap,
            settle_p, settle_m, t_min, t_max, heat_limit, heat_decline):
-    """Everything but diffusion: ride, moisture, populations, humans. Returns 5 new arrays."""
+    """Everything but diffusion: ride, moisture, populations, humans. Returns 5 new arrays.
+
+    Per row, a branch-free pass for moisture and the populations (every cell is
+    computed, the sea then set to its values by a select), then a pass for humans.
+    """
     H, W = elevation.shape
     m_out = np.empty((H, W), dtype=np.float32)
     v_out = np.empty((H, W), dtype=np.float32)
@@ -119,10 +142,64 @@ def _local(source, ride, moisture, vegetation, prey, predators, humans, elevatio
     xf = predators.ravel()
     hf = humans.ravel()
     zero = f32(0.0)
+    one = f32(1.0)
+    gain = m_gain if wet else zero
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
+    # rows with humans in them or next to them (quiet rows skip the neighbour look-up)
+    occupied = np.zeros(H, dtype=np.bool_)
     for j in prange(H):
+        for i in range(W):
+            if hf[j * W + i] > zero:
+                occupied[j] = True
+                break
+    near = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
+            or ((j == 0 or j == H - 1) and occupied[j])
+    for j in prange(H):
+        base = j * W
+        # moisture and populations
+        for i in range(W):
+            s = base + i
+            T = temperature[j, i]
+            m = mf[s]
+            m *= one - m_loss * m * min(max(T, zero), f32(15.0))
+            m += gain * min(max(vapour[j, i], zero), w_cap)
+            m = min(max(m, zero), m_max)
+            m_out[j, i] = m if elevation[j, i] >= D else m_max
+        if init:
+            for i in range(W):
+                a, b, c = hash32(f32(i) + f32(0.5) + ox, f32(j) + f32(0.5) + oy)
+                land = elevation[j, i] >= D
+                v_out[j, i] = f32(0.5) * a if land else zero
+                r_out[j, i] = b if land else zero
+                x_out[j, i] = f32(2.0) * c if land else zero
+        else:
+            for i in range(W):
+                s = base + i
+                T = temperature[j, i]
+                z = elevation[j, i]
+                V = vf[s]
+                R = rf[s]
+                X = xf[s]
+                G = _growth(m_out[j, i], T)
+                rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
+                pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
+                V += dt * V * (G - R)
+                R += dt * R * (rho * V - pi * X - f32(0.5))
+                X += dt * X * (pi * R - one)
+                land = z >= D
+                v_out[j, i] = min(max(V, pop_min), pop_max) if land else zero
+                r_out[j, i] = min(max(R, pop_min), pop_max) if land else zero
+                x_out[j, i] = min(max(X, pop_min), pop_max) if land else zero
+        # humans
+        if no_humans:
+            for i in range(W):
+                h_out[j, i] = zero
+            continue
         # new settlements: candidate cells drawn with probability settle_p each by geometric
         # skipping along the row (one draw per row plus one per candidate)
+        row_near = near[j]
         draws = 0
         next_c = W
         if settle_window:
@@ -134,61 +211,19 @@ def _local(source, ride, moisture, vegetation, prey, predators, humans, elevatio
                 candidate = True
                 next_c += 1 + _skip(seed, step, j, draws, log_q, W)
                 draws += 1
-            s = source[j, i] if ride else j * W + i
+            hum = hf[base + i]
             T = temperature[j, i]
-            z = elevation[j, i]
-            ocean = z < D
-            # moisture
-            m = mf[s]
-            m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
-            if wet:
-                m += m_gain * min(max(vapour[j, i], zero), w_cap)
-            m = min(max(m, zero), m_max)
-            if ocean:
-                m = m_max
-            m_out[j, i] = m
-            if ocean:
-                v_out[j, i] = zero
-                r_out[j, i] = zero
-                x_out[j, i] = zero
-                h_out[j, i] = zero
-                continue
-            # populations
-            if init:
-                a, b, c = hash32(f32(i) + f32(0.5) + ox, f32(j) + f32(0.5) + oy)
-                V = f32(0.5) * a
-                R = b
-                X = f32(2.0) * c
-            else:
-                V = vf[s]
-                R = rf[s]
-                X = xf[s]
-                G = _growth(m, T)
-                rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
-                eps = min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
-                pi = f32(2.0) - eps
-                V += dt * V * (G - R)
-                R += dt * R * (rho * V - pi * X - f32(0.5))
-                X += dt * X * (pi * R - f32(1.0))
-                V = min(max(V, pop_min), pop_max)
-                R = min(max(R, pop_min), pop_max)
-                X = min(max(X, pop_min), pop_max)
-            v_out[j, i] = V
-            r_out[j, i] = R
-            x_out[j, i] = X
-            # humans
-            hum = hf[s]
-            if no_humans:
+            if elevation[j, i] < D:
                 hum = zero
-            elif settle_window and hum < f32(1.0) and m > settle_m and t_min < T < t_max:
+            elif settle_window and hum < one and m_out[j, i] > settle_m and t_min < T < t_max:
                 if candidate:
-                    hum = f32(1.0)
-                else:
-                    mask = _settled_neighbours(hf, source, ride, j, i, H, W)
+                    hum = one
+                elif row_near:
+                    mask = _settled_neighbours(hf, j, i, H, W)
                     if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
-                        k = random_bits(seed, STREAM_SPREAD, step, j * W + i) >> np.uint64(62)
+                        k = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
                         if (mask >> np.int64(k)) & 1:
-                            hum = f32(1.0)
+                            hum = one
             elif T > heat_limit:
                 hum = max(hum - heat_decline, zero)
             h_out[j, i] = hum
@@ -199,9 +234,10 @@ def _local(source, ride, moisture, vegetation, prey, predators, humans, elevatio
 def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
     """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
 
-    Neighbours as ``planet.grid.neighbour``: wrap in longitude; the row beyond a
-    pole is the same row half a turn away, so every pair of neighbours sees each
-    other and the exchanged amounts cancel (the sum over land is conserved).
+    ``land`` is a float32 mask (1 land, 0 sea). Neighbours as ``planet.grid.neighbour``:
+    wrap in longitude; the row beyond a pole is the same row half a turn away, so
+    every pair of neighbours sees each other and the exchanged amounts cancel (the
+    sum over land is conserved). Branch-free in the interior so that it vectorises.
     """
     H, W = V.shape
     half = W // 2
@@ -214,15 +250,33 @@ def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
         js = j + 1 if j < H - 1 else H - 1
         shift_n = half if j == 0 else 0
         shift_s = half if j == H - 1 else 0
+        if shift_n == 0 and shift_s == 0:
+            for i in range(1, W - 1):
+                c = land[j, i]
+                a_n = land[jn, i] * c
+                a_s = land[js, i] * c
+                a_e = land[j, i + 1] * c
+                a_w = land[j, i - 1] * c
+                v0 = V[j, i]
+                r0 = R[j, i]
+                x0 = X[j, i]
+                Vo[j, i] = v0 + kv * (a_n * (V[jn, i] - v0) + a_s * (V[js, i] - v0)
+                                      + a_e * (V[j, i + 1] - v0) + a_w * (V[j, i - 1] - v0))
+                Ro[j, i] = r0 + kr * (a_n * (R[jn, i] - r0) + a_s * (R[js, i] - r0)
+                                      + a_e * (R[j, i + 1] - r0) + a_w * (R[j, i - 1] - r0))
+                x = x0 + kx * (a_n * (X[jn, i] - x0) + a_s * (X[js, i] - x0)
+                               + a_e * (X[j, i + 1] - x0) + a_w * (X[j, i - 1] - x0))
+                Xo[j, i] = pop_min if humans[j, i] > zero else x
+            edges = (0, W - 1)
+        else:
+            edges = (-1, -1)
         for i in range(W):
+            if 0 < i < W - 1 and edges[0] == 0:
+                continue
             v0 = V[j, i]
             r0 = R[j, i]
             x0 = X[j, i]
-            if not land[j, i]:
-                Vo[j, i] = v0
-                Ro[j, i] = r0
-                Xo[j, i] = x0
-                continue
+            c = land[j, i]
             i_n = i + shift_n
             if i_n >= W:
                 i_n -= W
@@ -231,31 +285,17 @@ def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
                 i_s -= W
             ie = i + 1 if i + 1 < W else 0
             iw = i - 1 if i > 0 else W - 1
-            lv = zero
-            lr = zero
-            lx = zero
-            if land[jn, i_n]:
-                lv += V[jn, i_n] - v0
-                lr += R[jn, i_n] - r0
-                lx += X[jn, i_n] - x0
-            if land[j, ie]:
-                lv += V[j, ie] - v0
-                lr += R[j, ie] - r0
-                lx += X[j, ie] - x0
-            if land[js, i_s]:
-                lv += V[js, i_s] - v0
-                lr += R[js, i_s] - r0
-                lx += X[js, i_s] - x0
-            if land[j, iw]:
-                lv += V[j, iw] - v0
-                lr += R[j, iw] - r0
-                lx += X[j, iw] - x0
-            Vo[j, i] = v0 + kv * lv
-            Ro[j, i] = r0 + kr * lr
-            x = x0 + kx * lx
-            if humans[j, i] > zero:
-                x = pop_min
-            Xo[j, i] = x
+            a_n = land[jn, i_n] * c
+            a_s = land[js, i_s] * c
+            a_e = land[j, ie] * c
+            a_w = land[j, iw] * c
+            Vo[j, i] = v0 + kv * (a_n * (V[jn, i_n] - v0) + a_s * (V[js, i_s] - v0)
+                                  + a_e * (V[j, ie] - v0) + a_w * (V[j, iw] - v0))
+            Ro[j, i] = r0 + kr * (a_n * (R[jn, i_n] - r0) + a_s * (R[js, i_s] - r0)
+                                  + a_e * (R[j, ie] - r0) + a_w * (R[j, iw] - r0))
+            x = x0 + kx * (a_n * (X[jn, i_n] - x0) + a_s * (X[js, i_s] - x0)
+                           + a_e * (X[j, ie] - x0) + a_w * (X[j, iw] - x0))
+            Xo[j, i] = pop_min if humans[j, i] > zero else x
     return Vo, Ro, Xo
 
 
@@ -266,7 +306,7 @@ def diffuse(vegetation, prey, predators, land, rates, humans=None, population_mi
     to or from other cells). Conserves each field's sum over the land cells.
     """
     V, R, X = (np.ascontiguousarray(a, dtype=np.float32) for a in (vegetation, prey, predators))
-    land = np.ascontiguousarray(land, dtype=np.bool_)
+    land = np.ascontiguousarray(land, dtype=np.float32)
     if humans is None:
         humans = np.zeros(V.shape, dtype=np.float32)
     for name, rate in zip(("vegetation", "prey", "predators"), rates):
@@ -294,13 +334,12 @@ class LifeStage:
         D = f32(ctx.sea_level)
         off = seed_offset(ctx.seed)
         init = t < sched.ocean_end
+        life = tuple(fields[name] for name in FIELDS)
         source = ctx.scratch.get("source")
-        ride = source is not None
-        if not ride:
-            source = _NO_SOURCE
+        if source is not None:                 # ride on the plates first
+            life = _ride(np.ascontiguousarray(source, dtype=np.int64), *life)
         m, V, R, X, hum = _local(
-            source, ride, fields["moisture"], fields["vegetation"], fields["prey"], fields["predators"],
-            fields["humans"], fields["elevation"], fields["temperature"], fields["vapour"],
+            *life, fields["elevation"], fields["temperature"], fields["vapour"],
             D, int(ctx.seed), int(ctx.step), off[0], off[1], init, t >= sched.ocean_end,
             sched.human_start <= t < sched.warming_start, t > sched.story_end,
             f32(cfg.dt), f32(cfg.population_min), f32(cfg.population_max), f32(cfg.moisture_max),
@@ -308,7 +347,7 @@ class LifeStage:
             float(cfg.settle_probability), f32(cfg.settle_moisture), f32(cfg.settle_t_min),
             f32(cfg.settle_t_max), f32(cfg.heat_limit), f32(cfg.heat_decline))
         if not init:
-            land = fields["elevation"] >= D
+            land = (fields["elevation"] >= D).astype(np.float32)
             dt = cfg.dt
             V, R, X = _diffuse(V, R, X, land, hum, f32(dt * cfg.diffusion_vegetation),
                                f32(dt * cfg.diffusion_prey), f32(dt * cfg.diffusion_predators),

@@ -185,6 +185,7 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
     one = f32(1.0)
     vmax2 = vmax * vmax
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
+    fw = f32(W)
     for j in prange(H):
         if j < reach or j >= H - reach:
             for i in range(W):
@@ -195,12 +196,13 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
             continue
         for i in range(W):
             y, x = _departure(wind_u[j, i], wind_v[j, i], vmax, vmax2, scale, j, i)
-            y0 = np.floor(y)
-            x0 = np.floor(x)
-            fy = y - y0
-            fx = x - x0
-            r0 = np.int64(y0)
-            c0 = np.int64(x0)
+            # y > 0 here and x + W > 0, so truncation is floor (and cheaper than a libm call)
+            r0 = np.int64(y)
+            fy = y - f32(r0)
+            xs = x + fw
+            c0 = np.int64(xs)
+            fx = xs - f32(c0)
+            c0 -= W
             if c0 < 0:
                 c0 += W
             elif c0 >= W:

@@ -25,13 +25,17 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
     warm T0'     = (  9 + 50 tanh(…same…)                  − (p − 1012)) / 1.8 + 4 land
     surface T    = mix(T0, T0', k) − mix(4, 3, k) h,   k = smoothstep(200, 220, t) (undone 5–15 s after story end)
     gradient     g = ∇p, central differences in climate cells (wrap in longitude, polar reflection)
-    wind         v = 15 sin φ (−g_y, g_x) − g          (x east, y north)
+    wind         v = 15 sin φ (−g_y, g_x) − g          (x east, y north), then |v| clamped to 1
 
 **Units of the wind**: climate-map cells per step, as in the reference
-(``wind_u`` east, ``wind_v`` north; unclamped, so the pressure field can be
-read back from it). Whatever advects with it clamps ``|v| ≤ 1`` and moves
-``v · W / 512`` full-resolution cells per step: the reference's displacement
-at 512 columns, the same displacement in degrees at any other resolution.
+(``wind_u`` east, ``wind_v`` north). The spec clamps ``|v| ≤ 1`` where the
+wind advects; since everything the wind moves uses the clamped wind, the
+clamp (``config.climate.wind_max``) is applied once on the climate map and
+the stored fields are the advecting wind. It moves vapour, CO2 and wind
+particles by ``v · W / 512`` full-resolution cells per step: the
+reference's displacement at 512 columns, the same displacement in degrees
+at any other resolution. (Unclamped, the wind reaches ~50 cells per step in
+the westerlies; ``planet.climate.wind`` gives it.)
 
 Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
@@ -437,9 +441,10 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
 
 
 @njit(cache=True, parallel=True)
-def _wind(p, lat, coriolis):
+def _wind(p, lat, coriolis, vmax):
     """``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central differences (climate cells;
-    x east, y north = decreasing row; wrap in longitude, polar reflection across the poles)."""
+    x east, y north = decreasing row; wrap in longitude, polar reflection across the poles), its
+    length then clamped to ``vmax``."""
     H, W = p.shape
     out = np.empty((2, H, W), dtype=np.float32)
     half = W // 2
@@ -452,18 +457,27 @@ def _wind(p, lat, coriolis):
             s = p[j + 1, i] if j < H - 1 else p[H - 1, (i + half) % W]
             gx = (e - w) * f32(0.5)
             gy = (n - s) * f32(0.5)
-            out[0, j, i] = -f * gy - gx
-            out[1, j, i] = f * gx - gy
+            u = -f * gy - gx
+            v = f * gx - gy
+            s2 = u * u + v * v
+            if s2 > vmax * vmax:
+                k = vmax / np.sqrt(s2)
+                u *= k
+                v *= k
+            out[0, j, i] = u
+            out[1, j, i] = v
     return out
 
 
-def wind(pressure: np.ndarray, lat: np.ndarray, coriolis: float = 15.0) -> tuple[np.ndarray, np.ndarray]:
-    """Wind ``(u east, v north)`` in map cells per step from a pressure map and its row latitudes."""
+def wind(pressure: np.ndarray, lat: np.ndarray, coriolis: float = 15.0,
+         wind_max: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Wind ``(u east, v north)`` in map cells per step from a pressure map and its row latitudes,
+    its length clamped to ``wind_max``."""
     pressure = np.ascontiguousarray(pressure, dtype=np.float32)
     lat = np.ascontiguousarray(lat, dtype=np.float32)
     if pressure.ndim != 2 or lat.shape != (pressure.shape[0],):
         raise ValueError(f"pressure must be (rows, columns) and lat (rows,), got {pressure.shape} and {lat.shape}")
-    out = _wind(pressure, lat, f32(coriolis))
+    out = _wind(pressure, lat, f32(coriolis), f32(wind_max))
     return out[0], out[1]
 
 
@@ -490,7 +504,7 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
     pt = _climate_now(mean, amp, land, height, cmap.lat, f32(season), f32(k), f32(lapse),
                       f32(cc.land_warmth), f32(cc.warm_land_warmth))
-    uv = _wind(pt[0], cmap.lat, f32(cc.coriolis))
+    uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
     stack = np.concatenate([pt, uv])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],
             "stack": stack, "land": land, "height": height, "map": cmap, "season": season, "warming": k}

@@ -285,4 +285,6 @@ def test_stage_fields_are_full_resolution_and_in_range():
         assert a.shape == grid.shape and a.dtype == np.float32 and np.isfinite(a).all()
     assert 950 < out["pressure"].min() and out["pressure"].max() < 1060
     assert -60 < out["temperature"].min() and out["temperature"].max() < 50
+    speed = np.hypot(out["wind_u"], out["wind_v"])
+    assert speed.max() <= 1.0 + 1e-5 and speed.mean() > 0.3       # the advecting wind, clamped to 1
     assert "climate" in ctx.scratch

@@ -8,7 +8,7 @@ from planet.config import Config
 from planet.state import State
 
 RANGES = {
-    "pressure": (900.0, 1100.0), "temperature": (-90.0, 80.0), "wind_u": (-1e4, 1e4), "wind_v": (-1e4, 1e4),
+    "pressure": (900.0, 1100.0), "temperature": (-90.0, 80.0), "wind_u": (-1.0001, 1.0001), "wind_v": (-1.0001, 1.0001),
     "vapour": (0.0, 3.0), "co2": (0.0, 3.0), "trails": (0.0, 1.0), "moisture": (0.0, 5.0),
     "vegetation": (0.0, 5.0), "prey": (0.0, 5.0), "predators": (0.0, 5.0), "humans": (0.0, 1.0),
 }

@@ -101,6 +101,28 @@ def _settled_neighbours(hf, j, i, H, W):
 
 
 @njit(cache=True, parallel=True)
+def _initial_populations(H, W, ox, oy):
+    """``hash32(i + ½ + ox, j + ½ + oy) ⊙ (0.5, 1, 2)`` per cell: ``(3, H, W)`` (V, R, X)."""
+    out = np.empty((3, H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            a, b, c = hash32(f32(i) + f32(0.5) + ox, f32(j) + f32(0.5) + oy)
+            out[0, j, i] = f32(0.5) * a
+            out[1, j, i] = b
+            out[2, j, i] = f32(2.0) * c
+    return out
+
+
+def initial_populations(grid, seed: int) -> np.ndarray:
+    """The random populations before ocean end, ``(3, H, W)``: a function of the cell and seed only."""
+    off = seed_offset(seed)
+    return _initial_populations(grid.rows, grid.columns, off[0], off[1])
+
+
+_NO_POPULATIONS = np.zeros((3, 1, 1), dtype=np.float32)
+
+
+@njit(cache=True, parallel=True)
 def _ride(source, a, b, c, d, e):
     """Each cell takes the values of the cell its plate content came from: ``out = field.flat[source]``."""
     H, W = source.shape
@@ -122,7 +144,7 @@ def _ride(source, a, b, c, d, e):
 
 @njit(cache=True, parallel=True)
 def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
-           D, seed, step, ox, oy, init, wet, settle_window, no_humans,
+           D, seed, step, initial, init, wet, settle_window, no_humans,
            dt, pop_min, pop_max, m_max, m_loss, m_gain, w_cap,
            settle_p, settle_m, t_min, t_max, heat_limit, heat_decline):
     """Everything but diffusion: ride, moisture, populations, humans. Returns 5 new arrays.
@@ -169,11 +191,10 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
             m_out[j, i] = m if elevation[j, i] >= D else m_max
         if init:
             for i in range(W):
-                a, b, c = hash32(f32(i) + f32(0.5) + ox, f32(j) + f32(0.5) + oy)
                 land = elevation[j, i] >= D
-                v_out[j, i] = f32(0.5) * a if land else zero
-                r_out[j, i] = b if land else zero
-                x_out[j, i] = f32(2.0) * c if land else zero
+                v_out[j, i] = initial[0, j, i] if land else zero
+                r_out[j, i] = initial[1, j, i] if land else zero
+                x_out[j, i] = initial[2, j, i] if land else zero
         else:
             for i in range(W):
                 s = base + i
@@ -323,24 +344,33 @@ class LifeStage:
     reads = ("elevation", "temperature", "vapour") + FIELDS
     writes = FIELDS
 
+    def __init__(self):
+        self._populations: dict = {}
+
     def initial(self, grid, config, seed):
         zeros = np.zeros(grid.shape, dtype=np.float32)
         return {name: zeros.copy() for name in FIELDS}
+
+    def _initial_populations(self, grid, seed):
+        key = (grid.rows, grid.columns, seed)
+        if key not in self._populations:
+            self._populations = {key: initial_populations(grid, seed)}
+        return self._populations[key]
 
     def advance(self, fields, ctx):
         cfg = ctx.config.life
         sched = ctx.config.schedule
         t = ctx.time
         D = f32(ctx.sea_level)
-        off = seed_offset(ctx.seed)
         init = t < sched.ocean_end
+        initial = self._initial_populations(ctx.grid, ctx.seed) if init else _NO_POPULATIONS
         life = tuple(fields[name] for name in FIELDS)
         source = ctx.scratch.get("source")
         if source is not None:                 # ride on the plates first
             life = _ride(np.ascontiguousarray(source, dtype=np.int64), *life)
         m, V, R, X, hum = _local(
             *life, fields["elevation"], fields["temperature"], fields["vapour"],
-            D, int(ctx.seed), int(ctx.step), off[0], off[1], init, t >= sched.ocean_end,
+            D, int(ctx.seed), int(ctx.step), initial, init, t >= sched.ocean_end,
             sched.human_start <= t < sched.warming_start, t > sched.story_end,
             f32(cfg.dt), f32(cfg.population_min), f32(cfg.population_max), f32(cfg.moisture_max),
             f32(cfg.moisture_loss), f32(cfg.moisture_gain), f32(cfg.moisture_vapour_cap),

@@ -521,13 +521,17 @@ class ClimateStage:
     reads = ("elevation",)
     writes = ("pressure", "temperature", "wind_u", "wind_v")
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields=None):
+        """The climate of the protoplanet at t = 0. ``fields``, if given, are the initial fields
+        created so far (the lithosphere's ``elevation``); otherwise the protoplanet is recomputed."""
+        from .noise import seed_offset
+        from .protoplanet import protoplanet_elevation
         from .timeline import Timeline
 
-        from .protoplanet import protoplanet_elevation
-        from .noise import seed_offset
-
-        z = protoplanet_elevation(grid.positions().astype(np.float32), seed_offset(seed))
+        if fields is not None and "elevation" in fields:
+            z = fields["elevation"]
+        else:
+            z = protoplanet_elevation(grid.positions().astype(np.float32), seed_offset(seed))
         return self._full(climate_fields(z, Timeline(config.schedule).sea_level(0.0), 0.0, config))
 
     def _full(self, c):

@@ -288,3 +288,12 @@ def test_stage_fields_are_full_resolution_and_in_range():
     speed = np.hypot(out["wind_u"], out["wind_v"])
     assert speed.max() <= 1.0 + 1e-5 and speed.mean() > 0.3       # the advecting wind, clamped to 1
     assert "climate" in ctx.scratch
+
+
+def test_initial_climate_from_given_elevation_equals_recomputed():
+    grid = Grid(64, 128)
+    a = ClimateStage().initial(grid, Config(), 3)
+    b = ClimateStage().initial(grid, Config(), 3, fields=protoplanet(grid, 3))
+    assert set(a) == {"pressure", "temperature", "wind_u", "wind_v"}
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])

@@ -84,3 +84,15 @@ def test_whole_story_at_128():
         check_ranges(w.state)
     assert w.time == pytest.approx(250.0)
     assert (w.state.humans == 0).sum() > 0
+
+
+def test_no_seam_at_the_meridian():
+    """The jump between columns W−1 and 0 is like the jump between any two neighbouring columns."""
+    cfg = Config().replace(life={"settle_probability": 1e-3})
+    w = world_at(124.5, cfg, settled=True)
+    w.step(180)
+    for name in ("pressure", "temperature", "wind_u", "wind_v", "vapour", "moisture", "vegetation", "prey"):
+        a = w.state[name].astype(np.float64)
+        jumps = np.abs(np.diff(a, axis=1, append=a[:, :1])).mean(axis=0)   # column i → i+1, last wraps
+        seam = jumps[-1]
+        assert seam <= 3 * np.median(jumps) + 1e-6, (name, seam, np.median(jumps))

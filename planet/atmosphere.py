@@ -136,7 +136,7 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # climate map only: too small to pay for threads
 def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k_div, k_p, vmax):
     """``(2, Hc, Wc)``: the source everywhere and the extra source over the ocean."""
     H, W = noise.shape

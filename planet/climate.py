@@ -397,7 +397,7 @@ def formulas(lat, land, p, season, warm=0.0, land_warmth=1.5, warm_land_warmth=4
     return _formulas(lat, land, p, f32(season), f32(warm), f32(land_warmth), f32(warm_land_warmth))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # climate map only: too small to pay for threads
 def _pressure_sources(zc, lat, D):
     """Unblurred annual mean, Jan–Jul amplitude, land flag and height ``h`` per climate cell."""
     H, W = zc.shape
@@ -425,7 +425,7 @@ def _pressure_sources(zc, lat, D):
     return mean, amp, land, height
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # climate map only: too small to pay for threads
 def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth, warm_land_warmth):
     """Pressure and surface temperature ``(2, Hc, Wc)`` from the blurred fields."""
     H, W = mean.shape
@@ -440,7 +440,7 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # climate map only: too small to pay for threads
 def _wind(p, lat, coriolis, vmax):
     """``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central differences (climate cells;
     x east, y north = decreasing row; wrap in longitude, polar reflection across the poles), its

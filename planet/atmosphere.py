@@ -24,8 +24,10 @@ function of ``t``: bit-identical after a restore).
 
 **CO2 anomaly** ``c ∈ [0, 3]`` (displayed ppm = 377 + 3c): advected the same
 way, then ``+0.015 · humans`` where people live (from CO2 start on) and
-``−0.01 · G(m, T)`` elsewhere (``G`` the plant growth of ``planet.life``;
-humans and moisture are the previous step's).
+``−0.01 · G(m, T)`` elsewhere, sea included (``G`` the plant growth of
+``planet.life``; humans and moisture are the previous step's). While the
+anomaly is zero everywhere and nobody emits, it stays exactly zero and its
+advection is skipped.
 
 **Trails** ``τ ∈ [0, 1]`` for the flow view: a field of particle heads and
 their fading trails. A cell with ``τ = 1`` holds a particle head. Each step

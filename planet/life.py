@@ -11,7 +11,8 @@ the vapour (both of this step), ``h = 0.4 max(0, z − D)`` and ocean ``z < D``:
   smoothstep(25, 35, T))``.
 * Before ocean end: random populations ``(V, R, X) = hash32(cell) ⊙ (0.5, 1, 2)``
   (the spec's float32 hash at the cell centre ``(i + ½, j + ½)`` plus the
-  seed's noise-domain offset, zero for seed 0).
+  seed's noise-domain offset, zero for seed 0); a function of the cell only,
+  so it is computed once per grid and seed and cached.
 * After it, on land, Lotka–Volterra with ``dt = 0.1``, reproduction
   ``ρ = 2 + clamp(T, −15, 15)/30``, evasion ``ε = clamp(h, 0.5, 1.5)``,
   predation ``π = 2 − ε``, each line using the values updated above it:

@@ -143,6 +143,9 @@ class Climate(_Section):
     lapse_rate: float = param(4.0, 0, 100, "°C lost per unit of height h")
     warm_lapse_rate: float = param(3.0, 0, 100, "lapse rate at the end of warming")
     coriolis: float = param(15.0, -1e3, 1e3, "Coriolis factor (times sin(lat))")
+    land_warmth: float = param(1.5, -50, 50, "°C added to the sea-level temperature over land")
+    warm_land_warmth: float = param(4.0, -50, 50, "°C added over land at the end of warming")
+    wind_max: float = param(1.0, 0, 10, "largest wind speed (climate cells per step) used to advect anything")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,12 @@ class Atmosphere(_Section):
     co2_max: float = param(3.0, 0, 100, "upper bound of the CO2 anomaly")
     particle_birth: float = param(1e-4, 0, 1, "wind particles created per cell-step")
     particle_death: float = param(8e-3, 0, 1, "probability per step that a particle dies")
+    early_ocean_source: float = param(0.08, 0, 10, "vapour added per step by the early oceans (times noise, before ocean end)")
+    evaporation: float = param(0.075, 0, 10, "base evaporation over warm ocean (times noise and temperature factor)")
+    evaporation_divergence: float = param(3.0, 0, 1e3, "evaporation lost per unit wind divergence")
+    evaporation_pressure: float = param(0.0045, 0, 1, "evaporation lost per hPa above 1012")
+    noise_interval: float = param(0.5, 1e-3, 100, "film seconds between the vapour-noise slices (linear in between)")
+    trail_fade: float = param(0.96, 0, 1, "factor by which a wind-particle trail fades per step")
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,13 @@ class Life(_Section):
     settle_probability: float = param(7e-7, 0, 1, "probability per step that a habitable cell is settled")
     heat_limit: float = param(35.0, -100, 100, "°C above which settlements decline (wet-bulb limit)")
     heat_decline: float = param(0.01, 0, 1, "settlement lost per step above the heat limit")
+    moisture_max: float = param(5.0, 0, 100, "upper bound of soil moisture (and its value over the ocean)")
+    moisture_loss: float = param(1e-5, 0, 1, "soil moisture lost per step per unit moisture per °C (0-15 °C)")
+    moisture_gain: float = param(3.0, 0, 100, "soil moisture gained per unit vapour (vapour counted up to moisture_vapour_cap)")
+    moisture_vapour_cap: float = param(0.01, 0, 10, "vapour above this adds no more soil moisture")
+    settle_moisture: float = param(4.9, 0, 100, "soil moisture above which a cell can be settled")
+    settle_t_min: float = param(5.0, -100, 100, "°C above which a cell can be settled")
+    settle_t_max: float = param(30.0, -100, 100, "°C below which a cell can be settled")
 
 
 SECTIONS = {"schedule": Schedule, "lithosphere": Lithosphere, "climate": Climate,

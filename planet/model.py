@@ -28,7 +28,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
 }
 
 #: the stages a Planet runs unless told otherwise
-DEFAULT_STAGES: tuple[str, ...] = ("lithosphere",)
+DEFAULT_STAGES: tuple[str, ...] = ("lithosphere", "climate", "atmosphere", "life")
 
 
 def make_stages(names) -> list[Stage]:

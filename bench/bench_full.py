@@ -1,0 +1,108 @@
+"""Full-step benchmark: ms per step of every stage, and the ratio to a floor kernel.
+
+    PYTHONPATH=. python bench/bench_full.py [--resolutions 512 1024] [--steps 60] [--threads 2]
+
+The floor is a 4-field 5-point float32 stencil (``njit(parallel=True)``),
+about the least work a step over the grid can do; it is measured in the same
+run, interleaved with the steps, so the ratio survives a noisy shared machine
+better than the milliseconds do. The world starts from the protoplanet moved
+to ``--start`` film seconds (default 130: oceans, life and humans all
+active) and warms up for ``--warmup`` steps before timing.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+import planet
+from planet.stage import Context, check_output
+from planet.state import State
+
+f32 = np.float32
+
+
+@njit(cache=True, parallel=True)
+def floor_kernel(a, b, c, d):
+    """``f + 0.1 (N + S + E + W − 4 f)`` for four float32 fields (wrap in longitude, clamp at the poles)."""
+    H, W = a.shape
+    oa = np.empty_like(a)
+    ob = np.empty_like(b)
+    oc = np.empty_like(c)
+    od = np.empty_like(d)
+    k = f32(0.1)
+    for j in prange(H):
+        jn = max(j - 1, 0)
+        js = min(j + 1, H - 1)
+        for i in range(W):
+            ie = i + 1 if i + 1 < W else 0
+            iw = i - 1 if i > 0 else W - 1
+            oa[j, i] = a[j, i] + k * (a[jn, i] + a[js, i] + a[j, ie] + a[j, iw] - f32(4.0) * a[j, i])
+            ob[j, i] = b[j, i] + k * (b[jn, i] + b[js, i] + b[j, ie] + b[j, iw] - f32(4.0) * b[j, i])
+            oc[j, i] = c[j, i] + k * (c[jn, i] + c[js, i] + c[j, ie] + c[j, iw] - f32(4.0) * c[j, i])
+            od[j, i] = d[j, i] + k * (d[jn, i] + d[js, i] + d[j, ie] + d[j, iw] - f32(4.0) * d[j, i])
+    return oa, ob, oc, od
+
+
+def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median") -> dict:
+    world = planet.Planet(resolution=resolution, seed=0)
+    fps = world.config.schedule.fps
+    state = State(world.state.fields, step=int(start * fps), seed=0, config=world.config, stages=world.state.stages)
+    world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+    world.step(warmup)
+    stages = world._stages
+    times = {s.name: [] for s in stages}
+    floor = []
+    fl = [np.random.default_rng(0).random(state.shape, dtype=np.float32) for _ in range(4)]
+    floor_kernel(*fl)
+    st = world.state
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        floor_kernel(*fl)
+        floor.append(time.perf_counter() - t0)
+        step = st.step + 1
+        ctx = Context(step=step, time=world.timeline.time_of(step), seed=st.seed, grid=world.grid,
+                      config=world.config, timeline=world.timeline)
+        fields = st.fields
+        for s in stages:
+            t0 = time.perf_counter()
+            out = s.advance(fields, ctx)
+            times[s.name].append(time.perf_counter() - t0)
+            check_output(s, out, st.shape)
+            fields.update(out)
+        st = State(fields, step=step, seed=st.seed, config=world.config, stages=st.stages)
+    stat = statistics.median if robust == "median" else min
+    per = {k: stat(v) * 1e3 for k, v in times.items()}
+    return {"floor": stat(floor) * 1e3, **per}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--resolutions", type=int, nargs="+", default=[512, 1024])
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--start", type=float, default=130.0)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--stat", choices=("median", "min"), default="median",
+                    help="per-stage statistic over the timed steps (min: best case on a busy machine)")
+    args = ap.parse_args(argv)
+    if args.threads:
+        planet.set_threads(args.threads)
+    print(f"threads={numba.get_num_threads()} steps={args.steps} start={args.start}s ({args.stat}, ms per step)")
+    for res in args.resolutions:
+        r = bench(res, args.steps, args.start, args.warmup, args.stat)
+        stages = {k: v for k, v in r.items() if k != "floor"}
+        total = sum(stages.values())
+        parts = "  ".join(f"{k} {v:.2f}" for k, v in stages.items())
+        mine = sum(v for k, v in stages.items() if k != "lithosphere")
+        print(f"{res}x{res // 2}: floor {r['floor']:.3f}  |  {parts}  |  total {total:.2f} "
+              f"({total / r['floor']:.1f}x floor; climate+atmosphere+life {mine:.2f} = {mine / r['floor']:.1f}x)  "
+              f"|  story of 15000 steps ≈ {total * 15:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,395 @@
+"""Atmosphere stage (spec §6): water vapour, the CO2 anomaly and wind-particle trails.
+
+All three move with the wind ``v`` of the climate stage (climate-map cells
+per step, clamped to ``|v| ≤ wind_max = 1``), which displaces them by
+``v · W / 512`` full-resolution cells per step: the reference's displacement
+at 512 columns and the same displacement in degrees at any resolution.
+
+**Vapour** ``w ∈ [0, 3]``, per cell and step, in this order:
+
+    w ← w_prev(x − v)                                    semi-Lagrangian, bilinear
+    w += 0.08 n (1 − smoothstep(15, 25, t))              early oceans
+    w += n clamp(T + 2, 0, 100)/32 (0.075 − 3 div v − 0.0045 (p − 1012))   ocean only (h = 0)
+    w −= 0.005 w                                          precipitation
+    w −= 0.3 |∇h|                                         orographic lift
+    w ← clamp(w, 0, 3)
+
+with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
+coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences
+per 512-column cell. The sources are smooth climate quantities, so they are
+computed on the climate map (``planet.climate``) and sampled bilinearly; the
+ocean test is per full cell. fBM noise is costly, so ``n`` is evaluated at
+time slices ``k · noise_interval`` and blended linearly in between (a pure
+function of ``t``: bit-identical after a restore).
+
+**CO2 anomaly** ``c ∈ [0, 3]`` (displayed ppm = 377 + 3c): advected the same
+way, then ``+0.015 · humans`` where people live (from CO2 start on) and
+``−0.01 · G(m, T)`` elsewhere, sea included (``G`` the plant growth of
+``planet.life``; humans and moisture are the previous step's). While the
+anomaly is zero everywhere and nobody emits, it stays exactly zero and its
+advection is skipped.
+
+**Trails** ``τ ∈ [0, 1]`` for the flow view: a field of particle heads and
+their fading trails. A cell with ``τ = 1`` holds a particle head. Each step
+every trail fades (``τ ← 0.96 τ``, the head's old cell included); each head
+dies with probability 8e-3, else moves by ``v · W/512`` cells, rounded
+stochastically per axis (so its mean motion is exactly the wind), and marks
+its new cell 1; and new heads are born with probability 1e-4 per cell
+(drawn by geometric skipping, about one draw per row). Heads merging in a
+cell merge. The result: streaks that follow the wind and fade behind their
+heads. Every draw is a pure function of (seed, step, cell).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .climate import box_average, climate_map
+from .noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
+from .timeline import smoothstep
+
+f32 = np.float32
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by the kernels
+
+@njit(cache=True, inline="always")
+def _reflect(r, c, H, W):
+    """Row/column of a possibly out-of-range row ``r`` under polar reflection (any distance)."""
+    if r < 0:
+        r = -1 - r
+        c += W // 2
+    elif r >= H:
+        r = 2 * H - 1 - r
+        c += W // 2
+    return r, c % W
+
+
+@njit(cache=True, inline="always")
+def _bilinear(field, y, x, H, W):
+    """Bilinear sample at fractional row ``y``, column ``x`` (cell centres at integers)."""
+    y0 = np.floor(y)
+    x0 = np.floor(x)
+    fy = y - y0
+    fx = x - x0
+    j0 = np.int64(y0)
+    i0 = np.int64(x0)
+    ra, ca = _reflect(j0, i0, H, W)
+    rb, cb = _reflect(j0 + 1, i0, H, W)
+    ca1 = (ca + 1) % W
+    cb1 = (cb + 1) % W
+    one = f32(1.0)
+    top = field[ra, ca] * (one - fx) + field[ra, ca1] * fx
+    bot = field[rb, cb] * (one - fx) + field[rb, cb1] * fx
+    return top * (one - fy) + bot * fy
+
+
+@njit(cache=True, inline="always")
+def _clamp_wind(u, v, vmax):
+    s = np.sqrt(u * u + v * v)
+    if s > vmax:
+        k = vmax / s
+        return u * k, v * k
+    return u, v
+
+
+@njit(cache=True, inline="always")
+def _growth(m, T):
+    """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``."""
+    a = min(max(T / f32(25.0), f32(0.0)), f32(1.0))
+    b = min(max((T - f32(25.0)) / f32(10.0), f32(0.0)), f32(1.0))
+    return min(max(m / f32(3.0), f32(0.0)), f32(1.0)) * (a * a * (f32(3.0) - f32(2.0) * a)
+                                                          - b * b * (f32(3.0) - f32(2.0) * b))
+
+
+# ---------------------------------------------------------------------------
+# Semi-Lagrangian advection
+
+def advect(field: np.ndarray, wind_u: np.ndarray, wind_v: np.ndarray, scale: float = 1.0,
+           wind_max: float = 1.0) -> np.ndarray:
+    """One semi-Lagrangian step: ``out(x) = field(x − scale · v(x))``, bilinear.
+
+    ``v = (wind_u, wind_v)`` is east/north in cells × ``1/scale`` per step,
+    clamped to ``|v| ≤ wind_max``; wraps in longitude, reflects over the poles.
+    """
+    field = np.ascontiguousarray(field, dtype=np.float32)
+    if np.shape(wind_u) != field.shape or np.shape(wind_v) != field.shape:
+        raise ValueError(f"wind_u and wind_v must have the field's shape {field.shape}")
+    return _advect_pair(field, field, np.ascontiguousarray(wind_u, dtype=np.float32),
+                        np.ascontiguousarray(wind_v, dtype=np.float32), f32(scale), f32(wind_max), False)[0]
+
+
+# ---------------------------------------------------------------------------
+# Vapour and CO2 sources on the climate map
+
+@njit(cache=True, parallel=True)
+def _noise_slice(Hc, Wc, t, ox, oy, oz):
+    """``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` on the climate map."""
+    out = np.empty((Hc, Wc), dtype=np.float32)
+    for j in prange(Hc):
+        v = (f32(j) + f32(0.5)) / f32(Hc)
+        for i in range(Wc):
+            u = (f32(i) + f32(0.5)) / f32(Wc)
+            n = f32(3.0) * fbm(f32(5.0) * u + ox, f32(5.0) * v + oy, t + oz) - f32(1.0)
+            out[j, i] = min(max(n, f32(0.0)), f32(1.0))
+    return out
+
+
+@njit(cache=True)  # climate map only: too small to pay for threads
+def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k_div, k_p, vmax):
+    """``(2, Hc, Wc)``: the source everywhere and the extra source over the ocean."""
+    H, W = noise.shape
+    out = np.empty((2, H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            # divergence of the clamped wind, central differences in climate cells (y north)
+            ue, _ = _clamp_wind(wind_u[j, (i + 1) % W], wind_v[j, (i + 1) % W], vmax)
+            uw, _ = _clamp_wind(wind_u[j, (i - 1 + W) % W], wind_v[j, (i - 1 + W) % W], vmax)
+            if j == 0:
+                vn = -_clamp_wind(wind_u[0, (i + W // 2) % W], wind_v[0, (i + W // 2) % W], vmax)[1]
+            else:
+                vn = _clamp_wind(wind_u[j - 1, i], wind_v[j - 1, i], vmax)[1]
+            if j == H - 1:
+                vs = -_clamp_wind(wind_u[H - 1, (i + W // 2) % W], wind_v[H - 1, (i + W // 2) % W], vmax)[1]
+            else:
+                vs = _clamp_wind(wind_u[j + 1, i], wind_v[j + 1, i], vmax)[1]
+            div = (ue - uw) * f32(0.5) + (vn - vs) * f32(0.5)
+            n = noise[j, i]
+            T = min(max(temperature[j, i] + f32(2.0), f32(0.0)), f32(100.0))
+            out[0, j, i] = early * n
+            out[1, j, i] = n * T / f32(32.0) * (evaporation - k_div * div - k_p * (pressure[j, i] - f32(1012.0)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The full-resolution vapour and CO2 step
+
+@njit(cache=True, inline="always")
+def _departure(u, v, vmax, vmax2, scale, j, i):
+    """Departure point ``x − v`` (row, column) with ``|v|`` clamped to ``vmax``."""
+    s2 = u * u + v * v
+    k = f32(1.0)
+    if s2 > vmax2:
+        k = vmax / np.sqrt(s2)
+    return f32(j) + v * k * scale, f32(i) - u * k * scale
+
+
+@njit(cache=True, parallel=True)
+def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
+    """Semi-Lagrangian step of one field (``pair`` false: ``b`` is ignored) or two with the same
+    departure points (bilinear)."""
+    H, W = a.shape
+    a_out = np.empty((H, W), dtype=np.float32)
+    b_out = np.empty((H, W), dtype=np.float32)
+    one = f32(1.0)
+    vmax2 = vmax * vmax
+    reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
+    fw = f32(W)
+    for j in prange(H):
+        if j < reach or j >= H - reach:
+            for i in range(W):
+                y, x = _departure(wind_u[j, i], wind_v[j, i], vmax, vmax2, scale, j, i)
+                a_out[j, i] = _bilinear(a, y, x, H, W)
+                if pair:
+                    b_out[j, i] = _bilinear(b, y, x, H, W)
+            continue
+        for i in range(W):
+            y, x = _departure(wind_u[j, i], wind_v[j, i], vmax, vmax2, scale, j, i)
+            # y > 0 here and x + W > 0, so truncation is floor (and cheaper than a libm call)
+            r0 = np.int64(y)
+            fy = y - f32(r0)
+            xs = x + fw
+            c0 = np.int64(xs)
+            fx = xs - f32(c0)
+            c0 -= W
+            if c0 < 0:
+                c0 += W
+            elif c0 >= W:
+                c0 -= W
+            c1 = c0 + 1
+            if c1 == W:
+                c1 = 0
+            w00 = (one - fy) * (one - fx)
+            w01 = (one - fy) * fx
+            w10 = fy * (one - fx)
+            w11 = fy * fx
+            a_out[j, i] = a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
+            if pair:
+                b_out[j, i] = b[r0, c0] * w00 + b[r0, c1] * w01 + b[r0 + 1, c0] * w10 + b[r0 + 1, c1] * w11
+    if not pair:
+        b_out[:] = 0.0
+    return a_out, b_out
+
+
+@njit(cache=True, parallel=True)
+def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
+                row0, row1, row_w, col0, col1, col_w, D, scale, precipitation, orographic,
+                vapour_max, emission, uptake, co2_max, with_co2):
+    """Sources and sinks of vapour and CO2 after advection (in place on ``w_adv``, ``c_adv``)."""
+    H, W = w_adv.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
+    Wc = sources.shape[2]
+    for j in prange(H):
+        a = row0[j]
+        b = row1[j]
+        wy = row_w[j]
+        # the two climate source fields interpolated to this row (the column blend follows per cell)
+        s_all = np.empty(Wc, dtype=np.float32)
+        s_sea = np.empty(Wc, dtype=np.float32)
+        for ic in range(Wc):
+            s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
+            s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
+        jn = max(j - 1, 0)
+        js = min(j + 1, H - 1)
+        for i in range(W):
+            ca = col0[i]
+            cb = col1[i]
+            wx = col_w[i]
+            w = w_adv[j, i] + s_all[ca] * (one - wx) + s_all[cb] * wx
+            z = elevation[j, i]
+            if z <= D:
+                w += s_sea[ca] * (one - wx) + s_sea[cb] * wx
+            w -= precipitation * w
+            # orographic lift: |∇h| with h = 0.4 max(0, z − D)
+            ie = i + 1 if i + 1 < W else 0
+            iw = i - 1 if i > 0 else W - 1
+            gx = (max(elevation[j, ie] - D, zero) - max(elevation[j, iw] - D, zero)) * grad_scale
+            gy = (max(elevation[jn, i] - D, zero) - max(elevation[js, i] - D, zero)) * grad_scale
+            w -= orographic * np.sqrt(gx * gx + gy * gy)
+            w_adv[j, i] = min(max(w, zero), vapour_max)
+        if with_co2:
+            for i in range(W):
+                c = c_adv[j, i]
+                hum = humans[j, i]
+                if hum > zero:
+                    c += emission * hum
+                else:
+                    c -= uptake * _growth(moisture[j, i], temperature[j, i])
+                c_adv[j, i] = min(max(c, zero), co2_max)
+
+
+# ---------------------------------------------------------------------------
+# Wind-particle trails
+
+@njit(cache=True)
+def _stochastic_round(x, r):
+    f = np.floor(x)
+    return np.int64(f) + (1 if r < x - f else 0)
+
+
+@njit(cache=True, parallel=True)
+def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step):
+    H, W = trails.shape
+    out = np.empty((H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            out[j, i] = trails[j, i] * fade
+    # heads move (writes of the same value 1.0 commute: the result does not depend on threads)
+    for j in prange(H):
+        for i in range(W):
+            if trails[j, i] < f32(1.0):
+                continue
+            key = 3 * (j * W + i)
+            if unit24(seed, STREAM_PARTICLE, step, key) < death:
+                continue
+            u, v = _clamp_wind(wind_u[j, i], wind_v[j, i], vmax)
+            di = _stochastic_round(u * scale, unit24(seed, STREAM_PARTICLE, step, key + 1))
+            dj = -_stochastic_round(v * scale, unit24(seed, STREAM_PARTICLE, step, key + 2))
+            r, c = _reflect(j + dj, i + di, H, W)
+            out[r, c] = f32(1.0)
+    # births: geometric skipping along each row (one draw per birth, plus one per row)
+    if birth > 0.0:
+        log_q = math.log1p(-birth) if birth < 1.0 else -math.inf
+        for j in prange(H):
+            i = -1
+            k = 0
+            while True:
+                u = uniform(seed, STREAM_PARTICLE, step, -(j * 1048576 + k) - 1)
+                k += 1
+                skip = 0 if log_q == -math.inf else math.floor(math.log1p(-u) / log_q)
+                if skip >= W:
+                    break
+                i += int(skip) + 1
+                if i >= W:
+                    break
+                out[j, i] = f32(1.0)
+    return out
+
+
+def trails_step(trails, wind_u, wind_v, *, scale=1.0, wind_max=1.0, fade=0.96, death=8e-3, birth=1e-4,
+                seed=0, step=0):
+    """One step of the particle-trail field (see the module docstring)."""
+    trails = np.ascontiguousarray(trails, dtype=np.float32)
+    return _trails(trails, np.ascontiguousarray(wind_u, dtype=np.float32),
+                   np.ascontiguousarray(wind_v, dtype=np.float32), f32(scale), f32(wind_max),
+                   f32(fade), f32(death), float(birth), int(seed), int(step))
+
+
+# ---------------------------------------------------------------------------
+# The stage
+
+class AtmosphereStage:
+    """Water vapour, CO2 anomaly and wind-particle trails (spec §6)."""
+
+    name = "atmosphere"
+    reads = ("elevation", "pressure", "temperature", "wind_u", "wind_v", "vapour", "co2", "trails",
+             "humans", "moisture")
+    writes = ("vapour", "co2", "trails")
+
+    def __init__(self):
+        self._noise: dict = {}
+
+    def initial(self, grid, config, seed):
+        zeros = np.zeros(grid.shape, dtype=np.float32)
+        return {"vapour": zeros, "co2": zeros.copy(), "trails": zeros.copy()}
+
+    def noise(self, shape, seed: int, t: float, interval: float) -> np.ndarray:
+        """``n`` at time ``t``: linear between the slices at ``k·interval`` and ``(k+1)·interval``."""
+        k = math.floor(t / interval)
+        frac = f32(t / interval - k)
+        slices = []
+        for kk in (k, k + 1):
+            key = (shape, seed, interval, kk)
+            if key not in self._noise:
+                off = seed_offset(seed)
+                self._noise[key] = _noise_slice(shape[0], shape[1], f32(kk * interval), off[0], off[1], off[2])
+                while len(self._noise) > 3:
+                    self._noise.pop(next(iter(self._noise)))
+            slices.append(self._noise[key])
+        return slices[0] * (f32(1.0) - frac) + slices[1] * frac
+
+    def advance(self, fields, ctx):
+        cfg = ctx.config.atmosphere
+        vmax = f32(ctx.config.climate.wind_max)
+        grid = ctx.grid
+        H, W = grid.shape
+        cmap = climate_map(H, W)
+        coarse = ctx.scratch.get("climate")
+        if coarse is not None:
+            p, T, u, v = coarse["pressure"], coarse["temperature"], coarse["wind_u"], coarse["wind_v"]
+        else:  # climate switched off: the frozen full-resolution fields, coarsened
+            p, T, u, v = (box_average(fields[k], cmap.factor) for k in ("pressure", "temperature", "wind_u", "wind_v"))
+        t = ctx.time
+        n = self.noise(cmap.shape, ctx.seed, t, cfg.noise_interval)
+        sched = ctx.config.schedule
+        early = cfg.early_ocean_source * (1.0 - smoothstep(sched.ocean_start, sched.ocean_end, t))
+        src = _sources(n, p, T, u, v, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
+                       f32(cfg.evaporation_pressure), vmax)
+        scale = f32(W / 512.0)
+        emission = cfg.co2_emission if t >= sched.co2_start else 0.0
+        # CO2 stays exactly 0 until someone emits: skip its advection and sources until then
+        with_co2 = emission > 0.0 or bool(fields["co2"].any())
+        vapour, co2 = _advect_pair(fields["vapour"], fields["co2"], fields["wind_u"], fields["wind_v"], scale, vmax,
+                                   with_co2)
+        _vapour_co2(vapour, co2, fields["elevation"], fields["humans"], fields["moisture"], fields["temperature"],
+                    src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
+                    f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),
+                    f32(cfg.vapour_max), f32(emission), f32(cfg.co2_uptake), f32(cfg.co2_max), with_co2)
+        trails = _trails(fields["trails"], fields["wind_u"], fields["wind_v"], scale, vmax, f32(cfg.trail_fade),
+                         f32(cfg.particle_death), float(cfg.particle_birth), int(ctx.seed), int(ctx.step))
+        return {"vapour": vapour, "co2": co2, "trails": trails}

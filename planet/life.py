@@ -1,0 +1,386 @@
+"""Life stage (spec §7): soil moisture, vegetation, prey, predators and humans.
+
+Everything here **rides on the plates**: each cell first takes the values of
+the cell its plate content came from this step (``ctx.source()``, written by
+the lithosphere). Then, per cell, with ``T`` the surface temperature, ``w``
+the vapour (both of this step), ``h = 0.4 max(0, z − D)`` and ocean ``z < D``:
+
+* Moisture ``m ∈ [0, 5]``: ``m *= 1 − 1e-5 m clamp(T, 0, 15)``; after ocean
+  end ``m += 3 clamp(w, 0, 0.01)``; clamp; ocean cells ``m = 5``.
+* Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) −
+  smoothstep(25, 35, T))``.
+* Before ocean end: random populations ``(V, R, X) = hash32(cell) ⊙ (0.5, 1, 2)``
+  (the spec's float32 hash at the cell centre ``(i + ½, j + ½)`` plus the
+  seed's noise-domain offset, zero for seed 0); a function of the cell only,
+  so it is computed once per grid and seed and cached.
+* After it, on land, Lotka–Volterra with ``dt = 0.1``, reproduction
+  ``ρ = 2 + clamp(T, −15, 15)/30``, evasion ``ε = clamp(h, 0.5, 1.5)``,
+  predation ``π = 2 − ε``, each line using the values updated above it:
+
+      V += dt V (G − R)
+      R += dt R (ρ V − π X − 0.5)
+      X += dt X (π R − 1)
+
+  each clamped to ``[0.01, 5]``; then diffusion ``f += dt D Δf`` with
+  ``D = (0.25, 0.5, 1)`` for ``(V, R, X)`` and the 5-point Laplacian over
+  **land** neighbours (no flux into the sea; polar reflection across the
+  poles), which conserves each total exactly up to rounding. Ocean cells
+  hold no land life (0).
+* Humans ``∈ [0, 1]`` (after human start, before warming start): a land cell
+  with ``m > 4.9`` and ``5 < T < 30`` is settled (1) with probability 7e-7
+  per step, or when the random 4-neighbour it looks at is settled. The
+  settlement draws are made by geometric skipping along each row (the same
+  independent per-cell probability, about one draw per row), and the
+  neighbour is drawn only for cells with a settled neighbour, so quiet
+  cells cost no hashing.
+  Otherwise, where ``T > 35 °C``, settlements decline by 0.01 per step.
+  After story end there are no humans. Settled cells hold no predators
+  (they are kept at the floor 0.01): humans take their place, as in the
+  reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .atmosphere import _growth
+from .noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
+
+f32 = np.float32
+
+FIELDS = ("moisture", "vegetation", "prey", "predators", "humans")
+
+
+def growth(moisture, temperature):
+    """Plant growth ``G(m, T)`` elementwise (float32)."""
+    return _growth_array(np.ascontiguousarray(moisture, dtype=np.float32),
+                         np.ascontiguousarray(temperature, dtype=np.float32))
+
+
+@njit(cache=True)
+def _growth_array(m, T):
+    out = np.empty(m.shape, dtype=np.float32)
+    mf = m.ravel()
+    Tf = T.ravel()
+    of = out.ravel()
+    for k in range(mf.size):
+        of[k] = _growth(mf[k], Tf[k])
+    return out
+
+
+@njit(cache=True, inline="always")
+def _skip(seed, step, j, k, log_q, W):
+    """Cells to skip before the next candidate: geometric with success probability ``1 − e^{log_q}``."""
+    if log_q == -np.inf:
+        return np.int64(0)
+    u = uniform(seed, STREAM_SETTLE, step, -(j * 1048576 + k) - 1)
+    g = np.floor(np.log1p(-u) / log_q)
+    return np.int64(min(g, np.float64(W)))
+
+
+@njit(cache=True, inline="always")
+def _settled_neighbours(hf, j, i, H, W):
+    """Bit d set if the 4-neighbour d (N, E, S, W; polar reflection) holds humans."""
+    half = W // 2
+    opposite = i + half if i < W - half else i + half - W   # the column half a turn away
+    jn = j - 1 if j > 0 else 0
+    i_n = i if j > 0 else opposite
+    js = j + 1 if j < H - 1 else H - 1
+    i_s = i if j < H - 1 else opposite
+    ie = i + 1 if i + 1 < W else 0
+    iw = i - 1 if i > 0 else W - 1
+    mask = 0
+    if hf[jn * W + i_n] > 0:
+        mask |= 1
+    if hf[j * W + ie] > 0:
+        mask |= 2
+    if hf[js * W + i_s] > 0:
+        mask |= 4
+    if hf[j * W + iw] > 0:
+        mask |= 8
+    return mask
+
+
+@njit(cache=True, parallel=True)
+def _initial_populations(H, W, ox, oy):
+    """``hash32(i + ½ + ox, j + ½ + oy) ⊙ (0.5, 1, 2)`` per cell: ``(3, H, W)`` (V, R, X)."""
+    out = np.empty((3, H, W), dtype=np.float32)
+    for j in prange(H):
+        for i in range(W):
+            a, b, c = hash32(f32(i) + f32(0.5) + ox, f32(j) + f32(0.5) + oy)
+            out[0, j, i] = f32(0.5) * a
+            out[1, j, i] = b
+            out[2, j, i] = f32(2.0) * c
+    return out
+
+
+def initial_populations(grid, seed: int) -> np.ndarray:
+    """The random populations before ocean end, ``(3, H, W)``: a function of the cell and seed only."""
+    off = seed_offset(seed)
+    return _initial_populations(grid.rows, grid.columns, off[0], off[1])
+
+
+_NO_POPULATIONS = np.zeros((3, 1, 1), dtype=np.float32)
+
+
+@njit(cache=True, parallel=True)
+def _ride(source, a, b, c, d, e):
+    """Each cell takes the values of the cell its plate content came from: ``out = field.flat[source]``."""
+    H, W = source.shape
+    outs = (np.empty((H, W), dtype=np.float32), np.empty((H, W), dtype=np.float32),
+            np.empty((H, W), dtype=np.float32), np.empty((H, W), dtype=np.float32),
+            np.empty((H, W), dtype=np.float32))
+    af, bf, cf, df, ef = a.ravel(), b.ravel(), c.ravel(), d.ravel(), e.ravel()
+    oa, ob, oc, od, oe = outs
+    for j in prange(H):
+        for i in range(W):
+            s = source[j, i]
+            oa[j, i] = af[s]
+            ob[j, i] = bf[s]
+            oc[j, i] = cf[s]
+            od[j, i] = df[s]
+            oe[j, i] = ef[s]
+    return outs
+
+
+@njit(cache=True, parallel=True)
+def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
+           D, seed, step, initial, init, wet, settle_window, no_humans,
+           dt, pop_min, pop_max, m_max, m_loss, m_gain, w_cap,
+           settle_p, settle_m, t_min, t_max, heat_limit, heat_decline):
+    """Everything but diffusion: ride, moisture, populations, humans. Returns 5 new arrays.
+
+    Per row, a branch-free pass for moisture and the populations (every cell is
+    computed, the sea then set to its values by a select), then a pass for humans.
+    """
+    H, W = elevation.shape
+    m_out = np.empty((H, W), dtype=np.float32)
+    v_out = np.empty((H, W), dtype=np.float32)
+    r_out = np.empty((H, W), dtype=np.float32)
+    x_out = np.empty((H, W), dtype=np.float32)
+    h_out = np.empty((H, W), dtype=np.float32)
+    mf = moisture.ravel()
+    vf = vegetation.ravel()
+    rf = prey.ravel()
+    xf = predators.ravel()
+    hf = humans.ravel()
+    zero = f32(0.0)
+    one = f32(1.0)
+    gain = m_gain if wet else zero
+    log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
+    # rows with humans in them or next to them (quiet rows skip the neighbour look-up)
+    occupied = np.zeros(H, dtype=np.bool_)
+    for j in prange(H):
+        for i in range(W):
+            if hf[j * W + i] > zero:
+                occupied[j] = True
+                break
+    near = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
+            or ((j == 0 or j == H - 1) and occupied[j])
+    for j in prange(H):
+        base = j * W
+        # moisture and populations
+        for i in range(W):
+            s = base + i
+            T = temperature[j, i]
+            m = mf[s]
+            m *= one - m_loss * m * min(max(T, zero), f32(15.0))
+            m += gain * min(max(vapour[j, i], zero), w_cap)
+            m = min(max(m, zero), m_max)
+            m_out[j, i] = m if elevation[j, i] >= D else m_max
+        if init:
+            for i in range(W):
+                land = elevation[j, i] >= D
+                v_out[j, i] = initial[0, j, i] if land else zero
+                r_out[j, i] = initial[1, j, i] if land else zero
+                x_out[j, i] = initial[2, j, i] if land else zero
+        else:
+            for i in range(W):
+                s = base + i
+                T = temperature[j, i]
+                z = elevation[j, i]
+                V = vf[s]
+                R = rf[s]
+                X = xf[s]
+                G = _growth(m_out[j, i], T)
+                rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
+                pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
+                V += dt * V * (G - R)
+                R += dt * R * (rho * V - pi * X - f32(0.5))
+                X += dt * X * (pi * R - one)
+                land = z >= D
+                v_out[j, i] = min(max(V, pop_min), pop_max) if land else zero
+                r_out[j, i] = min(max(R, pop_min), pop_max) if land else zero
+                x_out[j, i] = min(max(X, pop_min), pop_max) if land else zero
+        # humans
+        if no_humans:
+            for i in range(W):
+                h_out[j, i] = zero
+            continue
+        # new settlements: candidate cells drawn with probability settle_p each by geometric
+        # skipping along the row (one draw per row plus one per candidate)
+        row_near = near[j]
+        draws = 0
+        next_c = W
+        if settle_window:
+            next_c = _skip(seed, step, j, draws, log_q, W)
+            draws += 1
+        for i in range(W):
+            candidate = False
+            if i == next_c:
+                candidate = True
+                next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+                draws += 1
+            hum = hf[base + i]
+            T = temperature[j, i]
+            if elevation[j, i] < D:
+                hum = zero
+            elif settle_window and hum < one and m_out[j, i] > settle_m and t_min < T < t_max:
+                if candidate:
+                    hum = one
+                elif row_near:
+                    mask = _settled_neighbours(hf, j, i, H, W)
+                    if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
+                        k = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
+                        if (mask >> np.int64(k)) & 1:
+                            hum = one
+            elif T > heat_limit:
+                hum = max(hum - heat_decline, zero)
+            h_out[j, i] = hum
+    return m_out, v_out, r_out, x_out, h_out
+
+
+@njit(cache=True, parallel=True)
+def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
+    """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
+
+    ``land`` is a float32 mask (1 land, 0 sea). Neighbours as ``planet.grid.neighbour``:
+    wrap in longitude; the row beyond a pole is the same row half a turn away, so
+    every pair of neighbours sees each other and the exchanged amounts cancel (the
+    sum over land is conserved). Branch-free in the interior so that it vectorises.
+    """
+    H, W = V.shape
+    half = W // 2
+    Vo = np.empty((H, W), dtype=np.float32)
+    Ro = np.empty((H, W), dtype=np.float32)
+    Xo = np.empty((H, W), dtype=np.float32)
+    zero = f32(0.0)
+    for j in prange(H):
+        jn = j - 1 if j > 0 else 0
+        js = j + 1 if j < H - 1 else H - 1
+        shift_n = half if j == 0 else 0
+        shift_s = half if j == H - 1 else 0
+        if shift_n == 0 and shift_s == 0:
+            for i in range(1, W - 1):
+                c = land[j, i]
+                a_n = land[jn, i] * c
+                a_s = land[js, i] * c
+                a_e = land[j, i + 1] * c
+                a_w = land[j, i - 1] * c
+                v0 = V[j, i]
+                r0 = R[j, i]
+                x0 = X[j, i]
+                Vo[j, i] = v0 + kv * (a_n * (V[jn, i] - v0) + a_s * (V[js, i] - v0)
+                                      + a_e * (V[j, i + 1] - v0) + a_w * (V[j, i - 1] - v0))
+                Ro[j, i] = r0 + kr * (a_n * (R[jn, i] - r0) + a_s * (R[js, i] - r0)
+                                      + a_e * (R[j, i + 1] - r0) + a_w * (R[j, i - 1] - r0))
+                x = x0 + kx * (a_n * (X[jn, i] - x0) + a_s * (X[js, i] - x0)
+                               + a_e * (X[j, i + 1] - x0) + a_w * (X[j, i - 1] - x0))
+                Xo[j, i] = pop_min if humans[j, i] > zero else x
+            edges = (0, W - 1)
+        else:
+            edges = (-1, -1)
+        for i in range(W):
+            if 0 < i < W - 1 and edges[0] == 0:
+                continue
+            v0 = V[j, i]
+            r0 = R[j, i]
+            x0 = X[j, i]
+            c = land[j, i]
+            i_n = i + shift_n
+            if i_n >= W:
+                i_n -= W
+            i_s = i + shift_s
+            if i_s >= W:
+                i_s -= W
+            ie = i + 1 if i + 1 < W else 0
+            iw = i - 1 if i > 0 else W - 1
+            a_n = land[jn, i_n] * c
+            a_s = land[js, i_s] * c
+            a_e = land[j, ie] * c
+            a_w = land[j, iw] * c
+            Vo[j, i] = v0 + kv * (a_n * (V[jn, i_n] - v0) + a_s * (V[js, i_s] - v0)
+                                  + a_e * (V[j, ie] - v0) + a_w * (V[j, iw] - v0))
+            Ro[j, i] = r0 + kr * (a_n * (R[jn, i_n] - r0) + a_s * (R[js, i_s] - r0)
+                                  + a_e * (R[j, ie] - r0) + a_w * (R[j, iw] - r0))
+            x = x0 + kx * (a_n * (X[jn, i_n] - x0) + a_s * (X[js, i_s] - x0)
+                           + a_e * (X[j, ie] - x0) + a_w * (X[j, iw] - x0))
+            Xo[j, i] = pop_min if humans[j, i] > zero else x
+    return Vo, Ro, Xo
+
+
+def diffuse(vegetation, prey, predators, land, rates, humans=None, population_min=0.01):
+    """The life diffusion step on its own: ``f += rate · Σ_{land neighbours} (f_n − f)``.
+
+    ``rates`` = ``(dt D_V, dt D_R, dt D_X)``; ``land`` a boolean mask (no flux
+    to or from other cells). Conserves each field's sum over the land cells.
+    """
+    V, R, X = (np.ascontiguousarray(a, dtype=np.float32) for a in (vegetation, prey, predators))
+    land = np.ascontiguousarray(land, dtype=np.float32)
+    if humans is None:
+        humans = np.zeros(V.shape, dtype=np.float32)
+    for name, rate in zip(("vegetation", "prey", "predators"), rates):
+        if not 0 <= rate <= 0.25:
+            raise ValueError(f"diffusion rate for {name} (dt·D) must be in [0, 0.25] for stability, got {rate}")
+    return _diffuse(V, R, X, land, np.ascontiguousarray(humans, dtype=np.float32),
+                    f32(rates[0]), f32(rates[1]), f32(rates[2]), f32(population_min))
+
+
+class LifeStage:
+    """Soil moisture, vegetation, prey, predators and humans (spec §7)."""
+
+    name = "life"
+    reads = ("elevation", "temperature", "vapour") + FIELDS
+    writes = FIELDS
+
+    def __init__(self):
+        self._populations: dict = {}
+
+    def initial(self, grid, config, seed):
+        zeros = np.zeros(grid.shape, dtype=np.float32)
+        return {name: zeros.copy() for name in FIELDS}
+
+    def _initial_populations(self, grid, seed):
+        key = (grid.rows, grid.columns, seed)
+        if key not in self._populations:
+            self._populations = {key: initial_populations(grid, seed)}
+        return self._populations[key]
+
+    def advance(self, fields, ctx):
+        cfg = ctx.config.life
+        sched = ctx.config.schedule
+        t = ctx.time
+        D = f32(ctx.sea_level)
+        init = t < sched.ocean_end
+        initial = self._initial_populations(ctx.grid, ctx.seed) if init else _NO_POPULATIONS
+        life = tuple(fields[name] for name in FIELDS)
+        source = ctx.scratch.get("source")
+        if source is not None:                 # ride on the plates first
+            life = _ride(np.ascontiguousarray(source, dtype=np.int64), *life)
+        m, V, R, X, hum = _local(
+            *life, fields["elevation"], fields["temperature"], fields["vapour"],
+            D, int(ctx.seed), int(ctx.step), initial, init, t >= sched.ocean_end,
+            sched.human_start <= t < sched.warming_start, t > sched.story_end,
+            f32(cfg.dt), f32(cfg.population_min), f32(cfg.population_max), f32(cfg.moisture_max),
+            f32(cfg.moisture_loss), f32(cfg.moisture_gain), f32(cfg.moisture_vapour_cap),
+            float(cfg.settle_probability), f32(cfg.settle_moisture), f32(cfg.settle_t_min),
+            f32(cfg.settle_t_max), f32(cfg.heat_limit), f32(cfg.heat_decline))
+        if not init:
+            land = (fields["elevation"] >= D).astype(np.float32)
+            dt = cfg.dt
+            V, R, X = _diffuse(V, R, X, land, hum, f32(dt * cfg.diffusion_vegetation),
+                               f32(dt * cfg.diffusion_prey), f32(dt * cfg.diffusion_predators),
+                               f32(cfg.population_min))
+        return {"moisture": m, "vegetation": V, "prey": R, "predators": X, "humans": hum}

@@ -1,0 +1,185 @@
+"""Atmosphere stage (spec §6): advection, sources, CO2, particle trails."""
+import numpy as np
+import pytest
+
+from planet.atmosphere import AtmosphereStage, advect, trails_step
+from planet.climate import ClimateStage
+from planet.config import Config
+from planet.grid import Grid
+from planet.stage import Context
+from planet.timeline import Timeline
+
+GRID = Grid(64, 128)
+
+
+def _blob(j0, i0, width=2.5):
+    jj, ii = np.meshgrid(np.arange(GRID.rows), np.arange(GRID.columns), indexing="ij")
+    di = (ii - i0 + GRID.columns / 2) % GRID.columns - GRID.columns / 2
+    return np.exp(-((jj - j0) ** 2 + di ** 2) / (2 * width ** 2)).astype(np.float32)
+
+
+def _centroid(f, ref_i):
+    """Centre of mass (row, column), columns unwrapped around ``ref_i``."""
+    jj, ii = np.meshgrid(np.arange(f.shape[0]), np.arange(f.shape[1]), indexing="ij")
+    di = (ii - ref_i + f.shape[1] / 2) % f.shape[1] - f.shape[1] / 2
+    m = f.sum()
+    return (f * jj).sum() / m, ref_i + (f * di).sum() / m
+
+
+@pytest.mark.parametrize("u, v", [(0.3, 0.0), (-0.3, 0.0), (0.0, 0.25), (0.0, -0.25), (0.2, -0.15)])
+def test_advection_moves_a_blob_by_wind_times_steps(u, v):
+    f = _blob(32, 64)
+    U = np.full(GRID.shape, u, np.float32)
+    V = np.full(GRID.shape, v, np.float32)
+    n = 40
+    for _ in range(n):
+        f = advect(f, U, V)
+    j, i = _centroid(f, 64)
+    # east is +column, north is −row
+    assert i == pytest.approx(64 + u * n, abs=1.0)
+    assert j == pytest.approx(32 - v * n, abs=1.0)
+
+
+@pytest.mark.parametrize("u", [0.5, -0.5])
+def test_advection_crosses_the_meridian(u):
+    start = 124 if u > 0 else 3
+    f = _blob(20, start)
+    U = np.full(GRID.shape, u, np.float32)
+    V = np.zeros(GRID.shape, np.float32)
+    n = 20
+    for _ in range(n):
+        f = advect(f, U, V)
+    expect = (start + u * n) % GRID.columns
+    j, i = _centroid(f, expect)
+    assert i == pytest.approx(expect, abs=1.0) and j == pytest.approx(20, abs=0.5)
+    assert f.sum() == pytest.approx(_blob(20, start).sum(), rel=1e-3)
+
+
+def test_advection_scales_displacement_and_clamps_speed():
+    f = _blob(32, 64)
+    # |v| = 5 is clamped to 1; with scale 2 (a 1024-column grid) that is 2 cells per step
+    out = f
+    for _ in range(10):
+        out = advect(out, np.full(GRID.shape, 5.0, np.float32), np.zeros(GRID.shape, np.float32), scale=2.0)
+    _, i = _centroid(out, 84)
+    assert i == pytest.approx(84, abs=0.5)
+
+
+def test_advection_over_the_pole_keeps_mass_and_has_no_seam():
+    f = _blob(2, 10, width=1.5)
+    U = np.zeros(GRID.shape, np.float32)
+    # a flow over the north pole: northward on this side (columns 0–63), southward on the far side
+    V = np.where(np.arange(GRID.columns) < 64, 0.5, -0.5).astype(np.float32)[None, :].repeat(GRID.rows, 0)
+    total = f.sum()
+    for _ in range(24):
+        f = advect(f, U, V)
+    # 12 cells north of row 2 is 10 rows beyond the pole: row 9 on the far side (column 10 + 64)
+    j, i = _centroid(f, 74)
+    assert i == pytest.approx(74, abs=1.0) and j == pytest.approx(9, abs=1.0)
+    assert f.sum() == pytest.approx(total, rel=0.05)
+    assert np.isfinite(f).all() and f.min() >= 0
+
+
+# ---------------------------------------------------------------------------
+# Trails
+
+def test_trails_head_moves_with_the_wind_and_leaves_a_fading_trail():
+    tr = np.zeros(GRID.shape, np.float32)
+    tr[30, 10] = 1.0
+    U = np.full(GRID.shape, 0.5, np.float32)
+    V = np.zeros(GRID.shape, np.float32)
+    n = 40
+    for s in range(n):
+        tr = trails_step(tr, U, V, fade=0.9, death=0.0, birth=0.0, seed=3, step=s)
+    heads = np.argwhere(tr == 1.0)
+    assert len(heads) == 1
+    j, i = heads[0]
+    # stochastic rounding: mean 0.5 n = 20 cells, standard deviation 0.5 √n ≈ 3.2
+    assert j == 30 and abs(i - (10 + 20)) <= 13
+    # behind the head a trail fading westward
+    assert 0 < tr[30, i - 1] < 1 and tr[30, 10] < tr[30, i - 1]
+    assert tr.min() >= 0 and tr.max() <= 1
+
+
+def test_trail_births_and_deaths_have_the_right_rates():
+    tr = np.zeros(GRID.shape, np.float32)
+    U = np.zeros(GRID.shape, np.float32)
+    born = trails_step(tr, U, U, birth=0.02, death=0.0, seed=1, step=5)
+    n = (born == 1).sum()
+    expect = 0.02 * GRID.cells          # 164, sd ≈ 12.7
+    assert abs(n - expect) < 5 * np.sqrt(expect)
+    full = np.ones(GRID.shape, np.float32)
+    after = trails_step(full, U, U, birth=0.0, death=0.25, seed=1, step=6)
+    alive = (after == 1).sum() / GRID.cells
+    assert alive == pytest.approx(0.75, abs=0.03)
+
+
+# ---------------------------------------------------------------------------
+# The stage
+
+def _ctx(step, config=None):
+    cfg = config or Config()
+    return Context(step=step, time=step / cfg.schedule.fps, seed=0, grid=GRID, config=cfg,
+                   timeline=Timeline(cfg.schedule))
+
+
+def _fields(elevation, **extra):
+    zeros = np.zeros(GRID.shape, np.float32)
+    f = {"elevation": elevation, "vapour": zeros, "co2": zeros, "trails": zeros, "humans": zeros,
+         "moisture": zeros}
+    f.update(extra)
+    return f
+
+
+def test_vapour_sources_ocean_only_and_clamped():
+    z = np.full(GRID.shape, 10.0, np.float32)
+    z[:, :64] = 0.0                              # west half ocean, east half high land
+    ctx = _ctx(60 * 100)
+    f = _fields(z)
+    f.update(ClimateStage().advance(f, ctx))
+    atm = AtmosphereStage()
+    for k in range(30):
+        ctx = _ctx(60 * 100 + k)
+        f.update(ClimateStage().advance(f, ctx))
+        f.update(atm.advance(f, ctx))
+    w = f["vapour"]
+    assert w.min() >= 0 and w.max() <= 3
+    # evaporation happens over the ocean (the land half only gets what the wind carries over)
+    assert w[:, 8:56].mean() > 2 * w[:, 72:120].mean()
+
+
+def test_co2_rises_where_humans_live_only_after_co2_start():
+    cfg = Config()
+    z = np.full(GRID.shape, 10.0, np.float32)
+    humans = np.zeros(GRID.shape, np.float32)
+    humans[20:40, 40:80] = 1.0
+    atm = AtmosphereStage()
+    for t, expect_rise in ((170.0, False), (190.0, True)):
+        ctx = _ctx(int(t * 60), cfg)
+        f = _fields(z, humans=humans)
+        f.update(ClimateStage().advance(f, ctx))
+        out = atm.advance(f, ctx)
+        c = out["co2"]
+        if expect_rise:
+            # +0.015 per step in settled cells, advected by at most W/512 = 0.25 cells
+            assert c[25:35, 50:70].min() == pytest.approx(0.015, abs=1e-6)
+            assert c.max() <= 0.015 + 1e-6
+        else:
+            assert c.max() == 0.0
+
+
+def test_stage_outputs_in_range_and_new_arrays():
+    z = np.random.default_rng(0).random(GRID.shape, dtype=np.float32) * 14
+    ctx = _ctx(60 * 20)
+    f = _fields(z)
+    f.update(ClimateStage().advance(f, ctx))
+    before = {k: v.copy() for k, v in f.items()}
+    out = AtmosphereStage().advance(f, ctx)
+    for k, v in f.items():
+        np.testing.assert_array_equal(v, before[k])          # inputs untouched
+    assert set(out) == {"vapour", "co2", "trails"}
+    for k, a in out.items():
+        assert a.dtype == np.float32 and a.shape == GRID.shape and np.isfinite(a).all()
+        assert a.min() >= 0
+    assert out["vapour"].max() <= 3 and out["trails"].max() <= 1
+    assert out["vapour"].max() > 0                            # the early oceans steam

@@ -311,10 +311,12 @@ def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step)
             while True:
                 u = uniform(seed, STREAM_PARTICLE, step, -(j * 1048576 + k) - 1)
                 k += 1
-                skip = 0 if log_q == -math.inf else math.floor(math.log1p(-u) / log_q)
-                if skip >= W:
+                # the gap to the next birth, kept a float until it is known to be small: a tiny
+                # birth rate gives gaps beyond int64 (which once wrapped to a negative index)
+                gap = 0.0 if log_q == -math.inf else math.log1p(-u) / log_q
+                if gap >= W:
                     break
-                i += int(skip) + 1
+                i += int(gap) + 1
                 if i >= W:
                     break
                 out[j, i] = f32(1.0)
@@ -344,7 +346,7 @@ class AtmosphereStage:
     def __init__(self):
         self._noise: dict = {}
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
         return {"vapour": zeros, "co2": zeros.copy(), "trails": zeros.copy()}
 

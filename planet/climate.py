@@ -523,17 +523,11 @@ class ClimateStage:
     reads = ("elevation",)
     writes = ("pressure", "temperature", "wind_u", "wind_v")
 
-    def initial(self, grid, config, seed, fields=None):
-        """The climate of the protoplanet at t = 0. ``fields``, if given, are the initial fields
-        created so far (the lithosphere's ``elevation``); otherwise the protoplanet is recomputed."""
-        from .noise import seed_offset
-        from .protoplanet import protoplanet_elevation
+    def initial(self, grid, config, seed, fields):
+        """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""
         from .timeline import Timeline
 
-        if fields is not None and "elevation" in fields:
-            z = fields["elevation"]
-        else:
-            z = protoplanet_elevation(grid.positions().astype(np.float32), seed_offset(seed))
+        z = fields["elevation"]
         return self._full(climate_fields(z, Timeline(config.schedule).sea_level(0.0), 0.0, config))
 
     def _full(self, c):

@@ -178,7 +178,8 @@ class Life(_Section):
     diffusion_predators: float = param(1.0, 0, 2.5, "predator diffusion")
     population_min: float = param(0.01, 0, 5, "lower bound of each population on land")
     population_max: float = param(5.0, 0, 100, "upper bound of each population")
-    settle_probability: float = param(7e-7, 0, 1, "probability per step that a habitable cell is settled")
+    settle_probability: float = param(7e-7, 0, 1, "probability per step that a habitable cell is settled, at 512 "
+                                                   "columns (scaled by (512/columns)^2: the same per unit area)")
     heat_limit: float = param(35.0, -100, 100, "°C above which settlements decline (wet-bulb limit)")
     heat_decline: float = param(0.01, 0, 1, "settlement lost per step above the heat limit")
     moisture_max: float = param(5.0, 0, 100, "upper bound of soil moisture (and its value over the ocean)")
@@ -188,6 +189,17 @@ class Life(_Section):
     settle_moisture: float = param(4.9, 0, 100, "soil moisture above which a cell can be settled")
     settle_t_min: float = param(5.0, -100, 100, "°C above which a cell can be settled")
     settle_t_max: float = param(30.0, -100, 100, "°C below which a cell can be settled")
+
+    def __post_init__(self):
+        super().__post_init__()
+        fastest = max(self.diffusion_vegetation, self.diffusion_prey, self.diffusion_predators)
+        if self.dt * fastest > 0.25:
+            raise ConfigError(f"life.dt × the largest life.diffusion_* must be at most 0.25 (the explicit "
+                              f"5-point diffusion is unstable beyond), got {self.dt:g} × {fastest:g}", "life.dt")
+        if self.population_min > self.population_max:
+            raise ConfigError("life.population_min must not exceed life.population_max", "life.population_min")
+        if self.settle_t_min > self.settle_t_max:
+            raise ConfigError("life.settle_t_min must not exceed life.settle_t_max", "life.settle_t_min")
 
 
 SECTIONS = {"schedule": Schedule, "lithosphere": Lithosphere, "climate": Climate,

@@ -114,6 +114,12 @@ def _initial_populations(H, W, ox, oy):
     return out
 
 
+def settle_probability(p512: float, columns: int) -> float:
+    """Per cell-step settlement probability at ``columns``: ``p512 · (512 / W)²`` (capped at 1), so
+    settlements start at the same rate per unit area at any resolution (spec §4 [beyond])."""
+    return min(1.0, p512 * (512.0 / columns) ** 2)
+
+
 def initial_populations(grid, seed: int) -> np.ndarray:
     """The random populations before ocean end, ``(3, H, W)``: a function of the cell and seed only."""
     off = seed_offset(seed)
@@ -348,7 +354,7 @@ class LifeStage:
     def __init__(self):
         self._populations: dict = {}
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
         return {name: zeros.copy() for name in FIELDS}
 
@@ -375,7 +381,8 @@ class LifeStage:
             sched.human_start <= t < sched.warming_start, t > sched.story_end,
             f32(cfg.dt), f32(cfg.population_min), f32(cfg.population_max), f32(cfg.moisture_max),
             f32(cfg.moisture_loss), f32(cfg.moisture_gain), f32(cfg.moisture_vapour_cap),
-            float(cfg.settle_probability), f32(cfg.settle_moisture), f32(cfg.settle_t_min),
+            settle_probability(cfg.settle_probability, ctx.grid.columns), f32(cfg.settle_moisture),
+            f32(cfg.settle_t_min),
             f32(cfg.settle_t_max), f32(cfg.heat_limit), f32(cfg.heat_decline))
         if not init:
             land = (fields["elevation"] >= D).astype(np.float32)

@@ -185,7 +185,7 @@ class LithosphereStage:
     def __init__(self):
         self._scratch = {}
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields):
         return protoplanet(grid, seed)
 
     def _buffers(self, H, W):

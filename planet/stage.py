@@ -8,10 +8,11 @@ for the initial state, and advances them by one step:
         name: str                      # "lithosphere", "climate", …
         reads: tuple[str, ...]         # state fields it needs (any stage's)
         writes: tuple[str, ...]        # the fields it owns and returns
-        def initial(self, grid, config, seed) -> dict[str, ndarray]
+        def initial(self, grid, config, seed, fields) -> dict[str, ndarray]
         def advance(self, fields, ctx) -> dict[str, ndarray]
 
-``advance`` receives the fields as they stand (earlier stages of the same
+``initial`` receives the initial fields the stages before it created (the
+climate is computed from the protoplanet's elevation). ``advance`` receives the fields as they stand (earlier stages of the same
 step already applied) and returns **new** ``(rows, columns)`` float32 arrays
 for every name in ``writes``; it never modifies its inputs. The pipeline
 checks the declarations before the first step and each result after it, so
@@ -67,7 +68,8 @@ class Stage(Protocol):
     reads: tuple[str, ...]
     writes: tuple[str, ...]
 
-    def initial(self, grid: Grid, config: Config, seed: int) -> dict[str, np.ndarray]: ...
+    def initial(self, grid: Grid, config: Config, seed: int,
+                fields: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
 
     def advance(self, fields: dict[str, np.ndarray], ctx: Context) -> dict[str, np.ndarray]: ...
 

@@ -90,8 +90,8 @@ class Planet:
             self.config = config or Config()
             self.grid = Grid.from_resolution(resolution)
             fields: dict[str, np.ndarray] = {}
-            for st in make_stages(_available_stage_names()):
-                fields.update(st.initial(self.grid, self.config, seed))
+            for st in make_stages(_initial_stage_names(self._stages)):
+                fields.update(st.initial(self.grid, self.config, seed, dict(fields)))
             self._state = State(fields, step=0, seed=seed, config=self.config,
                                 stages=tuple(s.name for s in self._stages))
         self.timeline = Timeline(self.config.schedule)
@@ -183,6 +183,21 @@ def _available_stage_names() -> tuple[str, ...]:
     import importlib.util
 
     return tuple(name for name, (module, _) in REGISTRY.items() if importlib.util.find_spec(module) is not None)
+
+
+def _initial_stage_names(enabled) -> tuple[str, ...]:
+    """The stages whose initial fields a world needs: the enabled ones, plus (frozen) every stage
+    that provides a field one of those reads, transitively. A geology-only world holds only the
+    lithosphere's fields; a climate-only one also holds the frozen protoplanet it reads."""
+    every = {st.name: st for st in make_stages(_available_stage_names())}
+    needed = {st.name for st in enabled}
+    grew = True
+    while grew:
+        reads = {field for name in needed for field in every[name].reads}
+        more = {name for name, st in every.items() if name not in needed and reads & set(st.writes)}
+        needed |= more
+        grew = bool(more)
+    return tuple(name for name in every if name in needed)
 
 
 def load(path) -> Planet:

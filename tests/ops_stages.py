@@ -37,7 +37,7 @@ class ChurnStage:
     reads = ("plate", "uplift", "elevation", "drainage_area", "basin")
     writes = reads
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields):
         from planet.protoplanet import protoplanet
 
         return protoplanet(grid, seed)
@@ -68,7 +68,7 @@ class PoisonStage:
     cell = (5, 9)
     value = float("nan")
 
-    def initial(self, grid, config, seed):
+    def initial(self, grid, config, seed, fields):
         return {"toxin": np.zeros(grid.shape, np.float32)}
 
     def advance(self, fields, ctx):

@@ -27,3 +27,25 @@ def test_roundtrip_json():
 def test_bad_values_name_the_key(data, msg):
     with pytest.raises(ConfigError, match=msg):
         Config.from_dict(data)
+
+
+@pytest.mark.parametrize("life,msg", [
+    ({"dt": 0.2, "diffusion_predators": 1.5}, r"life.dt × the largest life.diffusion_\* must be at most 0.25"),
+    ({"population_min": 4.0, "population_max": 3.0}, "life.population_min must not exceed"),
+    ({"settle_t_min": 40.0}, "life.settle_t_min must not exceed"),
+])
+def test_life_combinations_that_would_break_the_kernels_are_refused(life, msg):
+    with pytest.raises(ConfigError, match=msg):
+        Config().replace(life=life)
+
+
+def test_life_diffusion_at_the_stability_limit_stays_non_negative():
+    """The bound above is the real one: at dt·D = 0.25 the explicit diffusion keeps populations >= 0."""
+    import numpy as np
+
+    import planet
+
+    cfg = Config().replace(life={"dt": 0.25, "diffusion_predators": 1.0})
+    s = planet.Planet(128, seed=2, config=cfg).run(until=40)
+    for name in ("vegetation", "prey", "predators"):
+        assert s[name].min() >= 0.0

@@ -136,7 +136,7 @@ def test_table_matches_the_documented_ranges():
     assert r["temperature"].text() == "finite" and r["pressure"].text() == "finite"
     # caps that are configuration constants widen the range (never narrow it)
     assert field_ranges(Config().replace(atmosphere={"vapour_max": 7.0}))["vapour"].hi == 7.0
-    assert field_ranges(Config().replace(life={"population_max": 0.0}))["prey"].hi == 5.0
+    assert field_ranges(Config().replace(life={"population_min": 0.0, "population_max": 0.5}))["prey"].hi == 5.0
 
 
 def test_check_state_on_a_fresh_world():

@@ -4,7 +4,7 @@ import pytest
 
 from planet.config import Config
 from planet.grid import Grid
-from planet.life import LifeStage, diffuse, growth
+from planet.life import LifeStage, diffuse, growth, settle_probability
 from planet.stage import Context
 from planet.timeline import Timeline
 
@@ -147,7 +147,7 @@ def test_settlement_rate_and_spread():
     f = _uniform(moisture=5.0, temperature=20.0, vapour=0.02)
     out = LifeStage().advance(f, _ctx(130.0, cfg))
     n = (out["humans"] == 1).sum()
-    expect = 0.01 * GRID.cells                   # 81.9, sd ≈ 9
+    expect = settle_probability(0.01, GRID.columns) * GRID.cells  # per unit area: 0.01 at 512 columns
     assert abs(n - expect) < 5 * np.sqrt(expect)
     # spread: one settlement, no new ones; each unsettled neighbour looks at one of its 4 neighbours
     cfg = Config().replace(life={"settle_probability": 0.0})

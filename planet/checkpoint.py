@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import fsync_directory
 from .state import State, StateFileError, fields_checksum
 
 PREFIX = "checkpoint-"
@@ -84,20 +85,6 @@ def read_meta(path) -> dict:
 
 
 # -- writing -----------------------------------------------------------------------
-def fsync_directory(directory) -> None:
-    """Make a rename or unlink in ``directory`` durable (no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_checkpoint(state: State, directory, verify: bool = True) -> Path:
     """Write ``state`` as the checkpoint of its step, atomically and durably; return its path.
 

@@ -18,13 +18,12 @@ the target path.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Callable
+
 
 import numpy as np
 
+from .files import atomic_write
 from .state import State, StateFileError
 from .timeline import Timeline
 
@@ -113,33 +112,6 @@ def to_xarray(state: State):
 
 # ---------------------------------------------------------------------------
 # Atomic writers.
-
-def atomic_write(path, write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it to ``path``."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"output path {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"output path {path}: folder {folder} is not writable")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
 
 def write_netcdf(state: State, path) -> Path:
     """Write ``to_xarray(state)`` as NetCDF-4 (zlib-compressed float32), atomically."""

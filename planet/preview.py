@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from .files import atomic_write
 from .state import State
 from .timeline import Timeline
 
@@ -83,19 +83,7 @@ def preview(state: State, kind: str = "elevation") -> np.ndarray:
 
 def write_png(rgb: np.ndarray, path: str | os.PathLike) -> Path:
     """Write an RGB array as PNG atomically (temporary file, then rename)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise ValueError(f"output path {path}: folder {folder} does not exist or is not writable")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            Image.fromarray(rgb).save(f, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: Image.fromarray(rgb).save(tmp, format="PNG"))
 
 
 def write_previews(state: State, folder: str | os.PathLike, prefix: str = "") -> list[Path]:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import numpy as np
 
 from .config import Config, ConfigError
+from .files import atomic_write
 from .grid import Grid
 
 FORMAT = "planet-state"
@@ -148,30 +148,12 @@ class State:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the state to ``path`` (``.npz``) atomically: temporary file, fsync, rename."""
-        path = Path(path)
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise StateFileError(f"output path {path}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise StateFileError(f"output path {path}: folder {folder} is not writable")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                arrays = {f"field/{k}": v for k, v in self._fields.items()}
+        def write(tmp):
+            arrays = {f"field/{k}": v for k, v in self._fields.items()}
+            with open(tmp, "wb") as f:
                 np.savez(f, meta=np.frombuffer(json.dumps(self.meta()).encode(), dtype=np.uint8), **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        return path
+
+        return atomic_write(path, write, error=StateFileError)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "State":

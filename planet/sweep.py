@@ -29,7 +29,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,22 +254,15 @@ def csv_text(rows: list[dict]) -> str:
 
 def write_csv(rows: list[dict], path) -> Path:
     """Write ``csv_text(rows)`` to ``path`` atomically (temporary file, fsync, rename)."""
-    text = csv_text(rows)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    from .checkpoint import fsync_directory
+    from .files import atomic_write
 
-    fsync_directory(path.parent)
-    return path
+    text = csv_text(rows)
+
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            f.write(text)
+
+    return atomic_write(path, write)
 
 
 def read_csv(path) -> list[dict]:

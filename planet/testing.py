@@ -34,7 +34,7 @@ from typing import Mapping
 
 from . import stats as S
 from .config import Config
-from .export import atomic_write
+from .files import atomic_write
 
 FORMAT = "planet-stats-baseline"
 FORMAT_VERSION = 1

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from pathlib import Path
 
 import numpy as np
+
+from planet.files import atomic_write
 
 from .backend import BACKENDS, get_backend
 from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
@@ -139,11 +140,7 @@ def posters(state, out_dir, size=(1024, 512), backend: str = "auto", globe_size=
     written = []
 
     def save(rgb, name):
-        path = out / name
-        tmp = out / f".{name}.{os.getpid()}.tmp"
-        to_image(rgb).save(tmp, format="PNG")
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(atomic_write(out / name, lambda tmp: to_image(rgb).save(tmp, format="PNG")))
 
     for name in VIEWS:
         save(view(state, name, size=size, backend=backend), f"{name}.png")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from pathlib import Path
+
+from planet.files import atomic_write
 
 from . import BACKENDS, VIEWS, check_size
 
@@ -109,13 +110,7 @@ def render_command(args) -> int:
                     atmosphere=not args.no_atmosphere)
     else:
         rgb = view(state, args.view, size=size, backend=args.backend)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        to_image(rgb).save(tmp, format="PNG")
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(out, lambda tmp: to_image(rgb).save(tmp, format="PNG"))
     print(f"wrote {out}")
     return 0
 

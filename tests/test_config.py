@@ -41,8 +41,6 @@ def test_life_combinations_that_would_break_the_kernels_are_refused(life, msg):
 
 def test_life_diffusion_at_the_stability_limit_stays_non_negative():
     """The bound above is the real one: at dt·D = 0.25 the explicit diffusion keeps populations >= 0."""
-    import numpy as np
-
     import planet
 
     cfg = Config().replace(life={"dt": 0.25, "diffusion_predators": 1.0})

@@ -111,6 +111,9 @@ def flaky_world(seed, *, marker_dir, victim, mode, **kw):
 
 def _install_fault(n: int) -> None:
     """SIGKILL this process at the n-th write / fsync / rename made while saving checkpoints."""
+    import builtins
+
+    import planet.files as files_mod
     import planet.state as state_mod
 
     count = TICKS
@@ -131,7 +134,6 @@ def _install_fault(n: int) -> None:
         return real_replace(a, b)
 
     os.fsync, os.replace = fsync, replace
-    real_fdopen = os.fdopen
 
     class Writer:
         def __init__(self, f):
@@ -154,12 +156,12 @@ def _install_fault(n: int) -> None:
         def __exit__(self, *exc):
             return self._f.__exit__(*exc)
 
-    def fdopen(fd, *a, **k):
-        return Writer(real_fdopen(fd, *a, **k))
+    def opener(file, mode="r", *a, **k):
+        f = builtins.open(file, mode, *a, **k)
+        return Writer(f) if any(c in mode for c in "wa+") else f
 
-    state_mod.os = type(sys)("os_with_faults")
-    state_mod.os.__dict__.update(os.__dict__)
-    state_mod.os.fdopen = fdopen
+    state_mod.open = opener  # State.save writes the archive inside planet.files.atomic_write
+    files_mod.open = opener
 
 
 def main(argv) -> int:

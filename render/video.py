@@ -140,6 +140,9 @@ class VideoWriter:
                             duration=round(1000 / self.fps), loop=0)
             if self.format == "png" and self.path.is_dir():
                 shutil.rmtree(self.path)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, (0o777 if self._tmp.is_dir() else 0o666) & ~umask)  # mkstemp/mkdtemp: 0600/0700
             os.replace(self._tmp, self.path)
         except BaseException:
             self.abort()

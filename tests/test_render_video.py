@@ -30,6 +30,9 @@ def test_mp4_has_exact_frames_size_and_fps(tmp_path):
     assert len(read) == 17
     assert read[0].shape == (48, 64, 3)
     assert sorted(os.listdir(tmp_path)) == ["clip.mp4"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not the temporary's 0600
 
 
 def test_gif_and_png_folder(tmp_path):

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python bench/bench_full.py [--resolutions 512 1024] [--steps 60] [--threads 2]
 
-The floor is a 4-field 5-point float32 stencil (``njit(parallel=True)``),
+The floor is ``bench/floor.py``'s 4-field 5-point float32 stencil (``njit(parallel=True)``),
 about the least work a step over the grid can do; it is measured in the same
 run, interleaved with the steps, so the ratio survives a noisy shared machine
 better than the milliseconds do. The world starts from the protoplanet moved
@@ -13,39 +13,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
-from numba import njit, prange
 
-import planet
-from planet.stage import Context, check_output
-from planet.state import State
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+import planet  # noqa: E402
+from bench.floor import Floor  # noqa: E402
+from planet.stage import Context, check_output  # noqa: E402
+from planet.state import State  # noqa: E402
 
 f32 = np.float32
-
-
-@njit(cache=True, parallel=True)
-def floor_kernel(a, b, c, d):
-    """``f + 0.1 (N + S + E + W − 4 f)`` for four float32 fields (wrap in longitude, clamp at the poles)."""
-    H, W = a.shape
-    oa = np.empty_like(a)
-    ob = np.empty_like(b)
-    oc = np.empty_like(c)
-    od = np.empty_like(d)
-    k = f32(0.1)
-    for j in prange(H):
-        jn = max(j - 1, 0)
-        js = min(j + 1, H - 1)
-        for i in range(W):
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            oa[j, i] = a[j, i] + k * (a[jn, i] + a[js, i] + a[j, ie] + a[j, iw] - f32(4.0) * a[j, i])
-            ob[j, i] = b[j, i] + k * (b[jn, i] + b[js, i] + b[j, ie] + b[j, iw] - f32(4.0) * b[j, i])
-            oc[j, i] = c[j, i] + k * (c[jn, i] + c[js, i] + c[j, ie] + c[j, iw] - f32(4.0) * c[j, i])
-            od[j, i] = d[j, i] + k * (d[jn, i] + d[js, i] + d[j, ie] + d[j, iw] - f32(4.0) * d[j, i])
-    return oa, ob, oc, od
 
 
 def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median") -> dict:
@@ -57,12 +39,11 @@ def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = 
     stages = world._stages
     times = {s.name: [] for s in stages}
     floor = []
-    fl = [np.random.default_rng(0).random(state.shape, dtype=np.float32) for _ in range(4)]
-    floor_kernel(*fl)
+    fl = Floor(*state.shape)
     st = world.state
     for _ in range(steps):
         t0 = time.perf_counter()
-        floor_kernel(*fl)
+        fl.run()
         floor.append(time.perf_counter() - t0)
         step = st.step + 1
         ctx = Context(step=step, time=world.timeline.time_of(step), seed=st.seed, grid=world.grid,

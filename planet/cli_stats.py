@@ -15,7 +15,6 @@ raises ``ValueError`` with a one-line message (the CLI prints it and exits 2).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -169,19 +168,3 @@ def compare_command(args) -> int:
     print(f"A: {a!r}\nB: {b!r}")
     print(S.format_table(("statistic", "A", "B", "B − A", "units"), rows))
     return 0
-
-
-def main(argv=None) -> int:
-    """Stand-alone entry (``python -m planet.cli_stats``) with the main CLI's error convention."""
-    parser = argparse.ArgumentParser(prog="planet")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ValueError as e:
-        print(f"planet: error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,6 @@ the allowed values; the main CLI prints it and exits with status 2.
 """
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -113,17 +112,3 @@ def render_command(args) -> int:
     atomic_write(out, lambda tmp: to_image(rgb).save(tmp, format="PNG"))
     print(f"wrote {out}")
     return 0
-
-
-def main(argv=None) -> int:
-    """Stand-alone entry (the project's ``planet`` CLI registers these commands itself)."""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="planet")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ValueError as e:
-        print(f"planet: error: {e}", file=sys.stderr)
-        return 2

@@ -244,6 +244,12 @@ def _sample(C, lat, lon):
     i1 = i0 + 1 if i0 + 1 < W else 0
     j0 = min(max(np.int64(fj), 0), H - 1)
     j1 = min(max(np.int64(fj) + 1, 0), H - 1)
+    return _blend(C, j0, j1, i0, i1, fu, fv)
+
+
+@njit(cache=True, inline="always")
+def _blend(C, j0, j1, i0, i1, fu, fv):
+    """Bilinear blend of the RGB cell colours ``C`` at the four corners (rows j0/j1, columns i0/i1)."""
     w00 = (f32(1.0) - fu) * (f32(1.0) - fv)
     w01 = fu * (f32(1.0) - fv)
     w10 = (f32(1.0) - fu) * fv
@@ -541,13 +547,7 @@ def project(A, B, G, Q, lut, T, out):
                     i0 = col_i0[px]
                     i1 = col_i1[px]
                     fu = col_fu[px]
-                    w00 = (f32(1.0) - fu) * (f32(1.0) - fv)
-                    w01 = fu * (f32(1.0) - fv)
-                    w10 = (f32(1.0) - fu) * fv
-                    w11 = fu * fv
-                    r = A[j0, i0, 0] * w00 + A[j0, i1, 0] * w01 + A[j1, i0, 0] * w10 + A[j1, i1, 0] * w11
-                    g = A[j0, i0, 1] * w00 + A[j0, i1, 1] * w01 + A[j1, i0, 1] * w10 + A[j1, i1, 1] * w11
-                    b = A[j0, i0, 2] * w00 + A[j0, i1, 2] * w01 + A[j1, i0, 2] * w10 + A[j1, i1, 2] * w11
+                    r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
                 else:
                     r, g, b = bg0, bg1, bg2
                 r = min(max(r * Q[12], f32(0.0)), f32(1.0))

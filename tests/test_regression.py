@@ -10,7 +10,7 @@ import pytest
 import planet
 from planet import stats as S
 from planet import testing as T
-from planet.cli_stats import main
+from planet.cli import main
 from planet.pytest_plugin import planet_state, planet_update_baselines, planet_world  # noqa: F401 (fixtures)
 
 BASELINES = Path(__file__).parent / "baselines"

@@ -72,6 +72,8 @@ def test_film_command_writes_a_gif(tmp_path, capsys):
 
 
 def test_main_reports_errors_as_one_line(capsys):
-    assert cli.main(["film", "--out", "x.mp4", "--fps", "-2"]) == 2
+    from planet.cli import main
+
+    assert main(["film", "--out", "x.mp4", "--fps", "-2"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("planet: error: --fps") and "\n" not in err

@@ -233,6 +233,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("planet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`planet stats FILE | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

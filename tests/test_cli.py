@@ -65,3 +65,13 @@ def test_console_entry_point_help():
     for option in ("--resolution", "--seed", "--until", "--steps", "--out", "--previews"):
         assert option in r.stdout
     assert "film" in r.stdout and "multiple of 32" in r.stdout
+
+
+def test_output_piped_into_a_closed_reader_ends_quietly(tmp_path):
+    state = tmp_path / "w.npz"
+    assert main(["run", "--resolution", "128", "--until", "0.1", "--out", str(state), "--quiet"]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "planet", "stats", str(state)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read()
+    assert proc.wait() == 141 and "Traceback" not in err, err

@@ -75,3 +75,22 @@ def test_output_piped_into_a_closed_reader_ends_quietly(tmp_path):
     proc.stdout.close()  # the reader is gone before the first line is written
     err = proc.stderr.read()
     assert proc.wait() == 141 and "Traceback" not in err, err
+
+
+def test_sigterm_during_a_film_leaves_no_file_behind(tmp_path):
+    """`kill` / `timeout` send SIGTERM: the film's temporary video is removed, nothing is at the target."""
+    import signal
+    import time
+
+    out = tmp_path / "film.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "planet", "film", "--out", str(out), "--size", "128x72",
+                             "--resolution", "128", "--fps", "10"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name.startswith(".film.mp4") for p in tmp_path.iterdir()):
+        time.sleep(0.05)  # wait until the temporary video exists: the render is under way
+    assert any(p.name.startswith(".film.mp4") for p in tmp_path.iterdir()), "the film never started"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

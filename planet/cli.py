@@ -75,13 +75,12 @@ def add_world_options(p: argparse.ArgumentParser) -> None:
                    help="kernel threads (default: all cores); results do not depend on it")
 
 
-def make_planet(args):
+def make_planet(args, config=None):
     import planet
 
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
     stages = None if args.stages is None else [s.strip() for s in args.stages.split(",") if s.strip()]
-    config = getattr(args, "config_obj", None)
     return planet.Planet(resolution=args.resolution, seed=args.seed, stages=stages, config=config)
 
 
@@ -113,8 +112,7 @@ def cmd_run(args) -> int:
     elif args.resume:
         world = None
     else:
-        args.config_obj = config
-        world = make_planet(args)
+        world = make_planet(args, config)
     world = cli_ops.apply_run_options(args, world)
     if until is None:
         until = (world.state.step + args.steps) / world.timeline.fps

@@ -177,18 +177,11 @@ class Planet:
         return png_bytes(self._state, "satellite", size=(1024, 512))
 
 
-def _available_stage_names() -> tuple[str, ...]:
-    """Stages whose modules exist: their fields form the initial state."""
-    import importlib.util
-
-    return tuple(name for name, (module, _) in REGISTRY.items() if importlib.util.find_spec(module) is not None)
-
-
 def _initial_stage_names(enabled) -> tuple[str, ...]:
     """The stages whose initial fields a world needs: the enabled ones, plus (frozen) every stage
     that provides a field one of those reads, transitively. A geology-only world holds only the
     lithosphere's fields; a climate-only one also holds the frozen protoplanet it reads."""
-    every = {st.name: st for st in make_stages(_available_stage_names())}
+    every = {st.name: st for st in make_stages(REGISTRY)}
     needed = {st.name for st in enabled}
     grew = True
     while grew:

@@ -175,14 +175,13 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     ``on_frame(k, frame)`` is called for each frame before it is written.
     """
     import planet
-    from planet.world import _available_stage_names
 
     size = check_size(size)
     fps = check_fps(fps)
     quality = check_quality(quality)
     be = get_backend(backend)
     if world is None:
-        world = planet.Planet(resolution, seed, stages=_available_stage_names())
+        world = planet.Planet(resolution, seed)
     timeline = world.timeline
     story = timeline.schedule.story_end
     end = story if end is None else end
@@ -249,13 +248,12 @@ def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "aut
     """``make demo``: the film to ``out_dir/earth.mp4``, then a poster PNG of every view (and the
     globe) of the final state in ``out_dir/posters/``. Returns the film's timings."""
     import planet
-    from planet.world import _available_stage_names
 
     from . import posters
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    world = planet.Planet(resolution, seed, stages=_available_stage_names())
+    world = planet.Planet(resolution, seed)
     stats = render_film(out / "earth.mp4", size=size, fps=fps, backend=backend, quality=quality, world=world,
                         progress=progress, end=end)
     posters(world.state, out / "posters", size=(2 * size[1], size[1]), backend=backend)

@@ -241,9 +241,8 @@ def test_resume_with_the_real_stages_is_bit_identical(tmp_path):
     """With whatever stages this checkout has, over a compressed story (every epoch in ~150 steps,
     stopping at 90, past tectonics end):
     checkpoint, 'crash', resume = uninterrupted, field by field."""
-    from planet.world import _available_stage_names
 
-    names = [n for n in _available_stage_names() if n in ("lithosphere", "climate", "atmosphere", "life")]
+    names = [n for n in planet.model.REGISTRY if n in ("lithosphere", "climate", "atmosphere", "life")]
     cfg = Config().replace(schedule=ops_stages.compressed_schedule(0.01))
     until = 1.5  # film seconds: past tectonics end (1.26 s) of the compressed story
     whole = Planet(resolution=128, seed=5, config=cfg, stages=names)

@@ -12,7 +12,8 @@ from hypothesis import assume, HealthCheck, given, settings, strategies as st
 
 from planet.config import SECTIONS, Config, ConfigError
 from planet.guard import Guard, check_state
-from planet.world import Planet, _available_stage_names
+from planet.model import REGISTRY
+from planet.world import Planet
 
 import ops_stages
 
@@ -47,7 +48,7 @@ def worlds(draw, max_keys=4, scales=(0.003, 0.008)):
 
 
 def _run(config, seed, until):
-    stages = [n for n in _available_stage_names() if n in PROCESSES]
+    stages = [n for n in REGISTRY if n in PROCESSES]
     world = Planet(resolution=128, seed=seed, config=config, stages=stages, guard=Guard(every=1))
     world.run(until=until)
     check_state(world.state)

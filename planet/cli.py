@@ -237,6 +237,17 @@ def main(argv=None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _interrupt_cause(exc: BaseException):
+    """The SystemExit or KeyboardInterrupt in ``exc``'s chain of causes, or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _run(args) -> int:
     from .config import ConfigError
     from .state import StateFileError
@@ -250,6 +261,17 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         print("planet: interrupted", file=sys.stderr)
         return 130
+    except SystemError as e:
+        # a signal that arrives while Numba loads a cached kernel surfaces as a SystemError whose
+        # cause is our SystemExit (or Ctrl-C's KeyboardInterrupt): the writers have cleaned up
+        # on the way out, so exit as the signal asks
+        cause = _interrupt_cause(e)
+        if cause is None:
+            raise
+        if isinstance(cause, KeyboardInterrupt):
+            print("planet: interrupted", file=sys.stderr)
+            return 130
+        return int(cause.code)
     except BrokenPipeError:  # the reader went away (`planet stats FILE | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

@@ -76,17 +76,30 @@ class VideoWriter:
         self._gif: list = []
         self._queue: queue.Queue | None = None
         if self.format == "mp4":
-            import imageio_ffmpeg
+            try:
+                self._start_encoder(preset)
+            except BaseException:   # also Ctrl-C / SIGTERM while ffmpeg starts: leave nothing behind
+                gen = getattr(self, "_gen", None)
+                if gen is not None:
+                    try:
+                        gen.close()
+                    except BaseException:  # noqa: BLE001 (ffmpeg may not have started)
+                        pass
+                self._tmp.unlink(missing_ok=True)
+                raise
 
-            w, h = self.size
-            self._gen = imageio_ffmpeg.write_frames(
-                str(self._tmp), (w, h), fps=self.fps, codec="libx264", quality=self.quality,
-                pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
-                ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
-            self._gen.send(None)
-            self._queue = queue.Queue(maxsize=8)
-            self._thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
-            self._thread.start()
+    def _start_encoder(self, preset: str) -> None:
+        import imageio_ffmpeg
+
+        w, h = self.size
+        self._gen = imageio_ffmpeg.write_frames(
+            str(self._tmp), (w, h), fps=self.fps, codec="libx264", quality=self.quality,
+            pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
+            ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
+        self._gen.send(None)
+        self._queue = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
+        self._thread.start()
 
     # -- background encoder --------------------------------------------------
     def _encode(self):

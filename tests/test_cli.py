@@ -92,5 +92,35 @@ def test_sigterm_during_a_film_leaves_no_file_behind(tmp_path):
     assert any(p.name.startswith(".film.mp4") for p in tmp_path.iterdir()), "the film never started"
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
-    assert list(tmp_path.iterdir()) == []
+    rc = proc.wait(timeout=60)
+    log = proc.stdout.read()[-4000:]
+    assert rc == 128 + signal.SIGTERM, log
+    assert list(tmp_path.iterdir()) == [], log
+
+
+@pytest.mark.parametrize("cause, code", [(SystemExit(143), 143), (KeyboardInterrupt(), 130)])
+def test_a_signal_inside_a_numba_call_exits_as_the_signal_asks(cause, code):
+    """A signal handled while Numba loads a cached kernel reaches us as a SystemError caused by it."""
+    import argparse
+
+    from planet.cli import _run
+
+    def func(args):
+        try:
+            raise cause
+        except BaseException as e:
+            raise SystemError("CPUDispatcher(...) returned a result with an exception set") from e
+
+    assert _run(argparse.Namespace(func=func)) == code
+
+
+def test_other_system_errors_are_not_swallowed():
+    import argparse
+
+    from planet.cli import _run
+
+    def func(args):
+        raise SystemError("a real interpreter error")
+
+    with pytest.raises(SystemError, match="real interpreter"):
+        _run(argparse.Namespace(func=func))

@@ -61,6 +61,17 @@ def test_interrupted_render_leaves_nothing(tmp_path, name):
     assert os.listdir(tmp_path) == []
 
 
+def test_interrupt_while_the_encoder_starts_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM can arrive after the temporary file exists but before ffmpeg runs."""
+    def interrupted(self, preset):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VideoWriter, "_start_encoder", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        VideoWriter(tmp_path / "a.mp4", (64, 48))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_interrupted_film_leaves_nothing_and_keeps_an_old_file(tmp_path):
     out = tmp_path / "film.mp4"
     out.write_bytes(b"old")

@@ -56,7 +56,7 @@ f32 = np.float32
 # ---------------------------------------------------------------------------
 # Helpers shared by the kernels
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _reflect(r, c, H, W):
     """Row/column of a possibly out-of-range row ``r`` under polar reflection (any distance)."""
     if r < 0:
@@ -68,7 +68,7 @@ def _reflect(r, c, H, W):
     return r, c % W
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _bilinear(field, y, x, H, W):
     """Bilinear sample at fractional row ``y``, column ``x`` (cell centres at integers)."""
     y0 = np.floor(y)
@@ -87,7 +87,7 @@ def _bilinear(field, y, x, H, W):
     return top * (one - fy) + bot * fy
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _clamp_wind(u, v, vmax):
     s = np.sqrt(u * u + v * v)
     if s > vmax:
@@ -96,7 +96,7 @@ def _clamp_wind(u, v, vmax):
     return u, v
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _growth(m, T):
     """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``."""
     a = min(max(T / f32(25.0), f32(0.0)), f32(1.0))
@@ -125,7 +125,7 @@ def advect(field: np.ndarray, wind_u: np.ndarray, wind_v: np.ndarray, scale: flo
 # ---------------------------------------------------------------------------
 # Vapour and CO2 sources on the climate map
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _noise_slice(Hc, Wc, t, ox, oy, oz):
     """``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` on the climate map."""
     out = np.empty((Hc, Wc), dtype=np.float32)
@@ -138,7 +138,7 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
     return out
 
 
-@njit(cache=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k_div, k_p, vmax):
     """``(2, Hc, Wc)``: the source everywhere and the extra source over the ocean."""
     H, W = noise.shape
@@ -167,7 +167,7 @@ def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k
 # ---------------------------------------------------------------------------
 # The full-resolution vapour and CO2 step
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _departure(u, v, vmax, vmax2, scale, j, i):
     """Departure point ``x − v`` (row, column) with ``|v|`` clamped to ``vmax``."""
     s2 = u * u + v * v
@@ -177,7 +177,7 @@ def _departure(u, v, vmax, vmax2, scale, j, i):
     return f32(j) + v * k * scale, f32(i) - u * k * scale
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
     """Semi-Lagrangian step of one field (``pair`` false: ``b`` is ignored) or two with the same
     departure points (bilinear)."""
@@ -224,7 +224,7 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
     return a_out, b_out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
                 row0, row1, row_w, col0, col1, col_w, D, scale, precipitation, orographic,
                 vapour_max, emission, uptake, co2_max, with_co2):
@@ -276,13 +276,13 @@ def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
 # ---------------------------------------------------------------------------
 # Wind-particle trails
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _stochastic_round(x, r):
     f = np.floor(x)
     return np.int64(f) + (1 if r < x - f else 0)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step):
     H, W = trails.shape
     out = np.empty((H, W), dtype=np.float32)

@@ -140,7 +140,7 @@ def climate_map(rows: int, columns: int) -> ClimateMap:
 # ---------------------------------------------------------------------------
 # Box average and bilinear up-sampling
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _box_average(field, f, Hc, Wc):
     H, W = field.shape
     out = np.empty((Hc, Wc), dtype=np.float32)
@@ -169,7 +169,7 @@ def box_average(field: np.ndarray, factor: int) -> np.ndarray:
     return _box_average(field, int(factor), -(-H // factor), -(-W // factor))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _upsample(coarse, row0, row1, row_w, col0, col1, col_w):
     """Bilinear sampling of ``(K, Hc, Wc)`` climate fields at every full cell → ``(K, H, W)``.
 
@@ -265,7 +265,7 @@ def latitude_blur_matrix(sigma_cells: float, row_area: np.ndarray) -> tuple[np.n
     return K, R
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _blur(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi):
     """Longitude pass (wrapped convolution) then latitude pass (banded row mixing + polar rows)."""
     H, W = field.shape
@@ -347,13 +347,13 @@ def blur(field: np.ndarray, sigma_deg: float, cell_deg: float, row_area: np.ndar
 _PI = f32(math.pi)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _smoothstep(a, b, x):
     t = min(max((x - a) / (b - a), f32(0.0)), f32(1.0))
     return t * t * (f32(3.0) - f32(2.0) * t)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _annual_mean(phi, land):
     """Annual mean sea-level pressure (hPa) at latitude ``phi`` (degrees)."""
     if land:
@@ -361,7 +361,7 @@ def _annual_mean(phi, land):
     return f32(1014.5) - f32(20.0) * np.cos(phi * _PI / f32(30.0))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _amplitude(phi, land):
     """January–July pressure amplitude (hPa) at latitude ``phi``."""
     if land:
@@ -369,7 +369,7 @@ def _amplitude(phi, land):
     return f32(20.0) * np.sin(phi * _PI / f32(35.0)) * abs(phi) / f32(90.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _sea_level_temperature(phi, p, season, land, warm, land_warmth, warm_land_warmth):
     """``T0`` blended towards the warm climate by ``warm`` (0 = the present, 1 = warmed)."""
     x = (phi + f32(5.0) * season) / f32(30.0)
@@ -379,7 +379,7 @@ def _sea_level_temperature(phi, p, season, land, warm, land_warmth, warm_land_wa
     return cold * (f32(1.0) - warm) + hot * warm
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _formulas(lat, land, p, season, warm, land_warmth, warm_land_warmth):
     n = lat.shape[0]
     out = np.empty((3, n), dtype=np.float32)
@@ -399,7 +399,7 @@ def formulas(lat, land, p, season, warm=0.0, land_warmth=1.5, warm_land_warmth=4
     return _formulas(lat, land, p, f32(season), f32(warm), f32(land_warmth), f32(warm_land_warmth))
 
 
-@njit(cache=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _pressure_sources(zc, lat, D):
     """Unblurred annual mean, Jan–Jul amplitude, land flag and height ``h`` per climate cell."""
     H, W = zc.shape
@@ -427,7 +427,7 @@ def _pressure_sources(zc, lat, D):
     return mean, amp, land, height
 
 
-@njit(cache=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth, warm_land_warmth):
     """Pressure and surface temperature ``(2, Hc, Wc)`` from the blurred fields."""
     H, W = mean.shape
@@ -442,7 +442,7 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
     return out
 
 
-@njit(cache=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _wind(p, lat, coriolis, vmax):
     """``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central differences (climate cells;
     x east, y north = decreasing row; wrap in longitude, polar reflection across the poles), its

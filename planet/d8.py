@@ -61,7 +61,7 @@ def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray
     return _receivers(z, np.float32(sea_level), D8_DJ, D8_DI, D8_DIST)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _receivers(z, level, dj, di, dist):
     H, W = z.shape
     rec = np.empty((H, W), dtype=np.int64)
@@ -95,7 +95,7 @@ def hop_length_km(rec: np.ndarray, grid: Grid) -> np.ndarray:
     return _hop_length(rec, np.radians(grid.lat), np.radians(grid.lon), EARTH_RADIUS_KM)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _hop_length(rec, lat, lon, radius):
     """Haversine distance between the centres of each cell and its receiver."""
     H, W = rec.shape
@@ -136,7 +136,7 @@ def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndar
     return a.reshape(shape), length.reshape(shape), mouth.reshape(shape)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _accumulate(rec, land, area, hop):
     n = rec.size
     donors = np.zeros(n, dtype=np.int64)

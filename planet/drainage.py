@@ -57,7 +57,7 @@ _INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
 # neighbour indices: interior cells by offsets, edge cells through grid.neighbour
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _index8_edge(j, i, H, W, k):
     """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell."""
     dj = (-1, -1, 0, 1, 1, 1, 0, -1)[k]
@@ -70,7 +70,7 @@ def _index8_edge(j, i, H, W, k):
 # D8 receivers
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _descent(zc, z, j, i, k, best, r, d, n):
     """Keep neighbour ``n`` (flat index, at row j, column i, direction k) if its descent is >= the best."""
     s = zc - z[j, i]
@@ -81,7 +81,7 @@ def _descent(zc, z, j, i, k, best, r, d, n):
     return best, r, d
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _route_edge(z, level, j, i, H, W, rcv, rdir):
     zc = z[j, i]
     if zc < level:
@@ -99,7 +99,7 @@ def _route_edge(z, level, j, i, H, W, rcv, rdir):
     rdir[j, i] = d
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _receivers(z, level, rcv, rdir):
     """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``.
 
@@ -153,7 +153,7 @@ def receivers(elevation: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarr
 # flow accumulation
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _drain_queue(rcv, pending, area, order, head, tail):
     """Pass areas down the queue ``order[head:tail]``; a receiver joins when its last donor has passed."""
     while head < tail:
@@ -169,7 +169,7 @@ def _drain_queue(rcv, pending, area, order, head, tail):
     return tail
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _accumulate(rcv, pending, area, order):
     """Exact flow accumulation; breaks loops in ``rcv`` in place. Returns the number of ordered cells.
 
@@ -238,7 +238,7 @@ def accumulate(rcv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # basin colours
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _basin_colours(rcv, order, count, land, basin, out):
     """``out[c] = out[rcv[c]]`` for land cells with a receiver, receivers first; else ``basin[c]``.
 

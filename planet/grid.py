@@ -36,7 +36,7 @@ MAX_COLUMNS = 16384
 COLUMN_MULTIPLE = 32
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def neighbour(j, i, dj, di, H, W):
     """Row and column of the cell at offset ``(dj, di)`` from ``(j, i)``.
 
@@ -54,7 +54,7 @@ def neighbour(j, i, dj, di, H, W):
     return jj, ii
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def crosses_pole(j, dj, H):
     """True if stepping ``dj`` rows from row ``j`` goes over a pole."""
     return j + dj < 0 or j + dj >= H

@@ -57,7 +57,7 @@ def growth(moisture, temperature):
                          np.ascontiguousarray(temperature, dtype=np.float32))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _growth_array(m, T):
     out = np.empty(m.shape, dtype=np.float32)
     mf = m.ravel()
@@ -68,7 +68,7 @@ def _growth_array(m, T):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _skip(seed, step, j, k, log_q, W):
     """Cells to skip before the next candidate: geometric with success probability ``1 − e^{log_q}``."""
     if log_q == -np.inf:
@@ -78,7 +78,7 @@ def _skip(seed, step, j, k, log_q, W):
     return np.int64(min(g, np.float64(W)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _settled_neighbours(hf, j, i, H, W):
     """Bit d set if the 4-neighbour d (N, E, S, W; polar reflection) holds humans."""
     half = W // 2
@@ -101,7 +101,7 @@ def _settled_neighbours(hf, j, i, H, W):
     return mask
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _initial_populations(H, W, ox, oy):
     """``hash32(i + ½ + ox, j + ½ + oy) ⊙ (0.5, 1, 2)`` per cell: ``(3, H, W)`` (V, R, X)."""
     out = np.empty((3, H, W), dtype=np.float32)
@@ -129,7 +129,7 @@ def initial_populations(grid, seed: int) -> np.ndarray:
 _NO_POPULATIONS = np.zeros((3, 1, 1), dtype=np.float32)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _ride(source, a, b, c, d, e):
     """Each cell takes the values of the cell its plate content came from: ``out = field.flat[source]``."""
     H, W = source.shape
@@ -149,7 +149,7 @@ def _ride(source, a, b, c, d, e):
     return outs
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
            D, seed, step, initial, init, wet, settle_window, no_humans,
            dt, pop_min, pop_max, m_max, m_loss, m_gain, w_cap,
@@ -258,7 +258,7 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
     return m_out, v_out, r_out, x_out, h_out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
     """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
 

@@ -44,7 +44,7 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin")
 _INV_DIST = np.array([1.0, 1.0 / np.sqrt(2.0)] * 4, dtype=np.float32)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rcv, rdir, area, tectonic, k,
                   area_pow, y_out, z_out, a_out, b_out, land):
     """Rules 1–4 at cell (j, i); its N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_), (jw, iw).
@@ -111,7 +111,7 @@ def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rc
     land[j, i] = is_land
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _surface(q0, y0, z0, b0, rcv, rdir, area, D, level, s0, tectonic,
              k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
              area_pow, y_out, z_out, a_out, b_out, land):

@@ -32,12 +32,12 @@ _TWO = f32(2.0)
 _THREE = f32(3.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def fract(x):
     return x - np.floor(x)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash13(px, py, pz):
     """float32 3-vector → float32 in [0, 1)."""
     qx = fract(px * _K1)
@@ -50,13 +50,13 @@ def hash13(px, py, pz):
     return fract((qx + qy) * qz)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash12(px, py):
     """float32 2-vector → float32 in [0, 1); ``hash13((p.x, p.y, p.x))``."""
     return hash13(px, py, px)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _hash33_tail(qx, qy, qz):
     d = qx * (qy + _ADD) + qy * (qx + _ADD) + qz * (qz + _ADD)
     qx += d
@@ -65,19 +65,19 @@ def _hash33_tail(qx, qy, qz):
     return fract((qx + qy) * qz), fract((qx + qx) * qy), fract((qy + qx) * qx)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash33(px, py, pz):
     """float32 3-vector → three float32 in [0, 1)."""
     return _hash33_tail(fract(px * _K1), fract(py * _K2), fract(pz * _K3))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash32(px, py):
     """float32 2-vector → three float32 in [0, 1)."""
     return _hash33_tail(fract(px * _K1), fract(py * _K2), fract(px * _K3))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash23(px, py, pz):
     """float32 3-vector → two float32 in [0, 1)."""
     qx = fract(px * _K1)
@@ -90,12 +90,12 @@ def hash23(px, py, pz):
     return fract((qx + qy) * qz), fract((qx + qz) * qy)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mix(a, b, t):
     return a + (b - a) * t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def value_noise(px, py, pz):
     """Trilinear value noise of ``hash13`` at the integer lattice (float32)."""
     ix = np.floor(px)
@@ -127,7 +127,7 @@ _A = np.array([[0.0, -0.8, -0.6],
                [0.6, -0.48, 0.64]], dtype=np.float32)  # rows of A (A's columns are c0, c1, c2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fbm(px, py, pz):
     """Six octaves of value noise, amplitudes 1/2 … 1/64, ``p ← 1.7 A p`` between octaves."""
     total = f32(0.0)
@@ -146,7 +146,7 @@ def fbm(px, py, pz):
 _TWO_PI = f32(2.0 * np.pi)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def craters(px, py, pz):
     """Crater field ``C(x) = |Σ w sin(2π√d) / Σ w|`` over the 5³ neighbouring lattice cells."""
     cx = np.floor(px)
@@ -199,14 +199,14 @@ _S11 = np.uint64(11)
 _S40 = np.uint64(40)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _splitmix(x):
     x = (x ^ (x >> _S30)) * _M1
     x = (x ^ (x >> _S27)) * _M2
     return x ^ (x >> _S31)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def random_bits(seed, stream, step, key):
     """64 well-mixed bits from four integers (seed, stream, step, key ≥ -2**62)."""
     h = _splitmix(np.uint64(seed) * _GOLD + np.uint64(stream))
@@ -214,26 +214,26 @@ def random_bits(seed, stream, step, key):
     return _splitmix(h ^ (np.uint64(key + (1 << 62)) * _M1))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def uniform(seed, stream, step, key):
     """A float64 uniform in [0, 1), a pure function of its four integer arguments."""
     return np.float64(random_bits(seed, stream, step, key) >> _S11) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unit24(seed, stream, step, key):
     """A float32 in [0, 1) with 24 random bits (exactly representable, never rounds up to 1)."""
     bits = random_bits(seed, stream, step, key) >> _S40
     return np.float32(np.float64(bits) * (1.0 / 16777216.0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def plate_id(seed, step, key):
     """A new plate id: ``unit24`` on the plate-id stream."""
     return unit24(seed, STREAM_PLATE_ID, step, key)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def plate_key(q):
     """An integer key for a plate id (``-1`` → ``-1``, else ``q · 2^24``), for per-plate draws."""
     if q < 0:

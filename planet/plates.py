@@ -63,7 +63,7 @@ STILL, NORTH, EAST, SOUTH, WEST = 0, 1, 2, 3, 4
 _TWO_PI = 2.0 * math.pi
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def plate_motion(q, seed, step, p_move):
     """Motion of plate ``q`` this step: ``STILL``, ``NORTH``, ``EAST``, ``SOUTH`` or ``WEST``.
 
@@ -84,7 +84,7 @@ def plate_motion(q, seed, step, p_move):
     return NORTH if vy > 0 else SOUTH
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _motion_codes(q, seed, step, p_move, out):
     """``out[c]`` = motion of the plate of cell ``c`` (draws cached along each row)."""
     H, W = q.shape
@@ -107,13 +107,13 @@ def motion_codes(plate: np.ndarray, seed: int, step: int, p_move: float) -> np.n
     return out.reshape(q.shape)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _toward(k):
     """Code a neighbour in direction k (0 N, 1 E, 2 S, 3 W) must move with to enter this cell."""
     return (SOUTH, WEST, NORTH, EAST)[k]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _neighbour4(j, i, k, H, W):
     """Flat index of the 4-neighbour k (N, E, S, W), or -1 across a pole."""
     dj = (-1, 0, 1, 0)[k]
@@ -125,7 +125,7 @@ def _neighbour4(j, i, k, H, W):
     return jj * W + ii
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay, replate, tectonic,
             q_out, source):
     """Rule 5 for every cell, then the clamps of rule 6, in place.

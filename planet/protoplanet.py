@@ -25,7 +25,7 @@ _WEIGHTS = np.array([min(3.0 * 0.4 ** i, 1.0) for i in range(5)], dtype=np.float
 _SCALES = np.array([0.4 * 2.2 ** i for i in range(5)], dtype=np.float32)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def terrain_height(px, py, pz):
     """``s`` of the spec at the (already scaled and offset) float32 point ``p``."""
     detail = fbm(f32(10.0) * px, f32(10.0) * py, f32(10.0) * pz)
@@ -37,7 +37,7 @@ def terrain_height(px, py, pz):
     return s
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def protoplanet_elevation(points, offset):
     """Initial elevation for an ``(H, W, 3)`` float32 array of unit-sphere positions."""
     H, W = points.shape[0], points.shape[1]
@@ -52,7 +52,7 @@ def protoplanet_elevation(points, offset):
     return z
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def random_field(seed, stream, step, H, W):
     """A float32 ``(H, W)`` field of independent uniforms in [0, 1), keyed by cell."""
     out = np.empty((H, W), dtype=np.float32)

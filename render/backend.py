@@ -39,10 +39,12 @@ class CPUBackend:
     def frame(self, stack, P, view, second, overlay_view, overlay, Q, size):
         H, W = stack.shape[1:]
         A = self._buffer("A", (H, W, 3), np.float32)
-        cpu.cell_colours(stack, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P, A)
+        cpu.cell_colours(stack, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P,
+                         cpu.cell_visibility(Q, W), A)
         if second >= 0:
             B = self._buffer("B", (H, W, 3), np.float32)
-            cpu.cell_colours(stack, np.int64(second), np.int64(0), np.float32(0.0), P, B)
+            cpu.cell_colours(stack, np.int64(second), np.int64(0), np.float32(0.0), P,
+                             cpu.cell_visibility(Q, W, night_side=True), B)
         else:
             B = A
         w, h = size

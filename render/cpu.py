@@ -204,12 +204,31 @@ def _co2_alpha(c, P):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def cell_colours(F, view, overlay_view, overlay, P, out):
+def cell_colours(F, view, overlay_view, overlay, P, vis, out):
     """Fill ``out`` (H, W, 3) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
-    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0)."""
+    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0).
+
+    ``vis`` (float32[8], ``cell_visibility``) skips cells no pixel will sample: a cell with unit
+    normal ``n`` is drawn where ``n·vis[0:3] >= vis[3]`` and ``n·vis[4:7] <= vis[7]``; the others
+    are set to 0."""
     H, W = F.shape[1], F.shape[2]
+    sin_lon = np.empty(W, np.float32)
+    cos_lon = np.empty(W, np.float32)
+    for i in range(W):
+        lon = (f32(i) + f32(0.5)) * TWO_PI / f32(W)
+        sin_lon[i] = np.sin(lon)
+        cos_lon[i] = np.cos(lon)
     for j in prange(H):
+        lat = HALF_PI - (f32(j) + f32(0.5)) * PI / f32(H)
+        cl, sl = np.cos(lat), np.sin(lat)
         for i in range(W):
+            n0 = cl * sin_lon[i]
+            n2 = cl * cos_lon[i]
+            if n0 * vis[0] + sl * vis[1] + n2 * vis[2] < vis[3] or n0 * vis[4] + sl * vis[5] + n2 * vis[6] > vis[7]:
+                out[j, i, 0] = f32(0.0)
+                out[j, i, 1] = f32(0.0)
+                out[j, i, 2] = f32(0.0)
+                continue
             r, g, b = _cell(F, view, P, j, i, H, W)
             if overlay > f32(0.0):
                 r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
@@ -220,6 +239,28 @@ def cell_colours(F, view, overlay_view, overlay, P, out):
             out[j, i, 0] = r
             out[j, i, 1] = g
             out[j, i, 2] = b
+
+
+#: draw every cell
+ALL_CELLS = np.array([0.0, 0.0, 0.0, -2.0, 0.0, 0.0, 0.0, 2.0], dtype=np.float32)
+
+
+def cell_visibility(Q, columns: int, night_side: bool = False) -> np.ndarray:
+    """``vis`` for ``cell_colours``: on the whole globe (``Q[0]`` = 1) only the hemisphere facing
+    the camera, and with ``night_side`` only cells where ``project`` blends in the night view (the
+    sun's elevation sine below 0.08), each with a margin of three cells for the bilinear sampling.
+    Every cell while the globe unwraps and on the map."""
+    vis = ALL_CELLS.copy()
+    if Q[0] < 1.0:
+        return vis
+    margin = float(np.sin(3 * 2 * np.pi / columns))
+    lat, lon = float(Q[3]), float(Q[4])
+    vis[0:3] = (np.cos(lat) * np.sin(lon), np.sin(lat), np.cos(lat) * np.cos(lon))
+    vis[3] = -margin
+    if night_side and Q[7] > 0:
+        vis[4:7] = Q[8:11]
+        vis[7] = 0.08 + margin
+    return vis
 
 
 # -- projection ------------------------------------------------------------------

@@ -106,3 +106,30 @@ def test_globe_bad_options():
         globe(st, lat=120)
     with pytest.raises(ValueError, match="view must be one of"):
         globe(st, view="x")
+
+
+@pytest.mark.parametrize("columns", [128, 512])
+def test_skipping_cells_no_pixel_samples_changes_no_pixel(columns, monkeypatch):
+    """On the globe the cell pass skips the far hemisphere (and, for the night view, the day side):
+    the frames are exactly those drawn with every cell."""
+    from planet.render import cpu
+    from planet.render import synthetic as syn
+    from planet.render.backend import CPUBackend
+    from planet.render.scene import VIEWS, Camera, pack_fields, projection_params
+
+    state = syn.synthetic_state(columns // 2)
+    stack, P = pack_fields(state, 200.0)
+    size = (320, 180)
+    rng = np.random.default_rng(columns)
+    culled = []
+    for _ in range(12):
+        cam = Camera(lat=rng.uniform(-90, 90), lon=rng.uniform(0, 360), unwrap=0.0)
+        sun = rng.normal(size=3)
+        Q = projection_params(size, cam, night=1.0, sun=sun, atmosphere=True, lighting=1.0)
+        culled.append((Q, CPUBackend().frame(stack, P, VIEWS["satellite"], VIEWS["night"], 0, 0.0, Q, size)))
+        vis = cpu.cell_visibility(Q, columns, night_side=True)
+        assert not np.array_equal(vis, cpu.ALL_CELLS)       # the globe does skip cells
+    monkeypatch.setattr(cpu, "cell_visibility", lambda Q, columns, night_side=False: cpu.ALL_CELLS.copy())
+    for Q, frame in culled:
+        full = CPUBackend().frame(stack, P, VIEWS["satellite"], VIEWS["night"], 0, 0.0, Q, size)
+        assert np.array_equal(frame, full)

@@ -96,6 +96,27 @@ def test_film_has_the_exact_frame_count(tmp_path):
     assert world.state.step == int(np.floor((n - 1) / 15 * 60 + 1e-9))    # simulated to the last frame's time
 
 
+def test_overlapping_simulation_and_rendering_changes_no_frame(tmp_path):
+    """The film steps frame k+1's world in a second thread while frame k draws: same frames, same world."""
+    import numba
+
+    films = {}
+    for overlap in (True, False):
+        got = []
+        world = planet.Planet(128, 3)
+        stats = render_film(tmp_path / f"f{overlap}", size=(64, 36), fps=10, backend="cpu", start=20.0, end=21.5,
+                            world=world, progress=False, overlap=overlap,
+                            on_frame=lambda k, f: got.append(f.copy()))
+        films[overlap] = (got, world.state, stats)
+    if numba.threading_layer() not in ("omp", "tbb"):
+        pytest.skip(f"threading layer {numba.threading_layer()} cannot run kernels from two threads")
+    assert films[True][2]["overlap"] and not films[False][2]["overlap"]
+    (a, sa, _), (b, sb, _) = films[True], films[False]
+    assert len(a) == len(b) == 15
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert sa.step == sb.step and all(np.array_equal(sa[n], sb[n]) for n in sa.names)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(size=(65, 48)), "size must be two even integers"),
     (dict(fps=0), "fps must be an integer"),

@@ -510,30 +510,68 @@ def geometry(Q, G):
     to the camera's, the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ),
     and the pixel's ray through the atmosphere (``_atmosphere_row``: table row, screen direction).
     Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
-    turning globe or a fixed map reuses it from frame to frame."""
+    turning globe or a fixed map reuses it from frame to frame.
+
+    The same numbers as ``pixel_position`` (with the camera longitude 0), with what depends only on
+    the row or the frame computed once: the globe's unwrapping recomputes this every frame."""
     Ho, Wo = G.shape[1], G.shape[2]
-    Q0 = Q.copy()
-    Q0[4] = f32(0.0)
+    k = Q[0]
+    clat, slat = np.cos(Q[3]), np.sin(Q[3])
     for py in prange(Ho):
-        for px in range(Wo):
-            inside, lat, lon, x, y = pixel_position(px, py, Wo, Ho, Q0)
-            if inside:
-                cl = np.cos(lat)
-                G[0, py, px] = lat
-                G[1, py, px] = lon
-                G[2, py, px] = cl * np.sin(lon)
-                G[3, py, px] = np.sin(lat)
-                G[4, py, px] = cl * np.cos(lon)
-            else:
-                G[0, py, px] = np.nan
-                G[1, py, px] = f32(0.0)
-                G[2, py, px] = f32(0.0)
-                G[3, py, px] = f32(0.0)
-                G[4, py, px] = f32(0.0)
+        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+        ky = k * y
+        row_in = k > f32(0.0) and abs(ky) <= f32(1.0)
+        c = f32(1.0)
+        cl = f32(1.0)
+        p1 = f32(0.0)
+        if row_in:
+            latc = np.arcsin(ky) / k
+            c = np.sqrt(f32(1.0) - ky * ky)
+            cl = np.cos(latc)
+            p1 = np.sin(latc)
+        half = (Wo + 1) // 2
+        for px in range(half):
+            x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
+            inside = False
+            lat = f32(0.0)
+            lon = f32(0.0)
+            n0 = f32(0.0)
+            n1 = f32(0.0)
+            n2 = f32(0.0)
+            if k <= f32(0.0):                            # the map
+                inside = abs(y) <= HALF_PI and abs(x) <= PI
+                lat, lon = y, x
+                if inside:
+                    cy = np.cos(lat)
+                    n0 = cy * np.sin(lon)
+                    n1 = np.sin(lat)
+                    n2 = cy * np.cos(lon)
+            elif row_in:
+                s = k * x / max(c, f32(1e-7))
+                if abs(s) <= f32(1.0):
+                    lonc = np.arcsin(s) / k
+                    if abs(lonc) <= PI:
+                        inside = True
+                        n0 = np.sin(lonc) * cl
+                        p2 = np.cos(lonc) * cl
+                        n1 = p1 * clat + p2 * slat
+                        n2 = -p1 * slat + p2 * clat
+                        lat = np.arcsin(min(max(n1, f32(-1.0)), f32(1.0)))
+                        lon = np.arctan2(n0, n2)
             row, ux, uy = _atmosphere_row(x, y)
-            G[5, py, px] = row
-            G[6, py, px] = ux
-            G[7, py, px] = uy
+            # the picture is mirror symmetric about the centre column: x → −x gives λ → −λ, the
+            # normal's first component and the ray's screen x change sign, nothing else
+            for side in range(2):
+                q = px if side == 0 else Wo - 1 - px
+                sg = f32(1.0) if side == 0 else f32(-1.0)
+                G[0, py, q] = lat if inside else np.nan
+                G[1, py, q] = sg * lon
+                G[2, py, q] = sg * n0
+                G[3, py, q] = n1
+                G[4, py, q] = n2
+                G[5, py, q] = row
+                G[6, py, q] = sg * ux
+                G[7, py, q] = uy
 
 
 @njit(cache=True, parallel=True, nogil=True)

@@ -133,3 +133,25 @@ def test_skipping_cells_no_pixel_samples_changes_no_pixel(columns, monkeypatch):
     for Q, frame in culled:
         full = CPUBackend().frame(stack, P, VIEWS["satellite"], VIEWS["night"], 0, 0.0, Q, size)
         assert np.array_equal(frame, full)
+
+
+@pytest.mark.parametrize("unwrap", [0.0, 0.3, 0.7, 1.0])
+def test_pixel_geometry_table_matches_pixel_position(unwrap):
+    """``geometry`` hoists the per-row and per-frame terms; every pixel must still be where
+    ``pixel_position`` (the per-pixel reference, with the camera longitude 0) puts it."""
+    from planet.render import cpu
+
+    size = (160, 90)
+    Q = projection_params(size, Camera(lat=35.0, lon=100.0, unwrap=unwrap), atmosphere=True)
+    G = np.empty((8, size[1], size[0]), np.float32)
+    cpu.geometry(Q, G)
+    Q0 = Q.copy()
+    Q0[4] = 0.0
+    for py in range(size[1]):
+        for px in range(size[0]):
+            inside, lat, lon, x, y = pixel_position(px, py, size[0], size[1], Q0)
+            assert inside == np.isfinite(G[0, py, px]), (px, py)
+            if inside:
+                normal = (math.cos(lat) * math.sin(lon), math.sin(lat), math.cos(lat) * math.cos(lon))
+                assert abs(G[0, py, px] - lat) < 1e-4 and abs(G[1, py, px] - lon) < 1e-4, (px, py)
+                assert np.allclose(G[2:5, py, px], normal, atol=1e-4), (px, py)

@@ -150,9 +150,11 @@ def cmd_info(args) -> int:
 def cmd_demo(args) -> int:
     out = check_output_dir(args.out)
     if not args.geology_only:
-        from planet.render.film import demo
+        from planet.render.film import demo, summary
 
-        demo(out, resolution=args.resolution, seed=args.seed)
+        stats = demo(out, resolution=args.resolution, seed=args.seed)
+        print(summary(stats))
+        print(f"wrote the posters into {out / 'posters'}")
         return 0
     import planet
     from .preview import write_previews

@@ -67,7 +67,7 @@ def register(subparsers) -> None:
 
 
 def film_command(args) -> int:
-    from .film import render_film
+    from .film import render_film, summary
 
     size = parse_size(args.size)
     _choice(args.backend, BACKENDS, "--backend")
@@ -82,9 +82,7 @@ def film_command(args) -> int:
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
                         resolution=args.resolution, seed=args.seed, start=args.start, end=args.end,
                         progress=not args.quiet, captions=not args.no_captions, preset=args.preset)
-    fps = stats["frames"] / max(stats["wall_s"], 1e-9)
-    print(f"wrote {args.out}: {stats['frames']} frames in {stats['wall_s']:.1f} s ({fps:.1f} frames/s; "
-          f"simulation {stats['sim_s']:.1f} s, rendering {stats['render_s']:.1f} s, writing {stats['write_s']:.1f} s)")
+    print(summary(stats))
     return 0
 
 

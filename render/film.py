@@ -273,6 +273,14 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     return stats
 
 
+def summary(stats: dict) -> str:
+    """One line on a film's timings (``render_film``'s result)."""
+    fps = stats["frames"] / max(stats["wall_s"], 1e-9)
+    sim = "waiting for the simulation" if stats.get("overlap") else "simulation"
+    return (f"wrote {stats['path']}: {stats['frames']} frames in {stats['wall_s']:.1f} s ({fps:.1f} frames/s; "
+            f"{sim} {stats['sim_s']:.1f} s, rendering {stats['render_s']:.1f} s, writing {stats['write_s']:.1f} s)")
+
+
 def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "auto", resolution: int = 512,
          seed: int = 0, quality: float = 7.0, progress: bool = True, end: float | None = None) -> dict:
     """``make demo``: the film to ``out_dir/earth.mp4``, then a poster PNG of every view (and the

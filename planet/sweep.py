@@ -107,12 +107,13 @@ def run_world(seed: int, *, until, resolution: int, config: Config | None = None
     """Run one world and return its row: seed, step and statistics (the Dask task)."""
     import numba
 
-    from .world import Planet
+    from .world import Planet, serial_kernels
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     world = Planet(resolution=resolution, seed=seed, config=config, stages=stages)
     state = world.run(until=until)
-    row = {"seed": int(seed), "step": state.step, **statistics(state)}
+    with serial_kernels():          # threaded workers on a layer that is not thread-safe take turns
+        row = {"seed": int(seed), "step": state.step, **statistics(state)}
     if save_dir is not None:
         state.save(Path(save_dir) / f"seed-{seed:010d}.npz")
     return row

@@ -8,7 +8,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from typing import Iterable
 
 import numba
@@ -20,6 +22,32 @@ from .model import DEFAULT_STAGES, REGISTRY, make_stages
 from .stage import Context, check_order, check_output
 from .state import State
 from .timeline import Timeline
+
+#: serialises kernel calls where Numba's threading layer must not be entered from two threads at once
+_SERIAL_KERNELS = threading.RLock()
+_CONCURRENT: bool | None = None
+
+
+def kernels_run_concurrently() -> bool:
+    """Whether Numba's threading layer runs parallel kernels called from two threads at once: omp and
+    tbb do; workqueue aborts the process instead. False until a parallel kernel has chosen the layer.
+
+    The simulation kernels release the GIL, so worlds stepped in several threads (a threaded sweep,
+    the film's overlapped simulation) run in parallel where this holds and one at a time elsewhere."""
+    global _CONCURRENT
+    if _CONCURRENT is None:
+        try:
+            _CONCURRENT = numba.threading_layer() in ("omp", "tbb")
+        except ValueError:         # no parallel kernel has run yet
+            return False
+    return _CONCURRENT
+
+
+def serial_kernels():
+    """Context for calling parallel kernels from any thread: nothing where ``kernels_run_concurrently``,
+    else one process-wide (re-entrant) lock, so that threads take turns."""
+    return contextlib.nullcontext() if kernels_run_concurrently() else _SERIAL_KERNELS
+
 
 MAX_SEED = 2**32 - 1
 BYTES_PER_CELL = 256  # all fields, double-buffered, with kernel scratch: a generous estimate
@@ -89,8 +117,9 @@ class Planet:
             self.config = config or Config()
             self.grid = Grid.from_resolution(resolution)
             fields: dict[str, np.ndarray] = {}
-            for st in make_stages(_initial_stage_names(self._stages)):
-                fields.update(st.initial(self.grid, self.config, seed, dict(fields)))
+            with serial_kernels():
+                for st in make_stages(_initial_stage_names(self._stages)):
+                    fields.update(st.initial(self.grid, self.config, seed, dict(fields)))
             self._state = State(fields, step=0, seed=seed, config=self.config,
                                 stages=tuple(s.name for s in self._stages))
         self.timeline = Timeline(self.config.schedule)
@@ -120,7 +149,8 @@ class Planet:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer number of steps, got {n!r}")
         for _ in range(int(n)):
-            self._state = self._advance(self._state)
+            with serial_kernels():
+                self._state = self._advance(self._state)
         return self._state
 
     def _advance(self, state: State) -> State:

@@ -27,10 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 
 from planet.timeline import Timeline, smoothstep
+from planet.world import kernels_run_concurrently
 
 from . import check_size
 from .backend import get_backend
@@ -165,15 +165,6 @@ def frame_count(start: float, end: float, fps: int) -> int:
     return int(round((end - start) * fps))
 
 
-def _kernels_run_concurrently() -> bool:
-    """Whether Numba's threading layer runs parallel kernels called from two threads at once (omp and
-    tbb do; workqueue does not, and none is chosen before the first parallel kernel has run)."""
-    try:
-        return numba.threading_layer() in ("omp", "tbb")
-    except ValueError:
-        return False
-
-
 def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
                 resolution: int = 512, seed: int = 0, start: float = 0.0, end: float | None = None,
                 progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
@@ -224,7 +215,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
         bar = tqdm(total=n, unit="frame", desc=Path(str(out)).name, dynamic_ncols=True)
     # both threads use all of Numba's threads: measured on 2 cores, splitting them (1 + 1) left the
     # renderer, the longer half, on one core and was slower than not overlapping at all
-    sim = ThreadPoolExecutor(1, thread_name_prefix="planet-film-sim") if overlap and _kernels_run_concurrently() else None
+    sim = ThreadPoolExecutor(1, thread_name_prefix="planet-film-sim") if overlap and kernels_run_concurrently() else None
     pending = None
 
     def target_of(k: int) -> int:

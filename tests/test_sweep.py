@@ -127,3 +127,29 @@ def test_sweep_argument_errors(kw, match):
 def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(ValueError, match=r"scheduler 'tcp://127\.0\.0\.1:9': cannot connect"):
         sweep(SEEDS, UNTIL, RES, scheduler="tcp://127.0.0.1:9", connect_timeout="1s")
+
+
+def test_threaded_sweep_on_a_layer_that_is_not_thread_safe():
+    """The simulation kernels release the GIL; on Numba's workqueue layer (which aborts the process
+    when two threads enter it) threaded workers must take turns and still give the one-by-one rows."""
+    import subprocess
+    import sys
+
+    code = (
+        "import math\n"
+        "from planet.config import Config\n"
+        "from planet.sweep import run_world, sweep\n"
+        "import numba, ops_stages\n"
+        "cfg = Config().replace(schedule=ops_stages.compressed_schedule(0.02))\n"
+        "res = sweep([0, 1, 2, 3], 1.0, 128, config=cfg, workers=2, processes=False)\n"
+        "assert res.ok, res.failures\n"
+        "one = {s: run_world(s, until=1.0, resolution=128, config=cfg) for s in (0, 1, 2, 3)}\n"
+        "same = lambda a, b: a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))\n"
+        "assert all(all(same(r[k], one[r['seed']][k]) for k in one[r['seed']]) for r in res.rows)\n"
+        "print(numba.threading_layer())\n"
+    )
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue",
+               PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("workqueue")

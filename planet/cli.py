@@ -260,20 +260,17 @@ def _run(args) -> int:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"planet: error: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("planet: interrupted", file=sys.stderr)
-        return 130
-    except SystemError as e:
+    except (KeyboardInterrupt, SystemError) as e:
         # a signal that arrives while Numba loads a cached kernel surfaces as a SystemError whose
         # cause is our SystemExit (or Ctrl-C's KeyboardInterrupt): the writers have cleaned up
         # on the way out, so exit as the signal asks
         cause = _interrupt_cause(e)
         if cause is None:
             raise
-        if isinstance(cause, KeyboardInterrupt):
-            print("planet: interrupted", file=sys.stderr)
-            return 130
-        return int(cause.code)
+        if isinstance(cause, SystemExit):
+            return int(cause.code)
+        print("planet: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the reader went away (`planet stats FILE | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

@@ -176,8 +176,8 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     one from ``resolution`` and ``seed`` with every available stage).
     ``on_frame(k, frame)`` is called for each frame before it is written.
     ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
-    frames are the same either way; off where Numba's threading layer is not thread-safe). ``sim_s`` is then the time spent waiting for the
-    simulation, not the simulation's own time.
+    frames are the same either way; off where Numba's threading layer is not thread-safe).
+    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
     """
     import planet
 
@@ -235,8 +235,9 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                 t1 = _time.perf_counter()
                 sh = shot(t, size, timeline, year)
                 stack, P = pack_fields(world.state, t)   # a copy: the simulation may go on from here
-                if sim is not None and k + 1 < n and target_of(k + 1) > world.state.step:
-                    pending = sim.submit(world.step, target_of(k + 1) - world.state.step)
+                ahead = target_of(k + 1) - world.state.step if sim is not None and k + 1 < n else 0
+                if ahead > 0:
+                    pending = sim.submit(world.step, ahead)
                 frame = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None:
                     fade = float(sh.Q[12])

@@ -75,17 +75,13 @@ class VideoWriter:
             self._tmp = Path(tmp)
         self._gif: list = []
         self._queue: queue.Queue | None = None
+        self._gen = None
+        self._thread: threading.Thread | None = None
         if self.format == "mp4":
             try:
                 self._start_encoder(preset)
             except BaseException:   # also Ctrl-C / SIGTERM while ffmpeg starts: leave nothing behind
-                gen = getattr(self, "_gen", None)
-                if gen is not None:
-                    try:
-                        gen.close()
-                    except BaseException:  # noqa: BLE001 (ffmpeg may not have started)
-                        pass
-                self._tmp.unlink(missing_ok=True)
+                self.abort()
                 raise
 
     def _start_encoder(self, preset: str) -> None:
@@ -98,8 +94,9 @@ class VideoWriter:
             ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
         self._gen.send(None)
         self._queue = queue.Queue(maxsize=8)
-        self._thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
+        thread.start()
+        self._thread = thread
 
     # -- background encoder --------------------------------------------------
     def _encode(self):
@@ -168,10 +165,11 @@ class VideoWriter:
         if self._done:
             return
         self._done = True
-        if self.format == "mp4":
+        if self._thread is not None:
             self._error = self._error or RuntimeError("aborted")   # the encoder now drains without encoding
             self._queue.put(None)
             self._thread.join(timeout=30)
+        if self._gen is not None:
             try:
                 self._gen.close()
             except BaseException:  # noqa: BLE001 (ffmpeg may already be gone)

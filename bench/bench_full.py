@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 import planet  # noqa: E402
 from bench.floor import Floor  # noqa: E402
-from planet.stage import Context, check_output  # noqa: E402
-from planet.state import State  # noqa: E402
+from planet.core.stage import Context, check_output  # noqa: E402
+from planet.core.state import State  # noqa: E402
 
 f32 = np.float32
 

@@ -25,16 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import planet  # noqa: E402
-from planet.lithosphere import LithosphereStage  # noqa: E402
-from planet.stage import Context  # noqa: E402
+from planet.processes.lithosphere.step import LithosphereStage  # noqa: E402
+from planet.core.stage import Context  # noqa: E402
 
 from bench.floor import Floor  # noqa: E402
 
 FIRST_STEP = """
 import time; t = time.perf_counter()
 import planet
-from planet.lithosphere import LithosphereStage
-from planet.stage import Context
+from planet.processes.lithosphere.step import LithosphereStage
+from planet.core.stage import Context
 import numpy as np
 w = planet.Planet(resolution=128, seed=0)
 s = w.state

@@ -16,11 +16,22 @@ _checkout = _Path(__file__).resolve().parent.parent
 if (_checkout / "pyproject.toml").is_file() and (_checkout / "render" / "__init__.py").is_file():
     __path__.append(str(_checkout))  # noqa: F821 (module __path__)
 
-from .config import Config, ConfigError  # noqa: E402
-from .grid import Grid  # noqa: E402
-from .state import State, StateFileError  # noqa: E402
-from .timeline import Timeline  # noqa: E402
+from planet.core.config import Config, ConfigError  # noqa: E402
+from planet.core.grid import Grid  # noqa: E402
+from planet.core.state import State, StateFileError  # noqa: E402
+from planet.core.timeline import Timeline  # noqa: E402
 from .world import Planet, load, set_threads  # noqa: E402
+
+
+
+def __getattr__(name):
+    # ``planet.stats`` (public) is the statistics of ``planet.analysis``, imported on first use
+    if name == "stats":
+        import importlib
+
+        return importlib.import_module("planet.analysis.stats")
+    raise AttributeError(f"module 'planet' has no attribute {name!r}")
+
 
 __all__ = ["Planet", "State", "Config", "ConfigError", "Grid", "Timeline", "StateFileError",
            "load", "set_threads", "__version__"]

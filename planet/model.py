@@ -2,11 +2,11 @@
 
     lithosphere → climate → atmosphere → life
 
-1. ``lithosphere`` (``planet.lithosphere``): plates, uplift, erosion, rivers.
-2. ``climate`` (``planet.climate``): pressure, temperature and wind from the
+1. ``lithosphere`` (``planet.processes.lithosphere.step``): plates, uplift, erosion, rivers.
+2. ``climate`` (``planet.processes.climate``): pressure, temperature and wind from the
    new elevation and the season.
-3. ``atmosphere`` (``planet.atmosphere``): water vapour, CO2, wind particles.
-4. ``life`` (``planet.life``): soil moisture, vegetation, prey, predators,
+3. ``atmosphere`` (``planet.processes.atmosphere``): water vapour, CO2, wind particles.
+4. ``life`` (``planet.processes.life``): soil moisture, vegetation, prey, predators,
    humans; they ride on the plates with the lithosphere's source map.
 
 Each stage sees the fields as updated by the stages before it in the same
@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import importlib
 
-from .stage import Stage
+from planet.core.stage import Stage
 
 #: stage name → (module, class), in step order
 REGISTRY: dict[str, tuple[str, str]] = {
-    "lithosphere": ("planet.lithosphere", "LithosphereStage"),
-    "climate": ("planet.climate", "ClimateStage"),
-    "atmosphere": ("planet.atmosphere", "AtmosphereStage"),
-    "life": ("planet.life", "LifeStage"),
+    "lithosphere": ("planet.processes.lithosphere.step", "LithosphereStage"),
+    "climate": ("planet.processes.climate", "ClimateStage"),
+    "atmosphere": ("planet.processes.atmosphere", "AtmosphereStage"),
+    "life": ("planet.processes.life", "LifeStage"),
 }
 
 #: the stages a Planet runs unless told otherwise

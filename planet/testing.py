@@ -1,6 +1,6 @@
 """Regression testing of worlds against saved statistics ("baselines").
 
-A baseline is a JSON file holding the statistics of one state (``planet.stats``)
+A baseline is a JSON file holding the statistics of one state (``planet.analysis.stats``)
 with the run's identity: resolution, seed, step, package version and
 configuration, and a SHA-256 checksum of the statistics so that a damaged or
 hand-edited file is refused::
@@ -12,7 +12,7 @@ hand-edited file is refused::
 
 A statistic drifts when ``|now − baseline| > atol + rtol · |baseline|``, or
 when it was computable on one side only. Default tolerances come from the
-registry (``planet.stats.REGISTRY``); ``rtol``/``atol`` override them for
+registry (``planet.analysis.stats.REGISTRY``); ``rtol``/``atol`` override them for
 all statistics and ``per_stat`` for single statistics or whole groups
 (``{"terrain": 1e-3}`` is an rtol; ``(rtol, atol)`` or ``{"rtol": …, "atol": …}``
 give both). Unknown statistic names are refused. A baseline of another
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from . import stats as S
-from .config import Config
-from .files import atomic_write
+from planet.analysis import stats as S
+from planet.core.config import Config
+from planet.core.files import atomic_write
 
 FORMAT = "planet-stats-baseline"
 FORMAT_VERSION = 1

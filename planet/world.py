@@ -16,12 +16,12 @@ from typing import Iterable
 import numba
 import numpy as np
 
-from .config import Config
-from .grid import Grid, validate_resolution
+from planet.core.config import Config
+from planet.core.grid import Grid, validate_resolution
 from .model import DEFAULT_STAGES, REGISTRY, make_stages
-from .stage import Context, check_order, check_output
-from .state import State
-from .timeline import Timeline
+from planet.core.stage import Context, check_order, check_output
+from planet.core.state import State
+from planet.core.timeline import Timeline
 
 #: serialises kernel calls where Numba's threading layer must not be entered from two threads at once
 _SERIAL_KERNELS = threading.RLock()
@@ -96,7 +96,7 @@ class Planet:
     seed : integer in [0, 2**32 - 1]; seed 0 is the reference protoplanet.
     config : model constants and schedule (``planet.Config``); defaults are the spec's.
     stages : which processes run, by name (see ``planet.model``); the rest stay frozen.
-    guard : optional ``planet.guard.Guard``: checks the fields after each stage of every N-th
+    guard : optional ``planet.core.guard.Guard``: checks the fields after each stage of every N-th
         step and stops with a ``GuardError`` naming the stage, field, step and cell.
     """
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planet.files import atomic_write
+from planet.core.files import atomic_write
 
 from .backend import BACKENDS, get_backend
 from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
@@ -108,7 +108,7 @@ def globe(state, view: str = "satellite", lat: float = 20.0, lon: float = 0.0, s
         daynight = t >= sched.daynight_start
     cam = Camera(lat=float(lat), lon=float(lon), unwrap=0.0, radius=float(radius))
     if daynight:
-        from planet.timeline import Timeline
+        from planet.core.timeline import Timeline
 
         sun = sun_direction(t, Timeline(sched), state.config.climate.year)
         Q = projection_params(size, cam, night=1.0, sun=sun, atmosphere=atmosphere, lighting=1.0)

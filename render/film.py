@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planet.timeline import Timeline, smoothstep
+from planet.core.timeline import Timeline, smoothstep
 from planet.world import kernels_run_concurrently
 
 from . import check_size

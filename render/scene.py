@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planet.state import State
-from planet.timeline import Timeline, smoothstep
+from planet.core.state import State
+from planet.core.timeline import Timeline, smoothstep
 
 #: view name → id used by the kernels and shaders
 VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, "life": 5,
@@ -74,8 +74,8 @@ _SPARKLE: dict = {}
 def _sparkle(seed: int, rows: int, columns: int) -> np.ndarray:
     key = (seed, rows, columns)
     if key not in _SPARKLE:
-        from planet.noise import STREAM_LIGHTS
-        from planet.protoplanet import random_field
+        from planet.core.noise import STREAM_LIGHTS
+        from planet.processes.lithosphere.protoplanet import random_field
 
         _SPARKLE.clear()
         _SPARKLE[key] = random_field(seed, STREAM_LIGHTS, 0, rows, columns)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 import planet
-from planet.grid import Grid
+from planet.core.grid import Grid
 
 PLATE_WEST = 0.1
 PLATE_EAST = 0.6

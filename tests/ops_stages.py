@@ -25,7 +25,7 @@ RES = 128
 
 def compressed_schedule(scale: float = 0.02) -> dict:
     """The default schedule with every epoch multiplied by ``scale`` (the whole story in few steps)."""
-    from planet.config import Schedule, fields
+    from planet.core.config import Schedule, fields
 
     return {f.name: getattr(Schedule(), f.name) * scale for f in fields(Schedule) if f.name != "fps"}
 
@@ -38,7 +38,7 @@ class ChurnStage:
     writes = reads
 
     def initial(self, grid, config, seed, fields):
-        from planet.protoplanet import protoplanet
+        from planet.processes.lithosphere.protoplanet import protoplanet
 
         return protoplanet(grid, seed)
 
@@ -94,7 +94,7 @@ def flaky_world(seed, *, marker_dir, victim, mode, **kw):
     leaves a marker file, so a test can tell that it happened."""
     from pathlib import Path
 
-    from planet.sweep import run_world
+    from planet.analysis.sweep import run_world
 
     if seed == victim:
         marker = Path(marker_dir) / f"attempt-{seed}"
@@ -113,8 +113,8 @@ def _install_fault(n: int) -> None:
     """SIGKILL this process at the n-th write / fsync / rename made while saving checkpoints."""
     import builtins
 
-    import planet.files as files_mod
-    import planet.state as state_mod
+    import planet.core.files as files_mod
+    import planet.core.state as state_mod
 
     count = TICKS
 
@@ -160,13 +160,13 @@ def _install_fault(n: int) -> None:
         f = builtins.open(file, mode, *a, **k)
         return Writer(f) if any(c in mode for c in "wa+") else f
 
-    state_mod.open = opener  # State.save writes the archive inside planet.files.atomic_write
+    state_mod.open = opener  # State.save writes the archive inside planet.core.files.atomic_write
     files_mod.open = opener
 
 
 def main(argv) -> int:
     import planet.model
-    from planet.checkpoint import resume, run_with_checkpoints
+    from planet.io.checkpoint import resume, run_with_checkpoints
     from planet.world import Planet
 
     fault = None
@@ -177,7 +177,7 @@ def main(argv) -> int:
     directory, until, every = argv[0], int(argv[1]), int(argv[2])
     keep = int(argv[3]) if len(argv) > 3 else None
     use_synthetic(planet.model.REGISTRY)
-    from planet.checkpoint import list_checkpoints
+    from planet.io.checkpoint import list_checkpoints
 
     if list_checkpoints(directory):
         world = resume(directory)

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from planet.atmosphere import AtmosphereStage, advect, trails_step
-from planet.climate import ClimateStage
-from planet.config import Config
-from planet.grid import Grid
-from planet.stage import Context
-from planet.timeline import Timeline
+from planet.processes.atmosphere import AtmosphereStage, advect, trails_step
+from planet.processes.climate import ClimateStage
+from planet.core.config import Config
+from planet.core.grid import Grid
+from planet.core.stage import Context
+from planet.core.timeline import Timeline
 
 GRID = Grid(64, 128)
 

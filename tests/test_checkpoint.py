@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 import planet.model
-from planet.checkpoint import (CheckpointError, CheckpointWarning, _Lock, checkpoint_path, latest_valid,
+from planet.io.checkpoint import (CheckpointError, CheckpointWarning, _Lock, checkpoint_path, latest_valid,
                                list_checkpoints, load_checkpoint, resume, run_with_checkpoints)
-from planet.config import Config
-from planet.state import StateFileError, fields_checksum
+from planet.core.config import Config
+from planet.core.state import StateFileError, fields_checksum
 from planet.world import Planet
 
 import ops_stages

@@ -7,12 +7,12 @@ import tomllib
 import pytest
 
 import planet.model
-from planet import cli_ops
-from planet.checkpoint import list_checkpoints
-from planet.config import Config
-from planet.guard import GuardError
-from planet.state import State
-from planet.sweep import read_csv
+from planet.cli import ops as cli_ops
+from planet.io.checkpoint import list_checkpoints
+from planet.core.config import Config
+from planet.core.guard import GuardError
+from planet.core.state import State
+from planet.analysis.sweep import read_csv
 from planet.world import Planet
 
 import ops_stages

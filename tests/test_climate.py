@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from planet.climate import (ClimateStage, blur, box_average, climate_fields, climate_level, climate_map,
+from planet.processes.climate import (ClimateStage, blur, box_average, climate_fields, climate_level, climate_map,
                             formulas, upsample, wind)
-from planet.config import Config
-from planet.grid import Grid
-from planet.protoplanet import protoplanet
-from planet.stage import Context
-from planet.timeline import Timeline
+from planet.core.config import Config
+from planet.core.grid import Grid
+from planet.processes.lithosphere.protoplanet import protoplanet
+from planet.core.stage import Context
+from planet.core.timeline import Timeline
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from planet.config import SECTIONS, Config, ConfigError
+from planet.core.config import SECTIONS, Config, ConfigError
 from planet.world import Planet
 
 
@@ -60,7 +60,7 @@ def test_replace_errors():
         Config().replace(lfe={"dt": 0.1})
     with pytest.raises(ConfigError, match=r"replace\(life=\.\.\.\) takes a dict"):
         Config().replace(life=0.1)
-    with pytest.raises(ConfigError, match=r"section 'life' must be a planet\.config\.Life"):
+    with pytest.raises(ConfigError, match=r"section 'life' must be a planet\.core\.config\.Life"):
         Config(life={"dt": 0.1})
 
 
@@ -129,7 +129,7 @@ def test_state_files_carry_the_configuration(tmp_path):
     world = Planet(resolution=128, seed=2, config=cfg)
     world.step(1)
     world.save(tmp_path / "w.npz")
-    from planet.state import State
+    from planet.core.state import State
 
     back = State.load(tmp_path / "w.npz")
     assert back.config == cfg and back.config.to_toml() == cfg.to_toml()

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from planet import drainage
+from planet.processes.lithosphere import drainage
 from . import naive_lithosphere as naive
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 

@@ -1,4 +1,4 @@
-"""planet.export: xarray coordinates and attributes, NetCDF round trip, npz, 16-bit PNG, atomic writes."""
+"""planet.io.export: xarray coordinates and attributes, NetCDF round trip, npz, 16-bit PNG, atomic writes."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import planet
-from planet import export as E
+from planet.io import export as E
 
 
 @pytest.fixture(scope="module")

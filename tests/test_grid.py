@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from planet.grid import D8_DI, D8_DJ, Grid, neighbour, validate_resolution
+from planet.core.grid import D8_DI, D8_DJ, Grid, neighbour, validate_resolution
 
 
 def test_cell_centres_and_orientation():

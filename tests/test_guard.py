@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import planet.model
-from planet.config import Config
-from planet.guard import FieldRange, Guard, GuardError, check_state, field_ranges, find_violation
-from planet.state import State
+from planet.core.config import Config
+from planet.core.guard import FieldRange, Guard, GuardError, check_state, field_ranges, find_violation
+from planet.core.state import State
 from planet.world import Planet
 
 import ops_stages

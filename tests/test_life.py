@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from planet.config import Config
-from planet.grid import Grid
-from planet.life import LifeStage, diffuse, growth, settle_probability
-from planet.stage import Context
-from planet.timeline import Timeline
+from planet.core.config import Config
+from planet.core.grid import Grid
+from planet.processes.life import LifeStage, diffuse, growth, settle_probability
+from planet.core.stage import Context
+from planet.core.timeline import Timeline
 
 GRID = Grid(64, 128)
 

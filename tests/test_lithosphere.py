@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 
 import planet
-from planet import drainage, lithosphere
-from planet.config import Config
-from planet.stage import Context
-from planet.timeline import Timeline
+from planet.processes.lithosphere import drainage
+from planet.processes.lithosphere import step as lithosphere
+from planet.core.config import Config
+from planet.core.stage import Context
+from planet.core.timeline import Timeline
 from . import naive_lithosphere as naive
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from planet import plates
+from planet.processes.lithosphere import plates
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
-from planet.plates import EAST, NORTH, SOUTH, STILL, WEST
+from planet.processes.lithosphere.plates import EAST, NORTH, SOUTH, STILL, WEST
 
 H, W = 32, 64
 

@@ -10,8 +10,8 @@ from dataclasses import fields
 import pytest
 from hypothesis import assume, HealthCheck, given, settings, strategies as st
 
-from planet.config import SECTIONS, Config, ConfigError
-from planet.guard import Guard, check_state
+from planet.core.config import SECTIONS, Config, ConfigError
+from planet.core.guard import Guard, check_state
 from planet.model import REGISTRY
 from planet.world import Planet
 
@@ -99,7 +99,7 @@ def _extreme(which: str) -> Config:
 
 _EXTREME_SCRIPT = """
 import sys
-from planet.config import Config
+from planet.core.config import Config
 import test_properties_ops as t
 config = Config.from_json(sys.argv[1])
 t._run(config, seed=1, until=config.schedule.tectonics_end * 1.05)

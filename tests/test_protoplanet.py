@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import planet
-from planet.grid import Grid
-from planet.noise import craters, fbm, hash13, hash33
-from planet.protoplanet import protoplanet
+from planet.core.grid import Grid
+from planet.core.noise import craters, fbm, hash13, hash33
+from planet.processes.lithosphere.protoplanet import protoplanet
 
 from . import naive
 

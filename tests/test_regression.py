@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import planet
-from planet import stats as S
+from planet.analysis import stats as S
 from planet import testing as T
 from planet.cli import main
 from planet.pytest_plugin import planet_state, planet_update_baselines, planet_world  # noqa: F401 (fixtures)
@@ -155,8 +155,8 @@ def test_canonical_world_matches_its_baseline(planet_world, planet_update_baseli
 
 
 def test_statistics_router_agrees_with_the_lithosphere(planet_state):  # noqa: F811
-    pytest.importorskip("planet.drainage", reason="the lithosphere's router is not in this tree yet")
-    from planet import d8
+    pytest.importorskip("planet.processes.lithosphere.drainage", reason="the lithosphere's router is not in this tree yet")
+    from planet.analysis import d8
 
     an = S.Analysis(planet_state)
     model = d8.model_receivers(planet_state.elevation, an.sea_level, planet_state.grid)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from planet.render import cli
+from planet.cli import render as cli
 from planet.render import synthetic as syn
 
 

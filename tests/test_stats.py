@@ -1,4 +1,4 @@
-"""planet.stats on synthetic worlds with known answers."""
+"""planet.analysis.stats on synthetic worlds with known answers."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import planet
-from planet import d8
-from planet import stats as S
-from planet.grid import Grid, neighbour
+from planet.analysis import d8
+from planet.analysis import stats as S
+from planet.core.grid import Grid, neighbour
 
 R = d8.EARTH_RADIUS_KM
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import planet
-from planet.config import Config
-from planet.state import State
+from planet.core.config import Config
+from planet.core.state import State
 
 RANGES = {
     "pressure": (900.0, 1100.0), "temperature": (-90.0, 80.0), "wind_u": (-1.0001, 1.0001), "wind_v": (-1.0001, 1.0001),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from planet.config import Config
-from planet.state import State
-from planet.sweep import parse_seeds, read_csv, run_world, sweep
+from planet.core.config import Config
+from planet.core.state import State
+from planet.analysis.sweep import parse_seeds, read_csv, run_world, sweep
 
 import ops_stages
 
@@ -137,8 +137,8 @@ def test_threaded_sweep_on_a_layer_that_is_not_thread_safe():
 
     code = (
         "import math\n"
-        "from planet.config import Config\n"
-        "from planet.sweep import run_world, sweep\n"
+        "from planet.core.config import Config\n"
+        "from planet.analysis.sweep import run_world, sweep\n"
         "import numba, ops_stages\n"
         "cfg = Config().replace(schedule=ops_stages.compressed_schedule(0.02))\n"
         "res = sweep([0, 1, 2, 3], 1.0, 128, config=cfg, workers=2, processes=False)\n"

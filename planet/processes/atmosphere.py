@@ -17,7 +17,7 @@ at 512 columns and the same displacement in degrees at any resolution.
 with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
 coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences
 per 512-column cell. The sources are smooth climate quantities, so they are
-computed on the climate map (``planet.climate``) and sampled bilinearly; the
+computed on the climate map (``planet.processes.climate``) and sampled bilinearly; the
 ocean test is per full cell. fBM noise is costly, so ``n`` is evaluated at
 time slices ``k · noise_interval`` and blended linearly in between (a pure
 function of ``t``: bit-identical after a restore).
@@ -25,7 +25,7 @@ function of ``t``: bit-identical after a restore).
 **CO2 anomaly** ``c ∈ [0, 3]`` (displayed ppm = 377 + 3c): advected the same
 way, then ``+0.015 · humans`` where people live (from CO2 start on) and
 ``−0.01 · G(m, T)`` elsewhere, sea included (``G`` the plant growth of
-``planet.life``; humans and moisture are the previous step's). While the
+``planet.processes.life``; humans and moisture are the previous step's). While the
 anomaly is zero everywhere and nobody emits, it stays exactly zero and its
 advection is skipped.
 
@@ -46,9 +46,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .climate import box_average, climate_map
-from .noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
-from .timeline import smoothstep
+from planet.processes.climate import box_average, climate_map
+from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
+from planet.core.timeline import smoothstep
 
 f32 = np.float32
 

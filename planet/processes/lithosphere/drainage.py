@@ -45,7 +45,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .grid import neighbour
+from planet.core.grid import neighbour
 
 f32 = np.float32
 NOT_ROUTED = -2

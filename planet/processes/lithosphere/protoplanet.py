@@ -8,7 +8,7 @@ noise-domain offset, zero for seed 0),
     z = clamp(15 − 3.5 s³, 0, 15)
 
 with ``C`` the crater field and ``fbm`` six octaves of value noise
-(``planet.noise``). All in float32, in that order, so seed 0 reproduces the
+(``planet.core.noise``). All in float32, in that order, so seed 0 reproduces the
 reference terrain. Crater floors (large ``s``) become the low ground where
 the first oceans collect.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .grid import Grid
-from .noise import STREAM_BASIN, craters, fbm, seed_offset, unit24
+from planet.core.grid import Grid
+from planet.core.noise import STREAM_BASIN, craters, fbm, seed_offset, unit24
 
 f32 = np.float32
 _WEIGHTS = np.array([min(3.0 * 0.4 ** i, 1.0) for i in range(5)], dtype=np.float32)

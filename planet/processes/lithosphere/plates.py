@@ -44,7 +44,7 @@ content instead, as a first version did, copied it outward every move and
 painted meridional streaks over the last ~25° of latitude.) Content moving
 poleward leaves the map at the pole row. The no-seam tests compare the polar
 rows' uplift, elevation and plate cover with the rest of the map.
-Everywhere else the neighbour rule of ``planet.grid`` applies (wrap in
+Everywhere else the neighbour rule of ``planet.core.grid`` applies (wrap in
 longitude, polar reflection for aggregation).
 """
 from __future__ import annotations
@@ -54,8 +54,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .grid import neighbour
-from .noise import (STREAM_AGGREGATE, STREAM_BASIN, STREAM_MOTION, STREAM_PLATE_SEED, plate_id,
+from planet.core.grid import neighbour
+from planet.core.noise import (STREAM_AGGREGATE, STREAM_BASIN, STREAM_MOTION, STREAM_PLATE_SEED, plate_id,
                     plate_key, uniform, unit24)
 
 f32 = np.float32

@@ -17,12 +17,12 @@ tectonics end (or after story end):
 3. for cells with ``z >= D − 0.05``:
    thermal erosion ``z ← max(0, z + 0.02 Σ_{|z_n − z| > 1} (z_n − z))``;
    D8 routing on the previous elevation and exact flow accumulation
-   (``planet.drainage``); pits gain 0.001; elsewhere stream-power erosion
+   (``planet.processes.lithosphere.drainage``); pits gain 0.001; elsewhere stream-power erosion
    ``S = (z − z_r)/dist``, ``e = min(A^0.8 S², z)``, ``z ← max(z − 0.05 e s0, z_r)``;
    land cells take the basin colour of their receiver (exact, one pass);
    cells below ``D − 0.05`` get ``A = 0`` and keep their colour;
 4. sediment: tectonic ``z += 2.5e-4 clamp(z + 2.5, 0, 10) s0``; after, land gains 2.5e-4;
-5. plates (``planet.plates``): re-plating, seeding/aggregation, motion, collisions, rifts, decay;
+5. plates (``planet.processes.lithosphere.plates``): re-plating, seeding/aggregation, motion, collisions, rifts, decay;
 6. clamps ``y`` to [0, 1], ``z >= 0``.
 
 A cell that was not routed on the previous step (``z < D − 0.05`` then) but is
@@ -35,9 +35,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from . import drainage, plates
-from .grid import neighbour
-from .protoplanet import protoplanet
+from planet.processes.lithosphere import drainage
+from planet.processes.lithosphere import plates
+from planet.core.grid import neighbour
+from planet.processes.lithosphere.protoplanet import protoplanet
 
 f32 = np.float32
 FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin")
@@ -115,7 +116,7 @@ def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rc
 def _surface(q0, y0, z0, b0, rcv, rdir, area, D, level, s0, tectonic,
              k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
              area_pow, y_out, z_out, a_out, b_out, land):
-    """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.drainage``);
+    """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.processes.lithosphere.drainage``);
     ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
 
     ``area_pow[A] = A^m`` for the drainage areas the table covers (``power_table``); larger
@@ -154,7 +155,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     """Rules 1–4 on whole maps (for tests and notebooks; the stage calls the kernel directly).
 
     ``rcv``, ``direction``, ``area``: receivers (loops broken), directions and drainage
-    area from ``planet.drainage`` on ``elevation``; ``config``: a ``Lithosphere`` section.
+    area from ``planet.processes.lithosphere.drainage`` on ``elevation``; ``config``: a ``Lithosphere`` section.
     Returns ``(uplift, elevation, drainage_area, land)`` after rule 4 (``land``: ``z >= D``
     after rule 3, the cells that take their receiver's basin colour).
     """

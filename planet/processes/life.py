@@ -43,8 +43,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .atmosphere import _growth
-from .noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
+from planet.processes.atmosphere import _growth
+from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
 
 f32 = np.float32
 
@@ -262,7 +262,7 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
 def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
     """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
 
-    ``land`` is a float32 mask (1 land, 0 sea). Neighbours as ``planet.grid.neighbour``:
+    ``land`` is a float32 mask (1 land, 0 sea). Neighbours as ``planet.core.grid.neighbour``:
     wrap in longitude; the row beyond a pole is the same row half a turn away, so
     every pair of neighbours sees each other and the exchanged amounts cancel (the
     sum over land is conserved). Branch-free in the interior so that it vectorises.

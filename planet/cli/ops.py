@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import Config, ConfigError
+from planet.core.config import Config, ConfigError
 
 
 # -- shared parsing helpers ----------------------------------------------------------
@@ -89,8 +89,8 @@ def apply_run_options(args, planet=None):
 
     ``planet`` is the freshly built world (ignored, and may be None, when resuming).
     """
-    from .checkpoint import resume
-    from .guard import Guard
+    from planet.io.checkpoint import resume
+    from planet.core.guard import Guard
 
     if args.checkpoint_every is not None and _checkpoint_dir(args) is None:
         raise ValueError("--checkpoint-every needs --checkpoint-dir DIR (or --resume DIR)")
@@ -108,7 +108,7 @@ def apply_run_options(args, planet=None):
     if args.resume is not None:
         import warnings
 
-        from .checkpoint import CheckpointWarning
+        from planet.io.checkpoint import CheckpointWarning
 
         config = config_from_args(args)
         with warnings.catch_warnings(record=True) as caught:
@@ -137,7 +137,7 @@ def apply_run_options(args, planet=None):
 
 def run_planet(args, planet, until, progress: bool = False):
     """Run to ``until``, with checkpoints if asked; return the final state."""
-    from .checkpoint import run_with_checkpoints
+    from planet.io.checkpoint import run_with_checkpoints
 
     if args.checkpoint_every is not None:
         return run_with_checkpoints(planet, until, every=args.checkpoint_every, directory=_checkpoint_dir(args),
@@ -147,7 +147,7 @@ def run_planet(args, planet, until, progress: bool = False):
 
 # -- planet sweep ------------------------------------------------------------------------
 def _cmd_sweep(args) -> int:
-    from .sweep import csv_text, parse_seeds, sweep
+    from planet.analysis.sweep import csv_text, parse_seeds, sweep
 
     seeds = parse_seeds(args.seeds)
     config = config_from_args(args)
@@ -170,8 +170,8 @@ def _cmd_config(args) -> int:
     if args.config is not None and args.state is not None:
         raise ValueError("config: give --config FILE or --state FILE, not both")
     if args.state is not None:
-        from .checkpoint import read_meta
-        from .state import StateFileError
+        from planet.io.checkpoint import read_meta
+        from planet.core.state import StateFileError
 
         try:
             config = Config.from_dict(read_meta(args.state)["config"])

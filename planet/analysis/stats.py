@@ -5,11 +5,11 @@ definition, default tolerances, function), and everything else (the JSON
 written by ``planet stats --json``, the tables, the baseline comparisons of
 ``planet.testing``, the documentation below) comes from there::
 
-    >>> import planet, planet.stats
-    >>> s = planet.stats.compute(planet.Planet(256, seed=0).state)
+    >>> import planet, planet.analysis.stats
+    >>> s = planet.analysis.stats.compute(planet.Planet(256, seed=0).state)
     >>> s["terrain.land_fraction"].value
     1.0
-    >>> print(planet.stats.describe("rivers.hack_exponent"))
+    >>> print(planet.analysis.stats.describe("rivers.hack_exponent"))
 
 Conventions
 -----------
@@ -25,9 +25,9 @@ Conventions
 * **Units.** Elevation ``z`` is in the model's elevation units ("z", the
   protoplanet spans 0–15; the climate's height is ``h = 0.4 (z − D)``).
   Horizontal lengths are km and areas km² on a sphere of Earth's mean radius,
-  6371 km (``planet.d8.EARTH_RADIUS_KM``); so slopes are z per km.
+  6371 km (``planet.analysis.d8.EARTH_RADIUS_KM``); so slopes are z per km.
 * **Rivers** are recomputed from the elevation with the D8 router of
-  ``planet.d8`` (steepest descent, ties to the last of N … NW, pits where no
+  ``planet.analysis.d8`` (steepest descent, ties to the last of N … NW, pits where no
   neighbour is lower), not read from the state, so they depend on the
   terrain only; ``compute(state, router=...)`` swaps in another router.
 * **Fits** are least squares in log10–log10 space. Each fit is reported as
@@ -47,9 +47,9 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from . import d8
-from .grid import Grid
-from .timeline import Timeline
+from planet.analysis import d8
+from planet.core.grid import Grid
+from planet.core.timeline import Timeline
 
 EARTH_RADIUS_KM = d8.EARTH_RADIUS_KM
 #: a land cell is part of a channel when its drainage area is at least this (km²; ~40 cells at 512 columns)
@@ -132,7 +132,7 @@ def statistic(name: str) -> Statistic:
     except KeyError:
         raise ValueError(f"unknown statistic {name!r}; known statistics are named "
                          f"<group>.<name> with group one of {', '.join(GROUPS)} "
-                         f"(see planet.stats.REGISTRY)") from None
+                         f"(see planet.analysis.stats.REGISTRY)") from None
 
 
 # ---------------------------------------------------------------------------
@@ -228,7 +228,7 @@ class Analysis:
     ----------
     state : a ``planet.State``.
     sea_level : override ``D`` (default: the spec's ``D`` at the state's time).
-    router : ``router(elevation, sea_level, grid) -> int64 (H, W) receivers`` (default ``planet.d8.receivers``).
+    router : ``router(elevation, sea_level, grid) -> int64 (H, W) receivers`` (default ``planet.analysis.d8.receivers``).
     """
 
     def __init__(self, state, *, sea_level: float | None = None, router=None):
@@ -341,7 +341,7 @@ class Analysis:
 
     @cached_property
     def flow(self):
-        """``(drainage area km², upstream length km, mouth)`` of every cell (``planet.d8.accumulate``)."""
+        """``(drainage area km², upstream length km, mouth)`` of every cell (``planet.analysis.d8.accumulate``)."""
         self.need_land()
         return d8.accumulate(self.receivers, self.land, self.area_km2, self.hop)
 
@@ -703,7 +703,7 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
             values[name] = Value(v) if math.isfinite(v) else Value(None, "not computable: not finite")
         except NotComputable as e:
             values[name] = Value(None, f"not computable: {e}")
-    from . import __version__
+    from planet import __version__
 
     meta = {"planet_version": __version__, "resolution": state.columns, "rows": state.rows,
             "seed": state.seed, "step": state.step, "time": state.time, "sea_level": a.sea_level,

@@ -20,16 +20,16 @@ import math
 import sys
 from pathlib import Path
 
-from . import stats as S
-from . import testing as T
-from .export import FORMATS, atomic_write, export, read_netcdf
-from .state import State
+from planet.analysis import stats as S
+from planet import testing as T
+from planet.io.export import FORMATS, atomic_write, export, read_netcdf
+from planet.core.state import State
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "stats", help="statistics of a state; compare with a baseline",
-        description="Print the area-weighted statistics of a state (planet.stats), write them as JSON, "
+        description="Print the area-weighted statistics of a state (planet.analysis.stats), write them as JSON, "
                     "or compare them with a baseline (exit 1 if any drifted).")
     p.add_argument("state", metavar="STATE", nargs="?", help="state file (.npz) or NetCDF export (.nc)")
     p.add_argument("--json", metavar="FILE", help="write the statistics as JSON to FILE ('-' for stdout)")
@@ -144,7 +144,7 @@ def export_command(args) -> int:
     if args.field not in state:
         raise ValueError(f"--field must be a field of the state ({', '.join(state.names)}), got {args.field!r}")
     if args.format == "png16":
-        from .export import write_png16
+        from planet.io.export import write_png16
 
         path = write_png16(state, args.out, field=args.field)
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .config import Schedule
+from planet.core.config import Schedule
 
 EPOCHS = ("start", "ocean_start", "land_start", "ocean_end", "land_end", "slowing_start",
           "daynight_start", "human_start", "tectonics_end", "co2_start", "warming_start",

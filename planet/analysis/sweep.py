@@ -1,11 +1,11 @@
 """Ensembles: run many worlds with Dask and gather their statistics.
 
-    from planet.sweep import sweep
+    from planet.analysis.sweep import sweep
     result = sweep(range(64), until="tectonics_end", resolution=256, stats_path="out.csv")
     result.rows[0]      # {"seed": 0, "status": "ok", "step": 7560, "land_fraction": ..., ...}
 
 One Dask task per world: build the ``Planet``, run it, compute its
-statistics (``planet.stats.compute`` when that module is present, else the
+statistics (``planet.analysis.stats.compute`` when that module is present, else the
 small built-in set of ``builtin_statistics``), optionally save its final
 state. Tasks run on an embedded ``dask.distributed.LocalCluster`` (one
 single-threaded worker process per core by default: no set-up) or on an
@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .config import Config
+from planet.core.config import Config
 
 MAX_SEED = 2**32 - 1
 
@@ -76,7 +76,7 @@ def parse_seeds(text: str) -> list[int]:
 def builtin_statistics(state) -> dict[str, float]:
     """A small fallback set: land fraction (area-weighted, land = z >= sea level), area-weighted mean
     elevation, median elevation over cells, plate count (distinct ids >= 0), sea level."""
-    from .timeline import Timeline
+    from planet.core.timeline import Timeline
 
     z = state.elevation.astype(np.float64)
     sea = Timeline(state.config.schedule).sea_level(state.time)
@@ -89,10 +89,10 @@ def builtin_statistics(state) -> dict[str, float]:
 
 
 def statistics(state) -> dict[str, float]:
-    """``planet.stats.compute(state)`` flattened to name → float (NaN where not computable), or
-    ``builtin_statistics`` where ``planet.stats`` is absent."""
+    """``planet.analysis.stats.compute(state)`` flattened to name → float (NaN where not computable), or
+    ``builtin_statistics`` where ``planet.analysis.stats`` is absent."""
     try:
-        from .stats import compute
+        from planet.analysis.stats import compute
     except ImportError:
         return builtin_statistics(state)
     out = {}
@@ -107,7 +107,7 @@ def run_world(seed: int, *, until, resolution: int, config: Config | None = None
     """Run one world and return its row: seed, step and statistics (the Dask task)."""
     import numba
 
-    from .world import Planet, serial_kernels
+    from planet.world import Planet, serial_kernels
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     world = Planet(resolution=resolution, seed=seed, config=config, stages=stages)
@@ -143,8 +143,8 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
     ``report``: called with a line for each failed world (default: print to stderr).
     """
-    from .grid import validate_resolution
-    from .timeline import Timeline
+    from planet.core.grid import validate_resolution
+    from planet.core.timeline import Timeline
 
     seeds = [int(s) for s in seeds]
     if not seeds:
@@ -255,7 +255,7 @@ def csv_text(rows: list[dict]) -> str:
 
 def write_csv(rows: list[dict], path) -> Path:
     """Write ``csv_text(rows)`` to ``path`` atomically (temporary file, fsync, rename)."""
-    from .files import atomic_write
+    from planet.core.files import atomic_write
 
     text = csv_text(rows)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXTENSIONS = ("planet.render.cli", "planet.cli_stats", "planet.cli_ops")
+EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops")
 
 
 class CLIError(ValueError):
@@ -87,10 +87,10 @@ def make_planet(args, config=None):
 def cmd_run(args) -> int:
     import planet
 
-    from . import cli_ops
-    from .guard import GuardError
-    from .preview import write_previews
-    from .timeline import Timeline
+    from planet.cli import ops as cli_ops
+    from planet.core.guard import GuardError
+    from planet.cli.preview import write_previews
+    from planet.core.timeline import Timeline
 
     out = check_output_path(args.out) if args.out else None
     previews = check_output_dir(args.previews, "--previews") if args.previews else None
@@ -157,7 +157,7 @@ def cmd_demo(args) -> int:
         print(f"wrote the posters into {out / 'posters'}")
         return 0
     import planet
-    from .preview import write_previews
+    from planet.cli.preview import write_previews
 
     world = planet.Planet(resolution=args.resolution, seed=args.seed)
     print(f"demo: geology from the protoplanet to the end of tectonics at {args.resolution}x{args.resolution // 2}")
@@ -170,7 +170,7 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from planet import __version__
 
     parser = argparse.ArgumentParser(prog="planet", description="planet: a procedural Earth-history simulator. Times are film "
                                      "seconds: 60 steps per second, 250 s is the whole story (4.5 billion years).",
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_run)
-    from . import cli_ops
+    from planet.cli import ops as cli_ops
 
     cli_ops.add_run_options(p)
 
@@ -251,8 +251,8 @@ def _interrupt_cause(exc: BaseException):
 
 
 def _run(args) -> int:
-    from .config import ConfigError
-    from .state import StateFileError
+    from planet.core.config import ConfigError
+    from planet.core.state import StateFileError
 
     try:
         return int(args.func(args) or 0)

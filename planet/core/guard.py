@@ -32,9 +32,9 @@ from typing import Mapping
 
 import numpy as np
 
-from .config import Config
-from .grid import Grid
-from .state import State
+from planet.core.config import Config
+from planet.core.grid import Grid
+from planet.core.state import State
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Checkpoints: long runs that survive being killed.
 
-    from planet.checkpoint import run_with_checkpoints, resume
+    from planet.io.checkpoint import run_with_checkpoints, resume
     world = Planet(resolution=512, seed=7)
     run_with_checkpoints(world, until="story_end", every=600, directory="ckpt", keep=3)
     # ... killed at any moment; later:
@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import fsync_directory
-from .state import State, StateFileError, fields_checksum
+from planet.core.files import fsync_directory
+from planet.core.state import State, StateFileError, fields_checksum
 
 PREFIX = "checkpoint-"
 SUFFIX = ".npz"
@@ -179,7 +179,7 @@ def resume(directory, guard=None):
     Damaged checkpoints newer than it are moved aside (``*.damaged``) with a warning.
     Raises ``CheckpointError`` if the folder holds no valid checkpoint.
     """
-    from .world import Planet
+    from planet.world import Planet
 
     directory = Path(directory)
     if not directory.is_dir():

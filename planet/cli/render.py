@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from planet.files import atomic_write
+from planet.core.files import atomic_write
 
-from . import BACKENDS, VIEWS, check_size
+from planet.render import BACKENDS, VIEWS, check_size
 
 
 def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
 
 
 def film_command(args) -> int:
-    from .film import render_film, summary
+    from planet.render.film import render_film, summary
 
     size = parse_size(args.size)
     _choice(args.backend, BACKENDS, "--backend")
@@ -89,7 +89,7 @@ def film_command(args) -> int:
 def render_command(args) -> int:
     import planet
 
-    from . import globe, to_image, view
+    from planet.render import globe, to_image, view
 
     _choice(args.view, tuple(VIEWS), "--view")
     _choice(args.backend, BACKENDS, "--backend")

@@ -21,9 +21,9 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
-from .config import Config, ConfigError
-from .files import atomic_write
-from .grid import Grid
+from planet.core.config import Config, ConfigError
+from planet.core.files import atomic_write
+from planet.core.grid import Grid
 
 FORMAT = "planet-state"
 FORMAT_VERSION = 1
@@ -132,14 +132,14 @@ class State:
                 and all(np.array_equal(self[n], other[n], equal_nan=True) for n in self.names))
 
     def to_xarray(self):
-        """The state as an ``xarray.Dataset`` with lat/lon coordinates (see ``planet.export``)."""
-        from .export import to_xarray
+        """The state as an ``xarray.Dataset`` with lat/lon coordinates (see ``planet.io.export``)."""
+        from planet.io.export import to_xarray
 
         return to_xarray(self)
 
     # -- files ---------------------------------------------------------------
     def meta(self) -> dict:
-        from . import __version__
+        from planet import __version__
 
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "planet_version": __version__,
                 "resolution": self.columns, "rows": self.rows, "seed": self.seed, "step": self.step,

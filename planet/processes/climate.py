@@ -35,7 +35,7 @@ the stored fields are the advecting wind. It moves vapour, CO2 and wind
 particles by ``v · W / 512`` full-resolution cells per step: the
 reference's displacement at 512 columns, the same displacement in degrees
 at any other resolution. (Unclamped, the wind reaches ~50 cells per step in
-the westerlies; ``planet.climate.wind`` gives it.)
+the westerlies; ``planet.processes.climate.wind`` gives it.)
 
 Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
@@ -55,8 +55,8 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from .grid import Grid
-from .timeline import smoothstep
+from planet.core.grid import Grid
+from planet.core.timeline import smoothstep
 
 f32 = np.float32
 
@@ -525,7 +525,7 @@ class ClimateStage:
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""
-        from .timeline import Timeline
+        from planet.core.timeline import Timeline
 
         z = fields["elevation"]
         return self._full(climate_fields(z, Timeline(config.schedule).sea_level(0.0), 0.0, config))

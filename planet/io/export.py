@@ -13,7 +13,7 @@ and renames it into place, so a failure never leaves a half-written file at
 the target path.
 
     planet export world.npz --format netcdf --out world.nc
-    ds = xarray.open_dataset("world.nc")        # or planet.export.read_netcdf → State
+    ds = xarray.open_dataset("world.nc")        # or planet.io.export.read_netcdf → State
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_write
-from .state import State, StateFileError
-from .timeline import Timeline
+from planet.core.files import atomic_write
+from planet.core.state import State, StateFileError
+from planet.core.timeline import Timeline
 
 FORMATS = ("netcdf", "npz", "png16")
 
@@ -68,7 +68,7 @@ def field_attrs(name: str) -> dict[str, str]:
 
 def run_metadata(state: State) -> dict:
     """Global attributes: the run's identity (NetCDF-safe: strings and numbers only)."""
-    from . import __version__
+    from planet import __version__
 
     timeline = Timeline(state.config.schedule)
     return {
@@ -124,7 +124,7 @@ def read_netcdf(path) -> State:
     """Read a NetCDF file written by :func:`write_netcdf` back into a ``State`` (same arrays)."""
     import xarray as xr
 
-    from .config import Config, ConfigError
+    from planet.core.config import Config, ConfigError
 
     path = Path(path)
     if not path.is_file():

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .files import atomic_write
-from .state import State
+from planet.core.files import atomic_write
+from planet.core.state import State
 
 #: preview name → the renderer's view
 PREVIEWS = {"elevation": "satellite", "plates": "plates", "basins": "rivers"}

@@ -1,13 +1,13 @@
 """D8 flow routing for the statistics (a small, swappable router).
 
-The river statistics of ``planet.stats`` need, for every land cell, the cell
+The river statistics of ``planet.analysis.stats`` need, for every land cell, the cell
 its water flows to (its *receiver*). This module computes them from the
 elevation alone, with the model's own rule (``SPEC.md`` §4):
 
 * only land is routed: cells with ``z ≥ D`` (``D`` the sea level); ocean cells
   are sinks and are their own receivers;
 * the receiver of a land cell is the neighbour (of 8, polar reflection and
-  longitude wrap as in ``planet.grid.neighbour``) with the steepest descent
+  longitude wrap as in ``planet.core.grid.neighbour``) with the steepest descent
   ``(z − z_n) / dist``, ``dist = 1`` or ``√2`` grid steps, evaluated in
   float32; equal maxima go to the **last** in the order N, NE, E, SE, S, SW,
   W, NW;
@@ -16,9 +16,9 @@ elevation alone, with the model's own rule (``SPEC.md`` §4):
   descent cannot make loops.
 
 Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). The
-lithosphere will expose its own routing as ``planet.drainage``; anything that
+lithosphere will expose its own routing as ``planet.processes.lithosphere.drainage``; anything that
 returns receivers in this form can replace :func:`receivers` (pass it to
-``planet.stats.compute(state, router=...)``).
+``planet.analysis.stats.compute(state, router=...)``).
 
 :func:`accumulate` then walks the receiver graph once in topological order
 (Kahn's algorithm on the donor counts, O(n), Braun & Willett 2013) and
@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .grid import D8_DI, D8_DIST, D8_DJ, Grid, neighbour
+from planet.core.grid import D8_DI, D8_DIST, D8_DJ, Grid, neighbour
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
@@ -186,17 +186,17 @@ def _accumulate(rec, land, area, hop):
 
 
 def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
-    """Receivers from the lithosphere's own router, ``planet.drainage``, in this module's form.
+    """Receivers from the lithosphere's own router, ``planet.processes.lithosphere.drainage``, in this module's form.
 
-    A router for ``planet.stats.compute(state, router=model_receivers)``: it routes the land
+    A router for ``planet.analysis.stats.compute(state, router=model_receivers)``: it routes the land
     (``z ≥ D``) as the model does (zero descents cross flats; flat loops broken by
-    ``planet.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
-    self-receivers. Needs ``planet.drainage`` (the lithosphere's module).
+    ``planet.processes.lithosphere.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
+    self-receivers. Needs ``planet.processes.lithosphere.drainage`` (the lithosphere's module).
     """
     try:
-        from . import drainage
+        from planet.processes.lithosphere import drainage
     except ImportError:
-        raise ValueError("router 'model' needs planet.drainage (the lithosphere's router), which this "
+        raise ValueError("router 'model' needs planet.processes.lithosphere.drainage (the lithosphere's router), which this "
                          "installation does not have; use the statistics' own D8 router") from None
     rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
     _, _, rcv = drainage.accumulate(rcv)

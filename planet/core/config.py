@@ -219,7 +219,7 @@ class Config:
     def __post_init__(self):
         for name, section in SECTIONS.items():
             if not isinstance(getattr(self, name), section):
-                raise ConfigError(f"configuration section {name!r} must be a planet.config.{section.__name__}, "
+                raise ConfigError(f"configuration section {name!r} must be a planet.core.config.{section.__name__}, "
                                   f"got {type(getattr(self, name)).__name__} (use Config.from_dict for plain tables)",
                                   name)
 

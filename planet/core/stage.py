@@ -33,9 +33,9 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .config import Config
-from .grid import Grid
-from .timeline import Timeline
+from planet.core.config import Config
+from planet.core.grid import Grid
+from planet.core.timeline import Timeline
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from typing import Iterable
 
 import numba
@@ -144,16 +145,55 @@ class Planet:
                 f"time={self.time:.2f} s ({self.timeline.date(self.time)}), stages={self.stages})")
 
     # -- stepping --------------------------------------------------------------
-    def step(self, n: int = 1) -> State:
-        """Advance ``n`` steps; return the new state."""
+    def step(self, n: int = 1, **loop) -> State:
+        """Advance ``n`` steps; return the new state (the keywords of ``run``: every, on_step, ...)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer number of steps, got {n!r}")
-        for _ in range(int(n)):
-            with serial_kernels():
-                self._state = self._advance(self._state)
+        return self._loop(self._state.step + int(n), **loop)
+
+    def run(self, until: float | str, *, every: int | None = None, on_step=None, on_stage=None,
+            progress: bool = False) -> State:
+        """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``).
+
+        This is the time loop every caller goes through (``step``, checkpoints, the film, the
+        benchmarks). ``on_step(state)`` is called after every step whose number is a multiple of
+        ``every`` (default 1) and after the last one; ``on_stage(name, seconds)`` after each stage
+        of each step, with its wall time; ``progress`` shows a bar."""
+        target = self.timeline.step_of(until)
+        if target < self._state.step:
+            raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
+                             f"time t={self.time:g} s; until must be >= {self.time:g} s")
+        return self._loop(target, every=every, on_step=on_step, on_stage=on_stage, progress=progress,
+                          desc=f"until {until}")
+
+    def _loop(self, target: int, every: int | None = None, on_step=None, on_stage=None,
+              progress: bool = False, desc: str = "steps") -> State:
+        if every is not None and (isinstance(every, bool) or not isinstance(every, (int, np.integer))
+                                  or every < 1):
+            raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
+        every = int(every or 1)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=target - self._state.step, unit="step", desc=desc)
+        try:
+            while self._state.step < target:
+                with serial_kernels():   # the one place kernels are entered from the loop
+                    self._state = self._advance(self._state, on_stage)
+                step = self._state.step
+                if bar is not None:
+                    bar.update(1)
+                    if step % 60 == 0:
+                        bar.set_postfix_str(self.timeline.date(self.time))
+                if on_step is not None and (step % every == 0 or step == target):
+                    on_step(self._state)
+        finally:
+            if bar is not None:
+                bar.close()
         return self._state
 
-    def _advance(self, state: State) -> State:
+    def _advance(self, state: State, on_stage=None) -> State:
         step = state.step + 1
         ctx = Context(step=step, time=self.timeline.time_of(step), seed=state.seed, grid=self.grid,
                       config=self.config, timeline=self.timeline)
@@ -162,7 +202,10 @@ class Planet:
             guard.before_step(state)
         fields = state.fields
         for st in self._stages:
+            t0 = time.perf_counter() if on_stage is not None else 0.0
             out = st.advance(fields, ctx)
+            if on_stage is not None:
+                on_stage(st.name, time.perf_counter() - t0)
             check_output(st, out, state.shape)
             if guard is not None:
                 guard.after_stage(st.name, out, ctx)
@@ -171,25 +214,6 @@ class Planet:
         if guard is not None:
             guard.after_step(new)
         return new
-
-    def run(self, until: float | str, progress: bool = False) -> State:
-        """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``)."""
-        target = self.timeline.step_of(until)
-        if target < self._state.step:
-            raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
-                             f"time t={self.time:g} s; until must be >= {self.time:g} s")
-        n = target - self._state.step
-        if not progress:
-            return self.step(n)
-        from tqdm.auto import tqdm
-
-        with tqdm(total=n, unit="step", desc=f"until {until}") as bar:
-            for _ in range(n):
-                self._state = self._advance(self._state)
-                bar.update(1)
-                if self._state.step % 60 == 0:
-                    bar.set_postfix_str(self.timeline.date(self.time))
-        return self._state
 
     # -- files -------------------------------------------------------------------
     def save(self, path) -> None:

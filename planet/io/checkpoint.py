@@ -270,21 +270,10 @@ def run_with_checkpoints(planet, until, every: int, directory, keep: int | None 
     with _Lock(directory):
         remove_temporaries(directory)
         check_same_world(directory, planet.state)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
 
-            bar = tqdm(total=target - planet.state.step, unit="step", desc=f"until {until}")
-        try:
-            while planet.state.step < target:
-                nxt = min(target, (planet.state.step // every + 1) * every)
-                n = nxt - planet.state.step
-                planet.step(n)
-                if bar is not None:
-                    bar.update(n)
-                write_checkpoint(planet.state, directory, verify=verify)
-                prune(directory, keep, planet.state.step)
-        finally:
-            if bar is not None:
-                bar.close()
+        def save(state):
+            write_checkpoint(state, directory, verify=verify)
+            prune(directory, keep, state.step)
+
+        planet.run(until, every=every, on_step=save, progress=progress)
     return planet.state

@@ -22,7 +22,7 @@ from planet.core.stage import Stage
 #: stage name → (module, class), in step order
 REGISTRY: dict[str, tuple[str, str]] = {
     "lithosphere": ("planet.processes.lithosphere.step", "LithosphereStage"),
-    "climate": ("planet.processes.climate", "ClimateStage"),
+    "climate": ("planet.processes.climate.physics", "ClimateStage"),
     "atmosphere": ("planet.processes.atmosphere", "AtmosphereStage"),
     "life": ("planet.processes.life", "LifeStage"),
 }

@@ -1,0 +1,160 @@
+"""The climate map: the grid box-averaged down by ``f = 2^L``, ``L = max(1, floor(log2(W / 144)))``
+(128 columns at W = 256, 256 at W = 512 and 1024), and bilinear sampling back to full resolution
+(wrap in longitude, clamped beyond the first/last row centre). A box that sticks out of the grid
+(``H`` or ``W`` not divisible by ``f``) averages the cells it has. The atmosphere shares it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numba import njit, prange
+
+from planet.core.grid import Grid
+
+f32 = np.float32
+
+
+def climate_level(columns: int) -> int:
+    """``L = max(1, floor(log2(W / 144)))``: the climate map is the grid coarsened by ``2^L``."""
+    return max(1, int(math.floor(math.log2(columns / 144.0))))
+
+
+@dataclass(frozen=True)
+class ClimateMap:
+    """Geometry of the coarse climate map of a full grid, and how to sample it back."""
+
+    rows: int           # full grid
+    columns: int
+    factor: int         # 2^L
+    lat: np.ndarray     # (Hc,) float32 degrees, mean latitude of the full rows each climate row covers
+    row_area: np.ndarray  # (Hc,) float64, area of one climate cell in each row (relative)
+    cell_deg: float     # nominal climate-cell size in degrees
+    row0: np.ndarray    # (H,) int64, bilinear up-sampling: climate rows either side of each full row
+    row1: np.ndarray
+    row_w: np.ndarray   # (H,) float32 weight of row1
+    col0: np.ndarray    # (W,) int64
+    col1: np.ndarray
+    col_w: np.ndarray   # (W,) float32
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.lat), len(self.col_centres()))
+
+    def col_centres(self) -> np.ndarray:
+        f, W = self.factor, self.columns
+        starts = np.arange(0, W, f)
+        ends = np.minimum(starts + f, W)
+        return (starts + ends - 1) / 2.0
+
+
+def _interpolation(centres: np.ndarray, n: int, wrap: bool):
+    """For each full index 0..n-1 the two climate indices around it and the weight of the second."""
+    x = np.arange(n, dtype=np.float64)
+    m = len(centres)
+    if wrap:
+        ext = np.concatenate([centres, [centres[0] + n]])
+        k = np.searchsorted(ext, x, side="right") - 1           # ext[k] <= x < ext[k+1], k in [-1, m-1]
+        lo = np.where(k < 0, m - 1, k)
+        lo_pos = np.where(k < 0, centres[-1] - n, ext[np.maximum(k, 0)])
+        hi_pos = np.where(k < 0, centres[0], ext[np.maximum(k, 0) + 1])
+        hi = (lo + 1) % m
+        w = (x - lo_pos) / (hi_pos - lo_pos)
+    else:
+        k = np.clip(np.searchsorted(centres, x, side="right") - 1, 0, m - 1)
+        lo = k
+        hi = np.minimum(k + 1, m - 1)
+        span = np.where(hi > lo, centres[hi] - centres[lo], 1.0)
+        w = np.clip((x - centres[lo]) / span, 0.0, 1.0)
+        w = np.where(hi > lo, w, 0.0)
+    return lo.astype(np.int64), hi.astype(np.int64), w.astype(np.float32)
+
+
+@lru_cache(maxsize=16)
+def climate_map(rows: int, columns: int) -> ClimateMap:
+    """The climate map of an ``rows × columns`` grid (cached)."""
+    f = 2 ** climate_level(columns)
+    grid = Grid(rows, columns)
+    rstarts = np.arange(0, rows, f)
+    rends = np.minimum(rstarts + f, rows)
+    lat = np.array([grid.lat[a:b].mean() for a, b in zip(rstarts, rends)], dtype=np.float32)
+    edges = np.radians(90.0 - 180.0 * np.append(rstarts, rows) / rows)
+    row_area = np.sin(edges[:-1]) - np.sin(edges[1:])
+    rcent = (rstarts + rends - 1) / 2.0
+    cstarts = np.arange(0, columns, f)
+    ccent = (cstarts + np.minimum(cstarts + f, columns) - 1) / 2.0
+    r0, r1, rw = _interpolation(rcent, rows, wrap=False)
+    c0, c1, cw = _interpolation(ccent, columns, wrap=True)
+    return ClimateMap(rows, columns, f, lat, row_area, 360.0 * f / columns, r0, r1, rw, c0, c1, cw)
+
+
+# ---------------------------------------------------------------------------
+# Box average and bilinear up-sampling
+
+@njit(cache=True, nogil=True, parallel=True)
+def _box_average(field, f, Hc, Wc):
+    H, W = field.shape
+    out = np.empty((Hc, Wc), dtype=np.float32)
+    for jc in prange(Hc):
+        j0 = jc * f
+        j1 = min(j0 + f, H)
+        for ic in range(Wc):
+            i0 = ic * f
+            i1 = min(i0 + f, W)
+            s = f32(0.0)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    s += field[j, i]
+            out[jc, ic] = s / f32((j1 - j0) * (i1 - i0))
+    return out
+
+
+def box_average(field: np.ndarray, factor: int) -> np.ndarray:
+    """Mean of each ``factor × factor`` box (partial boxes at the edges average what they hold)."""
+    field = np.ascontiguousarray(field, dtype=np.float32)
+    if field.ndim != 2:
+        raise ValueError(f"field must be a 2-D array, got shape {field.shape}")
+    if not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    H, W = field.shape
+    return _box_average(field, int(factor), -(-H // factor), -(-W // factor))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _upsample(coarse, row0, row1, row_w, col0, col1, col_w):
+    """Bilinear sampling of ``(K, Hc, Wc)`` climate fields at every full cell → ``(K, H, W)``.
+
+    Per full row: blend the two climate rows around it (``Wc`` values), then
+    blend along the row between the two climate columns around each cell.
+    """
+    K, Hc, Wc = coarse.shape
+    H = row0.shape[0]
+    W = col0.shape[0]
+    out = np.empty((K, H, W), dtype=np.float32)
+    one = f32(1.0)
+    for j in prange(H):
+        a = row0[j]
+        b = row1[j]
+        wy = row_w[j]
+        tmp = np.empty(Wc, dtype=np.float32)
+        for k in range(K):
+            for ic in range(Wc):
+                tmp[ic] = coarse[k, a, ic] * (one - wy) + coarse[k, b, ic] * wy
+            for i in range(W):
+                wx = col_w[i]
+                out[k, j, i] = tmp[col0[i]] * (one - wx) + tmp[col1[i]] * wx
+    return out
+
+
+def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:
+    """Bilinear sampling of climate-map fields ``(K, Hc, Wc)`` (or ``(Hc, Wc)``) at full resolution."""
+    coarse = np.ascontiguousarray(coarse, dtype=np.float32)
+    single = coarse.ndim == 2
+    if single:
+        coarse = coarse[None]
+    if coarse.shape[1:] != cmap.shape:
+        raise ValueError(f"climate fields must have shape {cmap.shape}, got {coarse.shape[1:]}")
+    out = _upsample(coarse, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w)
+    return out[0] if single else out

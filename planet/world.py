@@ -20,7 +20,7 @@ import numpy as np
 from planet.core.config import Config
 from planet.core.grid import Grid, validate_resolution
 from .model import DEFAULT_STAGES, REGISTRY, make_stages
-from planet.core.stage import Context, check_order, check_output
+from planet.core.stage import Context, check_order, check_output, check_scratch_products
 from planet.core.state import State
 from planet.core.timeline import Timeline
 
@@ -203,10 +203,12 @@ class Planet:
         fields = state.fields
         for st in self._stages:
             t0 = time.perf_counter() if on_stage is not None else 0.0
+            before = set(ctx.scratch)
             out = st.advance(fields, ctx)
             if on_stage is not None:
                 on_stage(st.name, time.perf_counter() - t0)
             check_output(st, out, state.shape)
+            check_scratch_products(st, ctx.scratch, before, state.shape)
             if guard is not None:
                 guard.after_stage(st.name, out, ctx)
             fields.update(out)

@@ -1,6 +1,6 @@
 """GPU backend: moderngl, headless (EGL). The only module that creates a GL context.
 
-The state goes up as four RGBA32F textures (``scene.FIELDS``, four to a
+The state goes up as four RGBA32F textures (``scene.PACKED``, four to a
 texture); ``shaders/cells.frag`` draws a view's colour per cell into an RGBA32F
 target of the grid's size, ``shaders/project.frag`` projects the cell colours
 into an RGBA8 target of the output size, which is read back as the picture.
@@ -13,7 +13,7 @@ import importlib.resources
 
 import numpy as np
 
-from .scene import FIELDS
+from .scene import PACKED
 
 _SHARED = None
 
@@ -129,7 +129,7 @@ class GPUBackend:
         return np.frombuffer(data, dtype=np.uint8).reshape(h, w, 3).copy()
 
 
-assert len(FIELDS) == 16
+assert len(PACKED) == 16
 
 
 def _set_array(uniform, values):

@@ -14,7 +14,7 @@ GPU (``gpu.py`` with ``shaders/``):
    atmosphere, fade, and gamma ``1/1.5``.
 
 The fields go to both backends as one ``(16, H, W)`` float32 stack in the
-order of ``FIELDS``; a field the state does not have is filled with a neutral
+order of ``PACKED``; a field the state does not have is filled with a neutral
 value and its flag in the parameters is 0, so a view lights up when its
 fields exist (the satellite view of a lithosphere-only state is bare rock and
 sand under an estimated temperature; the flow view without trails is a faint
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planet.core.fields import FIELDS as STATE_FIELDS
 from planet.core.state import State
 from planet.core.timeline import Timeline, smoothstep
 
@@ -34,14 +35,13 @@ from planet.core.timeline import Timeline, smoothstep
 VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, "life": 5,
          "night": 6, "co2": 7}
 
-#: field stack order (the GPU packs them four to a texture in this order)
-FIELDS = ("elevation", "plate", "uplift", "drainage_area",
+#: field stack order (the GPU packs them four to a texture in this order): state fields of
+#: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle" (the night view's flicker)
+PACKED = ("elevation", "plate", "uplift", "drainage_area",
           "basin", "pressure", "temperature", "vapour",
           "co2", "trails", "moisture", "vegetation",
           "prey", "predators", "humans", "sparkle")
 
-#: value of a field the state lacks
-DEFAULTS = {"plate": -1.0, "pressure": 1012.0}
 
 #: names of the entries of the cell-pass parameter vector ``P``
 CELL_PARAMS = ("time", "sea_level", "heat", "rock", "clouds", "relief", "has_temperature",
@@ -58,14 +58,17 @@ BACKGROUND = (0.004, 0.005, 0.012)
 
 
 def _estimated_temperature(state: State, sea_level: float) -> np.ndarray:
-    """Spec §5 sea-level temperature at annual mean (season 0, p = 1012 hPa) minus the lapse rate:
-    the satellite palette's stand-in when the climate stage has not run."""
-    lat = state.grid.lat.astype(np.float32)[:, None]
+    """The climate's surface temperature at annual mean (season 0, p = 1012 hPa), lapse rate
+    included: the satellite palette's stand-in when the climate stage has not run."""
+    from planet.processes.climate import formulas
+
+    cc = state.config.climate
     z = state["elevation"]
     land = (z > sea_level).astype(np.float32)
+    lat = np.broadcast_to(state.grid.lat.astype(np.float32)[:, None], z.shape)
+    t0 = formulas(lat, land, 1012.0, 0.0, land_warmth=cc.land_warmth)[2].reshape(z.shape)
     h = np.float32(0.4) * np.maximum(z - np.float32(sea_level), 0)
-    t0 = (-27.0 + 73.0 * np.tanh(2.2 * np.exp(-0.5 * (lat / 30.0) ** 2))) / 1.8
-    return (t0 + 1.5 * land - 4.0 * h).astype(np.float32)
+    return (t0 - np.float32(cc.lapse_rate) * h).astype(np.float32)
 
 
 _SPARKLE: dict = {}
@@ -90,8 +93,8 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
     s = state.config.schedule
     sea = tl.sea_level(time) if time >= s.ocean_start else 0.0
     H, W = state.shape
-    stack = np.empty((len(FIELDS), H, W), dtype=np.float32)
-    for n, name in enumerate(FIELDS):
+    stack = np.empty((len(PACKED), H, W), dtype=np.float32)
+    for n, name in enumerate(PACKED):
         if name == "sparkle":
             stack[n] = _sparkle(state.seed, H, W)
         elif name in state:
@@ -99,7 +102,7 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
         elif name == "temperature":
             stack[n] = _estimated_temperature(state, sea)
         else:
-            stack[n] = DEFAULTS.get(name, 0.0)
+            stack[n] = STATE_FIELDS[name].neutral      # a field the state lacks
     has = lambda *names: 1.0 if all(n in state for n in names) else 0.0  # noqa: E731
     P = np.zeros(16, dtype=np.float32)
     P[0] = time

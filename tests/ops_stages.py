@@ -20,6 +20,8 @@ import sys
 
 import numpy as np
 
+from planet.core.fields import Field
+
 RES = 128
 
 
@@ -64,6 +66,7 @@ class PoisonStage:
     name = "poison"
     reads = ("elevation",)
     writes = ("toxin",)
+    fields = (Field("toxin", "poison", "1", "toxin", "0.5 everywhere, or a test's poison value", 0.0, 1.0),)
     step = 7
     cell = (5, 9)
     value = float("nan")

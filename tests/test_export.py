@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import planet
+from planet.core.fields import FIELDS
 from planet.io import export as E
 
 
@@ -51,7 +52,8 @@ def test_to_xarray_attributes(state):
     assert planet.Config.from_json(ds.attrs["config"]) == state.config
     assert planet.Config.from_json(ds.attrs["config"]).life.dt == 0.05
     assert E.field_attrs("temperature") == {"units": "degC", "long_name": "surface air temperature",
-                                            "standard_name": "air_temperature"}
+                                            "standard_name": "air_temperature",
+                                            "comment": FIELDS["temperature"].meaning}
     assert E.field_attrs("pressure")["units"] == "hPa"
 
 

@@ -5,13 +5,11 @@ import pytest
 
 import planet
 from planet.core.config import Config
+from planet.core.fields import FIELDS, valid_range
 from planet.core.state import State
 
-RANGES = {
-    "pressure": (900.0, 1100.0), "temperature": (-90.0, 80.0), "wind_u": (-1.0001, 1.0001), "wind_v": (-1.0001, 1.0001),
-    "vapour": (0.0, 3.0), "co2": (0.0, 3.0), "trails": (0.0, 1.0), "moisture": (0.0, 5.0),
-    "vegetation": (0.0, 5.0), "prey": (0.0, 5.0), "predators": (0.0, 5.0), "humans": (0.0, 1.0),
-}
+#: the valid ranges of the climate's, the atmosphere's and life's fields, as declared in FIELDS
+RANGES = {name: valid_range(f) for name, f in FIELDS.items() if f.owner in ("climate", "atmosphere", "life")}
 MINE = tuple(RANGES)
 
 

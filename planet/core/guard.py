@@ -12,8 +12,8 @@ value, the field, the step and the cell::
     #   cell (row 12, col 40; lat 55.55°, lon 56.95°), 3 cells bad; allowed [0, 5];
     #   last good state (step 1220) saved to debug/guard-last-good-000001220.npz
 
-The allowed ranges live in one table, ``field_ranges(config)`` (bounds that
-are configuration constants are read from the configuration). A field that
+The allowed ranges are those of ``planet.core.fields.FIELDS`` (``field_ranges(config)``; bounds
+that are configuration constants are read from the configuration). A field that
 is not in the table must only be finite.
 
 The check is two reductions per field (min and max, which propagate NaN);
@@ -33,6 +33,7 @@ from typing import Mapping
 import numpy as np
 
 from planet.core.config import Config
+from planet.core.fields import FIELDS, valid_range
 from planet.core.grid import Grid
 from planet.core.state import State
 
@@ -71,53 +72,15 @@ class FieldRange:
 
 
 def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
-    """The table of allowed values of every state field (spec §4-§7).
-
-    ============== ======================== ==========================
-    field          allowed                  source
-    ============== ======================== ==========================
-    elevation      [0, inf)                 §4 rule 6: z ≥ 0
-    uplift         [0, 1]                   §4 rule 6
-    plate          −1 or [0, 1)             §4: id in [0, 1), −1 = none
-    basin          [0, 1)                   §4 basin colour
-    drainage_area  [0, inf)                 §4 upstream cell count
-    pressure       finite                   §5 (hPa)
-    temperature    finite                   §5 (°C)
-    wind_u, wind_v finite                   §5
-    vapour         [0, 3]                   §6 (or atmosphere.vapour_max if larger)
-    co2            [0, 3]                   §6 (or atmosphere.co2_max if larger)
-    trails         [0, 1]                   §6 trail intensity
-    moisture       [0, 5]                   §7 (or life.moisture_max if larger)
-    vegetation,    [0, 5]                   §7 (or life.population_max if larger;
-    prey,                                   0 on the ocean)
-    predators
-    humans         [0, 1]                   §7 settlement
-    ============== ======================== ==========================
-    """
+    """The allowed values of every state field: the ranges of ``planet.core.fields.FIELDS``, with
+    upper bounds that are configuration constants widened (never narrowed) by ``config``, so a
+    configuration that shrinks a cap does not flag values the model produces before it applies."""
     config = config or Config()
-    atm, life = config.atmosphere, config.life
-    # upper bounds: the spec's, widened (never narrowed) where the configuration allows more, so a
-    # configuration that shrinks a cap does not flag values the model produces before it applies
-    pop = FieldRange(0.0, max(5.0, life.population_max))
-    return {
-        "elevation": FieldRange(0.0),
-        "uplift": FieldRange(0.0, 1.0),
-        "plate": FieldRange(0.0, 1.0, hi_open=True, special=-1.0),
-        "basin": FieldRange(0.0, 1.0, hi_open=True),
-        "drainage_area": FieldRange(0.0),
-        "pressure": FieldRange(),
-        "temperature": FieldRange(),
-        "wind_u": FieldRange(),
-        "wind_v": FieldRange(),
-        "vapour": FieldRange(0.0, max(3.0, atm.vapour_max)),
-        "co2": FieldRange(0.0, max(3.0, atm.co2_max)),
-        "trails": FieldRange(0.0, 1.0),
-        "moisture": FieldRange(0.0, max(5.0, getattr(life, "moisture_max", 5.0))),
-        "vegetation": pop,
-        "prey": pop,
-        "predators": pop,
-        "humans": FieldRange(0.0, 1.0),
-    }
+    out = {}
+    for name, f in FIELDS.items():
+        lo, hi = valid_range(f, config)
+        out[name] = FieldRange(lo, hi, hi_open=f.hi_open, special=f.special)
+    return out
 
 
 @dataclass(frozen=True)

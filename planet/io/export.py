@@ -25,39 +25,18 @@ import numpy as np
 
 from planet.core.files import atomic_write
 from planet.core.state import State, StateFileError
+from planet.core.fields import FIELDS
 from planet.core.timeline import Timeline
 
 FORMATS = ("netcdf", "npz", "png16")
 
-#: field → (units, long_name, CF standard_name or None, comment)
-FIELDS: dict[str, tuple[str, str, str | None, str]] = {
-    "elevation": ("1", "elevation", None,
-                  "model elevation units z (protoplanet 0-15); ocean where z < D(t) (attribute sea_level); "
-                  "height for climate h = 0.4 max(0, z - D)"),
-    "plate": ("1", "tectonic plate id", None,
-              "-1 = no plate; otherwise an id q in [0, 1) whose direction of motion is the angle 2 pi q"),
-    "uplift": ("1", "tectonic uplift", None, "in [0, 1]; becomes elevation where 2 y - 1 > 0"),
-    "drainage_area": ("1", "flow accumulation", None,
-                      "upstream cell count A: routed cells whose flow passes through the cell, itself included"),
-    "basin": ("1", "basin colour", None, "hue in [0, 1) carried from the river mouth up the basin"),
-    "pressure": ("hPa", "sea-level air pressure", "air_pressure_at_mean_sea_level", ""),
-    "temperature": ("degC", "surface air temperature", "air_temperature", ""),
-    "wind_u": ("1", "eastward wind", None, "climate-map cells per simulation step"),
-    "wind_v": ("1", "northward wind", None, "climate-map cells per simulation step"),
-    "vapour": ("1", "water vapour", None, "model units in [0, 3]; precipitation is 0.005 vapour per step"),
-    "co2": ("1", "CO2 anomaly", None, "model units in [0, 3]; displayed ppm = 377 + 3 co2"),
-    "trails": ("1", "wind-particle trail intensity", None, "in [0, 1], for the flow view"),
-    "moisture": ("1", "soil moisture", None, "model units in [0, 5]; ocean cells hold 5"),
-    "vegetation": ("1", "vegetation", None, "population density, model units in [0.01, 5] on land"),
-    "prey": ("1", "prey", None, "population density, model units in [0.01, 5] on land"),
-    "predators": ("1", "predators", None, "population density, model units in [0.01, 5] on land"),
-    "humans": ("1", "human settlement", None, "in [0, 1]; 1 = settled"),
-}
-
-
 def field_attrs(name: str) -> dict[str, str]:
-    """CF-style attributes of a field (a field not listed in ``FIELDS`` gets units "1" and its name)."""
-    units, long_name, standard_name, comment = FIELDS.get(name, ("1", name.replace("_", " "), None, ""))
+    """CF-style attributes of a field, from ``planet.core.fields.FIELDS`` (a field not listed there
+    gets units "1" and its name)."""
+    f = FIELDS.get(name)
+    if f is None:
+        return {"units": "1", "long_name": name.replace("_", " ")}
+    units, long_name, standard_name, comment = f.units, f.long_name, f.standard_name, f.meaning
     attrs = {"units": units, "long_name": long_name}
     if standard_name:
         attrs["standard_name"] = standard_name

@@ -47,6 +47,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.climate import box_average, climate_map
+from planet.core.fields import owned_by
 from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
 from planet.core.timeline import smoothstep
 
@@ -341,7 +342,7 @@ class AtmosphereStage:
     name = "atmosphere"
     reads = ("elevation", "pressure", "temperature", "wind_u", "wind_v", "vapour", "co2", "trails",
              "humans", "moisture")
-    writes = ("vapour", "co2", "trails")
+    writes = owned_by("atmosphere")
 
     def __init__(self):
         self._noise: dict = {}

@@ -44,11 +44,12 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.atmosphere import _growth
+from planet.core.fields import owned_by
 from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
 
 f32 = np.float32
 
-FIELDS = ("moisture", "vegetation", "prey", "predators", "humans")
+FIELDS = owned_by("life")
 
 
 def growth(moisture, temperature):

@@ -53,6 +53,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.core.fields import owned_by
 from planet.core.timeline import smoothstep
 from planet.processes.climate.blur import blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample
@@ -241,7 +242,7 @@ class ClimateStage:
 
     name = "climate"
     reads = ("elevation",)
-    writes = ("pressure", "temperature", "wind_u", "wind_v")
+    writes = owned_by("climate")
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo test test-slow bench clean lint-imports
 
 $(STAMP): pyproject.toml
 	@# headless OpenGL (EGL + Mesa llvmpipe) for the GPU render path; install it where it is missing
@@ -23,8 +23,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/planet demo --out outputs
 
-test: $(STAMP)
+test: $(STAMP) lint-imports
 	$(PY) -m pytest -q
+
+# the layers of pyproject.toml's [tool.importlinter], checked on the package as installed (where
+# render/ and shaders/ sit inside planet/, as they do for a user)
+lint-imports: $(STAMP)
+	rm -rf build/importcheck
+	$(PY) -m pip install --quiet --no-deps --target build/importcheck . >/dev/null
+	cd build/importcheck && PYTHONPATH=. $(abspath $(VENV))/bin/lint-imports --config $(abspath pyproject.toml)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

@@ -8,7 +8,7 @@
 """
 from pathlib import Path as _Path
 
-__version__ = "0.1.0"
+from planet._version import __version__  # noqa: E402
 
 # In a source checkout (not installed), ``planet.render`` and ``planet.shaders``
 # live in ../render and ../shaders; installed, setuptools maps them into the package.

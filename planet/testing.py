@@ -100,7 +100,7 @@ def write_baseline(path, source) -> Path:
 
 def load_baseline(path, *, check_version: bool = True) -> Baseline:
     """Read and check a baseline file; ``BaselineError`` with a one-line reason if it is unusable."""
-    from . import __version__
+    from planet._version import __version__
 
     path = Path(path)
     if not path.is_file():

@@ -703,7 +703,7 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
             values[name] = Value(v) if math.isfinite(v) else Value(None, "not computable: not finite")
         except NotComputable as e:
             values[name] = Value(None, f"not computable: {e}")
-    from planet import __version__
+    from planet._version import __version__
 
     meta = {"planet_version": __version__, "resolution": state.columns, "rows": state.rows,
             "seed": state.seed, "step": state.step, "time": state.time, "sea_level": a.sea_level,

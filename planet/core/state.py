@@ -21,6 +21,7 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
+from planet._version import __version__
 from planet.core.config import Config, ConfigError
 from planet.core.files import atomic_write
 from planet.core.grid import Grid
@@ -132,15 +133,13 @@ class State:
                 and all(np.array_equal(self[n], other[n], equal_nan=True) for n in self.names))
 
     def to_xarray(self):
-        """The state as an ``xarray.Dataset`` with lat/lon coordinates (see ``planet.io.export``)."""
-        from planet.io.export import to_xarray
+        """The state as an ``xarray.Dataset`` with lat/lon coordinates (see ``planet.core.dataset``)."""
+        from planet.core.dataset import to_xarray
 
         return to_xarray(self)
 
     # -- files ---------------------------------------------------------------
     def meta(self) -> dict:
-        from planet import __version__
-
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "planet_version": __version__,
                 "resolution": self.columns, "rows": self.rows, "seed": self.seed, "step": self.step,
                 "time": self.time, "stages": list(self.stages), "config": self.config.to_dict(),

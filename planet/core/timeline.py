@@ -14,7 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+from numba import njit
+
 from planet.core.config import Schedule
+
+_F0, _F1, _F2, _F3 = (np.float32(v) for v in (0.0, 1.0, 2.0, 3.0))
 
 EPOCHS = ("start", "ocean_start", "land_start", "ocean_end", "land_end", "slowing_start",
           "daynight_start", "human_start", "tectonics_end", "co2_start", "warming_start",
@@ -23,10 +28,22 @@ EPOCHS = ("start", "ocean_start", "land_start", "ocean_end", "land_end", "slowin
 AGE_OF_EARTH = 4.5e9  # years before present at t = 0
 
 
-def smoothstep(a: float, b: float, x: float) -> float:
-    """``t = clamp((x-a)/(b-a), 0, 1); t²(3-2t)`` (also for a > b: a falling edge)."""
-    t = min(max((x - a) / (b - a), 0.0), 1.0)
-    return t * t * (3.0 - 2.0 * t)
+@njit(cache=True, nogil=True, inline="always")
+def smoothstep(a, b, x):
+    """``t = clamp((x-a)/(b-a), 0, 1); t²(3-2t)`` (also for a > b: a falling edge).
+
+    The one smoothstep of the package, for Python scalars and kernels alike: its constants are
+    float32 (and exact), so float32 arguments compute in float32 inside a kernel, and Python
+    floats in float64 exactly as plain Python would."""
+    t = min(max((x - a) / (b - a), _F0), _F1)
+    return t * t * (_F3 - _F2 * t)
+
+
+def season(t: float, year: float = 24.0) -> float:
+    """``1 − 2 smoothstep(1.5, 4.5, m) + 2 smoothstep(7.5, 10.5, m)`` with month ``m = (t·12/year) mod 12``:
+    +1 in (northern) winter, −1 in summer."""
+    m = (t * 12.0 / year) % 12.0
+    return 1.0 - 2.0 * smoothstep(1.5, 4.5, m) + 2.0 * smoothstep(7.5, 10.5, m)
 
 
 @dataclass(frozen=True)
@@ -85,9 +102,8 @@ class Timeline:
         return (7.25 + 0.25 * math.sin(t / 5.0)) * self.ocean_fill(t)
 
     def season(self, t: float, year: float = 24.0) -> float:
-        """``1 − 2 smoothstep(1.5, 4.5, m) + 2 smoothstep(7.5, 10.5, m)`` with month ``m = (t·12/year) mod 12``."""
-        m = (t * 12.0 / year) % 12.0
-        return 1.0 - 2.0 * smoothstep(1.5, 4.5, m) + 2.0 * smoothstep(7.5, 10.5, m)
+        """The season at film time ``t`` (module function ``season``)."""
+        return season(t, year)
 
     # -- calendar ------------------------------------------------------------
     def years_ago(self, t: float) -> float:

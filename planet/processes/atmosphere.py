@@ -50,6 +50,7 @@ from planet.processes.climate import box_average, climate_map
 from planet.core.fields import owned_by
 from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
 from planet.core.timeline import smoothstep
+from planet.processes.life import plant_growth
 
 f32 = np.float32
 
@@ -95,15 +96,6 @@ def _clamp_wind(u, v, vmax):
         k = vmax / s
         return u * k, v * k
     return u, v
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _growth(m, T):
-    """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``."""
-    a = min(max(T / f32(25.0), f32(0.0)), f32(1.0))
-    b = min(max((T - f32(25.0)) / f32(10.0), f32(0.0)), f32(1.0))
-    return min(max(m / f32(3.0), f32(0.0)), f32(1.0)) * (a * a * (f32(3.0) - f32(2.0) * a)
-                                                          - b * b * (f32(3.0) - f32(2.0) * b))
 
 
 # ---------------------------------------------------------------------------
@@ -270,7 +262,7 @@ def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
                 if hum > zero:
                     c += emission * hum
                 else:
-                    c -= uptake * _growth(moisture[j, i], temperature[j, i])
+                    c -= uptake * plant_growth(moisture[j, i], temperature[j, i])
                 c_adv[j, i] = min(max(c, zero), co2_max)
 
 

@@ -43,13 +43,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.atmosphere import _growth
 from planet.core.fields import owned_by
+from planet.core.timeline import smoothstep
 from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
 
 f32 = np.float32
 
 FIELDS = owned_by("life")
+
+
+@njit(cache=True, nogil=True, inline="always")
+def plant_growth(m, T):
+    """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``
+    for float32 scalars (the atmosphere's CO2 uptake and the renderer use it too)."""
+    return (min(max(m / f32(3.0), f32(0.0)), f32(1.0))
+            * (smoothstep(f32(0.0), f32(25.0), T) - smoothstep(f32(25.0), f32(35.0), T)))
 
 
 def growth(moisture, temperature):
@@ -65,7 +73,7 @@ def _growth_array(m, T):
     Tf = T.ravel()
     of = out.ravel()
     for k in range(mf.size):
-        of[k] = _growth(mf[k], Tf[k])
+        of[k] = plant_growth(mf[k], Tf[k])
     return out
 
 
@@ -211,7 +219,7 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
                 V = vf[s]
                 R = rf[s]
                 X = xf[s]
-                G = _growth(m_out[j, i], T)
+                G = plant_growth(m_out[j, i], T)
                 rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
                 pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
                 V += dt * V * (G - R)

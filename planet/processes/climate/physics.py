@@ -54,7 +54,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.fields import owned_by
-from planet.core.timeline import smoothstep
+from planet.core.timeline import season as season_of, smoothstep
 from planet.processes.climate.blur import blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample
 
@@ -66,12 +66,6 @@ f32 = np.float32
 # The climate formulas
 
 _PI = f32(math.pi)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _smoothstep(a, b, x):
-    t = min(max((x - a) / (b - a), f32(0.0)), f32(1.0))
-    return t * t * (f32(3.0) - f32(2.0) * t)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -221,8 +215,7 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     mean = blur(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
     amp = blur(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
     height = blur(height, cc.sigma_height_deg, cmap.cell_deg, cmap.row_area)
-    m = (t * 12.0 / cc.year) % 12.0
-    season = 1.0 - 2.0 * smoothstep(1.5, 4.5, m) + 2.0 * smoothstep(7.5, 10.5, m)
+    season = season_of(t, cc.year)
     k = warming(t, config.schedule)
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
     pt = _climate_now(mean, amp, land, height, cmap.lat, f32(season), f32(k), f32(lapse),

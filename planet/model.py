@@ -45,8 +45,3 @@ def make_stages(names) -> list[Stage]:
             module, cls = REGISTRY[name]
             stages.append(getattr(importlib.import_module(module), cls)())
     return stages
-
-
-def all_stages() -> list[Stage]:
-    """Every stage, enabled or not, for creating the full initial state."""
-    return make_stages(REGISTRY)

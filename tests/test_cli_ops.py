@@ -153,7 +153,7 @@ def test_run_option_errors(tmp_path, argv, match, monkeypatch):
 
 
 def test_run_option_types(capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="^2$"):
         main(["run", "--until", "1", "--out", "w.npz", "--checkpoint-every", "0"])
     assert "--checkpoint-every must be an integer >= 1, got 0" in capsys.readouterr().err
 

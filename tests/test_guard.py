@@ -32,7 +32,7 @@ def _world(guard, stages=("lithosphere", "poison")):
 def test_guard_names_stage_field_step_cell_and_saves_last_good(tmp_path, poisoned):
     guard = Guard(every=1, directory=tmp_path)
     world = _world(guard)
-    with pytest.raises(GuardError) as info:
+    with pytest.raises(GuardError, match="stage 'poison' wrote nan to field 'toxin' at step 7") as info:
         world.run(until=1)
     e = info.value
     assert (e.stage, e.field, e.step, e.row, e.col) == ("poison", "toxin", 7, 5, 9)
@@ -51,7 +51,7 @@ def test_guard_names_stage_field_step_cell_and_saves_last_good(tmp_path, poisone
 
 def test_guard_every_n_checks_only_multiples(poisoned):
     world = _world(Guard(every=5))
-    with pytest.raises(GuardError) as info:
+    with pytest.raises(GuardError, match="field 'toxin' at step 10") as info:
         world.run(until=1)
     assert info.value.step == 10                      # NaN appears at 7, first check at 10
     assert info.value.last_good.step == 5

@@ -191,13 +191,9 @@ def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.n
     A router for ``planet.analysis.stats.compute(state, router=model_receivers)``: it routes the land
     (``z ≥ D``) as the model does (zero descents cross flats; flat loops broken by
     ``planet.processes.lithosphere.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
-    self-receivers. Needs ``planet.processes.lithosphere.drainage`` (the lithosphere's module).
+    self-receivers.
     """
-    try:
-        from planet.processes.lithosphere import drainage
-    except ImportError:
-        raise ValueError("router 'model' needs planet.processes.lithosphere.drainage (the lithosphere's router), which this "
-                         "installation does not have; use the statistics' own D8 router") from None
+    from planet.processes.lithosphere import drainage
     rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
     _, _, rcv = drainage.accumulate(rcv)
     rcv = np.asarray(rcv, dtype=np.int64).reshape(grid.shape)

@@ -27,9 +27,6 @@ D8_DJ = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 D8_DI = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
 D8_DIST = np.array([1.0, math.sqrt(2), 1.0, math.sqrt(2), 1.0, math.sqrt(2), 1.0, math.sqrt(2)],
                    dtype=np.float32)
-# The four axis neighbours in the order N, E, S, W.
-D4_DJ = np.array([-1, 0, 1, 0], dtype=np.int64)
-D4_DI = np.array([0, 1, 0, -1], dtype=np.int64)
 
 MIN_COLUMNS = 128
 MAX_COLUMNS = 16384
@@ -52,12 +49,6 @@ def neighbour(j, i, dj, di, H, W):
         ii = ii + W // 2
     ii = ii % W
     return jj, ii
-
-
-@njit(cache=True, nogil=True, inline="always")
-def crosses_pole(j, dj, H):
-    """True if stepping ``dj`` rows from row ``j`` goes over a pole."""
-    return j + dj < 0 or j + dj >= H
 
 
 def validate_resolution(resolution, name: str = "resolution") -> int:

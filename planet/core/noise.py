@@ -182,7 +182,6 @@ STREAM_PLATE_SEED = 2  # does a plateless cell seed a plate?
 STREAM_PLATE_ID = 3    # the id of a new plate
 STREAM_AGGREGATE = 4   # which neighbour a plateless cell copies
 STREAM_MOTION = 5      # does a plate move this step, and along which axis?
-STREAM_POPULATION = 6  # initial populations
 STREAM_SETTLE = 7      # humans settle a cell
 STREAM_SPREAD = 8      # which neighbour a cell looks at for settlers
 STREAM_PARTICLE = 9    # wind particles

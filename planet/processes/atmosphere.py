@@ -50,7 +50,7 @@ from planet.processes.climate import box_average, climate_map
 from planet.core.fields import owned_by
 from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
 from planet.core.timeline import smoothstep
-from planet.processes.life import plant_growth
+from planet.processes.life.stage import plant_growth
 
 f32 = np.float32
 
@@ -136,7 +136,7 @@ def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k
     """``(2, Hc, Wc)``: the source everywhere and the extra source over the ocean."""
     H, W = noise.shape
     out = np.empty((2, H, W), dtype=np.float32)
-    for j in prange(H):
+    for j in range(H):
         for i in range(W):
             # divergence of the clamped wind, central differences in climate cells (y north)
             ue, _ = _clamp_wind(wind_u[j, (i + 1) % W], wind_v[j, (i + 1) % W], vmax)

@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from planet.core.fields import owned_by
 from planet.core.timeline import season as season_of, smoothstep
@@ -122,7 +122,7 @@ def _pressure_sources(zc, lat, D):
     amp = np.empty((H, W), dtype=np.float32)
     land = np.empty((H, W), dtype=np.float32)
     height = np.empty((H, W), dtype=np.float32)
-    for j in prange(H):
+    for j in range(H):
         phi = lat[j]
         mean_land = _annual_mean(phi, True)
         mean_ocean = _annual_mean(phi, False)
@@ -147,7 +147,7 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
     """Pressure and surface temperature ``(2, Hc, Wc)`` from the blurred fields."""
     H, W = mean.shape
     out = np.empty((2, H, W), dtype=np.float32)
-    for j in prange(H):
+    for j in range(H):
         phi = lat[j]
         for i in range(W):
             p = mean[j, i] + amp[j, i] * season
@@ -165,7 +165,7 @@ def _wind(p, lat, coriolis, vmax):
     H, W = p.shape
     out = np.empty((2, H, W), dtype=np.float32)
     half = W // 2
-    for j in prange(H):
+    for j in range(H):
         f = coriolis * np.sin(lat[j] * _PI / f32(180.0))
         for i in range(W):
             e = p[j, i + 1 if i + 1 < W else 0]

@@ -1,7 +1,7 @@
 """Life stage (spec §7): soil moisture, vegetation, prey, predators and humans.
 
 Everything here **rides on the plates**: each cell first takes the values of
-the cell its plate content came from this step (``ctx.source()``, written by
+the cell its plate content came from this step (``ctx.scratch["source"]``, written by
 the lithosphere). Then, per cell, with ``T`` the surface temperature, ``w``
 the vapour (both of this step), ``h = 0.4 max(0, z − D)`` and ocean ``z < D``:
 
@@ -24,8 +24,8 @@ the vapour (both of this step), ``h = 0.4 max(0, z − D)`` and ocean ``z < D``:
   each clamped to ``[0.01, 5]``; then diffusion ``f += dt D Δf`` with
   ``D = (0.25, 0.5, 1)`` for ``(V, R, X)`` and the 5-point Laplacian over
   **land** neighbours (no flux into the sea; polar reflection across the
-  poles), which conserves each total exactly up to rounding. Ocean cells
-  hold no land life (0).
+  poles; ``planet.processes.life.diffusion``), which conserves each total exactly
+  up to rounding. Ocean cells hold no land life (0).
 * Humans ``∈ [0, 1]`` (after human start, before warming start): a land cell
   with ``m > 4.9`` and ``5 < T < 30`` is settled (1) with probability 7e-7
   per step, or when the random 4-neighbour it looks at is settled. The
@@ -45,6 +45,7 @@ from numba import njit, prange
 
 from planet.core.fields import owned_by
 from planet.core.timeline import smoothstep
+from planet.processes.life.diffusion import _diffuse
 from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, hash32, random_bits, seed_offset, uniform
 
 f32 = np.float32
@@ -158,16 +159,36 @@ def _ride(source, a, b, c, d, e):
     return outs
 
 
+#: the float32 constants of ``_local`` (its vector ``k``), by name
+K_D, K_DT, K_POP_MIN, K_POP_MAX, K_M_MAX, K_M_LOSS, K_M_GAIN, K_W_CAP, K_SETTLE_M, K_T_MIN, K_T_MAX, \
+    K_HEAT_LIMIT, K_HEAT_DECLINE = range(13)
+
+
+def local_constants(cfg, sea_level: float) -> np.ndarray:
+    """``_local``'s vector ``k`` from the life configuration and the sea level now."""
+    k = np.empty(13, dtype=np.float32)
+    k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX] = sea_level, cfg.dt, cfg.population_min, cfg.population_max
+    k[K_M_MAX], k[K_M_LOSS], k[K_M_GAIN], k[K_W_CAP] = (cfg.moisture_max, cfg.moisture_loss, cfg.moisture_gain,
+                                                     cfg.moisture_vapour_cap)
+    k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX] = cfg.settle_moisture, cfg.settle_t_min, cfg.settle_t_max
+    k[K_HEAT_LIMIT], k[K_HEAT_DECLINE] = cfg.heat_limit, cfg.heat_decline
+    return k
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour,
-           D, seed, step, initial, init, wet, settle_window, no_humans,
-           dt, pop_min, pop_max, m_max, m_loss, m_gain, w_cap,
-           settle_p, settle_m, t_min, t_max, heat_limit, heat_decline):
-    """Everything but diffusion: ride, moisture, populations, humans. Returns 5 new arrays.
+           initial, seed, step, settle_p, init, wet, settle_window, no_humans, k):
+    """Everything but diffusion: moisture, populations, humans. Returns 5 new arrays.
 
-    Per row, a branch-free pass for moisture and the populations (every cell is
-    computed, the sea then set to its values by a select), then a pass for humans.
+    ``k``: the float32 constants (``K_*``); ``init``: before ocean end (initial populations);
+    ``wet``: after ocean end (vapour wets the soil); ``settle_window``: humans may settle;
+    ``no_humans``: after story end. Per row, a branch-free pass for moisture and the populations
+    (every cell is computed, the sea then set to its values by a select), then a pass for humans.
     """
+    D, dt, pop_min, pop_max = k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX]
+    m_max, m_loss, m_gain, w_cap = k[K_M_MAX], k[K_M_LOSS], k[K_M_GAIN], k[K_W_CAP]
+    settle_m, t_min, t_max = k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
+    heat_limit, heat_decline = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE]
     H, W = elevation.shape
     m_out = np.empty((H, W), dtype=np.float32)
     v_out = np.empty((H, W), dtype=np.float32)
@@ -258,99 +279,13 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
                 elif row_near:
                     mask = _settled_neighbours(hf, j, i, H, W)
                     if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
-                        k = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
-                        if (mask >> np.int64(k)) & 1:
+                        pick = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
+                        if (mask >> np.int64(pick)) & 1:
                             hum = one
             elif T > heat_limit:
                 hum = max(hum - heat_decline, zero)
             h_out[j, i] = hum
     return m_out, v_out, r_out, x_out, h_out
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
-    """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
-
-    ``land`` is a float32 mask (1 land, 0 sea). Neighbours as ``planet.core.grid.neighbour``:
-    wrap in longitude; the row beyond a pole is the same row half a turn away, so
-    every pair of neighbours sees each other and the exchanged amounts cancel (the
-    sum over land is conserved). Branch-free in the interior so that it vectorises.
-    """
-    H, W = V.shape
-    half = W // 2
-    Vo = np.empty((H, W), dtype=np.float32)
-    Ro = np.empty((H, W), dtype=np.float32)
-    Xo = np.empty((H, W), dtype=np.float32)
-    zero = f32(0.0)
-    for j in prange(H):
-        jn = j - 1 if j > 0 else 0
-        js = j + 1 if j < H - 1 else H - 1
-        shift_n = half if j == 0 else 0
-        shift_s = half if j == H - 1 else 0
-        if shift_n == 0 and shift_s == 0:
-            for i in range(1, W - 1):
-                c = land[j, i]
-                a_n = land[jn, i] * c
-                a_s = land[js, i] * c
-                a_e = land[j, i + 1] * c
-                a_w = land[j, i - 1] * c
-                v0 = V[j, i]
-                r0 = R[j, i]
-                x0 = X[j, i]
-                Vo[j, i] = v0 + kv * (a_n * (V[jn, i] - v0) + a_s * (V[js, i] - v0)
-                                      + a_e * (V[j, i + 1] - v0) + a_w * (V[j, i - 1] - v0))
-                Ro[j, i] = r0 + kr * (a_n * (R[jn, i] - r0) + a_s * (R[js, i] - r0)
-                                      + a_e * (R[j, i + 1] - r0) + a_w * (R[j, i - 1] - r0))
-                x = x0 + kx * (a_n * (X[jn, i] - x0) + a_s * (X[js, i] - x0)
-                               + a_e * (X[j, i + 1] - x0) + a_w * (X[j, i - 1] - x0))
-                Xo[j, i] = pop_min if humans[j, i] > zero else x
-            edges = (0, W - 1)
-        else:
-            edges = (-1, -1)
-        for i in range(W):
-            if 0 < i < W - 1 and edges[0] == 0:
-                continue
-            v0 = V[j, i]
-            r0 = R[j, i]
-            x0 = X[j, i]
-            c = land[j, i]
-            i_n = i + shift_n
-            if i_n >= W:
-                i_n -= W
-            i_s = i + shift_s
-            if i_s >= W:
-                i_s -= W
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            a_n = land[jn, i_n] * c
-            a_s = land[js, i_s] * c
-            a_e = land[j, ie] * c
-            a_w = land[j, iw] * c
-            Vo[j, i] = v0 + kv * (a_n * (V[jn, i_n] - v0) + a_s * (V[js, i_s] - v0)
-                                  + a_e * (V[j, ie] - v0) + a_w * (V[j, iw] - v0))
-            Ro[j, i] = r0 + kr * (a_n * (R[jn, i_n] - r0) + a_s * (R[js, i_s] - r0)
-                                  + a_e * (R[j, ie] - r0) + a_w * (R[j, iw] - r0))
-            x = x0 + kx * (a_n * (X[jn, i_n] - x0) + a_s * (X[js, i_s] - x0)
-                           + a_e * (X[j, ie] - x0) + a_w * (X[j, iw] - x0))
-            Xo[j, i] = pop_min if humans[j, i] > zero else x
-    return Vo, Ro, Xo
-
-
-def diffuse(vegetation, prey, predators, land, rates, humans=None, population_min=0.01):
-    """The life diffusion step on its own: ``f += rate · Σ_{land neighbours} (f_n − f)``.
-
-    ``rates`` = ``(dt D_V, dt D_R, dt D_X)``; ``land`` a boolean mask (no flux
-    to or from other cells). Conserves each field's sum over the land cells.
-    """
-    V, R, X = (np.ascontiguousarray(a, dtype=np.float32) for a in (vegetation, prey, predators))
-    land = np.ascontiguousarray(land, dtype=np.float32)
-    if humans is None:
-        humans = np.zeros(V.shape, dtype=np.float32)
-    for name, rate in zip(("vegetation", "prey", "predators"), rates):
-        if not 0 <= rate <= 0.25:
-            raise ValueError(f"diffusion rate for {name} (dt·D) must be in [0, 0.25] for stability, got {rate}")
-    return _diffuse(V, R, X, land, np.ascontiguousarray(humans, dtype=np.float32),
-                    f32(rates[0]), f32(rates[1]), f32(rates[2]), f32(population_min))
 
 
 class LifeStage:
@@ -385,14 +320,10 @@ class LifeStage:
         if source is not None:                 # ride on the plates first
             life = _ride(np.ascontiguousarray(source, dtype=np.int64), *life)
         m, V, R, X, hum = _local(
-            *life, fields["elevation"], fields["temperature"], fields["vapour"],
-            D, int(ctx.seed), int(ctx.step), initial, init, t >= sched.ocean_end,
-            sched.human_start <= t < sched.warming_start, t > sched.story_end,
-            f32(cfg.dt), f32(cfg.population_min), f32(cfg.population_max), f32(cfg.moisture_max),
-            f32(cfg.moisture_loss), f32(cfg.moisture_gain), f32(cfg.moisture_vapour_cap),
-            settle_probability(cfg.settle_probability, ctx.grid.columns), f32(cfg.settle_moisture),
-            f32(cfg.settle_t_min),
-            f32(cfg.settle_t_max), f32(cfg.heat_limit), f32(cfg.heat_decline))
+            *life, fields["elevation"], fields["temperature"], fields["vapour"], initial, int(ctx.seed),
+            int(ctx.step), settle_probability(cfg.settle_probability, ctx.grid.columns), init,
+            t >= sched.ocean_end, sched.human_start <= t < sched.warming_start, t > sched.story_end,
+            local_constants(cfg, D))
         if not init:
             land = (fields["elevation"] >= D).astype(np.float32)
             dt = cfg.dt

@@ -32,7 +32,7 @@ def _world(guard, stages=("lithosphere", "poison")):
 def test_guard_names_stage_field_step_cell_and_saves_last_good(tmp_path, poisoned):
     guard = Guard(every=1, directory=tmp_path)
     world = _world(guard)
-    with pytest.raises(GuardError, match="stage 'poison' wrote nan to field 'toxin' at step 7") as info:
+    with pytest.raises(GuardError, match="stage 'poison' wrote nan in field 'toxin' at step 7") as info:
         world.run(until=1)
     e = info.value
     assert (e.stage, e.field, e.step, e.row, e.col) == ("poison", "toxin", 7, 5, 9)

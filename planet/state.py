@@ -33,6 +33,34 @@ class StateFileError(ValueError):
     """A state file is missing, damaged or incompatible."""
 
 
+class NonFiniteError(ValueError):
+    """A state holds NaN or infinite values (``check_finite``)."""
+
+
+def first_nonfinite(fields: Mapping[str, np.ndarray]):
+    """``(field, row, column, value, count)`` of the first NaN/inf cell (fields in order, cells
+    row-major: northernmost, then westernmost), or None if every value is finite."""
+    for name, a in fields.items():
+        a = np.asarray(a)
+        if a.size == 0 or np.isfinite(a.min()) and np.isfinite(a.max()):   # min/max propagate NaN
+            continue
+        bad = ~np.isfinite(a)
+        flat = int(np.argmax(bad))
+        row, col = divmod(flat, a.shape[-1])
+        return name, row, col, float(a.flat[flat]), int(bad.sum())
+    return None
+
+
+def check_finite(state: "State", what: str = "state", hint: str = "") -> "State":
+    """Raise ``NonFiniteError`` naming the field and the first bad cell if ``state`` holds NaN or inf."""
+    found = first_nonfinite(state._fields)
+    if found is not None:
+        name, row, col, value, count = found
+        raise NonFiniteError(f"{what} has {value} in field {name!r} at cell (row {row}, col {col}) "
+                             f"({count} cell{'s' if count != 1 else ''} not finite){hint}")
+    return state
+
+
 def fields_checksum(fields: Mapping[str, np.ndarray]) -> str:
     """SHA-256 over the names, shapes, dtypes and bytes of the fields, in name order."""
     h = hashlib.sha256()

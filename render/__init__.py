@@ -54,6 +54,21 @@ def check_view(name: str, option: str = "view") -> int:
     return VIEWS[name]
 
 
+def _finite(value, name: str, unit: str) -> float:
+    """``value`` as a finite float, or ``ValueError`` naming ``name`` (NaN and inf are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number of {unit}, got {value!r}")
+    return float(value)
+
+
+def _check_state(state, allow_nonfinite: bool) -> None:
+    from planet.state import check_finite
+
+    if not allow_nonfinite:
+        check_finite(state, "the state", "; pass allow_nonfinite=True (CLI: --allow-nonfinite) to draw it anyway")
+
+
 def _time(state, time):
     if time is None:
         return state.time
@@ -63,17 +78,22 @@ def _time(state, time):
 
 
 def view(state, name: str = "satellite", size=(1024, 512), backend: str = "auto", time: float | None = None,
-         *, overlay: str | None = None, opacity: float = 0.5, lon: float = 180.0) -> np.ndarray:
+         *, overlay: str | None = None, opacity: float = 0.5, lon: float = 180.0,
+         allow_nonfinite: bool = False) -> np.ndarray:
     """The equirectangular map of view ``name``: RGB uint8 ``(height, width, 3)``.
 
     ``time`` (film seconds) defaults to the state's; ``overlay`` blends a second
     view on top at ``opacity``; ``lon`` is the longitude at the centre (180: the
-    state's column 0 at the left edge, as the arrays show).
+    state's column 0 at the left edge, as the arrays show). A state with a NaN or
+    infinite value is refused (``ValueError`` naming the field and the first bad
+    cell) unless ``allow_nonfinite`` (such cells then draw black or saturated).
     """
     v = check_view(name)
     ov = check_view(overlay, "overlay") if overlay is not None else 0
     size = check_size(size)
+    lon = _finite(lon, "lon", "degrees")
     t = _time(state, time)
+    _check_state(state, allow_nonfinite)
     be = get_backend(backend)
     stack, P = pack_fields(state, t)
     Q = projection_params(size, Camera(lat=0.0, lon=lon, unwrap=1.0))
@@ -83,24 +103,25 @@ def view(state, name: str = "satellite", size=(1024, 512), backend: str = "auto"
 def globe(state, view: str = "satellite", lat: float = 20.0, lon: float = 0.0, size=(720, 720),
           backend: str = "auto", atmosphere: bool = True, time: float | None = None, *,
           daynight: bool | None = None, radius: float = 0.9, overlay: str | None = None,
-          opacity: float = 0.5) -> np.ndarray:
+          opacity: float = 0.5, allow_nonfinite: bool = False) -> np.ndarray:
     """The planet as a sphere seen from above (``lat``, ``lon``) degrees: RGB uint8.
 
     Lit by the sun at ``P(23.5° · season, −360° · t / 15)``; the night side shows
     the ``night`` view across the terminator when ``daynight`` is true (default:
     from the schedule's day/night start on). Before that the sun stands behind
     the camera. ``atmosphere`` adds Rayleigh + Mie single scattering.
+    ``allow_nonfinite``: as for ``view``.
     """
     v = check_view(view)
     ov = check_view(overlay, "overlay") if overlay is not None else 0
     size = check_size(size)
     if not (-90.0 <= float(lat) <= 90.0):
         raise ValueError(f"lat must be in [-90, 90] degrees, got {lat!r}")
-    if not math.isfinite(float(lon)):
-        raise ValueError(f"lon must be a finite number of degrees, got {lon!r}")
+    lon = _finite(lon, "lon", "degrees")
     if not (0.0 < float(radius) <= 10.0):
         raise ValueError(f"radius must be in (0, 10] (fraction of half the smaller side), got {radius!r}")
     t = _time(state, time)
+    _check_state(state, allow_nonfinite)
     be = get_backend(backend)
     stack, P = pack_fields(state, t)
     sched = state.config.schedule

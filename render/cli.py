@@ -68,7 +68,9 @@ def register(subparsers) -> None:
 
 def film_command(args) -> int:
     from .film import render_film, summary
+    from .video import check_output
 
+    check_output(args.out, "--out")   # before anything is simulated
     size = parse_size(args.size)
     _choice(args.backend, BACKENDS, "--backend")
     if args.fps <= 0 or args.fps > 240:

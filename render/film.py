@@ -35,7 +35,7 @@ from planet.world import kernels_run_concurrently
 from . import check_size
 from .backend import get_backend
 from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
-from .video import VideoWriter, check_fps, check_quality
+from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
 
 #: (film seconds, view) of the map's wipes; each takes WIPE seconds
 MAP_VIEWS = ((35.0, "plates"), (43.0, "rivers"), (51.0, "temperature"), (67.0, "flow"),
@@ -184,6 +184,9 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     size = check_size(size)
     fps = check_fps(fps)
     quality = check_quality(quality)
+    check_output(out)                    # before any simulation: a bad --out fails now, not after it
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     be = get_backend(backend)
     if world is None:
         world = planet.Planet(resolution, seed)

@@ -89,6 +89,13 @@ def _probe(folder: Path, path, error, option: str) -> None:
     os.unlink(tmp)
 
 
+def probe_folder(folder, error: type[Exception] = OutputError, option: str = "output folder") -> Path:
+    """Raise ``error`` unless a file can be created in the existing folder ``folder`` now."""
+    folder = Path(folder)
+    _probe(folder, folder, error, option)
+    return folder
+
+
 def check_target(path, error: type[Exception] = OutputError, option: str = "output path") -> None:
     """Refuse a target that exists and is not a regular file (a folder, a device, a pipe, a socket)."""
     try:

@@ -64,7 +64,18 @@ def validate_seed(seed, name: str = "seed") -> int:
     return int(seed)
 
 
-def _available_memory() -> int | None:
+def _available_memory(meminfo: str = "/proc/meminfo") -> int | None:
+    """Bytes a new allocation can get: ``MemAvailable`` (free pages plus the page cache and other
+    memory the kernel gives back on demand), not ``MemFree``, which on a machine with a large page
+    cache is a small fraction of it. Falls back to free pages where /proc/meminfo has no such line."""
+    try:
+        with open(meminfo, encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    value, unit = line.split()[1:3]
+                    return int(value) * {"kB": 1024, "mB": 2**20, "gB": 2**30}.get(unit, 1)
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -76,7 +87,37 @@ def check_memory(resolution: int) -> None:
     have = _available_memory()
     if have is not None and need > have:
         raise ValueError(f"resolution {resolution} needs about {need / 2**30:.1f} GiB but only "
-                         f"{have / 2**30:.1f} GiB is free; choose a smaller resolution")
+                         f"{have / 2**30:.1f} GiB is available; choose a smaller resolution")
+
+
+#: film seconds past the story's end that one run may reach unless told otherwise: a run, a film
+#: or a sweep may go to ``story_end + RUN_MARGIN`` (500 s, 30 000 steps, with the default
+#: schedule); ``max_time`` (CLI ``--max-time``) moves the bound, ``math.inf`` removes it
+RUN_MARGIN = 250.0
+
+
+def time_bound(config: Config | None = None, max_time: float | None = None) -> float:
+    """The latest film time a run may reach: ``max_time``, or the story's end plus ``RUN_MARGIN``."""
+    if max_time is not None:
+        if isinstance(max_time, bool) or not isinstance(max_time, (int, float, np.integer, np.floating)) \
+                or max_time != max_time or max_time < 0:
+            raise ValueError(f"max_time must be film seconds >= 0 (math.inf: no bound), got {max_time!r}")
+        return float(max_time)
+    return (config or Config()).schedule.story_end + RUN_MARGIN
+
+
+def check_run_length(timeline: Timeline, until, config: Config | None = None, max_time: float | None = None,
+                     name: str = "until") -> int:
+    """The step of ``until`` (film seconds or an epoch name), refused up front if it lies past
+    ``time_bound(config, max_time)``."""
+    bound = time_bound(config, max_time)
+    seconds = timeline.seconds(until)
+    if seconds > bound:
+        how = "max_time" if max_time is not None else (
+            f"the story's end {timeline.schedule.story_end:g} s + a margin of {RUN_MARGIN:g} s")
+        raise ValueError(f"{name}={until!r} is {seconds:g} film seconds, past the bound of {bound:g} s ({how}); "
+                         f"pass a larger max_time (CLI: --max-time SECONDS) to run longer")
+    return timeline.step_of(until)
 
 
 def set_threads(n: int) -> None:
@@ -172,9 +213,12 @@ class Planet:
             guard.after_step(new)
         return new
 
-    def run(self, until: float | str, progress: bool = False) -> State:
-        """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``)."""
-        target = self.timeline.step_of(until)
+    def run(self, until: float | str, progress: bool = False, *, max_time: float | None = None) -> State:
+        """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``).
+
+        ``until`` past ``max_time`` (default: the story's end plus ``RUN_MARGIN``, 500 film seconds
+        with the default schedule; ``math.inf``: no bound) is refused before any step."""
+        target = check_run_length(self.timeline, until, self.config, max_time)
         if target < self._state.step:
             raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
                              f"time t={self.time:g} s; until must be >= {self.time:g} s")
@@ -222,6 +266,9 @@ def _initial_stage_names(enabled) -> tuple[str, ...]:
     return tuple(name for name in every if name in needed)
 
 
-def load(path) -> Planet:
-    """Load a saved state into a ``Planet`` that continues it bit-identically."""
-    return Planet.from_state(State.load(path))
+def load(path, *, allow_nonfinite: bool = False) -> Planet:
+    """Load a saved state (``.npz``, or a NetCDF export ``.nc``) into a ``Planet`` that continues it
+    bit-identically. A state with NaN or infinite values is refused unless ``allow_nonfinite``."""
+    from .state import read_state
+
+    return Planet.from_state(read_state(path, allow_nonfinite=allow_nonfinite))

@@ -90,6 +90,7 @@ class VideoWriter:
         self._gif: list = []
         self._queue: queue.Queue | None = None
         self._gen = None
+        self._proc = None
         self._thread: threading.Thread | None = None
         if self.format == "mp4":
             try:
@@ -107,6 +108,10 @@ class VideoWriter:
             pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
             ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
         self._gen.send(None)
+        # imageio-ffmpeg does not look at ffmpeg's exit status (a full disk gives a 0-byte video and no
+        # error): keep the process, suspended in the generator's frame, to check it after closing
+        frame = getattr(self._gen, "gi_frame", None)
+        self._proc = frame.f_locals.get("p") if frame is not None else None
         self._queue = queue.Queue(maxsize=8)
         thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
         thread.start()
@@ -157,6 +162,10 @@ class VideoWriter:
                 if self._error is not None:
                     raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
                 self._gen.close()
+                status = getattr(self._proc, "returncode", 0)
+                if status or os.path.getsize(self._tmp) == 0:
+                    raise OutputError(f"cannot write {self.path}: the video encoder failed (ffmpeg exit status "
+                                      f"{status}; a full disk or a read-only folder?)")
             elif self.format == "gif":
                 from PIL import Image
 

@@ -8,8 +8,9 @@ nothing crashes, nothing wrong is accepted. Writers get a disk (a tmpfs) with a 
 bytes left: each either succeeds or raises its one error, with no temporary left behind and the old
 file at the target untouched.
 
-The examples are bounded (a few dozen per reader) so this runs in the ordinary suite;
-``PLANET_HOSTILE_EXAMPLES=2000`` runs the big version (``make test-slow`` sets it via the slow mark).
+The examples are bounded (a few dozen per reader) so this runs in the ordinary suite; the slow
+test at the end (``make test-slow``) runs 2000 per reader, and ``PLANET_HOSTILE_EXAMPLES=N`` sets
+the count of the ordinary ones.
 """
 import json
 import os
@@ -83,11 +84,11 @@ def _same_state(a, b) -> bool:
 
 
 @pytest.mark.parametrize("name", ["state.npz", "state.nc"])
-def test_state_readers_refuse_or_read_exactly(originals, tmp_path, name):
+def test_state_readers_refuse_or_read_exactly(originals, tmp_path, name, examples=EXAMPLES):
     files, state = originals
     path, data = files[name]
 
-    @SETTINGS
+    @settings(SETTINGS, max_examples=examples)
     @given(how=mutations(len(data)))
     def check(how):
         bad = _hostile(tmp_path, name, data, how)
@@ -102,12 +103,12 @@ def test_state_readers_refuse_or_read_exactly(originals, tmp_path, name):
     check()
 
 
-def test_baseline_reader_refuses_or_reads_exactly(originals, tmp_path):
+def test_baseline_reader_refuses_or_reads_exactly(originals, tmp_path, examples=EXAMPLES):
     files, _ = originals
     path, data = files["baseline.json"]
     good = load_baseline(path)
 
-    @SETTINGS
+    @settings(SETTINGS, max_examples=examples)
     @given(how=mutations(len(data)))
     def check(how):
         bad = _hostile(tmp_path, "baseline.json", data, how)
@@ -224,3 +225,10 @@ def test_the_film_writers_with_the_disk_filling_up_fail_cleanly(tiny_disk):
                 assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"], (name, free)
             else:
                 assert sorted(p.name for p in tiny_disk.iterdir()) == sorted(["filler", name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["state.npz", "state.nc"])
+def test_readers_with_many_hostile_files(originals, tmp_path, name):
+    test_state_readers_refuse_or_read_exactly(originals, tmp_path, name, examples=2000)
+    test_baseline_reader_refuses_or_reads_exactly(originals, tmp_path, examples=1000)

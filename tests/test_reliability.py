@@ -623,3 +623,23 @@ def test_demo_with_a_bad_seed_leaves_no_folder(tmp_path, capsys):
     code, _, err = run(capsys, "demo", "--out", tmp_path / "new", "--seed", "-4")
     one_error(code, err, "seed must be an integer")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_format_1_state_files_are_still_read(tmp_path, state_file):
+    """Files written before the metadata joined the checksum (format 1) load as before."""
+    from planet.state import fields_checksum
+
+    def to_v1(meta):
+        meta["format_version"] = 1
+
+    def checksum_fields_only(arrays):
+        meta_fields = {k.split("/", 1)[1]: v for k, v in arrays.items()}
+        old.append(fields_checksum(meta_fields))
+
+    old = []
+    v1 = _rewrite(state_file, tmp_path / "v1.npz", meta_edit=to_v1, arrays_edit=checksum_fields_only)
+    _rewrite(v1, v1, meta_edit=lambda m: m.update(checksum=old[0]))
+    assert planet.State.load(v1).equals(planet.State.load(state_file))
+    _rewrite(v1, tmp_path / "v1-edited.npz", meta_edit=lambda m: m.update(checksum="0" * 64))
+    with pytest.raises(planet.StateFileError, match="checksum mismatch"):
+        planet.State.load(tmp_path / "v1-edited.npz")

@@ -20,7 +20,8 @@ from planet.core.config import Config, ConfigError  # noqa: E402
 from planet.core.grid import Grid  # noqa: E402
 from planet.core.state import State, StateFileError  # noqa: E402
 from planet.core.timeline import Timeline  # noqa: E402
-from .world import Planet, load, set_threads  # noqa: E402
+from planet.io.read import load  # noqa: E402
+from planet.world import Planet, set_threads  # noqa: E402
 
 
 

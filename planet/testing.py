@@ -37,7 +37,9 @@ from planet.core.config import Config
 from planet.core.files import atomic_write
 
 FORMAT = "planet-stats-baseline"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: version 1 (the checksum covers only the statistics) is still read
+READABLE_VERSIONS = (1, 2)
 
 #: the project's canonical regression runs: (seed, resolution, step). Step 3000 is t = 50 s, the
 #: spec's first reference point (land, plates and rivers all exist there with the real lithosphere).
@@ -71,8 +73,11 @@ class Baseline:
     path: str = "<memory>"
 
 
-def _checksum(statistics: dict) -> str:
-    return hashlib.sha256(json.dumps(statistics, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+def _checksum(statistics: dict, meta: dict | None = None) -> str:
+    """SHA-256 of the statistics (format version 1) or of the statistics and the metadata (version 2:
+    an edited seed, step, resolution or configuration fails it too)."""
+    doc = statistics if meta is None else {"meta": meta, "statistics": statistics}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
 
 
 def _as_statistics(source, sea_level=None) -> S.Statistics:
@@ -85,8 +90,9 @@ def baseline_document(source) -> dict:
     """The JSON document of a baseline for a ``State`` or ``Statistics``."""
     stats = _as_statistics(source)
     body = stats.to_dict()["statistics"]
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": stats.meta,
-            "statistics": body, "checksum": _checksum(body)}
+    meta = json.loads(json.dumps(stats.meta))      # as it will read back
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta,
+            "statistics": body, "checksum": _checksum(body, meta)}
 
 
 def write_baseline(path, source) -> Path:
@@ -103,19 +109,31 @@ def load_baseline(path, *, check_version: bool = True) -> Baseline:
     from planet._version import __version__
 
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise BaselineError(f"baseline {path} is not a file")
     if not path.is_file():
         raise BaselineError(f"baseline {path} does not exist (write it with `planet stats STATE --baseline {path} --update`)")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except OSError as e:
+        raise BaselineError(f"baseline {path} cannot be read ({e.strerror})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BaselineError(f"baseline {path} is corrupt (not valid JSON: {e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BaselineError(f"baseline {path} is not a planet statistics baseline")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise BaselineError(f"baseline {path} has format version {doc.get('format_version')}, "
-                            f"this planet reads version {FORMAT_VERSION}")
+    version = doc.get("format_version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise BaselineError(f"baseline {path} has format version {version!r}, "
+                            f"this planet reads versions {', '.join(map(str, READABLE_VERSIONS))}")
     body, meta = doc.get("statistics"), doc.get("meta")
-    if not isinstance(body, dict) or not isinstance(meta, dict) or _checksum(body) != doc.get("checksum"):
+    if isinstance(meta, dict) and check_version and meta.get("planet_version") != __version__ \
+            and isinstance(meta.get("planet_version"), str):
+        raise BaselineError(f"baseline {path} was written by planet {meta['planet_version']}, this is planet "
+                            f"{__version__}; regenerate it with --update")
+    # version 2 checksums the metadata with the statistics; a checksum of the statistics alone (version
+    # 1's) is still read: no damage turns one into the other, only a deliberate re-checksumming does
+    if not isinstance(body, dict) or not isinstance(meta, dict) \
+            or doc.get("checksum") not in (_checksum(body, meta), _checksum(body)):
         raise BaselineError(f"baseline {path} is corrupt (checksum mismatch: it was damaged or edited by hand; "
                             f"regenerate it with --update)")
     version = meta.get("planet_version")
@@ -123,8 +141,8 @@ def load_baseline(path, *, check_version: bool = True) -> Baseline:
         raise BaselineError(f"baseline {path} was written by planet {version}, this is planet {__version__}; "
                             f"regenerate it with --update")
     for key in ("resolution", "rows", "seed", "step"):
-        if not isinstance(meta.get(key), int):
-            raise BaselineError(f"baseline {path} is corrupt (meta.{key} missing)")
+        if isinstance(meta.get(key), bool) or not isinstance(meta.get(key), int) or meta[key] < 0:
+            raise BaselineError(f"baseline {path} is corrupt (meta.{key} missing or negative)")
     values = {}
     for name, entry in body.items():
         if name not in S.REGISTRY:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from typing import Iterable
@@ -18,6 +17,7 @@ import numba
 import numpy as np
 
 from planet.core.config import Config
+from planet.core.memory import available_memory
 from planet.core.grid import Grid, validate_resolution
 from .model import DEFAULT_STAGES, REGISTRY, make_stages
 from planet.core.stage import Context, check_order, check_output, check_scratch_products
@@ -65,19 +65,42 @@ def validate_seed(seed, name: str = "seed") -> int:
     return int(seed)
 
 
-def _available_memory() -> int | None:
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def check_memory(resolution: int) -> None:
     need = resolution * (resolution // 2) * BYTES_PER_CELL
-    have = _available_memory()
+    have = available_memory()
     if have is not None and need > have:
         raise ValueError(f"resolution {resolution} needs about {need / 2**30:.1f} GiB but only "
-                         f"{have / 2**30:.1f} GiB is free; choose a smaller resolution")
+                         f"{have / 2**30:.1f} GiB is available; choose a smaller resolution")
+
+
+#: film seconds past the story's end that one run may reach unless told otherwise: a run, a film
+#: or a sweep may go to ``story_end + RUN_MARGIN`` (500 s, 30 000 steps, with the default
+#: schedule); ``max_time`` (CLI ``--max-time``) moves the bound, ``math.inf`` removes it
+RUN_MARGIN = 250.0
+
+
+def time_bound(config: Config | None = None, max_time: float | None = None) -> float:
+    """The latest film time a run may reach: ``max_time``, or the story's end plus ``RUN_MARGIN``."""
+    if max_time is not None:
+        if isinstance(max_time, bool) or not isinstance(max_time, (int, float, np.integer, np.floating)) \
+                or max_time != max_time or max_time < 0:
+            raise ValueError(f"max_time must be film seconds >= 0 (math.inf: no bound), got {max_time!r}")
+        return float(max_time)
+    return (config or Config()).schedule.story_end + RUN_MARGIN
+
+
+def check_run_length(timeline: Timeline, until, config: Config | None = None, max_time: float | None = None,
+                     name: str = "until") -> int:
+    """The step of ``until`` (film seconds or an epoch name), refused up front if it lies past
+    ``time_bound(config, max_time)``."""
+    bound = time_bound(config, max_time)
+    seconds = timeline.seconds(until)
+    if seconds > bound:
+        how = "max_time" if max_time is not None else (
+            f"the story's end {timeline.schedule.story_end:g} s + a margin of {RUN_MARGIN:g} s")
+        raise ValueError(f"{name}={until!r} is {seconds:g} film seconds, past the bound of {bound:g} s ({how}); "
+                         f"pass a larger max_time (CLI: --max-time SECONDS) to run longer")
+    return timeline.step_of(until)
 
 
 def set_threads(n: int) -> None:
@@ -152,14 +175,16 @@ class Planet:
         return self._loop(self._state.step + int(n), **loop)
 
     def run(self, until: float | str, *, every: int | None = None, on_step=None, on_stage=None,
-            progress: bool = False) -> State:
+            progress: bool = False, max_time: float | None = None) -> State:
         """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``).
 
         This is the time loop every caller goes through (``step``, checkpoints, the film, the
         benchmarks). ``on_step(state)`` is called after every step whose number is a multiple of
         ``every`` (default 1) and after the last one; ``on_stage(name, seconds)`` after each stage
-        of each step, with its wall time; ``progress`` shows a bar."""
-        target = self.timeline.step_of(until)
+        of each step, with its wall time; ``progress`` shows a bar. ``until`` past ``max_time``
+        (default: the story's end plus ``RUN_MARGIN``, 500 film seconds with the default schedule;
+        ``math.inf``: no bound) is refused before any step."""
+        target = check_run_length(self.timeline, until, self.config, max_time)
         if target < self._state.step:
             raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
                              f"time t={self.time:g} s; until must be >= {self.time:g} s")
@@ -248,6 +273,4 @@ def _initial_stage_names(enabled) -> tuple[str, ...]:
     return tuple(name for name in every if name in needed)
 
 
-def load(path) -> Planet:
-    """Load a saved state into a ``Planet`` that continues it bit-identically."""
-    return Planet.from_state(State.load(path))
+#END

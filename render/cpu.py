@@ -271,6 +271,9 @@ def _sample(C, lat, lon):
     H, W = C.shape[0], C.shape[1]
     u = lon / TWO_PI * f32(W) - f32(0.5)
     v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+    if not (abs(u) < f32(1e9) and abs(v) < f32(1e9)):   # NaN or huge: no float becomes an index
+        u = f32(0.0)
+        v = f32(0.0)
     fi = np.floor(u)
     fj = np.floor(v)
     fu = u - fi
@@ -442,6 +445,10 @@ def _atmosphere_lookup(row, ux, uy, T, ex, ey):
         fr = fr - f32(ATM_ROWS)
     cphi = ux * ex + uy * ey
     fc = (min(max(cphi, f32(-1.0)), f32(1.0)) + f32(1.0)) * f32(0.5) * f32(ATM_ANGLES - 1)
+    if not (fr >= f32(0.0) and fr <= f32(ATM_ROWS)):      # NaN or inf: no float becomes an index
+        fr = f32(0.0)
+    if not (fc >= f32(0.0) and fc <= f32(ATM_ANGLES)):
+        fc = f32(0.0)
     r0 = min(np.int64(fr), ATM_ROWS - 2)
     c0 = min(np.int64(fc), ATM_ANGLES - 2)
     wr = fr - f32(r0)
@@ -495,6 +502,18 @@ def pixel_position(px, py, Wo, Ho, Q):
 
 
 LUT_SIZE = 16384
+
+
+@njit(cache=True, inline="always")
+def _level(c, n):
+    """Index into the gamma table of the linear colour ``c``: ``c`` clamped to [0, 1], times ``n``,
+    rounded. NaN (a NaN cell, a NaN camera) maps to 0 and +inf to ``n``: a float that is not finite
+    never becomes an index (``np.int64(nan)`` is undefined and read far outside the table)."""
+    if not c > f32(0.0):         # also NaN
+        return np.int64(0)
+    if c >= f32(1.0):
+        return np.int64(n)
+    return np.int64(c * n + f32(0.5))
 
 
 def gamma_table(gamma: float) -> np.ndarray:
@@ -603,6 +622,8 @@ def project(A, B, G, Q, lut, T, out):
         for px in range(Wo):
             lon = G[1, 0, px] + Q[4]
             u = lon / TWO_PI * f32(W) - f32(0.5)
+            if not abs(u) < f32(1e9):                 # NaN or inf: no float becomes an index
+                u = f32(0.0)
             fi = np.floor(u)
             i0 = np.int64(fi) % W
             col_i0[px] = i0
@@ -611,6 +632,8 @@ def project(A, B, G, Q, lut, T, out):
         for py in range(Ho):
             lat = G[0, py, Wo // 2]
             v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+            if not abs(v) < f32(1e9):                 # a row outside the picture (NaN): never drawn
+                v = f32(0.0)
             fj = np.floor(v)
             row_j0[py] = min(max(np.int64(fj), 0), H - 1)
             row_j1[py] = min(max(np.int64(fj) + 1, 0), H - 1)
@@ -629,12 +652,9 @@ def project(A, B, G, Q, lut, T, out):
                     r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
                 else:
                     r, g, b = bg0, bg1, bg2
-                r = min(max(r * Q[12], f32(0.0)), f32(1.0))
-                g = min(max(g * Q[12], f32(0.0)), f32(1.0))
-                b = min(max(b * Q[12], f32(0.0)), f32(1.0))
-                out[py, px, 0] = lut[np.int64(r * n + f32(0.5))]
-                out[py, px, 1] = lut[np.int64(g * n + f32(0.5))]
-                out[py, px, 2] = lut[np.int64(b * n + f32(0.5))]
+                out[py, px, 0] = lut[_level(r * Q[12], n)]
+                out[py, px, 1] = lut[_level(g * Q[12], n)]
+                out[py, px, 2] = lut[_level(b * Q[12], n)]
             continue
         for px in range(Wo):
             lat = G[0, py, px]
@@ -661,9 +681,6 @@ def project(A, B, G, Q, lut, T, out):
                 r = r + (r * t0 - r + a0) * atm
                 g = g + (g * t1 - g + a1) * atm
                 b = b + (b * t2 - b + a2) * atm
-            r = min(max(r * Q[12], f32(0.0)), f32(1.0))
-            g = min(max(g * Q[12], f32(0.0)), f32(1.0))
-            b = min(max(b * Q[12], f32(0.0)), f32(1.0))
-            out[py, px, 0] = lut[np.int64(r * n + f32(0.5))]
-            out[py, px, 1] = lut[np.int64(g * n + f32(0.5))]
-            out[py, px, 2] = lut[np.int64(b * n + f32(0.5))]
+            out[py, px, 0] = lut[_level(r * Q[12], n)]
+            out[py, px, 1] = lut[_level(g * Q[12], n)]
+            out[py, px, 2] = lut[_level(b * Q[12], n)]

@@ -35,7 +35,7 @@ from planet.world import kernels_run_concurrently
 from . import check_size
 from .backend import get_backend
 from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
-from .video import VideoWriter, check_fps, check_quality
+from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
 
 #: (film seconds, view) of the map's wipes; each takes WIPE seconds
 MAP_VIEWS = ((35.0, "plates"), (43.0, "rivers"), (51.0, "temperature"), (67.0, "flow"),
@@ -168,7 +168,7 @@ def frame_count(start: float, end: float, fps: int) -> int:
 def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
                 resolution: int = 512, seed: int = 0, start: float = 0.0, end: float | None = None,
                 progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
-                on_frame=None, overlap: bool = True) -> dict:
+                on_frame=None, overlap: bool = True, max_time: float | None = None) -> dict:
     """Simulate and render the film into ``out`` (.mp4, .gif, or a folder for PNG frames).
 
     Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``.
@@ -177,13 +177,17 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     ``on_frame(k, frame)`` is called for each frame before it is written.
     ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
     frames are the same either way; off where Numba's threading layer is not thread-safe).
-    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
+    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.    ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
+    before any step.
     """
     import planet
 
     size = check_size(size)
     fps = check_fps(fps)
     quality = check_quality(quality)
+    check_output(out)                    # before any simulation: a bad --out fails now, not after it
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     be = get_backend(backend)
     if world is None:
         world = planet.Planet(resolution, seed)
@@ -195,6 +199,9 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
             raise ValueError(f"{name} must be film seconds >= 0, got {value!r}")
     if not start < end:
         raise ValueError(f"start must be before end (film seconds), got start={start} end={end}")
+    from planet.world import check_run_length
+
+    check_run_length(timeline, end, world.config, max_time, "end")
     n = frame_count(start, end, fps)
     if n < 1:
         raise ValueError(f"the film from start={start} to end={end} at fps={fps} has no frame")
@@ -282,8 +289,8 @@ def demo(out_dir="outputs", size=(1280, 720), fps: int = 30, backend: str = "aut
     from . import posters
 
     out = Path(out_dir)
+    world = planet.Planet(resolution, seed)      # bad values fail before the folder is made
     out.mkdir(parents=True, exist_ok=True)
-    world = planet.Planet(resolution, seed)
     stats = render_film(out / "earth.mp4", size=size, fps=fps, backend=backend, quality=quality, world=world,
                         progress=progress, end=end)
     posters(world.state, out / "posters", size=(2 * size[1], size[1]), backend=backend)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from planet.core.files import TMP_NAME_CHARS, OutputError, check_frame_folder, check_output_file, check_target, os_message
+
 FORMATS = ("mp4", "gif", "png")
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 
@@ -33,6 +35,14 @@ def output_format(path) -> str:
     if suffix == "":
         return "png"
     raise ValueError(f"out must end in .mp4 or .gif, or be a folder name without a suffix (PNG frames); got {str(path)!r}")
+
+
+def check_output(path, option: str = "out") -> Path:
+    """Validate ``path`` as a film output before any work (``planet.files``' policy): a .mp4 or .gif file
+    (absent or a regular file), or a new or empty folder for PNG frames."""
+    if output_format(path) == "png":
+        return check_frame_folder(path, option)
+    return check_output_file(path, option)
 
 
 def check_fps(fps) -> int:
@@ -60,22 +70,27 @@ class VideoWriter:
         self.quality = check_quality(quality)
         if preset not in PRESETS:
             raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {preset!r}")
+        # the output policy (planet.files): a file target is absent or a regular file; a frame folder
+        # is new or empty (never the current folder or a parent); the folder it goes in is writable
+        check_output(path)
         folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise ValueError(f"out {self.path}: folder {folder} does not exist")
         self.frames = 0
         self._done = False
         self._error: BaseException | None = None
-        stem = f".{self.path.name}.{os.getpid()}.partial"
-        if self.format == "png":
-            self._tmp = Path(tempfile.mkdtemp(prefix=stem, dir=folder))
-        else:
-            fd, tmp = tempfile.mkstemp(prefix=stem, suffix=self.path.suffix, dir=folder)
-            os.close(fd)
-            self._tmp = Path(tmp)
+        stem = f".{self.path.name[:TMP_NAME_CHARS]}.{os.getpid()}.partial"
+        try:
+            if self.format == "png":
+                self._tmp = Path(tempfile.mkdtemp(prefix=stem, dir=folder))
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=stem, suffix=self.path.suffix, dir=folder)
+                os.close(fd)
+                self._tmp = Path(tmp)
+        except OSError as e:
+            raise OutputError(f"cannot write {self.path}: {os_message(e)}") from None
         self._gif: list = []
         self._queue: queue.Queue | None = None
         self._gen = None
+        self._proc = None
         self._thread: threading.Thread | None = None
         if self.format == "mp4":
             try:
@@ -93,6 +108,10 @@ class VideoWriter:
             pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
             ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
         self._gen.send(None)
+        # imageio-ffmpeg does not look at ffmpeg's exit status (a full disk gives a 0-byte video and no
+        # error): keep the process, suspended in the generator's frame, to check it after closing
+        frame = getattr(self._gen, "gi_frame", None)
+        self._proc = frame.f_locals.get("p") if frame is not None else None
         self._queue = queue.Queue(maxsize=8)
         thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
         thread.start()
@@ -118,7 +137,7 @@ class VideoWriter:
         if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame must be uint8 of shape {(h, w, 3)}, got {frame.dtype} {frame.shape}")
         if self._error is not None:
-            raise RuntimeError(f"video encoder failed: {self._error}")
+            raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
         if self.format == "mp4":
             self._queue.put(np.ascontiguousarray(frame))
         elif self.format == "gif":
@@ -126,7 +145,10 @@ class VideoWriter:
         else:
             from PIL import Image
 
-            Image.fromarray(frame).save(self._tmp / f"frame_{self.frames:06d}.png", compress_level=1)
+            try:
+                Image.fromarray(frame).save(self._tmp / f"frame_{self.frames:06d}.png", compress_level=1)
+            except OSError as e:
+                raise OutputError(f"cannot write {self.path}: {os_message(e)}") from None
         self.frames += 1
 
     def close(self) -> Path:
@@ -138,8 +160,12 @@ class VideoWriter:
                 self._queue.put(None)
                 self._thread.join()
                 if self._error is not None:
-                    raise RuntimeError(f"video encoder failed: {self._error}")
+                    raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
                 self._gen.close()
+                status = getattr(self._proc, "returncode", 0)
+                if status or os.path.getsize(self._tmp) == 0:
+                    raise OutputError(f"cannot write {self.path}: the video encoder failed (ffmpeg exit status "
+                                      f"{status}; a full disk or a read-only folder?)")
             elif self.format == "gif":
                 from PIL import Image
 
@@ -148,12 +174,19 @@ class VideoWriter:
                 ims = [Image.fromarray(f) for f in self._gif]
                 ims[0].save(self._tmp, format="GIF", save_all=True, append_images=ims[1:],
                             duration=round(1000 / self.fps), loop=0)
-            if self.format == "png" and self.path.is_dir():
-                shutil.rmtree(self.path)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self._tmp, (0o777 if self._tmp.is_dir() else 0o666) & ~umask)  # mkstemp/mkdtemp: 0600/0700
+            # nothing at the target is ever deleted: a frame folder replaces only an empty folder (the
+            # rename fails if anything appeared in it meanwhile); a file replaces only a regular file
+            if self.format == "png":
+                check_frame_folder(self.path, "out")
+            else:
+                check_target(self.path, OutputError, "out")
             os.replace(self._tmp, self.path)
+        except OSError as e:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {os_message(e)}") from None
         except BaseException:
             self.abort()
             raise

@@ -687,6 +687,10 @@ class Statistics(Mapping[str, Value]):
         return format_table(("statistic", "value", "units", "note"), rows)
 
 
+class NonFiniteWarning(RuntimeWarning):
+    """Statistics were computed from a state holding NaN or infinite values."""
+
+
 def compute(state, names: Iterable[str] | None = None, *, sea_level: float | None = None,
             router=None) -> Statistics:
     """Compute the statistics ``names`` (default: all, or every statistic of the groups named) of ``state``.
@@ -695,6 +699,15 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
     ``ValueError``. A statistic whose input is degenerate gets ``Value(None, "not computable: …")``.
     """
     selected = select(names)
+    from planet.core.state import first_nonfinite
+
+    bad = first_nonfinite(state.fields)
+    if bad is not None:
+        import warnings
+
+        warnings.warn(f"statistics of a state with non-finite values: field {bad[0]!r} holds {bad[3]} at "
+                      f"cell (row {bad[1]}, col {bad[2]}) ({bad[4]} cells); statistics that read it are "
+                      f"shifted or not computable", NonFiniteWarning, stacklevel=2)
     a = Analysis(state, sea_level=sea_level, router=router)
     values = {}
     for name in selected:

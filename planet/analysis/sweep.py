@@ -42,33 +42,66 @@ MAX_SEED = 2**32 - 1
 
 
 # -- the seeds argument ----------------------------------------------------------------
-def parse_seeds(text: str) -> list[int]:
-    """Seeds from ``"0:64"`` (half-open range), ``"7"``, ``"1,5,9"`` or a mix ``"0:4,10,20:22"``."""
+#: the most worlds one sweep runs (a bound on the work one command starts; split larger ensembles)
+MAX_WORLDS = 100_000
+
+
+class Seeds:
+    """The seeds of a sweep as half-open ranges, expanded only when iterated: ``len`` and the checks
+    (range, overlap, size) cost nothing per seed, so ``0:4294967296`` is refused at once."""
+
+    def __init__(self, ranges: list[range]):
+        self.ranges = ranges
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.ranges)
+
+    def __iter__(self):
+        for r in self.ranges:
+            yield from r
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Seeds, list, tuple, range)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Seeds({', '.join(f'{r.start}:{r.stop}' for r in self.ranges)})"
+
+
+def parse_seeds(text: str, max_worlds: int = MAX_WORLDS) -> Seeds:
+    """Seeds from ``"0:64"`` (half-open range), ``"7"``, ``"1,5,9"`` or a mix ``"0:4,10,20:22"``.
+
+    Parsed lazily: each part is a range whose bounds are checked ([0, 2**32 - 1], no overlap, at most
+    ``max_worlds`` seeds in all) before any seed is listed."""
+    usage = f"seeds must be START:STOP, a seed, or a comma-separated list of them (e.g. 0:64), got {text!r}"
     if not isinstance(text, str) or not text.strip():
-        raise ValueError("seeds must be START:STOP, a seed, or a comma-separated list of them (e.g. 0:64), got "
-                         f"{text!r}")
-    seeds: list[int] = []
+        raise ValueError(usage)
+    ranges: list[range] = []
     for part in text.split(","):
         part = part.strip()
         try:
             if ":" in part:
                 a, b = part.split(":")
                 lo, hi = int(a), int(b)
-                if hi <= lo:
-                    raise ValueError(f"seeds range {part!r} is empty: STOP must be greater than START")
-                seeds.extend(range(lo, hi))
             else:
-                seeds.append(int(part))
-        except ValueError as e:
-            if "empty" in str(e):
-                raise
-            raise ValueError(f"seeds must be START:STOP, a seed, or a comma-separated list of them "
-                             f"(e.g. 0:64), got {text!r}") from None
-    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
-    if bad:
-        raise ValueError(f"seeds must be integers in [0, {MAX_SEED}], got {bad[0]}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must not repeat, got {text!r}")
+                lo = int(part)
+                hi = lo + 1
+        except ValueError:
+            raise ValueError(usage) from None
+        if hi <= lo:
+            raise ValueError(f"seeds range {part!r} is empty: STOP must be greater than START")
+        if lo < 0 or hi - 1 > MAX_SEED:
+            raise ValueError(f"seeds must be integers in [0, {MAX_SEED}], got {lo if lo < 0 else hi - 1}")
+        ranges.append(range(lo, hi))
+    ordered = sorted(ranges, key=lambda r: r.start)
+    for a, b in zip(ordered, ordered[1:]):
+        if b.start < a.stop:
+            raise ValueError(f"seeds must not repeat, got {text!r}")
+    seeds = Seeds(ranges)
+    if len(seeds) > max_worlds:
+        raise ValueError(f"seeds name {len(seeds)} worlds; one sweep runs at most {max_worlds} "
+                         f"(split the ensemble into several sweeps)")
     return seeds
 
 
@@ -134,7 +167,7 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
           stages: Iterable[str] | None = None, stats_path=None, save_states=None, scheduler: str | None = None,
           workers: int | None = None, retries: int = 2, processes: bool = True, progress: bool = False,
           task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None,
-          connect_timeout: str = "30s") -> SweepResult:
+          connect_timeout: str = "30s", max_time: float | None = None) -> SweepResult:
     """Run one world per seed on a Dask cluster; gather rows by seed (see the module docstring).
 
     ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
@@ -142,29 +175,43 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     ``retries``: extra attempts per world (after an exception or a worker death).
     ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
     ``report``: called with a line for each failed world (default: print to stderr).
+    ``max_time``: the latest film time ``until`` may be (default: ``planet.world.time_bound``).
     """
     from planet.core.grid import validate_resolution
     from planet.core.timeline import Timeline
 
+    from planet.model import make_stages
+    from planet.world import check_run_length
+
+    if hasattr(seeds, "__len__") and len(seeds) > MAX_WORLDS:
+        raise ValueError(f"seeds name {len(seeds)} worlds; one sweep runs at most {MAX_WORLDS}")
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one world")
     resolution = validate_resolution(resolution)
     if config is not None and not isinstance(config, Config):
         raise TypeError(f"config must be a planet.Config, got {type(config).__name__}")
-    Timeline((config or Config()).schedule).step_of(until)  # refuse a bad until before starting a cluster
+    # refuse a bad or unbounded until before starting a cluster
+    check_run_length(Timeline((config or Config()).schedule), until, config, max_time)
     stages = None if stages is None else tuple(stages)
+    if stages is not None:
+        if not stages:
+            raise ValueError("stages must name at least one stage")
+        make_stages(stages)                                   # unknown names: refused before any world
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
         raise ValueError(f"retries must be an integer in [0, 100], got {retries!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 4096):
         raise ValueError(f"workers must be an integer in [1, 4096], got {workers!r}")
+    from planet.core.files import check_output_file, probe_folder
+
+    if stats_path is not None:
+        check_output_file(stats_path, "stats output")        # before the sweep, not after it
     if save_states is not None:
         save_states = Path(save_states)
+        if save_states.exists() and not save_states.is_dir():
+            raise ValueError(f"save states {save_states} exists and is not a folder")
         save_states.mkdir(parents=True, exist_ok=True)
-    if stats_path is not None:
-        folder = Path(stats_path).parent
-        if not folder.is_dir():
-            raise ValueError(f"stats output {stats_path}: folder {folder} does not exist")
+        probe_folder(save_states, ValueError, "save states")
     report = report or (lambda line: print(line, file=sys.stderr))
     task = task or run_world
 

@@ -35,20 +35,35 @@ def parse_until(text: str):
         return text
 
 
+EXIT_CODES = """exit status:
+  0    success
+  1    statistics drifted from the baseline (stats --baseline), or a world of a sweep failed
+  2    bad input, an unreadable or damaged file, or an output that cannot be written
+       (one line on stderr: "planet: error: ..."; no output file is left half-written)
+  3    the numerical guard stopped a run (run --guard-every)
+  130  interrupted (Ctrl-C); 128+N: stopped by signal N (SIGTERM: 143)
+  141  the reader of the output went away (a closed pipe)"""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with the CLI's error style: one line, ``planet: error: ...``, exit status 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"planet: error: {message}\n")
+
+
 def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
-    """Fail early if ``path`` cannot be written (before any long computation)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise CLIError(f"{option} {path} is a folder; give a file path")
-    if not folder.is_dir():
-        raise CLIError(f"{option} {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise CLIError(f"{option} {path}: folder {folder} is not writable")
-    return path
+    """Fail early if ``path`` cannot be written (before any long computation): ``planet.files``' policy."""
+    from planet.core.files import check_output_file
+
+    return check_output_file(path, option, error=CLIError)
 
 
 def check_output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    """A folder that files will be written into (created if missing); fail early if it cannot be written
+    (a file is created and removed there: read-only and immutable folders fail now)."""
+    from planet.core.files import probe_folder
+
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise CLIError(f"{option} {path} exists and is not a folder")
@@ -56,17 +71,58 @@ def check_output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CLIError(f"{option} {path}: cannot create folder ({e.strerror})") from None
-    if not os.access(path, os.W_OK):
-        raise CLIError(f"{option} {path}: folder is not writable")
+    probe_folder(path, CLIError, option)
     return path
+
+
+def parse_stages(text: str | None, option: str = "--stages") -> list[str] | None:
+    """``"lithosphere,climate"`` → the stage names, checked (None: the default set)."""
+    from planet.model import REGISTRY
+
+    if text is None:
+        return None
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise CLIError(f"{option} must name at least one stage of {', '.join(REGISTRY)}; got {text!r}")
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise CLIError(f"{option}: unknown stage {unknown[0]!r}; known stages: {', '.join(REGISTRY)}")
+    return names
+
+
+def parse_max_time(args, config=None) -> float | None:
+    """``--max-time SECONDS`` (``inf``: no bound), checked; None when not given."""
+    from planet.world import time_bound
+
+    value = getattr(args, "max_time", None)
+    if value is None:
+        return None
+    try:
+        return time_bound(config, value)
+    except ValueError:
+        raise CLIError(f"--max-time must be film seconds >= 0 (or inf), got {value}") from None
+
+
+def add_max_time(p: argparse.ArgumentParser) -> None:
+    from planet.world import RUN_MARGIN
+
+    p.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                   help=f"refuse to run past this film time (default: the story's end + {RUN_MARGIN:g} s, "
+                        f"i.e. 500 s; 'inf' for no bound)")
+
+
+def add_allow_nonfinite(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-nonfinite", action="store_true",
+                   help="read a state that holds NaN or infinite values (refused otherwise, naming the "
+                        "field and the first bad cell)")
 
 
 # --------------------------------------------------------------------------- run
 def add_world_options(p: argparse.ArgumentParser) -> None:
     """Options that make a new world (shared by run, film, sweep...)."""
-    p.add_argument("--resolution", type=int, default=512, metavar="COLUMNS",
+    p.add_argument("--resolution", type=int, default=None, metavar="COLUMNS",
                    help="grid columns (rows are half); a multiple of 32 from 128 to 16384 (default 512)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=int, default=None,
                    help="world seed, an integer in [0, 2**32-1]; 0 is the reference protoplanet (default 0)")
     p.add_argument("--stages", default=None, metavar="LIST",
                    help="comma-separated processes to run, in step order: lithosphere,climate,atmosphere,life "
@@ -80,8 +136,10 @@ def make_planet(args, config=None):
 
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
-    stages = None if args.stages is None else [s.strip() for s in args.stages.split(",") if s.strip()]
-    return planet.Planet(resolution=args.resolution, seed=args.seed, stages=stages, config=config)
+    stages = parse_stages(args.stages)
+    resolution = 512 if args.resolution is None else args.resolution
+    seed = 0 if args.seed is None else args.seed
+    return planet.Planet(resolution=resolution, seed=seed, stages=stages, config=config)
 
 
 def cmd_run(args) -> int:
@@ -100,7 +158,21 @@ def cmd_run(args) -> int:
         raise CLIError(f"--steps must be a non-negative integer, got {args.steps}")
     if args.start and args.resume:
         raise CLIError("give either --start STATE or --resume DIR, not both")
+    # every option is honoured or refused: a saved state or a checkpoint folder already fixes its
+    # world's seed and resolution (and a checkpoint folder its stages)
+    if args.start or args.resume:
+        source = "--start STATE" if args.start else "--resume DIR"
+        given = [o for o, v in (("--seed", args.seed), ("--resolution", args.resolution)) if v is not None]
+        if args.resume and args.stages is not None:
+            given.append("--stages")
+        if given:
+            raise CLIError(f"{' and '.join(given)} make{'s' if len(given) == 1 else ''} a new world; {source} "
+                           f"continues a saved one with its own; drop {' and '.join(given)}")
+    if args.allow_nonfinite and not args.start:
+        raise CLIError("--allow-nonfinite applies to --start STATE only")
+    parse_stages(args.stages)
     config = cli_ops.config_from_args(args)
+    max_time = parse_max_time(args, config)
     until = None
     if args.steps is None:
         until = parse_until(args.until if args.until is not None else "tectonics_end")
@@ -108,7 +180,15 @@ def cmd_run(args) -> int:
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
     if args.start:
-        world = planet.load(args.start)
+        from planet.io.read import read_state
+
+        state = read_state(args.start, allow_nonfinite=args.allow_nonfinite)
+        if config is not None and config != state.config:
+            mine, theirs = config.to_dict(), state.config.to_dict()
+            diff = [f"{s}.{k}" for s in mine for k in mine[s] if mine[s][k] != theirs[s][k]]
+            raise CLIError(f"--config differs from the configuration saved in {args.start} ({', '.join(diff[:3])}); "
+                           f"a saved state continues with its own: omit --config (see `planet config --state`)")
+        world = planet.Planet.from_state(state, stages=parse_stages(args.stages))
     elif args.resume:
         world = None
     else:
@@ -116,9 +196,18 @@ def cmd_run(args) -> int:
     world = cli_ops.apply_run_options(args, world)
     if until is None:
         until = (world.state.step + args.steps) / world.timeline.fps
+    from planet.world import check_run_length
+
+    try:
+        check_run_length(world.timeline, until, world.config, max_time, "--until")
+    except ValueError as e:
+        if args.steps is None:
+            raise
+        raise CLIError(f"--steps {args.steps} from step {world.state.step} would reach film second {until:g}, "
+                       f"past the bound of {str(e).split('past the bound of ')[1]}") from None
     progress = args.progress or (not args.quiet and sys.stderr.isatty())
     try:
-        state = cli_ops.run_planet(args, world, until, progress=progress)
+        state = cli_ops.run_planet(args, world, until, progress=progress, max_time=max_time)
     except GuardError as e:
         print(f"planet: error: {e}", file=sys.stderr)
         return 3
@@ -134,7 +223,10 @@ def cmd_run(args) -> int:
 def cmd_info(args) -> int:
     import planet
 
-    state = planet.State.load(args.file)
+    from planet.core.state import first_nonfinite
+    from planet.io.read import read_state
+
+    state = read_state(args.file, allow_nonfinite=True)   # info describes a broken state too
     tl = planet.Timeline(state.config.schedule)
     print(f"{args.file}: planet state")
     print(f"  resolution {state.columns} x {state.rows}, seed {state.seed}, step {state.step}, "
@@ -143,11 +235,28 @@ def cmd_info(args) -> int:
     width = max(len(n) for n in state.names)
     for name in state.names:
         a = state[name]
-        print(f"  {name:<{width}}  min {np.nanmin(a):>10.4g}  mean {np.nanmean(a):>10.4g}  max {np.nanmax(a):>10.4g}")
+        finite = np.isfinite(a)
+        if finite.all():
+            print(f"  {name:<{width}}  min {a.min():>10.4g}  mean {a.mean():>10.4g}  max {a.max():>10.4g}")
+        elif finite.any():
+            b = a[finite]
+            print(f"  {name:<{width}}  min {b.min():>10.4g}  mean {b.mean():>10.4g}  max {b.max():>10.4g}  "
+                  f"({a.size - b.size} cells not finite)")
+        else:
+            print(f"  {name:<{width}}  no finite value")
+    bad = first_nonfinite(state.fields)
+    if bad is not None:
+        print(f"  warning: not finite: field {bad[0]!r} holds {bad[3]} at cell (row {bad[1]}, col {bad[2]}); "
+              f"other commands refuse this state without --allow-nonfinite")
     return 0
 
 
 def cmd_demo(args) -> int:
+    from planet.core.grid import validate_resolution
+    from planet.world import check_memory, validate_seed
+
+    validate_seed(args.seed)                 # bad values fail before the output folder is made
+    check_memory(validate_resolution(args.resolution))
     out = check_output_dir(args.out)
     if not args.geology_only:
         from planet.render.film import demo, summary
@@ -172,9 +281,9 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from planet import __version__
 
-    parser = argparse.ArgumentParser(prog="planet", description="planet: a procedural Earth-history simulator. Times are film "
-                                     "seconds: 60 steps per second, 250 s is the whole story (4.5 billion years).",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(prog="planet", description="planet: a procedural Earth-history simulator. Times are film "
+                            "seconds: 60 steps per second, 250 s is the whole story (4.5 billion years).",
+                            epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"planet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -191,13 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previews", metavar="DIR", help="write elevation/plates/basins PNG previews into this folder")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_max_time(p)
+    add_allow_nonfinite(p)
     p.set_defaults(func=cmd_run)
     from planet.cli import ops as cli_ops
 
     cli_ops.add_run_options(p)
 
     p = sub.add_parser("info", help="describe a saved state", description="Print a saved state's metadata and field ranges.")
-    p.add_argument("file", metavar="STATE", help="a state file written by `planet run --out`")
+    p.add_argument("file", metavar="STATE", help="a state file written by `planet run --out` (.npz) or a NetCDF export (.nc)")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("demo", help="the main job: render the film (or the geology) into a folder",
@@ -254,8 +365,20 @@ def _run(args) -> int:
     from planet.core.config import ConfigError
     from planet.core.state import StateFileError
 
+    import warnings
+
+    default_show = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category.__module__.startswith("planet"):        # our own warnings: one plain line
+            print(f"planet: warning: {message}", file=sys.stderr)
+        else:
+            default_show(message, category, filename, lineno, file, line)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            return int(args.func(args) or 0)
     except (ValueError, ConfigError, StateFileError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"planet: error: {msg}", file=sys.stderr)

@@ -100,10 +100,16 @@ def apply_run_options(args, planet=None):
         raise ValueError("--keep-checkpoints needs --checkpoint-every N")
     if args.guard_dir is not None and args.guard_every is None:
         raise ValueError("--guard-dir needs --guard-every N")
+    from planet.cli import check_output_dir
+
+    if args.checkpoint_dir is not None:
+        check_output_dir(args.checkpoint_dir, "--checkpoint-dir")     # read-only or immutable: fail now
+    elif _checkpoint_dir(args) is not None and Path(_checkpoint_dir(args)).is_dir():
+        check_output_dir(_checkpoint_dir(args), "--resume")
     guard = None
     if args.guard_every is not None:
         folder = args.guard_dir or _checkpoint_dir(args) or "."
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        check_output_dir(folder, "--guard-dir")
         guard = Guard(every=args.guard_every, directory=folder)
     if args.resume is not None:
         import warnings
@@ -135,26 +141,34 @@ def apply_run_options(args, planet=None):
     return planet
 
 
-def run_planet(args, planet, until, progress: bool = False):
-    """Run to ``until``, with checkpoints if asked; return the final state."""
+def run_planet(args, planet, until, progress: bool = False, max_time: float | None = None):
+    """Run to ``until`` (at most ``max_time``, see ``planet.world.time_bound``), with checkpoints if
+    asked; return the final state."""
     from planet.io.checkpoint import run_with_checkpoints
 
     if args.checkpoint_every is not None:
         return run_with_checkpoints(planet, until, every=args.checkpoint_every, directory=_checkpoint_dir(args),
-                                    keep=args.keep_checkpoints, progress=progress)
-    return planet.run(until, progress=progress)
+                                    keep=args.keep_checkpoints, progress=progress, max_time=max_time)
+    return planet.run(until, progress=progress, max_time=max_time)
 
 
 # -- planet sweep ------------------------------------------------------------------------
 def _cmd_sweep(args) -> int:
+    from planet.cli import check_output_dir, check_output_path, parse_max_time, parse_stages
     from planet.analysis.sweep import csv_text, parse_seeds, sweep
 
     seeds = parse_seeds(args.seeds)
     config = config_from_args(args)
-    stages = None if args.stages is None else tuple(s for s in args.stages.split(",") if s)
+    stages = parse_stages(args.stages)
+    max_time = parse_max_time(args, config)
+    if args.stats is not None:
+        check_output_path(args.stats, "--stats")            # before the sweep runs, not after it
+    if args.save_states is not None:
+        check_output_dir(args.save_states, "--save-states")
     result = sweep(seeds, args.until, args.resolution, config=config, stages=stages, stats_path=args.stats,
                    save_states=args.save_states, scheduler=args.scheduler, workers=args.workers,
-                   retries=args.retries, processes=not args.no_processes, progress=args.progress)
+                   retries=args.retries, processes=not args.no_processes, progress=args.progress,
+                   max_time=max_time)
     if args.stats is None:
         sys.stdout.write(csv_text(result.rows))
     else:
@@ -205,6 +219,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-processes", action="store_true",
                    help="run the local workers as threads of this process (small sweeps, debugging)")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
+    from planet.cli import add_max_time
+
+    add_max_time(p)
     p.set_defaults(func=_cmd_sweep)
 
     c = subparsers.add_parser("config", help="print a configuration as TOML",

@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from planet.core.files import atomic_write
+from planet.cli import add_allow_nonfinite, add_max_time, parse_max_time
+from planet.core.files import atomic_write, check_output_file
+from planet.io.read import read_state
 
 from planet.render import BACKENDS, VIEWS, check_size
+from planet.render.video import PRESETS
 
 
 def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
@@ -43,18 +46,19 @@ def register(subparsers) -> None:
     film.add_argument("--fps", type=int, default=30, help="frames per second, 1-240 (default 30)")
     film.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
     film.add_argument("--quality", type=float, default=7.0, help="video quality 0-10 (default 7)")
-    film.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    film.add_argument("--preset", default="veryfast", choices=PRESETS, help="x264 preset (default veryfast)")
     film.add_argument("--resolution", type=int, default=512, help="simulation columns (default 512)")
     film.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     film.add_argument("--start", type=float, default=0.0, help="first film second (default 0)")
     film.add_argument("--end", type=float, default=None, help="last film second (default: story end, 250)")
     film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
     film.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_max_time(film)
     film.set_defaults(func=film_command)
 
     render = subparsers.add_parser("render", help="render one picture of a saved state",
                                    description="Render a saved state as a map view or a globe (PNG).")
-    render.add_argument("state", help="a state file written by planet (.npz)")
+    render.add_argument("state", help="a state file written by planet (.npz) or a NetCDF export (.nc)")
     render.add_argument("--view", default="satellite", help=f"one of {', '.join(VIEWS)} (default satellite)")
     render.add_argument("--globe", action="store_true", help="draw the globe instead of the map")
     render.add_argument("--lat", type=float, default=20.0, help="globe camera latitude, degrees (default 20)")
@@ -63,12 +67,15 @@ def register(subparsers) -> None:
     render.add_argument("--size", default=None, help="WIDTHxHEIGHT, even (default 1024x512 map, 720x720 globe)")
     render.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
     render.add_argument("--out", required=True, help="output PNG file")
+    add_allow_nonfinite(render)
     render.set_defaults(func=render_command)
 
 
 def film_command(args) -> int:
     from planet.render.film import render_film, summary
+    from planet.render.video import check_output
 
+    check_output(args.out, "--out")   # before anything is simulated
     size = parse_size(args.size)
     _choice(args.backend, BACKENDS, "--backend")
     if args.fps <= 0 or args.fps > 240:
@@ -79,16 +86,16 @@ def film_command(args) -> int:
         v = getattr(args, name)
         if v is not None and (not math.isfinite(v) or v < 0):
             raise ValueError(f"--{name} must be film seconds >= 0, got {v}")
+    max_time = parse_max_time(args)
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
                         resolution=args.resolution, seed=args.seed, start=args.start, end=args.end,
-                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset)
+                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset,
+                        max_time=max_time)
     print(summary(stats))
     return 0
 
 
 def render_command(args) -> int:
-    import planet
-
     from planet.render import globe, to_image, view
 
     _choice(args.view, tuple(VIEWS), "--view")
@@ -96,17 +103,17 @@ def render_command(args) -> int:
     size = parse_size(args.size) if args.size else ((720, 720) if args.globe else (1024, 512))
     if not -90.0 <= args.lat <= 90.0:
         raise ValueError(f"--lat must be in [-90, 90] degrees, got {args.lat}")
-    out = Path(args.out)
-    if out.suffix.lower() != ".png":
+    if not math.isfinite(args.lon):
+        raise ValueError(f"--lon must be a finite number of degrees, got {args.lon}")
+    if Path(args.out).suffix.lower() != ".png":
         raise ValueError(f"--out must be a .png file, got {args.out!r}")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise ValueError(f"--out {args.out}: folder {out.parent} does not exist")
-    state = planet.State.load(args.state)
+    out = check_output_file(args.out, "--out")
+    state = read_state(args.state, allow_nonfinite=args.allow_nonfinite)
     if args.globe:
         rgb = globe(state, view=args.view, lat=args.lat, lon=args.lon, size=size, backend=args.backend,
-                    atmosphere=not args.no_atmosphere)
+                    atmosphere=not args.no_atmosphere, allow_nonfinite=args.allow_nonfinite)
     else:
-        rgb = view(state, args.view, size=size, backend=args.backend)
+        rgb = view(state, args.view, size=size, backend=args.backend, allow_nonfinite=args.allow_nonfinite)
     atomic_write(out, lambda tmp: to_image(rgb).save(tmp, format="PNG"))
     print(f"wrote {out}")
     return 0

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from planet.analysis import stats as S
 from planet import testing as T
-from planet.io.export import FORMATS, atomic_write, export, read_netcdf
+from planet.cli import add_allow_nonfinite
+from planet.io.export import FORMATS, atomic_write, export
+from planet.core.files import check_output_file
 from planet.core.state import State
 
 
@@ -40,6 +42,7 @@ def register(subparsers) -> None:
                    help="absolute tolerance, as --rtol")
     p.add_argument("--update", action="store_true", help="rewrite the baseline with this state's statistics")
     p.add_argument("--list", action="store_true", help="list every statistic with its units and definition")
+    add_allow_nonfinite(p)
     p.set_defaults(func=stats_command)
 
     p = subparsers.add_parser(
@@ -50,6 +53,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, metavar="FILE", help="output file")
     p.add_argument("--field", default="elevation", help="field of the png16 heightmap (default elevation)")
+    add_allow_nonfinite(p)
     p.set_defaults(func=export_command)
 
     p = subparsers.add_parser(
@@ -58,14 +62,22 @@ def register(subparsers) -> None:
     p.add_argument("a", metavar="A", help="first state file (.npz or .nc)")
     p.add_argument("b", metavar="B", help="second state file (.npz or .nc)")
     p.add_argument("--json", metavar="FILE", help="write both as JSON to FILE ('-' for stdout)")
+    add_allow_nonfinite(p)
     p.set_defaults(func=compare_command)
 
 
 # ---------------------------------------------------------------------------
 
-def load_state(path) -> State:
-    """A state from a ``.npz`` state file or a ``.nc`` NetCDF export."""
-    return read_netcdf(path) if str(path).endswith((".nc", ".nc4")) else State.load(path)
+def load_state(path, allow_nonfinite: bool = False) -> State:
+    """A state from a ``.npz`` state file or a ``.nc`` NetCDF export (told apart by their first bytes)."""
+    from planet.io.read import read_state
+
+    return read_state(path, allow_nonfinite=allow_nonfinite)
+
+
+def _check_json_target(target, option: str = "--json") -> None:
+    if target is not None and target != "-":
+        check_output_file(target, option)
 
 
 def parse_tolerances(items: list[str], option: str) -> tuple[float | None, dict[str, float]]:
@@ -110,7 +122,10 @@ def stats_command(args) -> int:
         raise ValueError("--update needs --baseline FILE (the baseline to write)")
     per_stat = {n: {"rtol": per_r.get(n), "atol": per_a.get(n)} for n in set(per_r) | set(per_a)}
     per_stat = {n: {k: v for k, v in d.items() if v is not None} for n, d in per_stat.items()}
-    state = load_state(args.state)
+    _check_json_target(args.json)
+    if args.update:
+        check_output_file(args.baseline, "--baseline")      # before the statistics are computed
+    state = load_state(args.state, args.allow_nonfinite)
     out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout clean JSON with --json -
     baseline = None
     if args.baseline and not args.update:
@@ -138,7 +153,8 @@ def stats_command(args) -> int:
 
 
 def export_command(args) -> int:
-    state = load_state(args.state)
+    check_output_file(args.out, "--out")
+    state = load_state(args.state, args.allow_nonfinite)
     if args.format != "png16" and args.field != "elevation":
         raise ValueError("--field applies to --format png16 only")
     if args.field not in state:
@@ -154,7 +170,8 @@ def export_command(args) -> int:
 
 
 def compare_command(args) -> int:
-    a, b = load_state(args.a), load_state(args.b)
+    _check_json_target(args.json)
+    a, b = load_state(args.a, args.allow_nonfinite), load_state(args.b, args.allow_nonfinite)
     sa, sb = S.compute(a), S.compute(b)
     if args.json:
         _write_json(args.json, json.dumps({"a": sa.to_dict(), "b": sb.to_dict()}, indent=1, ensure_ascii=False))

@@ -77,9 +77,15 @@ def list_checkpoints(directory) -> list[tuple[int, Path]]:
 
 def read_meta(path) -> dict:
     """The metadata record of a state file, without reading its fields."""
+    from planet.core.state import file_kind
+
     try:
+        if file_kind(path) != "npz":
+            raise StateFileError(f"{path} is not a planet state file")
         with np.load(path, allow_pickle=False) as data:
             return json.loads(bytes(data["meta"]).decode())
+    except StateFileError:
+        raise
     except Exception as e:  # zipfile, npy header (SyntaxError, TokenError), JSON, I/O: all mean damaged
         raise StateFileError(f"state file {path} is damaged ({type(e).__name__}: {e})") from None
 
@@ -137,7 +143,7 @@ def load_checkpoint(path) -> State:
     """Load a checkpoint; ``StateFileError`` if damaged or if it holds another step than its name says."""
     path = Path(path)
     try:
-        state = State.load(path)
+        state = State.load(path, allow_nonfinite=True)   # a checkpoint is read as written (the guard checks values)
     except StateFileError:
         raise
     except Exception as e:  # a damaged npy header can raise SyntaxError, tokenize.TokenError, ...
@@ -251,12 +257,15 @@ def validate_keep(keep, name: str = "keep") -> int | None:
 
 
 def run_with_checkpoints(planet, until, every: int, directory, keep: int | None = None,
-                         progress: bool = False, verify: bool = True) -> State:
+                         progress: bool = False, verify: bool = True, max_time: float | None = None) -> State:
     """Run ``planet`` to ``until`` (film seconds or epoch name), checkpointing into ``directory``.
 
     A checkpoint is written at every step that is a multiple of ``every`` and at the final
     step; after each, only the newest ``keep`` are kept (None: all). Returns the final state.
+    ``until`` past ``max_time`` (``planet.world.time_bound``) is refused before any step.
     """
+    from planet.world import check_run_length
+
     every = validate_every(every)
     keep = validate_keep(keep)
     directory = Path(directory)
@@ -264,7 +273,7 @@ def run_with_checkpoints(planet, until, every: int, directory, keep: int | None 
         if directory.exists():
             raise ValueError(f"checkpoint dir {directory} is not a folder")
         directory.mkdir(parents=True)
-    target = planet.timeline.step_of(until)
+    target = check_run_length(planet.timeline, until, planet.config, max_time)
     if target < planet.state.step:
         raise ValueError(f"until={until!r} (step {target}) is before the current step {planet.state.step}")
     with _Lock(directory):
@@ -275,5 +284,5 @@ def run_with_checkpoints(planet, until, every: int, directory, keep: int | None 
             write_checkpoint(state, directory, verify=verify)
             prune(directory, keep, state.step)
 
-        planet.run(until, every=every, on_step=save, progress=progress)
+        planet.run(until, every=every, on_step=save, progress=progress, max_time=max_time)
     return planet.state

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planet.core.files import atomic_write
+from planet.core.files import OutputError, atomic_write
 from planet.core.state import State, StateFileError
 from planet.core.dataset import field_attrs, run_metadata, to_xarray  # noqa: F401 (re-exported)
 
@@ -34,37 +34,73 @@ FORMATS = ("netcdf", "npz", "png16")
 
 def write_netcdf(state: State, path) -> Path:
     """Write ``to_xarray(state)`` as NetCDF-4 (zlib-compressed float32), atomically."""
+    from planet.core.state import state_checksum
+
     ds = to_xarray(state)
+    ds.attrs["checksum"] = state_checksum(_identity(ds.attrs), {n: ds[n].values for n in state.names})
     encoding = {name: {"zlib": True, "complevel": 4} for name in state.names}
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding))
+    def write(tmp):
+        try:
+            ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        except RuntimeError as e:          # netCDF4 reports a full disk as "NetCDF: HDF error"
+            raise OutputError(f"cannot write {path}: the NetCDF library failed ({e}; is the disk full?)") from None
+    return atomic_write(path, write)
 
 
-def read_netcdf(path) -> State:
-    """Read a NetCDF file written by :func:`write_netcdf` back into a ``State`` (same arrays)."""
+def _identity(attrs: dict) -> dict:
+    """The attributes the NetCDF checksum covers (with the fields): who the world is and when."""
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in attrs.items()
+            if k in ("seed", "step", "resolution", "stages", "fields", "config", "planet_version")}
+
+
+def read_netcdf(path, *, allow_nonfinite: bool = False) -> State:
+    """Read a NetCDF file written by :func:`write_netcdf` back into a ``State`` (same arrays).
+
+    The variables' declared shapes are checked against the metadata before their data is read;
+    the ``checksum`` attribute (the identity attributes and the fields) must match; a state with
+    NaN/inf values is refused unless ``allow_nonfinite`` (see ``State.load``)."""
     import xarray as xr
 
     from planet.core.config import Config, ConfigError
+    from planet.core.state import NONFINITE_HINT, check_complete, check_finite, check_grid, file_kind, state_checksum
 
     path = Path(path)
     if not path.is_file():
         raise StateFileError(f"NetCDF file {path} does not exist")
+    if file_kind(path) != "netcdf":
+        raise StateFileError(f"{path} is not a planet state file (damaged or not a planet export: not NetCDF)")
     try:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             attrs = dict(ds.attrs)
             if "planet_version" not in attrs or "fields" not in attrs:
-                raise StateFileError(f"NetCDF file {path} is not a planet export (no planet metadata)")
+                raise StateFileError(f"{path} is not a planet state file (not a planet export: no planet metadata)")
             names = [n for n in str(attrs["fields"]).split(",") if n]
+            step, seed, resolution = (int(attrs[k]) for k in ("step", "seed", "resolution"))
+            check_grid(resolution, rows=resolution // 2)
+            if step < 0 or not 0 <= seed <= 2**32 - 1 or not names or len(set(names)) != len(names):
+                raise ValueError("bad step, seed or field list")
+            for n in names:
+                if n not in ds.variables:
+                    raise StateFileError(f"NetCDF file {path} is missing field {n!r} that its metadata lists")
+                if tuple(ds[n].shape) != (resolution // 2, resolution):
+                    raise ValueError(f"field {n!r} has shape {tuple(ds[n].shape)}")
             fields = {n: np.ascontiguousarray(ds[n].values, dtype=np.float32) for n in names}
     except StateFileError:
         raise
-    except (OSError, ValueError, KeyError) as e:
+    except Exception as e:  # netCDF4/HDF5 report damage as OSError, RuntimeError, ValueError, KeyError...
         raise StateFileError(f"NetCDF file {path} is damaged or not a planet export ({type(e).__name__}: {e})") from None
+    if "checksum" in attrs and state_checksum(_identity(attrs), fields) != attrs["checksum"]:
+        raise StateFileError(f"NetCDF file {path} is damaged (checksum mismatch)")
     try:
         config = Config.from_json(attrs["config"])
-    except (ConfigError, ValueError, TypeError) as e:
+    except (ConfigError, ValueError, TypeError, KeyError) as e:
         raise StateFileError(f"NetCDF file {path} has an invalid configuration: {e}") from None
     stages = tuple(s for s in str(attrs.get("stages", "")).split(",") if s)
-    return State(fields, step=int(attrs["step"]), seed=int(attrs["seed"]), config=config, stages=stages)
+    state = State(fields, step=step, seed=seed, config=config, stages=stages)
+    check_complete(state, f"NetCDF file {path}")
+    if not allow_nonfinite:
+        check_finite(state, f"NetCDF file {path}", NONFINITE_HINT, StateFileError)
+    return state
 
 
 def write_npz(state: State, path) -> Path:
@@ -98,6 +134,12 @@ def write_png16(state: State, path, field: str = "elevation") -> Path:
     """
     from PIL import Image, PngImagePlugin
 
+    from planet.core.state import first_nonfinite
+
+    bad = first_nonfinite({field: state[field]})
+    if bad is not None:
+        raise ValueError(f"png16: field {field!r} holds {bad[3]} at cell (row {bad[1]}, col {bad[2]}); "
+                         f"a heightmap needs finite values")
     img, lo, hi = heightmap16(state[field])
     meta = run_metadata(state)
     info = PngImagePlugin.PngInfo()

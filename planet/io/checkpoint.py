@@ -251,11 +251,12 @@ def validate_keep(keep, name: str = "keep") -> int | None:
 
 
 def run_with_checkpoints(planet, until, every: int, directory, keep: int | None = None,
-                         progress: bool = False, verify: bool = True) -> State:
+                         progress: bool = False, verify: bool = True, **record) -> State:
     """Run ``planet`` to ``until`` (film seconds or epoch name), checkpointing into ``directory``.
 
     A checkpoint is written at every step that is a multiple of ``every`` and at the final
     step; after each, only the newest ``keep`` are kept (None: all). Returns the final state.
+    ``record`` (``record_every``, ``record``) goes to ``Planet.run``: the history is recorded too.
     """
     every = validate_every(every)
     keep = validate_keep(keep)
@@ -275,5 +276,5 @@ def run_with_checkpoints(planet, until, every: int, directory, keep: int | None 
             write_checkpoint(state, directory, verify=verify)
             prune(directory, keep, state.step)
 
-        planet.run(until, every=every, on_step=save, progress=progress)
+        planet.run(until, every=every, on_step=save, progress=progress, **record)
     return planet.state

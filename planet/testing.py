@@ -374,6 +374,7 @@ def assert_stats_close(state, baseline, rtol: float | None = None, atol: float |
             update = updating()
         if not path.exists():
             stats = _as_statistics(state, sea_level)
+            path.parent.mkdir(parents=True, exist_ok=True)
             write_baseline(path, stats)
             raise BaselineWritten(
                 f"baseline {path} did not exist: wrote it from this state ({len(stats)} statistics, seed "

@@ -28,12 +28,24 @@ def world():
     z[: state.rows // 2] += np.float32(LIFT)       # LIFT > 0 moves the terrain statistics
     return state.replace(elevation=z)
 
-def test_world():
+def test_by_path():
     assert_stats_close(world(), "baselines/world.json")
 
 def test_named(planet_baseline):
     planet_baseline(world())
 '''
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _loaded():
+    """The inner sessions run in this process and drop the modules they imported afterwards; Numba's
+    cannot be imported twice, so everything the inner tests use is imported (and run) here first."""
+    import planet
+    import planet.pytest_plugin  # noqa: F401
+    from planet.analysis import stats
+    from planet.testing import assert_stats_close  # noqa: F401
+
+    stats.compute(planet.Planet(128, seed=0).state)
 
 
 @pytest.fixture
@@ -62,7 +74,7 @@ def test_missing_baseline_is_written_then_compared(project, monkeypatch):
 
 def test_drift_fails_with_a_short_first_line_and_no_library_source(project, monkeypatch):
     run(project, monkeypatch)
-    result = run(project, monkeypatch, "-k", "test_world", lift=0.5)
+    result = run(project, monkeypatch, "-k", "test_by_path", lift=0.5)
     result.assert_outcomes(failed=1, deselected=1)
     out = result.stdout.str()
     lines = out.splitlines()
@@ -88,7 +100,7 @@ def test_update_option_rewrites_what_assert_stats_close_compares_against(project
 
 def test_other_seed_is_an_assertion_failure_that_says_so(project, monkeypatch):
     run(project, monkeypatch)
-    result = run(project, monkeypatch, "-k", "test_world", seed=1)
+    result = run(project, monkeypatch, "-k", "test_by_path", seed=1)
     result.assert_outcomes(failed=1, deselected=1)
     out = result.stdout.str()
     assert "AssertionError" in out or "BaselineMismatch" in out

@@ -445,9 +445,17 @@ def plot_history(history, path=None, *, panels=PANELS, width: float = 10.0):
         ax.grid(alpha=0.25)
         if len(names) > 1:
             ax.legend(fontsize=7, loc="best", ncols=2)
-    for k, v in epochs.items():   # epoch names along the dashed lines, with the calendar date
-        axes[0].text(v, 0.98, f" {k} ({tl.date(v)})", rotation=90, va="top", ha="right", fontsize=6,
-                     color="0.35", transform=axes[0].get_xaxis_transform())
+    labels: list[list] = []       # epoch names along the dashed lines; epochs closer than 2% share a label
+    for k, v in epochs.items():
+        if labels and v - labels[-1][0] < 0.02 * (t[-1] - t[0]):
+            labels[-1][1].append(k)
+        else:
+            labels.append([v, [k]])
+    for v, names in labels:
+        text = axes[0].text(v, 0.98, f" {' + '.join(names)}" + (f" ({tl.date(v)})" if len(names) == 1 else ""),
+                            rotation=90, va="top", ha="right", fontsize=6, color="0.35", clip_on=True,
+                            transform=axes[0].get_xaxis_transform())
+        text.set_in_layout(False)
     axes[-1].set_xlabel("film time (s)")
     axes[-1].set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     fig.suptitle(f"planet seed {history.attrs.get('seed', '?')} at {history.attrs.get('resolution', '?')} columns: "

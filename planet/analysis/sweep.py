@@ -233,7 +233,8 @@ def write(result: SweepResult, path) -> Path:
         return atomic_write(path, lambda tmp: result.to_netcdf(tmp, format="NETCDF4"))
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
-        xr.Dataset(dict(result.data_vars), coords=result.coords, attrs=result.attrs).to_zarr(tmp / "store", mode="w")
+        plain = xr.Dataset(dict(result.data_vars), coords=result.coords, attrs=result.attrs)
+        plain.to_zarr(tmp / "store", mode="w", consolidated=False)  # consolidated metadata is not Zarr 3
         os.rename(tmp / "store", path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

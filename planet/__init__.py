@@ -26,11 +26,17 @@ from planet.world import Planet, set_threads  # noqa: E402
 
 
 def __getattr__(name):
-    # ``planet.stats`` (public) is the statistics of ``planet.analysis``, imported on first use
-    if name == "stats":
-        import importlib
+    # imported on first use, so that ``import planet`` stays light (no renderer, no Dask, no widgets):
+    # ``planet.stats`` (public) is the statistics of ``planet.analysis``; ``planet.explore`` the
+    # notebook explorer of the renderer; ``planet.sweep`` the ensembles of ``planet.analysis.sweep``
+    import importlib
 
+    if name == "stats":
         return importlib.import_module("planet.analysis.stats")
+    if name == "explore":
+        return importlib.import_module("planet.render.explore").explore
+    if name == "sweep":
+        return importlib.import_module("planet.analysis.sweep").sweep
     raise AttributeError(f"module 'planet' has no attribute {name!r}")
 
 

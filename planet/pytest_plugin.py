@@ -3,12 +3,16 @@
 * ``planet_world(seed=0, resolution=128, step=3000, config=None)``: a session-scoped
   factory; each distinct run is computed once per test session and shared.
 * ``planet_state``: the first canonical run (``planet.testing.CANONICAL[0]``).
-* ``planet_update_baselines``: true under ``pytest --planet-update-baselines``; tests
-  that compare with a baseline file then rewrite it instead.
+* ``planet_baseline``: ``planet_baseline(state, **tolerances)`` compares ``state`` with the
+  baseline named after the test, ``<test folder>/baselines/<module>/<test name>.json``
+  (written on the first run, which fails once saying so, as pytest-regressions does).
+* ``planet_update_baselines``: true under ``pytest --planet-update-baselines``, which makes
+  every ``assert_stats_close`` rewrite the baseline it compares against.
 
-    def test_my_world(planet_world):
+    def test_my_world(planet_world, planet_baseline):
         state = planet_world(seed=1)
         assert_stats_close(state, "tests/baselines/seed1_r128_step3000.json")
+        planet_baseline(state, per_stat={"rivers": 1e-2})      # tests/baselines/test_x/test_my_world.json
 """
 from __future__ import annotations
 
@@ -19,6 +23,18 @@ def pytest_addoption(parser):
     group = parser.getgroup("planet")
     group.addoption("--planet-update-baselines", action="store_true", default=False,
                     help="rewrite planet statistics baselines instead of comparing with them")
+
+
+def pytest_configure(config):
+    from . import testing
+
+    testing.UPDATE_BASELINES = bool(config.getoption("--planet-update-baselines", default=False))
+
+
+def pytest_unconfigure(config):
+    from . import testing
+
+    testing.UPDATE_BASELINES = False
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +65,22 @@ def planet_state(planet_world):
 @pytest.fixture(scope="session")
 def planet_update_baselines(request) -> bool:
     return bool(request.config.getoption("--planet-update-baselines", default=False))
+
+
+@pytest.fixture
+def planet_baseline(request):
+    """``check(state, rtol=None, atol=None, per_stat=None, *, name=None)``: ``assert_stats_close`` against
+    ``<test folder>/baselines/<module>/<name or test name>.json``; returns the comparisons."""
+    import re
+
+    from .testing import assert_stats_close
+
+    folder = request.path.parent / "baselines" / request.path.stem
+
+    def check(state, rtol=None, atol=None, per_stat=None, *, name: str | None = None):
+        __tracebackhide__ = True
+        stem = re.sub(r"[^\w.-]+", "_", name or request.node.name).strip("_")
+        folder.mkdir(parents=True, exist_ok=True)
+        return assert_stats_close(state, folder / f"{stem}.json", rtol, atol, per_stat)
+
+    return check

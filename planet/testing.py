@@ -1,23 +1,46 @@
-"""Regression testing of worlds against saved statistics ("baselines").
+"""Regression testing of worlds against saved statistics ("baselines"), the pytest way.
 
 A baseline is a JSON file holding the statistics of one state (``planet.analysis.stats``)
-with the run's identity: resolution, seed, step, package version and
-configuration, and a SHA-256 checksum of the statistics so that a damaged or
-hand-edited file is refused::
+with the run's identity (resolution, seed, step, package version, configuration).
+The plain output of ``planet stats STATE --json FILE`` is a valid baseline; so is
+what ``write_baseline`` writes (the same document plus a format tag and an
+optional checksum, below). In a test::
 
-    from planet.testing import assert_stats_close, write_baseline
-    write_baseline("tests/baselines/seed0.json", state)          # once, or `planet stats --update`
-    assert_stats_close(state, "tests/baselines/seed0.json",       # in a test
-                       per_stat={"rivers": 1e-2, "plates.count": (0, 1)})
+    from planet.testing import assert_stats_close
+    def test_my_world(planet_world):
+        state = planet_world(seed=0, resolution=128, step=3000)
+        assert_stats_close(state, "tests/baselines/seed0.json", per_stat={"rivers": 1e-2})
+
+It works as pytest-regressions does:
+
+* a **missing** baseline is written from the state and the test fails once,
+  saying so (check the file in; from the next run on it is compared);
+* ``pytest --planet-update-baselines`` rewrites every baseline that
+  ``assert_stats_close`` compares against (the test fails, naming what moved,
+  when the rewrite changed anything beyond tolerance, and passes otherwise);
+* a failure starts with one short line (how many statistics drifted and the
+  worst three, by distance in tolerances), then the table of every drifted
+  statistic; the library's own frames are hidden from pytest's traceback
+  (``__tracebackhide__``);
+* a baseline of another **seed, resolution or step** is an assertion failure
+  (:class:`BaselineMismatch`) saying which, never a silent pass;
+* one written by another **planet version** still compares; a
+  :class:`BaselineVersionWarning` says so (``check_version=False`` silences it).
 
 A statistic drifts when ``|now − baseline| > atol + rtol · |baseline|``, or
 when it was computable on one side only. Default tolerances come from the
 registry (``planet.analysis.stats.REGISTRY``); ``rtol``/``atol`` override them for
 all statistics and ``per_stat`` for single statistics or whole groups
 (``{"terrain": 1e-3}`` is an rtol; ``(rtol, atol)`` or ``{"rtol": …, "atol": …}``
-give both). Unknown statistic names are refused. A baseline of another
-resolution, seed or step is refused with a clear error; one written by another
-package version is refused too (regenerate it), unless ``check_version=False``.
+give both). Unknown statistic names in tolerances are refused.
+
+**The checksum** (optional). ``write_baseline`` adds ``"checksum"``, the SHA-256
+of the ``meta`` and ``statistics`` objects (JSON with sorted keys), so that a file
+changed after writing (a flipped bit, an accidental edit, a bad merge) is refused
+with :class:`BaselineError` instead of giving a misleading comparison. After a
+deliberate hand edit, delete the ``checksum`` key (a baseline without one is
+checked for nothing but its content). A file that is not valid
+JSON, or not statistics, is refused with :class:`BaselineError`.
 
 The project's own baselines are the :data:`CANONICAL` runs; regenerate them with
 ``python -m planet.testing tests/baselines`` (or ``pytest --planet-update-baselines``).
@@ -27,7 +50,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -48,6 +73,29 @@ CANONICAL: tuple[tuple[int, int, int], ...] = ((0, 128, 3000), (1, 128, 3000))
 
 class BaselineError(ValueError):
     """A baseline file is missing, damaged, or does not match the state it is compared with."""
+
+
+class BaselineMismatch(AssertionError, BaselineError):
+    """The baseline is of another seed, resolution or step than the state: a failed assertion
+    (and a ``BaselineError``, so that ``planet stats --baseline`` reports it in one line)."""
+
+
+class BaselineWritten(AssertionError):
+    """``assert_stats_close`` wrote the baseline (it was missing, or baselines are being updated)."""
+
+
+class BaselineVersionWarning(UserWarning):
+    """The baseline was written by another planet version (the comparison still runs)."""
+
+
+#: set by the pytest plugin under ``--planet-update-baselines`` (or the environment variable
+#: ``PLANET_UPDATE_BASELINES=1``): ``assert_stats_close`` then rewrites its baselines
+UPDATE_BASELINES = False
+
+
+def updating() -> bool:
+    """Whether baselines are being rewritten (``--planet-update-baselines`` or ``PLANET_UPDATE_BASELINES=1``)."""
+    return UPDATE_BASELINES or os.environ.get("PLANET_UPDATE_BASELINES", "") not in ("", "0")
 
 
 def canonical_name(seed: int, resolution: int, step: int) -> str:
@@ -86,18 +134,26 @@ def _as_statistics(source, sea_level=None) -> S.Statistics:
     return S.compute(source, sea_level=sea_level)
 
 
-def baseline_document(source) -> dict:
-    """The JSON document of a baseline for a ``State`` or ``Statistics``."""
+CHECKSUM_NOTE = ("checksum: SHA-256 of the meta and statistics objects (JSON, sorted keys). Optional: planet "
+                 "refuses a file that no longer matches it (damage); after a deliberate hand edit, delete the "
+                 "checksum key.")
+
+
+def baseline_document(source, checksum: bool = True) -> dict:
+    """The JSON document of a baseline for a ``State`` or ``Statistics``: the ``planet stats --json``
+    document plus a format tag and (unless ``checksum=False``) the optional checksum."""
     stats = _as_statistics(source)
     body = stats.to_dict()["statistics"]
     meta = json.loads(json.dumps(stats.meta))      # as it will read back
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta,
-            "statistics": body, "checksum": _checksum(body, meta)}
+    doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta, "statistics": body}
+    if checksum:
+        doc.update(checksum=_checksum(body, meta), checksum_note=CHECKSUM_NOTE)
+    return doc
 
 
-def write_baseline(path, source) -> Path:
+def write_baseline(path, source, checksum: bool = True) -> Path:
     """Write the baseline of a ``State`` (its statistics are computed) or ``Statistics``, atomically."""
-    text = json.dumps(baseline_document(source), indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(baseline_document(source, checksum), indent=1, ensure_ascii=False) + "\n"
 
     def write(tmp):
         Path(tmp).write_text(text, encoding="utf-8")
@@ -105,7 +161,10 @@ def write_baseline(path, source) -> Path:
 
 
 def load_baseline(path, *, check_version: bool = True) -> Baseline:
-    """Read and check a baseline file; ``BaselineError`` with a one-line reason if it is unusable."""
+    """Read a baseline file: what ``write_baseline`` writes or the plain ``planet stats --json``
+    output. ``BaselineError`` with a one-line reason if it is unusable (a checksum that no longer
+    matches included); a warning (and the comparison goes on) for another planet version or a
+    statistic this version does not know (it is left out)."""
     from planet._version import __version__
 
     path = Path(path)
@@ -119,40 +178,43 @@ def load_baseline(path, *, check_version: bool = True) -> Baseline:
         raise BaselineError(f"baseline {path} cannot be read ({e.strerror})") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BaselineError(f"baseline {path} is corrupt (not valid JSON: {e})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise BaselineError(f"baseline {path} is not a planet statistics baseline")
-    version = doc.get("format_version")
+    if not isinstance(doc, dict) or doc.get("format", FORMAT) != FORMAT \
+            or not isinstance(doc.get("statistics"), dict) or not isinstance(doc.get("meta"), dict):
+        raise BaselineError(f"baseline {path} is not a planet statistics baseline "
+                            f"(expected the JSON of `planet stats --json`: meta and statistics)")
+    version = doc.get("format_version", FORMAT_VERSION)
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise BaselineError(f"baseline {path} has format version {version!r}, "
                             f"this planet reads versions {', '.join(map(str, READABLE_VERSIONS))}")
-    body, meta = doc.get("statistics"), doc.get("meta")
-    if isinstance(meta, dict) and check_version and meta.get("planet_version") != __version__ \
-            and isinstance(meta.get("planet_version"), str):
-        raise BaselineError(f"baseline {path} was written by planet {meta['planet_version']}, this is planet "
-                            f"{__version__}; regenerate it with --update")
-    # version 2 checksums the metadata with the statistics; a checksum of the statistics alone (version
-    # 1's) is still read: no damage turns one into the other, only a deliberate re-checksumming does
-    if not isinstance(body, dict) or not isinstance(meta, dict) \
-            or doc.get("checksum") not in (_checksum(body, meta), _checksum(body)):
-        raise BaselineError(f"baseline {path} is corrupt (checksum mismatch: it was damaged or edited by hand; "
-                            f"regenerate it with --update)")
+    body, meta = doc["statistics"], doc["meta"]
+    # the checksum is optional; where present it covers the statistics and the metadata (version 1's
+    # covered the statistics alone and is still read): a damaged file is refused, never half-believed
+    if "checksum" in doc and doc["checksum"] not in (_checksum(body, meta), _checksum(body)):
+        raise BaselineError(f"baseline {path} is corrupt (checksum mismatch: damaged, or edited by hand; after a "
+                            f"deliberate edit delete the optional checksum key, or regenerate it with --update)")
     version = meta.get("planet_version")
     if check_version and version != __version__:
-        raise BaselineError(f"baseline {path} was written by planet {version}, this is planet {__version__}; "
-                            f"regenerate it with --update")
+        warnings.warn(BaselineVersionWarning(
+            f"baseline {path} was written by planet {version}, this is planet {__version__}; comparing anyway "
+            f"(rewrite it with pytest --planet-update-baselines or `planet stats --update` to silence this)"),
+            stacklevel=2)
     for key in ("resolution", "rows", "seed", "step"):
         if isinstance(meta.get(key), bool) or not isinstance(meta.get(key), int) or meta[key] < 0:
             raise BaselineError(f"baseline {path} is corrupt (meta.{key} missing or negative)")
-    values = {}
+    values, unknown = {}, []
     for name, entry in body.items():
         if name not in S.REGISTRY:
-            raise BaselineError(f"baseline {path} has statistic {name!r}, unknown to planet {__version__}; "
-                                f"regenerate it with --update")
+            unknown.append(name)
+            continue
         try:
             value, status = entry["value"], entry["status"]
             values[name] = S.Value(None if value is None else float(value), str(status))
         except (TypeError, KeyError, ValueError):
             raise BaselineError(f"baseline {path} is corrupt (entry {name!r})") from None
+    if unknown:
+        warnings.warn(BaselineVersionWarning(
+            f"baseline {path} has {len(unknown)} statistic(s) unknown to planet {__version__} "
+            f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''}); they are not compared"), stacklevel=2)
     return Baseline(meta, values, str(path))
 
 
@@ -165,14 +227,16 @@ def _as_baseline(baseline, check_version: bool) -> Baseline:
 
 
 def check_compatible(meta: Mapping, baseline: Baseline) -> None:
-    """Refuse a baseline of another resolution, seed or step than ``meta`` (a ``Statistics.meta``)."""
+    """Fail (:class:`BaselineMismatch`) for a baseline of another resolution, seed or step than
+    ``meta`` (a ``Statistics.meta``)."""
+    __tracebackhide__ = True
     b = baseline.meta
     if (b["resolution"], b["rows"]) != (meta["resolution"], meta["rows"]):
-        raise BaselineError(f"baseline {baseline.path} is for resolution {b['resolution']} "
-                            f"({b['rows']} rows), the state has resolution {meta['resolution']}")
+        raise BaselineMismatch(f"baseline {baseline.path} is for resolution {b['resolution']} "
+                               f"({b['rows']} rows), the state has resolution {meta['resolution']}")
     for key in ("seed", "step"):
         if b[key] != meta[key]:
-            raise BaselineError(f"baseline {baseline.path} is for {key} {b[key]}, the state has {key} {meta[key]}")
+            raise BaselineMismatch(f"baseline {baseline.path} is for {key} {b[key]}, the state has {key} {meta[key]}")
 
 
 def config_differences(a: Mapping, b: Mapping) -> list[str]:
@@ -246,6 +310,17 @@ class Comparison:
             return (self.baseline.value is None) == (self.now.value is None)
         return abs(self.now.value - self.baseline.value) <= self.tolerance
 
+    @property
+    def excess(self) -> float:
+        """``|now − baseline| / tolerance``: above 1 it drifted; infinite when computable on one side only
+        (or the tolerance is zero); 0 when both sides are not computable."""
+        if self.baseline.value is None or self.now.value is None:
+            return 0.0 if self.ok else math.inf
+        diff = abs(self.now.value - self.baseline.value)
+        if self.tolerance > 0:
+            return diff / self.tolerance
+        return math.inf if diff > 0 else 0.0
+
     def row(self) -> tuple[str, str, str, str, str]:
         if self.baseline.value is not None and self.now.value is not None:
             diff = S.format_value(self.now.value - self.baseline.value)
@@ -267,30 +342,56 @@ def drift_table(comparisons: list[Comparison], only_drifted: bool = True) -> str
     return S.format_table(("statistic", "baseline", "now", "now − baseline", "tolerance"), rows)
 
 
+def drift_summary(comparisons: list[Comparison], where: str, worst: int = 3) -> str:
+    """One short line: how many statistics drifted and the ``worst`` ones (most tolerances away)."""
+    drifted = sorted((c for c in comparisons if not c.ok), key=lambda c: -c.excess)
+    names = [f"{c.name} ({'one side not computable' if c.baseline.ok != c.now.ok else f'{c.excess:.3g}× tolerance' if math.isfinite(c.excess) else 'zero tolerance'})"
+             for c in drifted[:worst]]
+    more = f", +{len(drifted) - worst} more" if len(drifted) > worst else ""
+    return f"{len(drifted)} of {len(comparisons)} statistics drifted from {where}: {', '.join(names)}{more}"
+
+
 def drift_report(comparisons: list[Comparison], stats: S.Statistics, baseline: Baseline) -> str:
-    """Header naming the moved statistics and any configuration difference, then the drift table."""
-    drifted = [c for c in comparisons if not c.ok]
-    lines = [f"{len(drifted)} of {len(comparisons)} statistics drifted from baseline {baseline.path} "
-             f"(seed {stats.meta['seed']}, resolution {stats.meta['resolution']}, step {stats.meta['step']}): "
-             + ", ".join(c.name for c in drifted)]
+    """The short summary line, the run and any configuration difference, then the drift table
+    (drifted statistics, most tolerances away first)."""
+    m = stats.meta
+    lines = [drift_summary(comparisons, f"baseline {baseline.path}"),
+             f"(seed {m['seed']}, resolution {m['resolution']}, step {m['step']})"]
     diff = config_differences(baseline.meta.get("config", {}), stats.meta.get("config", {}))
     if diff:
         lines.append("configuration differs from the baseline's in: " + ", ".join(diff))
-    lines.append(drift_table(comparisons))
+    lines.append(drift_table(sorted(comparisons, key=lambda c: -c.excess)))
     return "\n".join(lines)
 
 
 def assert_stats_close(state, baseline, rtol: float | None = None, atol: float | None = None,
                        per_stat: Mapping | None = None, *, check_version: bool = True,
-                       sea_level: float | None = None) -> list[Comparison]:
-    """Raise ``AssertionError`` listing every statistic of ``state`` that drifted from ``baseline``.
+                       sea_level: float | None = None, update: bool | None = None) -> list[Comparison]:
+    """Assert that no statistic of ``state`` drifted from ``baseline``; return the comparisons.
 
     ``state`` is a ``State`` or precomputed ``Statistics``; ``baseline`` a path, a
-    :class:`Baseline` or ``Statistics``. The message is a table: name, baseline, now,
-    difference, tolerance. Returns the comparisons when nothing drifted.
+    :class:`Baseline` or ``Statistics``. With a path, a missing baseline is written and the
+    assertion fails once (:class:`BaselineWritten`); ``update`` (default: :func:`updating`, i.e.
+    ``pytest --planet-update-baselines``) rewrites it, failing only if that changed anything
+    beyond tolerance. A drift raises ``AssertionError``: one summary line, then the table.
     """
+    __tracebackhide__ = True
+    tolerances(list(S.REGISTRY), rtol, atol, per_stat)  # refuse bad tolerances before computing or writing
+    if isinstance(baseline, (str, os.PathLike)):
+        path = Path(baseline)
+        if update is None:
+            update = updating()
+        if not path.exists():
+            stats = _as_statistics(state, sea_level)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_baseline(path, stats)
+            raise BaselineWritten(
+                f"baseline {path} did not exist: wrote it from this state ({len(stats)} statistics, seed "
+                f"{stats.meta['seed']}, resolution {stats.meta['resolution']}, step {stats.meta['step']}); "
+                f"check it in. This test fails once so that a missing baseline never passes unseen")
+        if update:
+            return _rewrite(state, path, rtol, atol, per_stat, sea_level)
     base = _as_baseline(baseline, check_version)
-    tolerances(list(base.values), rtol, atol, per_stat)  # refuse bad tolerances before computing
     if isinstance(state, S.Statistics):
         stats = state
     else:
@@ -300,6 +401,32 @@ def assert_stats_close(state, baseline, rtol: float | None = None, atol: float |
     if not all(c.ok for c in comparisons):
         raise AssertionError(drift_report(comparisons, stats, base))
     return comparisons
+
+
+def _rewrite(state, path: Path, rtol, atol, per_stat, sea_level) -> list[Comparison]:
+    """``--planet-update-baselines``: write the baseline anew; fail if that moved anything."""
+    __tracebackhide__ = True
+    stats = _as_statistics(state, sea_level)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            old = load_baseline(path, check_version=False)
+    except BaselineError as e:
+        old, why = None, str(e)
+    write_baseline(path, stats)
+    if old is not None:
+        try:
+            check_compatible(stats.meta, old)
+        except BaselineMismatch as e:
+            why = str(e)
+        else:
+            comparisons = compare(stats, old, rtol, atol, per_stat)
+            if all(c.ok for c in comparisons) and set(old.values) == set(stats):
+                return comparisons
+            why = (drift_summary(comparisons, "the old baseline") if not all(c.ok for c in comparisons)
+                   else "the set of statistics changed")
+    raise BaselineWritten(f"rewrote baseline {path} (--planet-update-baselines): {why}. "
+                          f"Rerun without the option to compare with it")
 
 
 def write_canonical(folder) -> list[Path]:

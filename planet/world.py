@@ -149,6 +149,7 @@ class Planet:
         self.timeline = Timeline(self.config.schedule)
         check_order(self._stages, provided=self._state.names)
         self.guard = guard
+        self._history = None  # planet.analysis.history.Buffer, made by the first recording run
 
     # -- properties ----------------------------------------------------------
     @property
@@ -175,7 +176,8 @@ class Planet:
         return self._loop(self._state.step + int(n), **loop)
 
     def run(self, until: float | str, *, every: int | None = None, on_step=None, on_stage=None,
-            progress: bool = False, max_time: float | None = None) -> State:
+            progress: bool = False, max_time: float | None = None, record_every: int | None = None,
+            record=None) -> State:
         """Step until film time ``until`` (seconds or an epoch name such as ``"tectonics_end"``).
 
         This is the time loop every caller goes through (``step``, checkpoints, the film, the
@@ -183,20 +185,35 @@ class Planet:
         ``every`` (default 1) and after the last one; ``on_stage(name, seconds)`` after each stage
         of each step, with its wall time; ``progress`` shows a bar. ``until`` past ``max_time``
         (default: the story's end plus ``RUN_MARGIN``, 500 film seconds with the default schedule;
-        ``math.inf``: no bound) is refused before any step."""
+        ``math.inf``: no bound) is refused before any step. ``record_every=N`` (steps) and
+        ``record`` (extra statistics or fields by name) append snapshots to ``history``
+        (``planet.analysis.history``)."""
         target = check_run_length(self.timeline, until, self.config, max_time)
         if target < self._state.step:
             raise ValueError(f"until={until!r} (t={self.timeline.seconds(until):g} s) is before the current "
                              f"time t={self.time:g} s; until must be >= {self.time:g} s")
         return self._loop(target, every=every, on_step=on_step, on_stage=on_stage, progress=progress,
-                          desc=f"until {until}")
+                          desc=f"until {until}", record_every=record_every, record=record)
+
+    @property
+    def history(self):
+        """What ``run``/``step`` recorded (``record_every=N``): an ``xarray.Dataset`` over ``time``."""
+        from planet.analysis import history
+
+        return history.empty(self) if self._history is None else self._history.dataset()
 
     def _loop(self, target: int, every: int | None = None, on_step=None, on_stage=None,
-              progress: bool = False, desc: str = "steps") -> State:
+              progress: bool = False, desc: str = "steps", record_every: int | None = None,
+              record=None) -> State:
         if every is not None and (isinstance(every, bool) or not isinstance(every, (int, np.integer))
                                   or every < 1):
             raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
         every = int(every or 1)
+        recorder = None
+        if record_every is not None or record is not None:
+            from planet.analysis.history import Recorder
+
+            recorder = Recorder(self, record_every, record)
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -211,6 +228,8 @@ class Planet:
                     bar.update(1)
                     if step % 60 == 0:
                         bar.set_postfix_str(self.timeline.date(self.time))
+                if recorder is not None:
+                    recorder.after_step(self._state, target)
                 if on_step is not None and (step % every == 0 or step == target):
                     on_step(self._state)
         finally:

@@ -686,6 +686,22 @@ class Statistics(Mapping[str, Value]):
                 for n, v in self._values.items()]
         return format_table(("statistic", "value", "units", "note"), rows)
 
+    def to_pandas(self):
+        """A ``pandas.DataFrame``, one row per statistic (``planet.analysis.tables.to_pandas``)."""
+        from planet.analysis.tables import to_pandas
+
+        return to_pandas(self)
+
+    def _repr_html_(self) -> str:
+        from planet.analysis.tables import to_html
+
+        return to_html(self)
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return (f"<Statistics: {len(self)} statistics of seed {m.get('seed')}, resolution {m.get('resolution')}, "
+                f"step {m.get('step')}>")
+
 
 class NonFiniteWarning(RuntimeWarning):
     """Statistics were computed from a state holding NaN or infinite values."""

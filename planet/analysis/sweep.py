@@ -1,8 +1,9 @@
 """Ensembles: run many worlds with Dask and gather their statistics.
 
     from planet.analysis.sweep import sweep
-    result = sweep(range(64), until="tectonics_end", resolution=256, stats_path="out.csv")
-    result.rows[0]      # {"seed": 0, "status": "ok", "step": 7560, "land_fraction": ..., ...}
+    result = sweep(range(64), until="tectonics_end", resolution=256, out="sweep.nc")
+    result["terrain.land_fraction"].mean("seed")    # an xarray.Dataset over the seed dimension
+    result.rows[0]      # {"seed": 0, "status": "ok", "step": 7560, "terrain.land_fraction": ..., ...}
 
 One Dask task per world: build the ``Planet``, run it, compute its
 statistics (``planet.analysis.stats.compute`` when that module is present, else the
@@ -19,7 +20,18 @@ dies under a world (killed, out of memory) makes the scheduler run it again
 elsewhere (on the embedded cluster up to ``retries`` deaths, on an external
 one as its ``distributed.scheduler.allowed-failures`` says). A world that
 still fails is reported (a row with ``status = failed`` and the error), not
-dropped. The CSV file is written atomically (temporary file, fsync, rename).
+dropped.
+
+The result is an ``xarray.Dataset`` (:class:`SweepResult`) with one dimension,
+``seed``: ``status`` ("ok"/"failed"), ``error`` ("" when ok), ``step`` (−1 for
+a failed world) and one float variable per statistic (NaN where not
+computable or failed), with ``units`` and ``definition`` attributes; the run's
+resolution, until, stages and configuration are attributes. ``rows``,
+``failures`` and ``ok`` give it as plain rows. ``out`` writes it, the format
+following the suffix: ``.nc`` (NetCDF), ``.zarr`` (a Zarr store, needs
+``zarr``) or ``.csv`` (one row per world, floats exact); any other suffix is
+refused before a world is run. Files are written atomically (temporary file or
+folder, then rename).
 """
 from __future__ import annotations
 
@@ -30,11 +42,11 @@ import math
 import os
 import sys
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
+import xarray as xr
 
 from planet.core.config import Config
 
@@ -153,21 +165,123 @@ def run_world(seed: int, *, until, resolution: int, config: Config | None = None
 
 
 # -- many worlds ------------------------------------------------------------------------
-@dataclass
-class SweepResult:
-    rows: list[dict] = field(default_factory=list)        # one per seed, in seed order
-    failures: list[tuple[int, str]] = field(default_factory=list)  # (seed, error)
+#: output formats of a sweep, by suffix
+FORMATS = {".nc": "netcdf", ".zarr": "zarr", ".csv": "csv"}
+
+
+class SweepResult(xr.Dataset):
+    """The statistics of a sweep: an ``xarray.Dataset`` over ``seed`` (see the module docstring)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_rows(cls, rows: list[dict], attrs: dict | None = None) -> "SweepResult":
+        seeds = np.array([int(r["seed"]) for r in rows], dtype=np.int64)
+        names: list[str] = []
+        for r in rows:
+            names += [k for k in r if k not in names and k not in ("seed", "status", "step", "error")]
+        data = {"status": ("seed", np.array([str(r.get("status", "ok")) for r in rows], dtype=object)),
+                "error": ("seed", np.array([str(r.get("error", "")) for r in rows], dtype=object)),
+                "step": ("seed", np.array([-1 if r.get("step") is None else int(r["step"]) for r in rows],
+                                          dtype=np.int64), {"note": "-1 for a failed world"})}
+        from planet.analysis.stats import REGISTRY
+
+        for n in names:
+            values = [r.get(n) for r in rows]
+            if all(v is None or isinstance(v, (int, float, np.integer, np.floating)) for v in values):
+                arr = np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+            else:
+                arr = np.array(["" if v is None else str(v) for v in values], dtype=object)
+            st = REGISTRY.get(n)
+            data[n] = ("seed", arr, {"units": st.units, "definition": st.definition} if st else {})
+        return cls(data, coords={"seed": ("seed", seeds)}, attrs=dict(attrs or {}))
+
+    @property
+    def rows(self) -> list[dict]:
+        """One dict per world, in seed order: seed, status, step, statistics (ok) or seed, status, error."""
+        names = [n for n in self.data_vars if n not in ("status", "error", "step")]
+        out = []
+        for i, seed in enumerate(self["seed"].values):
+            status = str(self["status"].values[i])
+            if status != "ok":
+                out.append({"seed": int(seed), "status": status, "error": str(self["error"].values[i])})
+                continue
+            row = {"seed": int(seed), "status": status, "step": int(self["step"].values[i])}
+            for n in names:
+                v = self[n].values[i]
+                row[n] = float(v) if self[n].dtype.kind == "f" else str(v)
+            out.append(row)
+        return out
+
+    @property
+    def failures(self) -> list[tuple[int, str]]:
+        """``(seed, error)`` of every world that failed, by seed."""
+        failed = self["status"].values != "ok"
+        return sorted((int(s), str(e)) for s, e in zip(self["seed"].values[failed], self["error"].values[failed]))
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
+    def write(self, path) -> Path:
+        """Write by suffix: ``.nc``, ``.zarr`` or ``.csv`` (atomically)."""
+        return write(self, path)
+
+
+def check_output(path, option: str = "out") -> Path:
+    """Refuse, before any work, an output the sweep cannot write: unknown suffix, missing folder,
+    an existing Zarr store (never replaced), no zarr package."""
+    from planet.core.files import check_folder, check_output_file
+
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{option} {path}: cannot write {path.suffix or 'a file without a suffix'}; "
+                         f"use {', '.join(FORMATS)} (NetCDF, Zarr, CSV)")
+    check_folder(path)
+    if path.suffix.lower() == ".zarr":
+        if path.exists():
+            raise ValueError(f"{option} {path} exists; a sweep never replaces a Zarr store: remove it or choose "
+                             f"another name")
+        try:
+            import zarr  # noqa: F401
+        except ImportError:
+            raise ValueError(f"{option} {path}: writing Zarr needs the zarr package (pip install zarr)") from None
+    elif path.is_dir():
+        raise ValueError(f"{option} {path} is a folder; give a file path")
+    else:
+        check_output_file(path, option)   # the output policy: a regular file of ours or nothing, never a device
+    return path
+
+
+def write(result: SweepResult, path) -> Path:
+    """Write a sweep's dataset by the suffix of ``path`` (see :func:`check_output`)."""
+    import shutil
+    import tempfile
+
+    from planet.core.files import atomic_write, fsync_directory
+
+    path = check_output(path)
+    kind = FORMATS[path.suffix.lower()]
+    if kind == "csv":
+        return write_csv(result.rows, path)
+    if kind == "netcdf":
+        return atomic_write(path, lambda tmp: result.to_netcdf(tmp, format="NETCDF4"))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        plain = xr.Dataset(dict(result.data_vars), coords=result.coords, attrs=result.attrs)
+        plain.to_zarr(tmp / "store", mode="w", consolidated=False)  # consolidated metadata is not Zarr 3
+        os.rename(tmp / "store", path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    fsync_directory(path.parent)
+    return path
+
 
 def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config | None = None,
-          stages: Iterable[str] | None = None, stats_path=None, save_states=None, scheduler: str | None = None,
+          stages: Iterable[str] | None = None, out=None, save_states=None, scheduler: str | None = None,
           workers: int | None = None, retries: int = 2, processes: bool = True, progress: bool = False,
           task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None,
-          connect_timeout: str = "30s", max_time: float | None = None) -> SweepResult:
+          connect_timeout: str = "30s", max_time: float | None = None, stats_path=None) -> SweepResult:
     """Run one world per seed on a Dask cluster; gather rows by seed (see the module docstring).
 
     ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
@@ -176,6 +290,8 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
     ``report``: called with a line for each failed world (default: print to stderr).
     ``max_time``: the latest film time ``until`` may be (default: ``planet.world.time_bound``).
+    ``out``: write the dataset there, by suffix (``.nc``, ``.zarr``, ``.csv``); ``stats_path`` is
+    its old name.
     """
     from planet.core.grid import validate_resolution
     from planet.core.timeline import Timeline
@@ -202,16 +318,19 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
         raise ValueError(f"retries must be an integer in [0, 100], got {retries!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 4096):
         raise ValueError(f"workers must be an integer in [1, 4096], got {workers!r}")
-    from planet.core.files import check_output_file, probe_folder
+    from planet.core.files import probe_folder
 
-    if stats_path is not None:
-        check_output_file(stats_path, "stats output")        # before the sweep, not after it
     if save_states is not None:
         save_states = Path(save_states)
         if save_states.exists() and not save_states.is_dir():
             raise ValueError(f"save states {save_states} exists and is not a folder")
         save_states.mkdir(parents=True, exist_ok=True)
         probe_folder(save_states, ValueError, "save states")
+    if out is not None and stats_path is not None:
+        raise ValueError("give out or stats_path (its old name), not both")
+    out = out if out is not None else stats_path
+    if out is not None:
+        out = check_output(out)
     report = report or (lambda line: print(line, file=sys.stderr))
     task = task or run_world
 
@@ -265,9 +384,11 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
         client.close()
         if cluster is not None:
             cluster.close()
-    result = SweepResult([_ordered(rows[s]) for s in seeds], sorted(failures))
-    if stats_path is not None:
-        write_csv(result.rows, stats_path)
+    attrs = {"title": "planet sweep", "resolution": resolution, "until": str(until),
+             "stages": ",".join(stages or ()), "config": (config or Config()).to_json()}
+    result = SweepResult.from_rows([_ordered(rows[s]) for s in seeds], attrs)
+    if out is not None:
+        write(result, out)
     return result
 
 

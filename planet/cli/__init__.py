@@ -151,6 +151,15 @@ def cmd_run(args) -> int:
     from planet.core.timeline import Timeline
 
     out = check_output_path(args.out) if args.out else None
+    history = None
+    if args.history:
+        from planet.analysis.history import check_history_path
+
+        history = check_history_path(check_output_path(args.history, "--history"), "--history")
+    elif args.history_every is not None:
+        raise CLIError("--history-every needs --history FILE.nc")
+    if args.history_every is not None and args.history_every < 1:
+        raise CLIError(f"--history-every must be an integer >= 1 (steps), got {args.history_every}")
     previews = check_output_dir(args.previews, "--previews") if args.previews else None
     if args.steps is not None and args.until is not None:
         raise CLIError("give either --until or --steps, not both")
@@ -207,16 +216,20 @@ def cmd_run(args) -> int:
                        f"past the bound of {str(e).split('past the bound of ')[1]}") from None
     progress = args.progress or (not args.quiet and sys.stderr.isatty())
     try:
-        state = cli_ops.run_planet(args, world, until, progress=progress, max_time=max_time)
+        record = {} if history is None else {"record_every": args.history_every or world.timeline.fps}
+        state = cli_ops.run_planet(args, world, until, progress=progress, max_time=max_time, **record)
     except GuardError as e:
         print(f"planet: error: {e}", file=sys.stderr)
         return 3
     if out:
         state.save(out)
+    if history is not None:
+        world.history.save(history)
     if previews:
         write_previews(state, previews)
     if not args.quiet:
-        print(f"{state!r}\n{world.timeline.date(state.time)}" + (f"; saved to {out}" if out else ""))
+        print(f"{state!r}\n{world.timeline.date(state.time)}" + (f"; saved to {out}" if out else "")
+              + (f"; history ({world.history.sizes['time']} snapshots) in {history}" if history else ""))
     return 0
 
 
@@ -298,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="run this many steps (1/60 film s each) instead of --until")
     p.add_argument("--out", metavar="FILE.npz", help="save the final state here (written atomically)")
     p.add_argument("--previews", metavar="DIR", help="write elevation/plates/basins PNG previews into this folder")
+    p.add_argument("--history", metavar="FILE.nc", help="record the global diagnostics through time "
+                   "(planet.analysis.history) and write them as NetCDF")
+    p.add_argument("--history-every", type=int, default=None, metavar="N",
+                   help="steps between history snapshots (default 60: one per film second)")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     add_max_time(p)

@@ -141,39 +141,42 @@ def apply_run_options(args, planet=None):
     return planet
 
 
-def run_planet(args, planet, until, progress: bool = False, max_time: float | None = None):
+def run_planet(args, planet, until, progress: bool = False, max_time: float | None = None, **record):
     """Run to ``until`` (at most ``max_time``, see ``planet.world.time_bound``), with checkpoints if
-    asked; return the final state."""
+    asked; return the final state (``record``: the ``record_every``/``record`` keywords of ``Planet.run``)."""
     from planet.io.checkpoint import run_with_checkpoints
 
     if args.checkpoint_every is not None:
         return run_with_checkpoints(planet, until, every=args.checkpoint_every, directory=_checkpoint_dir(args),
-                                    keep=args.keep_checkpoints, progress=progress, max_time=max_time)
-    return planet.run(until, progress=progress, max_time=max_time)
+                                    keep=args.keep_checkpoints, progress=progress, max_time=max_time, **record)
+    return planet.run(until, progress=progress, max_time=max_time, **record)
 
 
 # -- planet sweep ------------------------------------------------------------------------
 def _cmd_sweep(args) -> int:
-    from planet.cli import check_output_dir, check_output_path, parse_max_time, parse_stages
-    from planet.analysis.sweep import csv_text, parse_seeds, sweep
+    from planet.cli import check_output_dir, parse_max_time, parse_stages
+    from planet.analysis.sweep import check_output, csv_text, parse_seeds, sweep
 
+    if args.out is not None and args.stats is not None:
+        raise ValueError("give --out FILE or --stats FILE (its old name), not both")
+    option, out = ("--out", args.out) if args.stats is None else ("--stats", args.stats)
+    if out is not None:
+        check_output(out, option)  # an unknown suffix or a missing folder fails before any world runs
     seeds = parse_seeds(args.seeds)
     config = config_from_args(args)
     stages = parse_stages(args.stages)
     max_time = parse_max_time(args, config)
-    if args.stats is not None:
-        check_output_path(args.stats, "--stats")            # before the sweep runs, not after it
     if args.save_states is not None:
         check_output_dir(args.save_states, "--save-states")
-    result = sweep(seeds, args.until, args.resolution, config=config, stages=stages, stats_path=args.stats,
+    result = sweep(seeds, args.until, args.resolution, config=config, stages=stages, out=out,
                    save_states=args.save_states, scheduler=args.scheduler, workers=args.workers,
                    retries=args.retries, processes=not args.no_processes, progress=args.progress,
                    max_time=max_time)
-    if args.stats is None:
+    if out is None:
         sys.stdout.write(csv_text(result.rows))
     else:
         ok = len(seeds) - len(result.failures)
-        print(f"planet sweep: {ok}/{len(seeds)} worlds -> {args.stats}", file=sys.stderr)
+        print(f"planet sweep: {ok}/{len(seeds)} worlds -> {out}", file=sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -200,14 +203,17 @@ def _cmd_config(args) -> int:
 def register(subparsers) -> None:
     """Add ``sweep`` and ``config`` to the ``planet`` command."""
     p = subparsers.add_parser("sweep", help="run many worlds (Dask) and gather their statistics",
-                              description="Run one world per seed on a Dask cluster and write one CSV row of "
-                                          "statistics per world. A failed world is retried, then reported "
-                                          "(status=failed); the exit code is 1 if any world failed.")
+                              description="Run one world per seed on a Dask cluster and write their "
+                                          "statistics over a seed dimension (--out: .nc, .zarr or .csv). A failed "
+                                          "world is retried, then reported (status=failed); the exit code is 1 if "
+                                          "any world failed.")
     p.add_argument("--seeds", required=True, metavar="A:B", help="seeds: A:B (B excluded), N, or a comma list")
     p.add_argument("--until", required=True, type=_until, metavar="EPOCH|SECONDS",
                    help="film time to run to (seconds or an epoch such as tectonics_end)")
     p.add_argument("--resolution", type=int, default=256, help="columns (rows are half); default 256")
-    p.add_argument("--stats", metavar="OUT.csv", help="CSV file to write (default: print to stdout)")
+    p.add_argument("--out", metavar="FILE", help="write the statistics, format by suffix: .nc (NetCDF), .zarr "
+                   "(Zarr store) or .csv; default: CSV on stdout")
+    p.add_argument("--stats", metavar="FILE", help="old name of --out (same formats, by suffix)")
     p.add_argument("--save-states", metavar="DIR", help="also save each final state as DIR/seed-NNNNNNNNNN.npz")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="use an existing Dask scheduler (e.g. tcp://host:8786); default: a local cluster")

@@ -257,12 +257,14 @@ def validate_keep(keep, name: str = "keep") -> int | None:
 
 
 def run_with_checkpoints(planet, until, every: int, directory, keep: int | None = None,
-                         progress: bool = False, verify: bool = True, max_time: float | None = None) -> State:
+                         progress: bool = False, verify: bool = True, max_time: float | None = None,
+                         **record) -> State:
     """Run ``planet`` to ``until`` (film seconds or epoch name), checkpointing into ``directory``.
 
     A checkpoint is written at every step that is a multiple of ``every`` and at the final
     step; after each, only the newest ``keep`` are kept (None: all). Returns the final state.
     ``until`` past ``max_time`` (``planet.world.time_bound``) is refused before any step.
+    ``record`` (``record_every``, ``record``) goes to ``Planet.run``: the history is recorded too.
     """
     from planet.world import check_run_length
 
@@ -284,5 +286,5 @@ def run_with_checkpoints(planet, until, every: int, directory, keep: int | None 
             write_checkpoint(state, directory, verify=verify)
             prune(directory, keep, state.step)
 
-        planet.run(until, every=every, on_step=save, progress=progress, max_time=max_time)
+        planet.run(until, every=every, on_step=save, progress=progress, max_time=max_time, **record)
     return planet.state

@@ -26,6 +26,11 @@ from .world import Planet, load, set_threads  # noqa: E402
 
 def __getattr__(name):
     # ``planet.stats`` (public) is the statistics of ``planet.analysis``, imported on first use
+    if name in ("earth", "koppen"):  # planet.earth(...), planet.koppen(world): imported on first use
+        import importlib
+
+        return getattr(importlib.import_module("planet.io.earth" if name == "earth" else "planet.analysis.koppen"),
+                       name)
     if name == "stats":
         import importlib
 
@@ -34,4 +39,4 @@ def __getattr__(name):
 
 
 __all__ = ["Planet", "State", "Config", "ConfigError", "Grid", "Timeline", "StateFileError",
-           "load", "set_threads", "__version__"]
+           "load", "set_threads", "earth", "koppen", "__version__"]

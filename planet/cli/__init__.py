@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops")
+EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops", "planet.cli.koppen")
 
 
 class CLIError(ValueError):
@@ -81,6 +81,11 @@ def make_planet(args, config=None):
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
     stages = None if args.stages is None else [s.strip() for s in args.stages.split(",") if s.strip()]
+    from planet.cli.world_source import world_from_args
+
+    world = world_from_args(args, config, stages)   # --heightmap / --earth, else None
+    if world is not None:
+        return world
     return planet.Planet(resolution=args.resolution, seed=args.seed, stages=stages, config=config)
 
 
@@ -193,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_run)
     from planet.cli import ops as cli_ops
+    from planet.cli.world_source import add_source_options
+
+    add_source_options(p)
 
     cli_ops.add_run_options(p)
 

@@ -112,6 +112,7 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
         "vapour": FieldRange(0.0, max(3.0, atm.vapour_max)),
         "co2": FieldRange(0.0, max(3.0, atm.co2_max)),
         "trails": FieldRange(0.0, 1.0),
+        "rain": FieldRange(0.0),
         "moisture": FieldRange(0.0, max(5.0, getattr(life, "moisture_max", 5.0))),
         "vegetation": pop,
         "prey": pop,

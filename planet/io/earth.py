@@ -200,6 +200,10 @@ def earth(resolution: int = 512, dem=None, *, stages=DEFAULT_STAGES, config=None
         world = from_heightmap(dem, resolution=resolution, stages=stages, config=config, seed=seed, **options)
         world.earth = {"relief": "dem", "coastlines": "dem"}
         return world
+    for key in ("sea_level", "land_fraction"):
+        if options.get(key) is not None:
+            raise ValueError(f"{key} applies to a DEM (planet.earth(dem=...)); Earth's coasts come from its land mask")
+        options.pop(key, None)
     resolution = validate_resolution(resolution)
     grid = Grid.from_resolution(resolution)
     land = land_fraction(resolution) > 0.5

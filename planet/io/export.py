@@ -46,6 +46,7 @@ FIELDS: dict[str, tuple[str, str, str | None, str]] = {
     "wind_v": ("1", "northward wind", None, "climate-map cells per simulation step"),
     "vapour": ("1", "water vapour", None, "model units in [0, 3]; precipitation is 0.005 vapour per step"),
     "co2": ("1", "CO2 anomaly", None, "model units in [0, 3]; displayed ppm = 377 + 3 co2"),
+    "rain": ("1", "rain", None, "vapour removed per simulation step by precipitation, orographic lift and saturation"),
     "trails": ("1", "wind-particle trail intensity", None, "in [0, 1], for the flow view"),
     "moisture": ("1", "soil moisture", None, "model units in [0, 5]; ocean cells hold 5"),
     "vegetation": ("1", "vegetation", None, "population density, model units in [0.01, 5] on land"),

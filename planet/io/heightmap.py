@@ -478,7 +478,7 @@ def build_state(z: np.ndarray, *, step: int, seed: int = 0, config=None, stages=
               "drainage_area": area.astype(np.float32), "basin": basin}
     climate = ClimateStage()
     fields.update(climate._full(climate_fields(z, float(D), t, config)))
-    fields.update({"vapour": zeros.copy(), "co2": zeros.copy(), "trails": zeros.copy()})
+    fields.update({"vapour": zeros.copy(), "co2": zeros.copy(), "trails": zeros.copy(), "rain": zeros.copy()})
     pops = initial_populations(grid, seed)
     lf = land.astype(np.float32)
     fields.update({"moisture": np.where(land, np.float32(3.0), np.float32(config.life.moisture_max)).astype(np.float32),

@@ -17,7 +17,7 @@ stage). **Precipitation** is the model's ``rain`` field (the atmosphere
 stage's diagnostic: the vapour the sinks — rain-out ``0.005 w``, orographic
 lift ``0.3 |∇h|`` and saturation — remove from a cell per step), summed over
 each month and turned into millimetres by one constant,
-``MM_PER_RAIN = 6.2`` mm per vapour unit. That constant is a calibration
+``MM_PER_RAIN = 155`` mm per vapour unit. That constant is a calibration
 against one independent number, not against the classes: with it, the
 model's mean precipitation over Earth's land (``planet.earth(512)``,
 Antarctica included) is Earth's, about 750 mm a year (Legates & Willmott
@@ -47,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 #: mm of precipitation per unit of vapour removed (calibration: see the module docstring)
-MM_PER_RAIN = 6.2
+MM_PER_RAIN = 155.0
 
 GROUPS = ("A", "B", "C", "D", "E")
 

@@ -187,6 +187,20 @@ def _ridged(p):
     return out
 
 
+#: the climate settings planet.earth uses unless given a config (the reference's otherwise): see the README
+EARTH_CLIMATE = {"continentality": 12.0}
+
+
+def earth_config(config=None):
+    """``config`` (default ``Config()``) with ``EARTH_CLIMATE`` applied where it keeps the reference's value."""
+    from planet.core.config import Config
+
+    config = config or Config()
+    default = Config().climate
+    changes = {k: v for k, v in EARTH_CLIMATE.items() if getattr(config.climate, k) == getattr(default, k)}
+    return config.replace(climate=changes) if changes else config
+
+
 def earth(resolution: int = 512, dem=None, *, stages=DEFAULT_STAGES, config=None, seed: int = 0, **options):
     """A ``Planet`` with Earth's coastlines at present day (module docstring).
 
@@ -196,6 +210,7 @@ def earth(resolution: int = 512, dem=None, *, stages=DEFAULT_STAGES, config=None
     from planet.core.grid import Grid, validate_resolution
     from planet.io.heightmap import Heightmap, from_heightmap
 
+    config = earth_config(config)
     if dem is not None:
         world = from_heightmap(dem, resolution=resolution, stages=stages, config=config, seed=seed, **options)
         world.earth = {"relief": "dem", "coastlines": "dem"}

@@ -644,6 +644,9 @@ def _model_flow(a: Analysis, q: float) -> float:
 
 
 _build_registry()
+from planet.analysis.koppen_stats import register as _register_koppen  # noqa: E402 (Köppen group shares)
+
+_register_koppen(_register, NotComputable)
 
 
 # ---------------------------------------------------------------------------
@@ -688,7 +691,7 @@ class Statistics(Mapping[str, Value]):
 
 
 def compute(state, names: Iterable[str] | None = None, *, sea_level: float | None = None,
-            router=None) -> Statistics:
+            router=None, koppen=None) -> Statistics:
     """Compute the statistics ``names`` (default: all, or every statistic of the groups named) of ``state``.
 
     ``names`` may mix statistic names and group names (``"terrain"``). Unknown names raise
@@ -696,6 +699,7 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
     """
     selected = select(names)
     a = Analysis(state, sea_level=sea_level, router=router)
+    a.koppen = koppen   # a class map from planet.koppen(world), for the koppen.* shares
     values = {}
     for name in selected:
         try:

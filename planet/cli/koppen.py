@@ -19,6 +19,9 @@ def _cmd_koppen(args) -> int:
     from planet.render import check_size, to_image
     from planet.render.koppen import koppen_view
 
+    from planet.analysis.koppen import _check_years
+
+    _check_years(args.years, "--years")
     out = check_output_path(args.out) if args.out else None
     if out is not None and out.suffix.lower() != ".png":
         raise ValueError(f"--out must be a .png file, got {args.out!r}")

@@ -17,9 +17,12 @@ in metres, from the distance ``d`` to the nearest coast (km, on the sphere):
 * ice sheets (Antarctica; Greenland, 59–84° N, 75–10° W): the Vialov profile
   ``h = 3400 m · (1 − (1 − min(d/R, 1))^{4/3})^{3/8}`` with ``R = 900 km``
   (Antarctica; Greenland 2800 m and ``R = 350 km``): domes of about 3 km as on Earth;
-* all other land: ``h = 100 m + 1400 m · (1 − e^{−d / 600 km}) · (0.35 + 0.65 n)``,
-  ``n ∈ [0, 1]`` a ridged fBM noise (``planet.core.noise``, fixed seed): low
-  coasts, uplands inland, made-up ranges;
+* all other land: ``h = 50 m + 350 m · (1 − e^{−d / 800 km}) + 3000 m · n⁶ · (1 − e^{−d / 150 km})``,
+  ``n ∈ [0, 1]`` a ridged fBM noise (``planet.core.noise``, fixed offset): wide
+  lowland plains rising gently inland (like the Amazon, Congo and Siberian
+  basins, whose gentle slopes let the rain reach the interior: the model's
+  orographic sink ``0.3 |∇h|`` empties the air over any steep slope) and
+  sparse made-up ranges where the noise peaks;
 * sea: ``−200 m`` on the first 150 km (the shelf), ``−4000 m`` beyond.
 
 These heights go through the documented metres → model mapping of
@@ -156,7 +159,7 @@ def synthetic_relief(land: np.ndarray, grid) -> np.ndarray:
     lat = grid.lat[:, None] + 0 * grid.lon[None, :]
     lon = (grid.lon[None, :] + 180.0) % 360.0 - 180.0 + 0 * lat
     n = _noise(grid)
-    h = 100.0 + 1400.0 * (1.0 - np.exp(-dist / 600.0)) * (0.35 + 0.65 * n)
+    h = 50.0 + 350.0 * (1.0 - np.exp(-dist / 800.0)) + 3000.0 * n ** 6 * (1.0 - np.exp(-dist / 150.0))
 
     def vialov(top, radius):
         x = np.minimum(dist / radius, 1.0)

@@ -160,9 +160,27 @@ def test_koppen_statistics_and_cli(year, earth, tmp_path, capsys):
     from planet.analysis import stats as S
 
     _, classes = year
-    st = S.compute(earth.state, ["koppen"], koppen=classes.values)
-    for g in K.GROUPS:
-        assert st[f"koppen.{g}_share"].value == pytest.approx(K.group_shares(classes)[g])
-    assert S.compute(earth.state, ["koppen.A_share"])["koppen.A_share"].value is None
+    names = [f"climate.koppen_{g}_share" for g in K.GROUPS]
+    st = S.compute(earth.state, names, koppen=classes.values)
+    for g, name in zip(K.GROUPS, names):
+        assert st[name].value == pytest.approx(K.group_shares(classes)[g])
+    assert st[names[0]].value + st[names[1]].value > 0
+    assert S.compute(earth.state, names[:1])[names[0]].value is None      # no map: not computable
     assert main(["koppen", "--earth", "--resolution", "128", "--years", "0.5"]) == 2
     assert "years must be" in capsys.readouterr().err
+
+
+def test_cli_run_and_film_on_earth(tmp_path):
+    out = tmp_path / "earth.npz"
+    assert main(["run", "--earth", "--resolution", "128", "--steps", "3", "--out", str(out), "--quiet"]) == 0
+    state = planet.State.load(out)
+    assert state.stages == ("climate", "atmosphere", "life") and state.step == 7563
+    frames = tmp_path / "frames"
+    assert main(["film", "--earth", "--resolution", "128", "--end", "126.2", "--fps", "10", "--size", "128x64",
+                 "--backend", "cpu", "--no-captions", "--quiet", "--out", str(frames)]) == 0
+    pngs = sorted(frames.glob("*.png"))
+    assert len(pngs) == 2
+    from PIL import Image
+
+    img = np.asarray(Image.open(pngs[-1]))
+    assert img.std() > 5                                          # a picture, not a blank frame

@@ -1,4 +1,4 @@
-"""Köppen–Geiger main-group shares as statistics (``koppen.A_share`` … ``koppen.E_share``).
+"""Köppen–Geiger main-group shares as statistics (``climate.koppen_A_share`` … ``climate.koppen_E_share``).
 
 The classes need a year of climate (``planet.koppen(world)``), not one state, so these statistics
 are computed from a class map passed in: ``planet.analysis.stats.compute(state, koppen=classes)``.
@@ -20,5 +20,5 @@ def register(R, NotComputable) -> None:
         return group_shares(classes)[g]
 
     for g in GROUPS:
-        R(f"koppen.{g}_share", "1", f"area-weighted share of land in Köppen–Geiger group {g} over a model year "
+        R(f"climate.koppen_{g}_share", "1", f"area-weighted share of land in Köppen–Geiger group {g} over a model year "
           f"(Peel et al. 2007: Earth {PEEL_SHARES[g]:.3f})", lambda a, g=g: share(a, g))

@@ -699,7 +699,7 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
     """
     selected = select(names)
     a = Analysis(state, sea_level=sea_level, router=router)
-    a.koppen = koppen   # a class map from planet.koppen(world), for the koppen.* shares
+    a.koppen = koppen   # a class map from planet.koppen(world), for the climate.koppen_* shares
     values = {}
     for name in selected:
         try:

@@ -50,6 +50,9 @@ def register(subparsers) -> None:
     film.add_argument("--end", type=float, default=None, help="last film second (default: story end, 250)")
     film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
     film.add_argument("--quiet", action="store_true", help="no progress bar")
+    from planet.cli.world_source import add_source_options
+
+    add_source_options(film)
     film.set_defaults(func=film_command)
 
     render = subparsers.add_parser("render", help="render one picture of a saved state",
@@ -79,9 +82,13 @@ def film_command(args) -> int:
         v = getattr(args, name)
         if v is not None and (not math.isfinite(v) or v < 0):
             raise ValueError(f"--{name} must be film seconds >= 0, got {v}")
+    from planet.cli.world_source import world_from_args
+
+    world = world_from_args(args)              # --earth / --heightmap: the film starts at the world's time
+    start = max(args.start, world.time) if world is not None else args.start
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
-                        resolution=args.resolution, seed=args.seed, start=args.start, end=args.end,
-                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset)
+                        resolution=args.resolution, seed=args.seed, start=start, end=args.end,
+                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset, world=world)
     print(summary(stats))
     return 0
 

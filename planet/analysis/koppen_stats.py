@@ -12,6 +12,7 @@ from planet.analysis.koppen import GROUPS, PEEL_SHARES, group_shares
 def register(R, NotComputable) -> None:
     """Add the group shares to the statistics registry (``R`` is its ``_register``)."""
     def share(a, g):
+        a.field("temperature", "climate not in this state")   # the classes need the climate
         classes = getattr(a, "koppen", None)
         if classes is None:
             raise NotComputable("needs a Köppen map: compute(state, koppen=planet.koppen(world))")

@@ -18,11 +18,11 @@ stage's diagnostic: the vapour the sinks — rain-out ``0.005 w``, orographic
 lift ``0.3 |∇h|`` and saturation — remove from a cell per step), summed over
 each month and turned into millimetres by one constant,
 ``MM_PER_RAIN = 155`` mm per vapour unit. That constant is a calibration
-against one independent number, not against the classes: with it, the
-model's mean precipitation over Earth's land (``planet.earth(512)``,
-Antarctica included) is Earth's, about 750 mm a year (Legates & Willmott
-1990; the measured model value is in the README). Vapour is a model unit; no
-other conversion is implied.
+against one independent number, not against the classes: it was chosen so
+that the model's mean precipitation over Earth's land (``planet.earth``,
+Antarctica included) is near Earth's, about 750 mm a year (Legates & Willmott
+1990); the values measured at 128 and 512 columns are in the README. Vapour
+is a model unit; no other conversion is implied.
 
 **Classes** follow Peel, Finlayson & McMahon (2007), Table 1, with ``MAT``
 the annual mean temperature, ``MAP`` the annual precipitation (mm),

@@ -28,8 +28,13 @@ from planet.world import Planet, set_threads  # noqa: E402
 def __getattr__(name):
     # imported on first use, so that ``import planet`` stays light (no renderer, no Dask, no widgets):
     # ``planet.stats`` (public) is the statistics of ``planet.analysis``; ``planet.explore`` the
-    # notebook explorer of the renderer; ``planet.sweep`` the ensembles of ``planet.analysis.sweep``
+    # notebook explorer of the renderer; ``planet.sweep`` the ensembles of ``planet.analysis.sweep``;
+    # ``planet.earth(...)`` and ``planet.koppen(world)`` Earth and its climate classes
     import importlib
+
+    if name in ("earth", "koppen"):
+        return getattr(importlib.import_module("planet.io.earth" if name == "earth" else "planet.analysis.koppen"),
+                       name)
 
     if name == "stats":
         return importlib.import_module("planet.analysis.stats")
@@ -41,4 +46,4 @@ def __getattr__(name):
 
 
 __all__ = ["Planet", "State", "Config", "ConfigError", "Grid", "Timeline", "StateFileError",
-           "load", "set_threads", "__version__"]
+           "load", "set_threads", "earth", "koppen", "__version__"]

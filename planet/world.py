@@ -270,6 +270,15 @@ class Planet:
     def from_state(cls, state: State, stages: Iterable[str] | None = None, guard=None) -> "Planet":
         return cls(stages=state.stages if stages is None else stages, state=state, guard=guard)
 
+    @classmethod
+    def from_heightmap(cls, source, **options) -> "Planet":
+        """A world on your own terrain: an array, DataArray, PNG, GeoTIFF, NetCDF or .npy heightmap in
+        metres (``resolution``, ``sea_level``/``land_fraction``, ``start``, ``stages``, ``config``, ...;
+        see ``planet.io.heightmap``)."""
+        from planet.io.heightmap import from_heightmap
+
+        return from_heightmap(source, **options)
+
     # -- notebooks ---------------------------------------------------------------
     def _repr_png_(self) -> bytes:
         from planet.render import png_bytes

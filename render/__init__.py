@@ -30,6 +30,7 @@ from planet.core.files import atomic_write
 
 from .backend import BACKENDS, get_backend
 from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
+from .koppen import koppen_view  # noqa: E402  (drawn in NumPy from a class map: see render/koppen.py)
 
 __all__ = ["view", "globe", "to_image", "png_bytes", "posters", "VIEWS", "BACKENDS", "check_size"]
 

@@ -177,9 +177,24 @@ def test_stage_outputs_in_range_and_new_arrays():
     out = AtmosphereStage().advance(f, ctx)
     for k, v in f.items():
         np.testing.assert_array_equal(v, before[k])          # inputs untouched
-    assert set(out) == {"vapour", "co2", "trails"}
+    assert set(out) == {"vapour", "co2", "trails", "rain"}
     for k, a in out.items():
         assert a.dtype == np.float32 and a.shape == GRID.shape and np.isfinite(a).all()
         assert a.min() >= 0
     assert out["vapour"].max() <= 3 and out["trails"].max() <= 1
     assert out["vapour"].max() > 0                            # the early oceans steam
+
+
+def test_rain_is_the_vapour_the_sinks_removed():
+    # all land (no sea source) after ocean end (no early source): a cell's vapour after the step is
+    # its advected vapour minus what fell, so rain = advect(w) − w_new, cell by cell
+    rng = np.random.default_rng(1)
+    z = (12.0 + 3.0 * rng.random(GRID.shape)).astype(np.float32)   # hills: the orographic sink acts too
+    ctx = _ctx(60 * 60)
+    f = _fields(z, vapour=(2.0 * rng.random(GRID.shape)).astype(np.float32))
+    f.update(ClimateStage().advance(f, ctx))
+    out = AtmosphereStage().advance(f, ctx)
+    w_adv = advect(f["vapour"], f["wind_u"], f["wind_v"], scale=GRID.columns / 512.0,
+                   wind_max=ctx.config.climate.wind_max)
+    np.testing.assert_allclose(out["rain"], w_adv - out["vapour"], atol=1e-6)
+    assert out["rain"].min() >= 0 and out["rain"].max() > 0.005 * w_adv.max()

@@ -274,7 +274,7 @@ class Recorder:
         self.factor = block_factor(state.rows, state.columns, self.record.columns)
         buf = getattr(world, "_history", None)
         if buf is None:
-            from planet import __version__
+            from planet._version import __version__
 
             buf = Buffer({"title": "planet history", "planet_version": __version__, "seed": state.seed,
                           "resolution": state.columns, "rows": state.rows, "record_every": self.every,

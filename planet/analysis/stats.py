@@ -644,6 +644,9 @@ def _model_flow(a: Analysis, q: float) -> float:
 
 
 _build_registry()
+from planet.analysis.koppen_stats import register as _register_koppen  # noqa: E402 (Köppen group shares)
+
+_register_koppen(_register, NotComputable)
 
 
 # ---------------------------------------------------------------------------
@@ -708,7 +711,7 @@ class NonFiniteWarning(RuntimeWarning):
 
 
 def compute(state, names: Iterable[str] | None = None, *, sea_level: float | None = None,
-            router=None) -> Statistics:
+            router=None, koppen=None) -> Statistics:
     """Compute the statistics ``names`` (default: all, or every statistic of the groups named) of ``state``.
 
     ``names`` may mix statistic names and group names (``"terrain"``). Unknown names raise
@@ -725,6 +728,7 @@ def compute(state, names: Iterable[str] | None = None, *, sea_level: float | Non
                       f"cell (row {bad[1]}, col {bad[2]}) ({bad[4]} cells); statistics that read it are "
                       f"shifted or not computable", NonFiniteWarning, stacklevel=2)
     a = Analysis(state, sea_level=sea_level, router=router)
+    a.koppen = koppen   # a class map from planet.koppen(world), for the climate.koppen_* shares
     values = {}
     for name in selected:
         try:

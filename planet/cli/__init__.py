@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops")
+EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops", "planet.cli.koppen")
 
 
 class CLIError(ValueError):
@@ -137,6 +137,11 @@ def make_planet(args, config=None):
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
     stages = parse_stages(args.stages)
+    from planet.cli.world_source import world_from_args
+
+    world = world_from_args(args, config, stages)   # --heightmap / --earth, else None
+    if world is not None:
+        return world
     resolution = 512 if args.resolution is None else args.resolution
     seed = 0 if args.seed is None else args.seed
     return planet.Planet(resolution=resolution, seed=seed, stages=stages, config=config)
@@ -321,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_allow_nonfinite(p)
     p.set_defaults(func=cmd_run)
     from planet.cli import ops as cli_ops
+    from planet.cli.world_source import add_source_options
+
+    add_source_options(p)
 
     cli_ops.add_run_options(p)
 

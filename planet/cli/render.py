@@ -54,6 +54,9 @@ def register(subparsers) -> None:
     film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
     film.add_argument("--quiet", action="store_true", help="no progress bar")
     add_max_time(film)
+    from planet.cli.world_source import add_source_options
+
+    add_source_options(film)
     film.set_defaults(func=film_command)
 
     render = subparsers.add_parser("render", help="render one picture of a saved state",
@@ -87,10 +90,14 @@ def film_command(args) -> int:
         if v is not None and (not math.isfinite(v) or v < 0):
             raise ValueError(f"--{name} must be film seconds >= 0, got {v}")
     max_time = parse_max_time(args)
+    from planet.cli.world_source import world_from_args
+
+    world = world_from_args(args)              # --earth / --heightmap: the film starts at the world's time
+    start = max(args.start, world.time) if world is not None else args.start
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
-                        resolution=args.resolution, seed=args.seed, start=args.start, end=args.end,
+                        resolution=args.resolution, seed=args.seed, start=start, end=args.end,
                         progress=not args.quiet, captions=not args.no_captions, preset=args.preset,
-                        max_time=max_time)
+                        max_time=max_time, world=world)
     print(summary(stats))
     return 0
 

@@ -146,6 +146,9 @@ class Climate(_Section):
     land_warmth: float = param(1.5, -50, 50, "°C added to the sea-level temperature over land")
     warm_land_warmth: float = param(4.0, -50, 50, "°C added over land at the end of warming")
     wind_max: float = param(1.0, 0, 10, "largest wind speed (climate cells per step) used to advect anything")
+    continentality: float = param(0.0, 0, 100, "°C of extra seasonal swing per unit of blurred land fraction "
+                                           "and of sin(latitude): T -= k·land·season·sin φ (0 = the reference; "
+                                           "planet.earth uses 12)")
 
 
 @dataclass(frozen=True)

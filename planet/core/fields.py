@@ -98,6 +98,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _F("co2", "atmosphere", "1", "CO2 anomaly",
        "model units in [0, 3]; displayed ppm = 377 + 3 co2", 0.0, 3.0, cap="atmosphere.co2_max"),
     _F("trails", "atmosphere", "1", "wind-particle trail intensity", "in [0, 1], for the flow view", 0.0, 1.0),
+    _F("rain", "atmosphere", "1", "rain",
+       "vapour removed per simulation step by precipitation, orographic lift and saturation (a diagnostic: "
+       "what fell this step; the Koppen classes accumulate it)", 0.0),
     _F("moisture", "life", "1", "soil moisture", "model units in [0, 5]; ocean cells hold 5", 0.0, 5.0,
        cap="life.moisture_max"),
     _F("vegetation", "life", "1", "vegetation", "population density, model units in [0.01, 5] on land", **_POP),

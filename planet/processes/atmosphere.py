@@ -13,6 +13,12 @@ at 512 columns and the same displacement in degrees at any resolution.
     w −= 0.005 w                                          precipitation
     w −= 0.3 |∇h|                                         orographic lift
     w ← clamp(w, 0, 3)
+    rain = (w before the two sinks) − w                  diagnostic: what fell this step
+
+**Rain** (a diagnostic field, vapour units per step, ≥ 0) is the vapour the
+sinks took out of a cell this step: precipitation, orographic lift and the
+excess over ``vapour_max``. The climate classification
+(``planet.analysis.koppen``) reads it as precipitation.
 
 with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
 coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences
@@ -218,10 +224,11 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
+def _vapour_co2(w_adv, c_adv, rain, elevation, humans, moisture, temperature, sources,
                 row0, row1, row_w, col0, col1, col_w, D, scale, precipitation, orographic,
                 vapour_max, emission, uptake, co2_max, with_co2):
-    """Sources and sinks of vapour and CO2 after advection (in place on ``w_adv``, ``c_adv``)."""
+    """Sources and sinks of vapour and CO2 after advection (in place on ``w_adv``, ``c_adv``); ``rain``
+    receives the vapour the sinks removed."""
     H, W = w_adv.shape
     zero = f32(0.0)
     one = f32(1.0)
@@ -247,6 +254,7 @@ def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
             z = elevation[j, i]
             if z <= D:
                 w += s_sea[ca] * (one - wx) + s_sea[cb] * wx
+            w_in = w
             w -= precipitation * w
             # orographic lift: |∇h| with h = 0.4 max(0, z − D)
             ie = i + 1 if i + 1 < W else 0
@@ -254,7 +262,9 @@ def _vapour_co2(w_adv, c_adv, elevation, humans, moisture, temperature, sources,
             gx = (max(elevation[j, ie] - D, zero) - max(elevation[j, iw] - D, zero)) * grad_scale
             gy = (max(elevation[jn, i] - D, zero) - max(elevation[js, i] - D, zero)) * grad_scale
             w -= orographic * np.sqrt(gx * gx + gy * gy)
-            w_adv[j, i] = min(max(w, zero), vapour_max)
+            w = min(max(w, zero), vapour_max)
+            rain[j, i] = max(w_in - w, zero)
+            w_adv[j, i] = w
         if with_co2:
             for i in range(W):
                 c = c_adv[j, i]
@@ -341,7 +351,7 @@ class AtmosphereStage:
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
-        return {"vapour": zeros, "co2": zeros.copy(), "trails": zeros.copy()}
+        return {"vapour": zeros, "co2": zeros.copy(), "trails": zeros.copy(), "rain": zeros.copy()}
 
     def noise(self, shape, seed: int, t: float, interval: float) -> np.ndarray:
         """``n`` at time ``t``: linear between the slices at ``k·interval`` and ``(k+1)·interval``."""
@@ -381,10 +391,11 @@ class AtmosphereStage:
         with_co2 = emission > 0.0 or bool(fields["co2"].any())
         vapour, co2 = _advect_pair(fields["vapour"], fields["co2"], fields["wind_u"], fields["wind_v"], scale, vmax,
                                    with_co2)
-        _vapour_co2(vapour, co2, fields["elevation"], fields["humans"], fields["moisture"], fields["temperature"],
+        rain = np.empty_like(vapour)
+        _vapour_co2(vapour, co2, rain, fields["elevation"], fields["humans"], fields["moisture"], fields["temperature"],
                     src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),
                     f32(cfg.vapour_max), f32(emission), f32(cfg.co2_uptake), f32(cfg.co2_max), with_co2)
         trails = _trails(fields["trails"], fields["wind_u"], fields["wind_v"], scale, vmax, f32(cfg.trail_fade),
                          f32(cfg.particle_death), float(cfg.particle_birth), int(ctx.seed), int(ctx.step))
-        return {"vapour": vapour, "co2": co2, "trails": trails}
+        return {"vapour": vapour, "co2": co2, "trails": trails, "rain": rain}

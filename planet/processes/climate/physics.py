@@ -24,6 +24,8 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
     sea-level T0 = (−27 + 73 tanh(2.2 exp(−½((φ + 5s)/30)²)) − (p − 1012)) / 1.8 + 1.5 land
     warm T0'     = (  9 + 50 tanh(…same…)                  − (p − 1012)) / 1.8 + 4 land
     surface T    = mix(T0, T0', k) − mix(4, 3, k) h,   k = smoothstep(200, 220, t) (undone 5–15 s after story end)
+                   − c · L · s · sin φ          continentality (c = config.climate.continentality, 0 by default;
+                                                 L = land fraction blurred like the amplitude; planet.earth: c = 12)
     gradient     g = ∇p, central differences in climate cells (wrap in longitude, polar reflection)
     wind         v = 15 sin φ (−g_y, g_x) − g          (x east, y north), then |v| clamped to 1
 
@@ -220,6 +222,11 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
     pt = _climate_now(mean, amp, land, height, cmap.lat, f32(season), f32(k), f32(lapse),
                       f32(cc.land_warmth), f32(cc.warm_land_warmth))
+    if cc.continentality:
+        # continentality: land far from the sea has hotter summers and colder winters (s = +1 in January)
+        inland = blur(land, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
+        sin_lat = np.sin(np.radians(cmap.lat)).astype(np.float32)[:, None]
+        pt[1] -= f32(cc.continentality * season) * inland * sin_lat
     uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
     stack = np.concatenate([pt, uv])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],

@@ -1,0 +1,77 @@
+"""River statistics from the D8 graph of ``planet.analysis.d8``: basins, drainage density, the
+drainage-area exceedance exponent β, Hack's exponent h, the longest river, the model's flow."""
+from __future__ import annotations
+
+import numpy as np
+
+from planet.analysis.stats.analysis import Analysis, _fit_part
+from planet.analysis.stats.registry import (CHANNEL_AREA_KM2, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_POINTS, EXCEEDANCE_TAIL_CELLS,
+                                            HACK_MIN_CELLS, NotComputable)
+from planet.analysis.stats.registry import register as R
+from planet.analysis.stats.weighted import weighted_quantile
+
+
+def _drainage_density(a: Analysis) -> float:
+    area = a.flow[0]
+    channel = a.land & (area >= CHANNEL_AREA_KM2)
+    if not channel.any():
+        raise NotComputable(f"no rivers: no land cell drains {CHANNEL_AREA_KM2:.3g} km²")
+    return float(np.sum(a.hop[channel]) / a.land_area_km2)
+
+
+def _longest_river(a: Analysis) -> float:
+    a.need_sea_basins()
+    longest = float(np.max(a.flow[1].ravel()[a.sea_mouths]))
+    if longest <= 0:
+        raise NotComputable("no river longer than one cell reaches the sea")
+    return longest
+
+
+def _model_flow(a: Analysis, q: float) -> float:
+    flow = a.field("drainage_area", "lithosphere not in this state")
+    land = a.need_land()
+    if not np.any(flow[land] > 0):
+        raise NotComputable("the state's drainage_area is zero everywhere (no flow routed yet)")
+    return float(weighted_quantile(flow[land], a.weight[land], q))
+
+
+R("rivers.sea_basins", "count",
+  "number of basins draining to the sea: land cells whose D8 receiver is an ocean cell (river mouths)",
+  lambda a: float((a.need_land(), a.sea_mouths.size)[1]), rtol=0.0, atol=0.5)
+R("rivers.sea_drained_fraction", "1",
+  "fraction of the land area whose flow reaches the sea (the rest ends in inland pits)",
+  lambda a: float(np.sum(a.need_sea_basins()) / a.land_area_km2))
+R("rivers.largest_basin_share", "1", "area of the largest basin draining to the sea / land area",
+  lambda a: float(np.max(a.need_sea_basins()) / a.land_area_km2))
+R("rivers.drainage_density", "1/km",
+  f"total channel length / land area; a channel is a land cell draining at least "
+  f"{CHANNEL_AREA_KM2:.3g} km², its length the great-circle distance to its receiver",
+  _drainage_density)
+R("rivers.area_exponent", "1",
+  "β of the exceedance P(A ≥ a) ~ a^(−β) of the drainage areas A of land cells, fitted from "
+  f"{EXCEEDANCE_LOW_CELLS} median cell areas to the area of the k-th largest cell "
+  f"(k = max({EXCEEDANCE_TAIL_CELLS}, land cells/1000)), {EXCEEDANCE_POINTS} log-spaced points",
+  _fit_part("exceedance", "slope", lambda s: -s), atol=1e-6)
+R("rivers.area_exponent_r2", "1", "R² of the exceedance fit (log10 P vs log10 a)",
+  _fit_part("exceedance", "r2"), atol=1e-6)
+R("rivers.area_exponent_lo", "km²", "lower end of the exceedance fit's range of a",
+  _fit_part("exceedance", "lo"))
+R("rivers.area_exponent_hi", "km²", "upper end of the exceedance fit's range of a",
+  _fit_part("exceedance", "hi"))
+R("rivers.hack_exponent", "1",
+  "Hack's h in L ~ A^h over the sea basins of at least "
+  f"{HACK_MIN_CELLS} cells: L the longest flow path from a divide to the mouth (km), A the basin area (km²)",
+  _fit_part("hack", "slope"), atol=1e-6)
+R("rivers.hack_exponent_r2", "1", "R² of Hack's fit (log10 L vs log10 A)", _fit_part("hack", "r2"), atol=1e-6)
+R("rivers.hack_exponent_lo", "km²", "smallest basin area in Hack's fit", _fit_part("hack", "lo"))
+R("rivers.hack_exponent_hi", "km²", "largest basin area in Hack's fit", _fit_part("hack", "hi"))
+R("rivers.hack_exponent_basins", "count", "number of basins in Hack's fit",
+  _fit_part("hack", "n", float), rtol=0.0, atol=0.5)
+R("rivers.longest_river", "km",
+  "longest flow path from a divide to a river mouth on the sea, along great circles between cell centres",
+  _longest_river)
+R("rivers.flow_p99", "cells",
+  "99th percentile over land of the model's own flow field drainage_area (upstream cell count, spec §4)",
+  lambda a: _model_flow(a, 0.99))
+R("rivers.flow_p999", "cells", "99.9th percentile over land of the model's drainage_area field",
+  lambda a: _model_flow(a, 0.999))

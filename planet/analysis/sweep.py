@@ -35,8 +35,6 @@ folder, then rename).
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 import os
@@ -48,6 +46,7 @@ from typing import Callable, Iterable
 import numpy as np
 import xarray as xr
 
+from planet.analysis.sweep_csv import _ordered, csv_text, read_csv, write_csv  # noqa: F401 (re-exported)
 from planet.core.config import Config
 
 MAX_SEED = 2**32 - 1
@@ -391,63 +390,3 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
         write(result, out)
     return result
 
-
-def _ordered(row: dict) -> dict:
-    head = {k: row[k] for k in ("seed", "status", "step") if k in row}
-    rest = {k: v for k, v in row.items() if k not in head and k != "error"}
-    return {**head, **rest, **({"error": row["error"]} if "error" in row else {})}
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return repr(v)  # shortest text that reads back to the same float
-    return "" if v is None else str(v)
-
-
-def csv_text(rows: list[dict]) -> str:
-    """Rows (dicts) as CSV text; columns: seed, status, step, statistics…, error (floats exact)."""
-    columns: list[str] = []
-    for row in rows:
-        for k in row:
-            if k not in columns and k != "error":
-                columns.append(k)
-    if any("error" in row for row in rows):
-        columns.append("error")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _fmt(row.get(k)) for k in columns})
-    return buf.getvalue()
-
-
-def write_csv(rows: list[dict], path) -> Path:
-    """Write ``csv_text(rows)`` to ``path`` atomically (temporary file, fsync, rename)."""
-    from planet.core.files import atomic_write
-
-    text = csv_text(rows)
-
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            f.write(text)
-
-    return atomic_write(path, write)
-
-
-def read_csv(path) -> list[dict]:
-    """Rows of a sweep CSV with numbers parsed back (floats exactly, seed/step as int)."""
-    out = []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            parsed = {}
-            for k, v in row.items():
-                if k in ("status", "error"):
-                    parsed[k] = v
-                elif v == "":
-                    parsed[k] = None
-                elif k in ("seed", "step"):
-                    parsed[k] = int(v)
-                else:
-                    parsed[k] = float(v)
-            out.append(parsed)
-    return out

@@ -57,51 +57,9 @@ from planet.core.fields import owned_by
 from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
 from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
+from planet.processes.sampling import _bilinear, _clamp_wind, _reflect  # noqa: F401 (kernels' helpers)
 
 f32 = np.float32
-
-
-# ---------------------------------------------------------------------------
-# Helpers shared by the kernels
-
-@njit(cache=True, nogil=True, inline="always")
-def _reflect(r, c, H, W):
-    """Row/column of a possibly out-of-range row ``r`` under polar reflection (any distance)."""
-    if r < 0:
-        r = -1 - r
-        c += W // 2
-    elif r >= H:
-        r = 2 * H - 1 - r
-        c += W // 2
-    return r, c % W
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _bilinear(field, y, x, H, W):
-    """Bilinear sample at fractional row ``y``, column ``x`` (cell centres at integers)."""
-    y0 = np.floor(y)
-    x0 = np.floor(x)
-    fy = y - y0
-    fx = x - x0
-    j0 = np.int64(y0)
-    i0 = np.int64(x0)
-    ra, ca = _reflect(j0, i0, H, W)
-    rb, cb = _reflect(j0 + 1, i0, H, W)
-    ca1 = (ca + 1) % W
-    cb1 = (cb + 1) % W
-    one = f32(1.0)
-    top = field[ra, ca] * (one - fx) + field[ra, ca1] * fx
-    bot = field[rb, cb] * (one - fx) + field[rb, cb1] * fx
-    return top * (one - fy) + bot * fy
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _clamp_wind(u, v, vmax):
-    s = np.sqrt(u * u + v * v)
-    if s > vmax:
-        k = vmax / s
-        return u * k, v * k
-    return u, v
 
 
 # ---------------------------------------------------------------------------

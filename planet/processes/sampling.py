@@ -1,0 +1,48 @@
+"""Sampling fields at off-grid points for the semi-Lagrangian kernels: reflection across the poles,
+bilinear interpolation (wrap in longitude), and the wind clamped to the largest advecting speed."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+f32 = np.float32
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _reflect(r, c, H, W):
+    """Row/column of a possibly out-of-range row ``r`` under polar reflection (any distance)."""
+    if r < 0:
+        r = -1 - r
+        c += W // 2
+    elif r >= H:
+        r = 2 * H - 1 - r
+        c += W // 2
+    return r, c % W
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bilinear(field, y, x, H, W):
+    """Bilinear sample at fractional row ``y``, column ``x`` (cell centres at integers)."""
+    y0 = np.floor(y)
+    x0 = np.floor(x)
+    fy = y - y0
+    fx = x - x0
+    j0 = np.int64(y0)
+    i0 = np.int64(x0)
+    ra, ca = _reflect(j0, i0, H, W)
+    rb, cb = _reflect(j0 + 1, i0, H, W)
+    ca1 = (ca + 1) % W
+    cb1 = (cb + 1) % W
+    one = f32(1.0)
+    top = field[ra, ca] * (one - fx) + field[ra, ca1] * fx
+    bot = field[rb, cb] * (one - fx) + field[rb, cb1] * fx
+    return top * (one - fy) + bot * fy
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _clamp_wind(u, v, vmax):
+    s = np.sqrt(u * u + v * v)
+    if s > vmax:
+        k = vmax / s
+        return u * k, v * k
+    return u, v

@@ -10,6 +10,9 @@ from planet.core.state import State
 
 #: the valid ranges of the climate's, the atmosphere's and life's fields, as declared in FIELDS
 RANGES = {name: valid_range(f) for name, f in FIELDS.items() if f.owner in ("climate", "atmosphere", "life")}
+# FIELDS only asks pressure and temperature to be finite; with the default configuration they also stay
+# within what Earth's air does (sea-level pressure 870-1085 hPa on record, surface -89 to 57 degC)
+RANGES.update(pressure=(900.0, 1100.0), temperature=(-90.0, 80.0))
 MINE = tuple(RANGES)
 
 

@@ -233,6 +233,8 @@ def check_output(path, option: str = "out") -> Path:
     from planet.core.files import check_folder, check_output_file
 
     path = Path(path)
+    if path.is_dir() and path.suffix.lower() != ".zarr":
+        raise ValueError(f"{option} {path} is a folder; give a file path")
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{option} {path}: cannot write {path.suffix or 'a file without a suffix'}; "
                          f"use {', '.join(FORMATS)} (NetCDF, Zarr, CSV)")

@@ -11,8 +11,8 @@ NetCDF attributes (``planet.io.export``), the renderer's neutral value for a fie
 (``planet.render.scene``) and the tests' range checks. A new process adds its fields here and
 nowhere else.
 
-Ranges are the spec's (sections 4–7) where the model clamps a field; for the climate they are a
-physical envelope the model never leaves (tested over the whole story). Where a bound is a
+Ranges are the spec's (sections 4–7) where the model clamps a field; pressure and temperature
+need only be finite (their formulas' constants are configuration). Where a bound is a
 configuration constant (``cap``, a ``section.key`` of ``planet.Config``), a configuration that
 raises it widens the range, and one that lowers it does not narrow it.
 
@@ -82,11 +82,11 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _F("basin", "lithosphere", "1", "basin colour",
        "hue in [0, 1) carried from the river mouth up the basin", 0.0, 1.0, hi_open=True),
     _F("pressure", "climate", "hPa", "sea-level air pressure",
-       "annual mean plus the seasonal amplitude, blurred on the climate map", 800.0, 1200.0,
-       neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),
+       "annual mean plus the seasonal amplitude, blurred on the climate map (any finite value: the formulas' "
+       "constants are configuration)", neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),
     _F("temperature", "climate", "degC", "surface air temperature",
-       "sea-level temperature from latitude, season and pressure, minus 4 degC per unit height",
-       -100.0, 100.0, standard_name="air_temperature"),
+       "sea-level temperature from latitude, season and pressure, minus 4 degC per unit height (any finite "
+       "value: the lapse rate is configuration)", standard_name="air_temperature"),
     _F("wind_u", "climate", "1", "eastward wind",
        "climate-map cells per simulation step (clamped to |v| <= wind_max)", -1.0001, 1.0001,
        cap="climate.wind_max", symmetric=True),

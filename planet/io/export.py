@@ -163,9 +163,20 @@ def write_png16(state: State, path, field: str = "elevation", size=None, value_r
 
     def write(tmp):
         image.save(tmp, format="PNG", pnginfo=info)
-    out = atomic_write(path, write)
-    write_sidecars(out, img.shape[1], img.shape[0])
-    return out
+    # the small world file and .prj first; if the PNG then fails (a full disk), remove those that are new,
+    # so a failed export leaves the folder as it was (an old .pgw/.prj is replaced by the same placement)
+    sidecars = [Path(path).with_suffix(s) for s in (".pgw", ".prj")]
+    new = [p for p in sidecars if not p.exists()]
+    try:
+        write_sidecars(path, img.shape[1], img.shape[0])
+        return atomic_write(path, write)
+    except BaseException:
+        for p in new:
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+        raise
 
 
 def read_png16(path) -> tuple[np.ndarray, dict]:

@@ -650,7 +650,7 @@ def test_stepping_a_state_with_nan_cells_does_not_crash():
     (the semi-Lagrangian departure points and the trail heads never index with a NaN/inf float)."""
     r = _in_subprocess("""
         import numpy as np, planet
-        from planet.atmosphere import _advect_pair
+        from planet.processes.atmosphere import _advect_pair
         w = planet.Planet(128, 2)
         w.run(until=2.0)
         s0 = w.state

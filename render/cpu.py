@@ -178,9 +178,15 @@ def _cell(F, view, P, j, i, H, W):
         else:
             r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
         hm = min(max(F[14, j, i], f32(0.0)), f32(1.0)) * P[12]
+        # lights as points: a cell is lit where its fixed seeded sparkle sp (uniform in [0, 1)) falls
+        # under a density-weighted chance, so settlement reads as scattered cities that stay put;
+        # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
         sp = F[15, j, i]
-        flicker = f32(0.8) + f32(0.2) * np.sin(P[0] * (f32(6.0) + f32(10.0) * sp) + f32(40.0) * sp)
-        light = hm * (f32(0.35) + f32(0.65) * sp * sp) * flicker * f32(1.5)
+        coast = f32(1.0) - _ss(f32(0.0), f32(1.0), z - D)
+        heat = f32(1.0) - f32(0.7) * _ss(f32(30.0), f32(42.0), T)
+        chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
+        lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
+        light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
         r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
         if not ocean:
             stress = _ss(f32(35.0), f32(42.0), T) * P[6] * (f32(0.25) + f32(0.75) * hm)

@@ -169,7 +169,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                 resolution: int = 512, seed: int = 0, start: float = 0.0, end: float | None = None,
                 progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
                 on_frame=None, overlap: bool = True, max_time: float | None = None) -> dict:
-    """Simulate and render the film into ``out`` (.mp4, .gif, or a folder for PNG frames).
+    """Simulate and render the film into ``out`` (.mp4, .gif, .webp, or a folder for PNG frames).
 
     Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``.
     ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new

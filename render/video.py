@@ -1,12 +1,27 @@
-"""Writing frames: MP4 (H.264, yuv420p), GIF or a folder of PNGs, atomically.
+"""Writing frames: MP4 (H.264, yuv420p, BT.709), GIF, animated WebP or a folder of PNGs, atomically.
 
 ``VideoWriter`` writes to a temporary file (or folder) next to the target and
 renames it into place only when ``close()`` is reached after the last frame;
 an error or an interrupt (``abort()``, or leaving the ``with`` block by an
 exception) deletes the temporary output, so the target path never holds a
-broken video. MP4 frames are encoded by ffmpeg (imageio-ffmpeg) fed from a
-background thread, so encoding overlaps the simulation and rendering.
+broken video. MP4, GIF and WebP frames are piped as raw RGB into one ffmpeg
+process (imageio-ffmpeg's binary) fed from a background thread, so encoding
+overlaps the simulation and rendering and no film is ever held in memory.
 Every frame given is written: nothing is dropped or duplicated by wall clock.
+
+Colour (MP4): RGB is taken as sRGB/BT.709 primaries and converted to limited
+range ("tv", Y 16-235, C 16-240) Y'CbCr with the **BT.709** matrix
+(ITU-R BT.709-6 item 3.2: Y' = 0.2126 R' + 0.7152 G' + 0.0722 B',
+Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748); the stream is tagged
+``colour_primaries = transfer = matrix = bt709``, ``range = tv``, which is what
+players assume for HD video. (ffmpeg's default RGB->YUV matrix is BT.601 and
+writes no tags: pure red then shows shifted in players.)
+
+GIF: ``palettegen=stats_mode=single`` makes a 256-colour palette for each frame
+and ``paletteuse=new=1`` applies it (ffmpeg's palette method, far better than
+one fixed palette), so ffmpeg holds one frame at a time, not the film.
+WebP: ``libwebp_anim``, lossy at ``quality * 10``, frames given as BGRA so
+libwebp does its own (BT.601, as WebP specifies) conversion.
 """
 from __future__ import annotations
 
@@ -21,24 +36,52 @@ import numpy as np
 
 from planet.core.files import TMP_NAME_CHARS, OutputError, check_frame_folder, check_output_file, check_target, os_message
 
-FORMATS = ("mp4", "gif", "png")
+FORMATS = ("mp4", "gif", "webp", "png")
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 
 
 def output_format(path) -> str:
-    """``mp4`` for .mp4, ``gif`` for .gif, ``png`` (a folder of frames) for a path without a suffix."""
+    """``mp4`` for .mp4, ``gif`` for .gif, ``webp`` for .webp (animated), ``png`` (a folder of frames) for a
+    path without a suffix."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".mp4":
-        return "mp4"
-    if suffix == ".gif":
-        return "gif"
+    if suffix in (".mp4", ".gif", ".webp"):
+        return suffix[1:]
     if suffix == "":
         return "png"
-    raise ValueError(f"out must end in .mp4 or .gif, or be a folder name without a suffix (PNG frames); got {str(path)!r}")
+    raise ValueError("out must end in .mp4, .gif or .webp, or be a folder name without a suffix (PNG frames); "
+                     f"got {str(path)!r}")
+
+
+#: the MP4's colour: BT.709 matrix, limited range, and the tags that say so (see the module docstring)
+MP4_COLOUR = ["-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+              "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+#: the GIF's palette method: a palette per frame, applied to that frame (ffmpeg holds one frame)
+GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
+
+
+def ffmpeg_command(path, fmt: str, size, fps: int, quality: float, preset: str) -> list[str]:
+    """The ffmpeg command line that reads raw RGB frames of ``size`` on stdin and writes ``path``."""
+    import imageio_ffmpeg
+
+    w, h = size
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-loglevel", "error",
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0", "-an"]
+    if fmt == "mp4":
+        crf = int(round((1.0 - quality / 10.0) * 51))     # imageio-ffmpeg's mapping of quality 0-10 to x264's CRF
+        cmd += MP4_COLOUR + ["-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+                             "-movflags", "+faststart", "-f", "mp4"]
+    elif fmt == "gif":
+        cmd += ["-filter_complex", GIF_FILTER, "-loop", "0", "-f", "gif"]
+    elif fmt == "webp":
+        cmd += ["-pix_fmt", "bgra", "-c:v", "libwebp_anim", "-lossless", "0", "-quality", str(int(quality * 10)),
+                "-loop", "0", "-f", "webp"]
+    else:
+        raise ValueError(f"no ffmpeg encoder for format {fmt!r}")
+    return cmd + [str(path)]
 
 
 def check_output(path, option: str = "out") -> Path:
-    """Validate ``path`` as a film output before any work (``planet.files``' policy): a .mp4 or .gif file
+    """Validate ``path`` as a film output before any work (``planet.files``' policy): a .mp4, .gif or .webp file
     (absent or a regular file), or a new or empty folder for PNG frames."""
     if output_format(path) == "png":
         return check_frame_folder(path, option)
@@ -87,12 +130,11 @@ class VideoWriter:
                 self._tmp = Path(tmp)
         except OSError as e:
             raise OutputError(f"cannot write {self.path}: {os_message(e)}") from None
-        self._gif: list = []
         self._queue: queue.Queue | None = None
-        self._gen = None
         self._proc = None
+        self._log = None
         self._thread: threading.Thread | None = None
-        if self.format == "mp4":
+        if self.format != "png":
             try:
                 self._start_encoder(preset)
             except BaseException:   # also Ctrl-C / SIGTERM while ffmpeg starts: leave nothing behind
@@ -100,22 +142,22 @@ class VideoWriter:
                 raise
 
     def _start_encoder(self, preset: str) -> None:
-        import imageio_ffmpeg
+        import subprocess
 
-        w, h = self.size
-        self._gen = imageio_ffmpeg.write_frames(
-            str(self._tmp), (w, h), fps=self.fps, codec="libx264", quality=self.quality,
-            pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
-            ffmpeg_log_level="error", output_params=["-preset", preset, "-movflags", "+faststart"])
-        self._gen.send(None)
-        # imageio-ffmpeg does not look at ffmpeg's exit status (a full disk gives a 0-byte video and no
-        # error): keep the process, suspended in the generator's frame, to check it after closing
-        frame = getattr(self._gen, "gi_frame", None)
-        self._proc = frame.f_locals.get("p") if frame is not None else None
+        self._log = tempfile.TemporaryFile()        # ffmpeg's messages: a file, so a full pipe never blocks it
+        self._proc = subprocess.Popen(ffmpeg_command(self._tmp, self.format, self.size, self.fps, self.quality, preset),
+                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
         self._queue = queue.Queue(maxsize=8)
         thread = threading.Thread(target=self._encode, name="planet-video-encoder", daemon=True)
         thread.start()
         self._thread = thread
+
+    def _ffmpeg_said(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        return f": {lines[-1]}" if lines else ""
 
     # -- background encoder --------------------------------------------------
     def _encode(self):
@@ -125,7 +167,7 @@ class VideoWriter:
                 return
             if self._error is None:
                 try:
-                    self._gen.send(frame)
+                    self._proc.stdin.write(memoryview(frame).cast("B"))
                 except BaseException as e:  # noqa: BLE001 (reported by write/close)
                     self._error = e
 
@@ -138,10 +180,8 @@ class VideoWriter:
             raise ValueError(f"frame must be uint8 of shape {(h, w, 3)}, got {frame.dtype} {frame.shape}")
         if self._error is not None:
             raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
-        if self.format == "mp4":
-            self._queue.put(np.ascontiguousarray(frame))
-        elif self.format == "gif":
-            self._gif.append(frame.copy())
+        if self.format != "png":
+            self._queue.put(np.ascontiguousarray(frame).copy())
         else:
             from PIL import Image
 
@@ -156,24 +196,20 @@ class VideoWriter:
         if self._done:
             return self.path
         try:
-            if self.format == "mp4":
+            if self.format != "png":
+                if self.frames == 0:
+                    raise ValueError(f"a {self.format.upper()} needs at least one frame")
                 self._queue.put(None)
                 self._thread.join()
                 if self._error is not None:
-                    raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
-                self._gen.close()
-                status = getattr(self._proc, "returncode", 0)
+                    raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})"
+                                      f"{self._ffmpeg_said()}")
+                self._proc.stdin.close()
+                status = self._proc.wait()
                 if status or os.path.getsize(self._tmp) == 0:
                     raise OutputError(f"cannot write {self.path}: the video encoder failed (ffmpeg exit status "
-                                      f"{status}; a full disk or a read-only folder?)")
-            elif self.format == "gif":
-                from PIL import Image
-
-                if not self._gif:
-                    raise ValueError("a GIF needs at least one frame")
-                ims = [Image.fromarray(f) for f in self._gif]
-                ims[0].save(self._tmp, format="GIF", save_all=True, append_images=ims[1:],
-                            duration=round(1000 / self.fps), loop=0)
+                                      f"{status}; a full disk or a read-only folder?){self._ffmpeg_said()}")
+                self._log.close()
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self._tmp, (0o777 if self._tmp.is_dir() else 0o666) & ~umask)  # mkstemp/mkdtemp: 0600/0700
@@ -202,12 +238,15 @@ class VideoWriter:
             self._error = self._error or RuntimeError("aborted")   # the encoder now drains without encoding
             self._queue.put(None)
             self._thread.join(timeout=30)
-        if self._gen is not None:
+        if self._proc is not None:          # its output is thrown away: stop it now, do not let it finish
+            self._proc.kill()
+            self._proc.wait()
             try:
-                self._gen.close()
-            except BaseException:  # noqa: BLE001 (ffmpeg may already be gone)
+                self._proc.stdin.close()
+            except BaseException:  # noqa: BLE001 (the pipe is broken once ffmpeg is gone)
                 pass
-        self._gif.clear()
+        if self._log is not None:
+            self._log.close()
         if self._tmp.is_dir():
             shutil.rmtree(self._tmp, ignore_errors=True)
         else:

@@ -114,9 +114,13 @@ vec3 cell(int v, int j, int i) {
     if (v == 6) {          // night
         c3 = ocean ? vec3(0.004, 0.008, 0.02) : vec3(0.012, 0.012, 0.016) * shade;
         float hm = clamp(a3.z, 0.0, 1.0) * P[12];
+        // lights as points (render/cpu.py): lit where the seeded sparkle is under a density-weighted chance
         float sp = a3.w;
-        float flicker = 0.8 + 0.2 * sin(P[0] * (6.0 + 10.0 * sp) + 40.0 * sp);
-        float light = hm * (0.35 + 0.65 * sp * sp) * flicker * 1.5;
+        float coast = 1.0 - ss(0.0, 1.0, z - D);
+        float heat = 1.0 - 0.7 * ss(30.0, 42.0, T);
+        float chance = min(hm * (0.6 + 0.4 * coast), 0.45);
+        float lit = (!ocean && sp < chance) ? 1.0 : 0.0;
+        float light = lit * (0.6 + 0.9 * hm) * (0.7 + 0.6 * coast) * heat;
         c3 += vec3(1.0, 0.75, 0.4) * light;
         if (!ocean) c3 = mix(c3, vec3(0.7, 0.05, 0.02), ss(35.0, 42.0, T) * P[6] * (0.25 + 0.75 * hm));
         return c3;

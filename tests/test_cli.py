@@ -124,3 +124,18 @@ def test_other_system_errors_are_not_swallowed():
 
     with pytest.raises(SystemError, match="real interpreter"):
         _run(argparse.Namespace(func=func))
+
+
+def test_one_grammar_new_spellings_and_old_aliases():
+    """--from (a state file) and --until/--start-time mean the same in run and film; old spellings still work."""
+    import argparse
+
+    from planet.cli import build_parser
+
+    parser = build_parser()
+    for args in (["run", "--from", "a.npz"], ["run", "--start", "a.npz"]):
+        assert parser.parse_args(args).start == "a.npz"
+    new = parser.parse_args(["film", "--out", "f.mp4", "--start-time", "3", "--until", "9"])
+    old = parser.parse_args(["film", "--out", "f.mp4", "--start", "3", "--end", "9"])
+    assert (new.start, new.end) == (old.start, old.end) == (3.0, 9.0)
+    assert isinstance(parser, argparse.ArgumentParser)

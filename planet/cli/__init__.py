@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a world and save its state",
                        description="Simulate a world from the protoplanet (or a saved state) and save it.")
     add_world_options(p)
-    p.add_argument("--start", metavar="STATE", help="continue from this saved state instead of a new world")
+    p.add_argument("--from", "--start", dest="start", metavar="STATE",
+                   help="continue from this saved state instead of a new world (--start: the old spelling)")
     p.add_argument("--until", default=None, metavar="WHEN",
                    help="stop at this film time: seconds (e.g. 126) or an epoch name "
                         "(start, ocean_start, ocean_end, land_end, human_start, tectonics_end, story_end, ...); "

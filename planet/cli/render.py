@@ -39,9 +39,10 @@ def _choice(value, allowed, option):
 
 
 def register(subparsers) -> None:
-    film = subparsers.add_parser("film", help="simulate and render the film (MP4, GIF or PNG frames)",
+    film = subparsers.add_parser("film", help="simulate and render the film (MP4, GIF, WebP or PNG frames)",
                                  description="Simulate the story and render it to a video, frame by frame.")
-    film.add_argument("--out", required=True, help="output file: .mp4, .gif, or a folder name for PNG frames")
+    film.add_argument("--out", required=True, help="output file: .mp4 (H.264, BT.709), .gif, .webp (animated), "
+                      "or a folder name for PNG frames")
     film.add_argument("--size", default="1280x720", help="frame size WIDTHxHEIGHT, even (default 1280x720)")
     film.add_argument("--fps", type=int, default=30, help="frames per second, 1-240 (default 30)")
     film.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
@@ -49,8 +50,10 @@ def register(subparsers) -> None:
     film.add_argument("--preset", default="veryfast", choices=PRESETS, help="x264 preset (default veryfast)")
     film.add_argument("--resolution", type=int, default=512, help="simulation columns (default 512)")
     film.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
-    film.add_argument("--start", type=float, default=0.0, help="first film second (default 0)")
-    film.add_argument("--end", type=float, default=None, help="last film second (default: story end, 250)")
+    film.add_argument("--start-time", "--start", dest="start", type=float, default=0.0,
+                      help="first film second (default 0; --start: the old spelling)")
+    film.add_argument("--until", "--end", dest="end", type=float, default=None,
+                      help="last film second (default: story end, 250; --end: the old spelling)")
     film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
     film.add_argument("--quiet", action="store_true", help="no progress bar")
     add_max_time(film)

@@ -2,7 +2,7 @@
 
     planet stats --list
     planet stats STATE [--json FILE|-] [--baseline FILE] [--rtol NAME=VAL ...] [--atol NAME=VAL ...] [--update]
-    planet export STATE --format netcdf|npz|png16 --out FILE [--field NAME]
+    planet export STATE --format netcdf|npz|png16|geotiff --out FILE [--field NAME] [--size WxH] [--range LO,HI]
     planet compare A B [--json FILE|-]
 
 ``STATE`` is a state file (``.npz`` from ``planet run``/``Planet.save``) or a
@@ -52,7 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("state", metavar="STATE", help="state file (.npz) or NetCDF export (.nc)")
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, metavar="FILE", help="output file")
-    p.add_argument("--field", default="elevation", help="field of the png16 heightmap (default elevation)")
+    p.add_argument("--field", default="elevation", help="field of the png16/geotiff heightmap (default elevation)")
+    p.add_argument("--size", metavar="WxH", help="png16/geotiff: resample to WIDTHxHEIGHT pixels (default: the grid)")
+    p.add_argument("--range", metavar="LO,HI", help="png16: grey 0 is LO and 65535 is HI, values outside clipped "
+                                                    "(default: each file's own minimum and maximum; write --range=-2,15 for a negative LO)")
     add_allow_nonfinite(p)
     p.set_defaults(func=export_command)
 
@@ -153,18 +156,30 @@ def stats_command(args) -> int:
 
 
 def export_command(args) -> int:
-    check_output_file(args.out, "--out")
-    state = load_state(args.state, args.allow_nonfinite)
-    if args.format != "png16" and args.field != "elevation":
-        raise ValueError("--field applies to --format png16 only")
-    if args.field not in state:
-        raise ValueError(f"--field must be a field of the state ({', '.join(state.names)}), got {args.field!r}")
-    if args.format == "png16":
-        from planet.io.export import write_png16
+    from pathlib import Path as _P
 
-        path = write_png16(state, args.out, field=args.field)
-    else:
-        path = export(state, args.out, args.format)
+    from planet.io.gis import parse_range, parse_size
+
+    check_output_file(args.out, "--out")
+    if args.format == "png16":           # the world file and .prj written beside it
+        for suffix in (".pgw", ".prj"):
+            check_output_file(_P(args.out).with_suffix(suffix), "--out")
+    size = parse_size(args.size) if args.size else None
+    value_range = parse_range(args.range) if args.range else None
+    state = load_state(args.state, args.allow_nonfinite)
+    heightmap = args.format in ("png16", "geotiff")
+    if not heightmap and (args.field != "elevation" or args.size or args.range):
+        raise ValueError("--field and --size apply to --format png16 and geotiff only, --range to png16")
+    if args.range and args.format != "png16":
+        raise ValueError("--range applies to --format png16 only (a GeoTIFF holds the field's own values)")
+    options = {}
+    if heightmap:
+        if args.field not in state:
+            raise ValueError(f"--field must be a field of the state ({', '.join(state.names)}), got {args.field!r}")
+        options = {"field": args.field, "size": size}
+        if value_range is not None:
+            options["value_range"] = value_range
+    path = export(state, args.out, args.format, **options)
     print(f"wrote {path} ({args.format})")
     return 0
 

@@ -1,4 +1,5 @@
-"""Export a state for other tools: xarray/NetCDF (CF conventions), plain ``.npz``, 16-bit PNG heightmaps.
+"""Export a state for other tools: xarray/NetCDF (CF conventions), plain ``.npz``, 16-bit PNG heightmaps
+(with a world file and ``.prj``), GeoTIFF (EPSG:4326; see ``planet.io.gis`` for bounds and scale).
 
 ``to_xarray(state)`` (``planet.core.dataset``, re-exported here) gives an ``xarray.Dataset`` on ``lat``/``lon``
 coordinates (degrees; cell centres, north first, longitudes 0–360 east, with
@@ -27,18 +28,21 @@ from planet.core.files import OutputError, atomic_write
 from planet.core.state import State, StateFileError
 from planet.core.dataset import field_attrs, run_metadata, to_xarray  # noqa: F401 (re-exported)
 
-FORMATS = ("netcdf", "npz", "png16")
+FORMATS = ("netcdf", "npz", "png16", "geotiff")
 
 # ---------------------------------------------------------------------------
 # Atomic writers.
 
 def write_netcdf(state: State, path) -> Path:
-    """Write ``to_xarray(state)`` as NetCDF-4 (zlib-compressed float32), atomically."""
+    """Write ``to_xarray(state)`` as NetCDF-4 (zlib-compressed float32), atomically, CF-complete
+    (``planet.io.gis.cf_dataset``: ``crs`` grid mapping, ``time`` coordinate, ``history``, no
+    ``_FillValue`` on coordinates and bounds)."""
     from planet.core.state import state_checksum
+    from planet.io.gis import cf_dataset
 
-    ds = to_xarray(state)
+    ds, encoding = cf_dataset(state)
     ds.attrs["checksum"] = state_checksum(_identity(ds.attrs), {n: ds[n].values for n in state.names})
-    encoding = {name: {"zlib": True, "complevel": 4} for name in state.names}
+    encoding.update({name: {"zlib": True, "complevel": 4} for name in state.names})
     def write(tmp):
         try:
             ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
@@ -116,22 +120,28 @@ def write_npz(state: State, path) -> Path:
     return atomic_write(path, write)
 
 
-def heightmap16(z: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """``z`` scaled linearly to uint16, ``min(z) → 0``, ``max(z) → 65535``; returns (image, min, max)."""
+def heightmap16(z: np.ndarray, value_range=None) -> tuple[np.ndarray, float, float]:
+    """``z`` scaled linearly to uint16, ``lo → 0``, ``hi → 65535`` (values outside clipped), where
+    ``(lo, hi)`` is ``value_range`` or, by default, ``(min(z), max(z))``; returns (image, lo, hi)."""
     z = np.asarray(z, dtype=np.float64)
-    lo, hi = float(z.min()), float(z.max())
+    lo, hi = (float(z.min()), float(z.max())) if value_range is None else map(float, value_range)
     scale = 65535.0 / (hi - lo) if hi > lo else 0.0
-    return np.round((z - lo) * scale).astype(np.uint16), lo, hi
+    return np.round(np.clip((z - lo) * scale, 0.0, 65535.0)).astype(np.uint16), lo, hi
 
 
-def write_png16(state: State, path, field: str = "elevation") -> Path:
-    """A 16-bit greyscale PNG heightmap of ``field`` (north up, 0° longitude at the left edge).
+def write_png16(state: State, path, field: str = "elevation", size=None, value_range=None) -> Path:
+    """A 16-bit greyscale PNG heightmap of ``field`` (north up, 0° longitude at the left edge), with a
+    world file (``.pgw``) and ``.prj`` beside it (EPSG:4326, bounds 0..360 x -90..90; ``planet.io.gis``).
 
-    Grey 0 is the field's minimum and 65535 its maximum; both, the sea level
+    Grey 0 is ``lo`` and 65535 is ``hi``: the field's minimum and maximum, or the fixed
+    ``value_range = (lo, hi)`` (``--range``; values outside are clipped); both, the sea level
     and the run's metadata are stored as PNG text chunks (``planet:min``,
     ``planet:max``, ``planet:sea_level``, ``planet:meta``), so
     ``z = min + grey / 65535 · (max − min)`` recovers the field to 1/65535 of its range.
+    ``size = (w, h)`` resamples first (bilinear, longitude wrapping round).
     """
+    from planet.io.gis import resample, write_sidecars
+
     from PIL import Image, PngImagePlugin
 
     from planet.core.state import first_nonfinite
@@ -140,7 +150,8 @@ def write_png16(state: State, path, field: str = "elevation") -> Path:
     if bad is not None:
         raise ValueError(f"png16: field {field!r} holds {bad[3]} at cell (row {bad[1]}, col {bad[2]}); "
                          f"a heightmap needs finite values")
-    img, lo, hi = heightmap16(state[field])
+    z = state[field] if size is None else resample(state[field], size)
+    img, lo, hi = heightmap16(z, value_range)
     meta = run_metadata(state)
     info = PngImagePlugin.PngInfo()
     info.add_text("planet:field", field)
@@ -152,7 +163,20 @@ def write_png16(state: State, path, field: str = "elevation") -> Path:
 
     def write(tmp):
         image.save(tmp, format="PNG", pnginfo=info)
-    return atomic_write(path, write)
+    # the small world file and .prj first; if the PNG then fails (a full disk), remove those that are new,
+    # so a failed export leaves the folder as it was (an old .pgw/.prj is replaced by the same placement)
+    sidecars = [Path(path).with_suffix(s) for s in (".pgw", ".prj")]
+    new = [p for p in sidecars if not p.exists()]
+    try:
+        write_sidecars(path, img.shape[1], img.shape[0])
+        return atomic_write(path, write)
+    except BaseException:
+        for p in new:
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+        raise
 
 
 def read_png16(path) -> tuple[np.ndarray, dict]:
@@ -166,9 +190,12 @@ def read_png16(path) -> tuple[np.ndarray, dict]:
     return lo + grey / 65535.0 * (hi - lo), text
 
 
-def export(state: State, path, format: str) -> Path:
-    """Write ``state`` to ``path`` in ``format`` (one of ``FORMATS``)."""
-    writers = {"netcdf": write_netcdf, "npz": write_npz, "png16": write_png16}
+def export(state: State, path, format: str, **options) -> Path:
+    """Write ``state`` to ``path`` in ``format`` (one of ``FORMATS``); ``options`` (``field``, ``size``,
+    and for png16 ``value_range``) go to the heightmap writers."""
+    from planet.io.gis import write_geotiff
+
+    writers = {"netcdf": write_netcdf, "npz": write_npz, "png16": write_png16, "geotiff": write_geotiff}
     if format not in writers:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
-    return writers[format](state, path)
+    return writers[format](state, path, **options)

@@ -40,6 +40,7 @@ FIELDS: dict[str, tuple[str, str, str | None, str]] = {
     "drainage_area": ("1", "flow accumulation", None,
                       "upstream cell count A: routed cells whose flow passes through the cell, itself included"),
     "basin": ("1", "basin colour", None, "hue in [0, 1) carried from the river mouth up the basin"),
+    "crust": ("1", "crust thickness", None, "0 oceanic crust, 1 continental, above 1 thickened by collisions"),
     "pressure": ("hPa", "sea-level air pressure", "air_pressure_at_mean_sea_level", ""),
     "temperature": ("degC", "surface air temperature", "air_temperature", ""),
     "wind_u": ("1", "eastward wind", None, "climate-map cells per simulation step"),

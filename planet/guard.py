@@ -81,6 +81,7 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
     plate          −1 or [0, 1)             §4: id in [0, 1), −1 = none
     basin          [0, 1)                   §4 basin colour
     drainage_area  [0, inf)                 §4 upstream cell count
+    crust          [0, inf)                 crust thickness (0 oceanic, 1 continental)
     pressure       finite                   §5 (hPa)
     temperature    finite                   §5 (°C)
     wind_u, wind_v finite                   §5
@@ -105,6 +106,7 @@ def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
         "plate": FieldRange(0.0, 1.0, hi_open=True, special=-1.0),
         "basin": FieldRange(0.0, 1.0, hi_open=True),
         "drainage_area": FieldRange(0.0),
+        "crust": FieldRange(0.0),
         "pressure": FieldRange(),
         "temperature": FieldRange(),
         "wind_u": FieldRange(),

@@ -81,6 +81,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
        "upstream cell count A: routed cells whose flow passes through the cell, itself included", 0.0),
     _F("basin", "lithosphere", "1", "basin colour",
        "hue in [0, 1) carried from the river mouth up the basin", 0.0, 1.0, hi_open=True),
+    _F("crust", "lithosphere", "1", "crust thickness",
+       "0 oceanic crust, 1 continental, above 1 thickened by collisions", 0.0),
     _F("pressure", "climate", "hPa", "sea-level air pressure",
        "annual mean plus the seasonal amplitude, blurred on the climate map", 800.0, 1200.0,
        neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),

@@ -131,7 +131,12 @@ def _departure(u, v, vmax, vmax2, scale, j, i):
     k = f32(1.0)
     if s2 > vmax2:
         k = vmax / np.sqrt(s2)
-    return f32(j) + v * k * scale, f32(i) - u * k * scale
+    dy = v * k * scale
+    dx = u * k * scale
+    if not (abs(dy) <= f32(1e6) and abs(dx) <= f32(1e6)):   # NaN/inf wind: no float becomes an index
+        dy = f32(0.0)
+        dx = f32(0.0)
+    return f32(j) + dy, f32(i) - dx
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -259,6 +264,9 @@ def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step)
             if unit24(seed, STREAM_PARTICLE, step, key) < death:
                 continue
             u, v = _clamp_wind(wind_u[j, i], wind_v[j, i], vmax)
+            if not (abs(u) <= f32(1e6) and abs(v) <= f32(1e6)):   # NaN/inf wind: the head stays put
+                u = f32(0.0)
+                v = f32(0.0)
             di = _stochastic_round(u * scale, unit24(seed, STREAM_PARTICLE, step, key + 1))
             dj = -_stochastic_round(v * scale, unit24(seed, STREAM_PARTICLE, step, key + 2))
             r, c = _reflect(j + dj, i + di, H, W)

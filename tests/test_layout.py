@@ -33,3 +33,10 @@ def test_a_planet_loads_neither_the_renderer_nor_moderngl_nor_imageio():
 def test_the_version_is_one_number():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["project"]["version"] == planet.__version__
+
+
+def test_every_package_is_installed():
+    """Each folder of planet/ with an __init__.py is listed in pyproject.toml, so a wheel holds it."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "planet").rglob("__init__.py")}
+    assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"

@@ -26,6 +26,7 @@ for band, (lo, hi) in BANDS.items():
 R("climate.wind_speed_mean", "map cells/step", "area-weighted mean of √(u² + v²)",
   lambda a: weighted_mean(np.hypot(a.field("wind_u", why_climate), a.field("wind_v", why_climate)),
                           a.weight))
+_register_koppen(R, NotComputable)   # the Köppen group shares, with the climate's own statistics
 why_atmosphere = "atmosphere not in this state"
 R("atmosphere.vapour_mean", "vapour", "area-weighted mean water vapour w (spec §6, 0–3)",
   lambda a: weighted_mean(a.field("vapour", why_atmosphere), a.weight))
@@ -46,7 +47,3 @@ R("life.settled_area", "km²", "settled area: Σ humans × cell area (humans ∈
   lambda a: float(np.sum(np.clip(a.field("humans", why_life), 0, None) * a.area_km2)))
 R("life.settled_fraction", "1", "settled area / land area",
   lambda a: float(np.sum(np.clip(a.field("humans", why_life), 0, None) * a.area_km2) / a.land_area_km2))
-
-
-# Köppen group shares (planet.analysis.koppen_stats)
-_register_koppen(R, NotComputable)

@@ -20,17 +20,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from planet.core.timeline import smoothstep
+from planet.processes.life.stage import plant_growth
+
 
 f32 = np.float32
 PI = f32(np.pi)
 HALF_PI = f32(np.pi / 2)
 TWO_PI = f32(2 * np.pi)
-
-
-@njit(cache=True, inline="always")
-def _ss(a, b, x):
-    t = min(max((x - a) / (b - a), f32(0.0)), f32(1.0))
-    return t * t * (f32(3.0) - f32(2.0) * t)
 
 
 @njit(cache=True, inline="always")
@@ -86,25 +83,24 @@ def _cell(F, view, P, j, i, H, W):
     T = F[6, j, i]
     if view == 0:  # satellite
         if ocean:
-            ice = _ss(f32(-6.0), f32(-14.0), T) * P[6] * f32(0.9)
+            ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[6] * f32(0.9)
             r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
         else:
             r, g, b = f32(0.85), f32(0.87), f32(0.92)                               # snow
-            r, g, b = _mix(r, g, b, f32(0.22), f32(0.17), f32(0.12), _ss(f32(-12.0), f32(-8.0), T))  # soil
-            r, g, b = _mix(r, g, b, f32(0.72), f32(0.60), f32(0.40), _ss(f32(8.0), f32(18.0), T))    # sand
-            r, g, b = _mix(r, g, b, f32(0.60), f32(0.28), f32(0.12), _ss(f32(22.0), f32(32.0), T))   # red desert
-            grow = min(max(F[10, j, i] / f32(3.0), f32(0.0)), f32(1.0)) \
-                * (_ss(f32(0.0), f32(25.0), T) - _ss(f32(25.0), f32(35.0), T)) * P[7]
+            r, g, b = _mix(r, g, b, f32(0.22), f32(0.17), f32(0.12), smoothstep(f32(-12.0), f32(-8.0), T))  # soil
+            r, g, b = _mix(r, g, b, f32(0.72), f32(0.60), f32(0.40), smoothstep(f32(8.0), f32(18.0), T))    # sand
+            r, g, b = _mix(r, g, b, f32(0.60), f32(0.28), f32(0.12), smoothstep(f32(22.0), f32(32.0), T))   # red desert
+            grow = plant_growth(F[10, j, i], T) * P[7]
             v0, v1, v2 = _mix(f32(0.18), f32(0.36), f32(0.08), f32(0.04), f32(0.16), f32(0.04),
-                              _ss(f32(10.0), f32(25.0), T))
+                              smoothstep(f32(10.0), f32(25.0), T))
             r, g, b = _mix(r, g, b, v0, v1, v2, grow)
             r, g, b = _mix(r, g, b, f32(0.16), f32(0.14), f32(0.13), P[3])        # bare rock
             r, g, b = r * shade, g * shade, b * shade
         # molten rock: glows where low, fading as 2/(t+1)^2
         low = min(max((f32(15.0) - z) / f32(10.0), f32(0.0)), f32(1.0))
         e = min(P[2] * (f32(0.15) + f32(0.85) * low * low), f32(1.0)) * min(P[3], f32(1.0))
-        l0, l1, l2 = _mix(f32(0.35), f32(0.02), f32(0.0), f32(1.0), f32(0.35), f32(0.02), _ss(f32(0.0), f32(0.5), e))
-        l0, l1, l2 = _mix(l0, l1, l2, f32(1.0), f32(0.85), f32(0.4), _ss(f32(0.5), f32(1.0), e))
+        l0, l1, l2 = _mix(f32(0.35), f32(0.02), f32(0.0), f32(1.0), f32(0.35), f32(0.02), smoothstep(f32(0.0), f32(0.5), e))
+        l0, l1, l2 = _mix(l0, l1, l2, f32(1.0), f32(0.85), f32(0.4), smoothstep(f32(0.5), f32(1.0), e))
         r, g, b = _mix(r, g, b, l0, l1, l2, e)
         # clouds from vapour
         a = min(max(f32(0.3) * np.log(f32(1.0) + max(F[7, j, i], f32(0.0))), f32(0.0)), f32(1.0)) * P[4] * P[8]
@@ -150,8 +146,8 @@ def _cell(F, view, P, j, i, H, W):
             r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
         p = F[5, j, i]
         t0, t1, t2 = _mix(f32(0.85), f32(0.85), f32(0.85), f32(1.0), f32(0.45), f32(0.15),
-                          _ss(f32(1012.0), f32(1000.0), p))
-        t0, t1, t2 = _mix(t0, t1, t2, f32(0.25), f32(0.55), f32(1.0), _ss(f32(1012.0), f32(1024.0), p))
+                          smoothstep(f32(1012.0), f32(1000.0), p))
+        t0, t1, t2 = _mix(t0, t1, t2, f32(0.25), f32(0.55), f32(1.0), smoothstep(f32(1012.0), f32(1024.0), p))
         r, g, b = _mix(r, g, b, t0 * f32(0.3), t1 * f32(0.3), t2 * f32(0.3), f32(0.3) * P[9])
         a = min(max(F[9, j, i], f32(0.0)), f32(1.0)) * P[10]
         return _mix(r, g, b, t0, t1, t2, a)
@@ -182,14 +178,14 @@ def _cell(F, view, P, j, i, H, W):
         # under a density-weighted chance, so settlement reads as scattered cities that stay put;
         # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
         sp = F[15, j, i]
-        coast = f32(1.0) - _ss(f32(0.0), f32(1.0), z - D)
-        heat = f32(1.0) - f32(0.7) * _ss(f32(30.0), f32(42.0), T)
+        coast = f32(1.0) - smoothstep(f32(0.0), f32(1.0), z - D)
+        heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), T)
         chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
         lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
         light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
         r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
         if not ocean:
-            stress = _ss(f32(35.0), f32(42.0), T) * P[6] * (f32(0.25) + f32(0.75) * hm)
+            stress = smoothstep(f32(35.0), f32(42.0), T) * P[6] * (f32(0.25) + f32(0.75) * hm)
             r, g, b = _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
         return r, g, b
     # co2: ppm = 377 + 3c in 1 ppm bands
@@ -356,7 +352,7 @@ def _atmosphere(x, y, sx, sy, sz):
         tm += f32(0.5) * rm
         mu = (x * sx + y * sy + zs * sz) / r
         # in the planet's shadow beyond the grazing angle (softened over a few degrees)
-        lit = _ss(f32(-0.04), f32(0.04), mu + np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))))
+        lit = smoothstep(f32(-0.04), f32(0.04), mu + np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))))
         if lit > f32(0.0):
             sr = rr / ds * H_R * _chapman(mu, np.sqrt(HALF_PI * r / H_R))
             sm = rm / ds * H_M * _chapman(mu, np.sqrt(HALF_PI * r / H_M))
@@ -607,7 +603,7 @@ def project(A, B, G, Q, lut, T, out):
     Ho, Wo = out.shape[0], out.shape[1]
     wipe, soft, night, light = Q[5], Q[6], Q[7], Q[17]
     k = Q[0]
-    atm = Q[11] * _ss(f32(0.85), f32(1.0), k)
+    atm = Q[11] * smoothstep(f32(0.85), f32(1.0), k)
     bg0, bg1, bg2 = f32(0.004), f32(0.005), f32(0.012)
     cb, sb = np.cos(Q[4]), np.sin(Q[4])
     # the sun in the camera-longitude frame of G's normals
@@ -676,7 +672,7 @@ def project(A, B, G, Q, lut, T, out):
                     d = G[2, py, px] * s0 + G[3, py, px] * s1 + G[4, py, px] * s2
                     lam = f32(1.0) - light + light * min(max(f32(0.2) + d, f32(0.0)), f32(1.0))
                     r, g, b = r * lam, g * lam, b * lam
-                    wn = night * _ss(f32(0.08), f32(-0.08), d)
+                    wn = night * smoothstep(f32(0.08), f32(-0.08), d)
                     if wn > f32(0.0):
                         r2, g2, b2 = _sample(B, lat, lon)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cpu
+from . import atmosphere, cpu, projection
 
 BACKENDS = ("auto", "cpu", "gpu")
 
 
 class CPUBackend:
-    """Numba kernels (``render/cpu.py``), parallel over rows."""
+    """Numba kernels (``render/cpu.py``, ``render/projection.py``, ``render/atmosphere.py``), parallel over rows."""
 
     name = "cpu"
 
@@ -51,16 +51,16 @@ class CPUBackend:
         key = (w, h) + tuple(float(v) for v in Q[0:4])
         if self._geometry_key != key:
             G = self._buffer("G", (8, h, w), np.float32)
-            cpu.geometry(Q, G)
+            projection.geometry(Q, G)
             self._geometry_key = key
         if self._lut_gamma != float(Q[13]):
-            self._lut = cpu.gamma_table(float(Q[13]))
+            self._lut = projection.gamma_table(float(Q[13]))
             self._lut_gamma = float(Q[13])
-        T = self._buffer("T", (2, cpu.ATM_ROWS, cpu.ATM_ANGLES, 6), np.float32)
+        T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
         if Q[11] > 0:
-            cpu.atmosphere_table(Q[14], Q[15], Q[16], T)
+            atmosphere.atmosphere_table(Q[14], Q[15], Q[16], T)
         out = np.empty((h, w, 3), dtype=np.uint8)
-        cpu.project(A, B, self._buffers["G"], Q, self._lut, T, out)
+        projection.project(A, B, self._buffers["G"], Q, self._lut, T, out)
         return out
 
 

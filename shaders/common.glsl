@@ -1,4 +1,4 @@
-// Shared helpers of cells.frag and project.frag (same maths as render/cpu.py).
+// Shared helpers of cells.frag and project.frag (same maths as render/cpu.py and render/projection.py).
 const float PI = 3.14159265358979;
 const float HALF_PI = 1.57079632679490;
 const float TWO_PI = 6.28318530717959;

@@ -1,6 +1,6 @@
 // Projection pass: map / globe / morph, bilinear sampling of the cell colours,
 // wipe or day/night blend, sun lighting, single scattering, fade and gamma
-// (render/cpu.py: pixel_position, _sample, _atmosphere, project).
+// (render/projection.py: pixel_position, _sample, project; render/atmosphere.py: _atmosphere).
 // Pixel row py counts from the top of the picture: the target is read back as is.
 uniform sampler2D A;
 uniform sampler2D B;

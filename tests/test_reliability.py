@@ -106,10 +106,10 @@ def test_a_nan_cell_renders_on_the_cpu_without_a_crash():
     """One NaN cell in each field in turn, every map view and the globe: an image, not exit 139."""
     r = _in_subprocess("""
         import numpy as np, planet, planet.render as pr
-        from planet.render import cpu
+        from planet.render import atmosphere, projection
         from planet.render.scene import Camera, pack_fields, projection_params
         state = planet.Planet(128, 0).state
-        lut = cpu.gamma_table(1 / 1.5)
+        lut = projection.gamma_table(1 / 1.5)
         for name in state.names:
             for bad in (np.nan, np.inf, -np.inf):
                 a = state[name].copy(); a[10, 20] = bad
@@ -124,9 +124,9 @@ def test_a_nan_cell_renders_on_the_cpu_without_a_crash():
         for lon in (np.nan, np.inf):
             Q = projection_params((32, 16), Camera(lat=0.0, lon=0.0, unwrap=1.0))
             Q[4] = lon
-            G = np.empty((8, 16, 32), np.float32); cpu.geometry(Q, G)
+            G = np.empty((8, 16, 32), np.float32); projection.geometry(Q, G)
             out = np.empty((16, 32, 3), np.uint8)
-            cpu.project(a, a, G, Q, lut, np.zeros((2, cpu.ATM_ROWS, cpu.ATM_ANGLES, 6), np.float32), out)
+            projection.project(a, a, G, Q, lut, np.zeros((2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32), out)
             assert (out == 0).all()
         print("ok")
     """)

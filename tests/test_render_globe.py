@@ -7,7 +7,7 @@ import pytest
 import planet
 from planet.render import globe
 from planet.render import synthetic as syn
-from planet.render.cpu import pixel_position
+from planet.render.projection import pixel_position
 from planet.render.scene import Camera, projection_params, sun_direction
 
 
@@ -139,12 +139,12 @@ def test_skipping_cells_no_pixel_samples_changes_no_pixel(columns, monkeypatch):
 def test_pixel_geometry_table_matches_pixel_position(unwrap):
     """``geometry`` hoists the per-row and per-frame terms; every pixel must still be where
     ``pixel_position`` (the per-pixel reference, with the camera longitude 0) puts it."""
-    from planet.render import cpu
+    from planet.render import projection
 
     size = (160, 90)
     Q = projection_params(size, Camera(lat=35.0, lon=100.0, unwrap=unwrap), atmosphere=True)
     G = np.empty((8, size[1], size[0]), np.float32)
-    cpu.geometry(Q, G)
+    projection.geometry(Q, G)
     Q0 = Q.copy()
     Q0[4] = 0.0
     for py in range(size[1]):

@@ -1,0 +1,174 @@
+"""Single scattering of the thin atmosphere seen on the globe (the CPU twin of ``shaders/project.frag``'s
+sky): a table ray-marched once per frame over (distance from the disc centre, angle to the sun on
+screen) that every pixel of the projection pass reads. Units of the planet radius; all float32."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.core.timeline import smoothstep
+
+f32 = np.float32
+HALF_PI = f32(np.pi / 2)
+
+
+# atmosphere (units of the planet radius; heights exaggerated ~8× so the limb reads on screen)
+ATM_TOP = f32(1.035)
+H_R = f32(0.010)
+H_M = f32(0.0015)
+BETA_R = (f32(4.6), f32(10.8), f32(26.4))
+BETA_M = f32(8.0)
+MIE_G = f32(0.76)
+SUN = f32(6.0)
+ATM_STEPS = 8
+
+
+@njit(cache=True, inline="always")
+def _chapman(mu, c):
+    """Relative air mass towards the sun (Schüler's approximation, mu clamped to the horizon)."""
+    return c / ((c - f32(1.0)) * max(mu, f32(0.0)) + f32(1.0))
+
+
+@njit(cache=True)
+def _atmosphere(x, y, sx, sy, sz):
+    """Single Rayleigh + Mie scattering along the orthographic ray through (x, y) in the camera frame
+    (sun ``s`` in that frame). Returns (sky r, g, b, ground transmittance r, g, b)."""
+    b2 = x * x + y * y
+    top2 = ATM_TOP * ATM_TOP
+    if b2 >= top2:
+        return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
+    zt = np.sqrt(top2 - b2)
+    zend = np.sqrt(f32(1.0) - b2) if b2 < f32(1.0) else -zt
+    ds = (zt - zend) / f32(ATM_STEPS)
+    tr = f32(0.0)
+    tm = f32(0.0)
+    ir0 = f32(0.0)
+    ir1 = f32(0.0)
+    ir2 = f32(0.0)
+    im0 = f32(0.0)
+    im1 = f32(0.0)
+    im2 = f32(0.0)
+    for n in range(ATM_STEPS):
+        zs = zt - (f32(n) + f32(0.5)) * ds
+        r = np.sqrt(b2 + zs * zs)
+        hgt = max(r - f32(1.0), f32(0.0))
+        rr = np.exp(-hgt / H_R) * ds
+        rm = np.exp(-hgt / H_M) * ds
+        tr += f32(0.5) * rr
+        tm += f32(0.5) * rm
+        mu = (x * sx + y * sy + zs * sz) / r
+        # in the planet's shadow beyond the grazing angle (softened over a few degrees)
+        lit = smoothstep(f32(-0.04), f32(0.04), mu + np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))))
+        if lit > f32(0.0):
+            sr = rr / ds * H_R * _chapman(mu, np.sqrt(HALF_PI * r / H_R))
+            sm = rm / ds * H_M * _chapman(mu, np.sqrt(HALF_PI * r / H_M))
+            em = f32(1.1) * BETA_M * (tm + sm)
+            a0 = np.exp(-(BETA_R[0] * (tr + sr) + em)) * lit
+            a1 = np.exp(-(BETA_R[1] * (tr + sr) + em)) * lit
+            a2 = np.exp(-(BETA_R[2] * (tr + sr) + em)) * lit
+            ir0 += rr * a0
+            ir1 += rr * a1
+            ir2 += rr * a2
+            im0 += rm * a0
+            im1 += rm * a1
+            im2 += rm * a2
+        tr += f32(0.5) * rr
+        tm += f32(0.5) * rm
+    mu = -sz   # cosine of the scattering angle between the sunlight (travelling along -s) and the ray to the camera
+    pr = f32(0.0596831) * (f32(1.0) + mu * mu)
+    g2 = MIE_G * MIE_G
+    pm = f32(0.1193662) * (f32(1.0) - g2) * (f32(1.0) + mu * mu) \
+        / ((f32(2.0) + g2) * (f32(1.0) + g2 - f32(2.0) * MIE_G * mu) ** f32(1.5))
+    em = f32(1.1) * BETA_M * tm
+    return (SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0),
+            SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1),
+            SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2),
+            np.exp(-(BETA_R[0] * tr + em)), np.exp(-(BETA_R[1] * tr + em)), np.exp(-(BETA_R[2] * tr + em)))
+
+
+ATM_ROWS = 192     # table rows: ground rays by cos of the view zenith at the ground; sky rays by impact parameter
+ATM_ANGLES = 32    # table columns: cos of the angle between the pixel's and the sun's directions on screen
+
+
+@njit(cache=True, inline="always")
+def _sun_screen_axis(sx, sy):
+    n = np.sqrt(sx * sx + sy * sy)
+    if n > f32(1e-6):
+        return sx / n, sy / n
+    return f32(1.0), f32(0.0)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def atmosphere_table(sx, sy, sz, T):
+    """``T`` (2, ATM_ROWS, ATM_ANGLES, 6): ``_atmosphere`` (sky, transmittance) tabulated for this sun.
+
+    For orthographic rays the scattering depends on the pixel only through its distance ``b`` from
+    the disc's centre and the angle ``φ`` between its direction and the sun's on the screen (mirror
+    symmetric), so one table per frame replaces a ray march per pixel. ``T[0]``: rays that hit the
+    ground, rows uniform in ``c = sqrt(1 - b²)``; ``T[1]``: rays that miss it, rows uniform in
+    ``b`` from 1 to the top of the atmosphere.
+    """
+    ex, ey = _sun_screen_axis(sx, sy)
+    for n in prange(2 * ATM_ROWS):
+        kind = n // ATM_ROWS
+        row = n - kind * ATM_ROWS
+        a = f32(row) / f32(ATM_ROWS - 1)
+        if kind == 0:
+            b = min(np.sqrt(max(f32(1.0) - a * a, f32(0.0))), f32(0.9999999))
+        else:
+            b = f32(1.0) + (ATM_TOP - f32(1.0)) * a * f32(0.9999)
+        for col in range(ATM_ANGLES):
+            cphi = f32(-1.0) + f32(2.0) * f32(col) / f32(ATM_ANGLES - 1)
+            sphi = np.sqrt(max(f32(1.0) - cphi * cphi, f32(0.0)))
+            x = b * (cphi * ex - sphi * ey)
+            y = b * (cphi * ey + sphi * ex)
+            v = _atmosphere(x, y, sx, sy, sz)
+            for c in range(6):
+                T[kind, row, col, c] = v[c]
+
+
+@njit(cache=True, inline="always")
+def _atmosphere_row(x, y):
+    """(row coordinate in ``atmosphere_table``, or −1 outside the atmosphere; unit screen direction)
+    of the orthographic ray through (x, y). Rows ``0..ATM_ROWS-1`` are ground rays, the next
+    ``ATM_ROWS`` sky rays. Geometry only: ``geometry`` caches it per pixel."""
+    b2 = x * x + y * y
+    if b2 >= ATM_TOP * ATM_TOP:
+        return f32(-1.0), f32(1.0), f32(0.0)
+    b = np.sqrt(b2)
+    ux, uy = (x / b, y / b) if b > f32(1e-7) else (f32(1.0), f32(0.0))
+    if b2 < f32(1.0):
+        return np.sqrt(f32(1.0) - b2) * f32(ATM_ROWS - 1), ux, uy
+    fr = min((b - f32(1.0)) / ((ATM_TOP - f32(1.0)) * f32(0.9999)), f32(1.0)) * f32(ATM_ROWS - 1)
+    return f32(ATM_ROWS) + fr, ux, uy
+
+
+@njit(cache=True, inline="always")
+def _atmosphere_lookup(row, ux, uy, T, ex, ey):
+    """Bilinear lookup of ``atmosphere_table`` at a pixel's cached row coordinate and screen direction."""
+    kind = 0
+    fr = row
+    if fr >= f32(ATM_ROWS):
+        kind = 1
+        fr = fr - f32(ATM_ROWS)
+    cphi = ux * ex + uy * ey
+    fc = (min(max(cphi, f32(-1.0)), f32(1.0)) + f32(1.0)) * f32(0.5) * f32(ATM_ANGLES - 1)
+    if not (fr >= f32(0.0) and fr <= f32(ATM_ROWS)):      # NaN or inf: no float becomes an index
+        fr = f32(0.0)
+    if not (fc >= f32(0.0) and fc <= f32(ATM_ANGLES)):
+        fc = f32(0.0)
+    r0 = min(np.int64(fr), ATM_ROWS - 2)
+    c0 = min(np.int64(fc), ATM_ANGLES - 2)
+    wr = fr - f32(r0)
+    wc = fc - f32(c0)
+    w00 = (f32(1.0) - wr) * (f32(1.0) - wc)
+    w01 = (f32(1.0) - wr) * wc
+    w10 = wr * (f32(1.0) - wc)
+    w11 = wr * wc
+    o0 = T[kind, r0, c0, 0] * w00 + T[kind, r0, c0 + 1, 0] * w01 + T[kind, r0 + 1, c0, 0] * w10 + T[kind, r0 + 1, c0 + 1, 0] * w11
+    o1 = T[kind, r0, c0, 1] * w00 + T[kind, r0, c0 + 1, 1] * w01 + T[kind, r0 + 1, c0, 1] * w10 + T[kind, r0 + 1, c0 + 1, 1] * w11
+    o2 = T[kind, r0, c0, 2] * w00 + T[kind, r0, c0 + 1, 2] * w01 + T[kind, r0 + 1, c0, 2] * w10 + T[kind, r0 + 1, c0 + 1, 2] * w11
+    o3 = T[kind, r0, c0, 3] * w00 + T[kind, r0, c0 + 1, 3] * w01 + T[kind, r0 + 1, c0, 3] * w10 + T[kind, r0 + 1, c0 + 1, 3] * w11
+    o4 = T[kind, r0, c0, 4] * w00 + T[kind, r0, c0 + 1, 4] * w01 + T[kind, r0 + 1, c0, 4] * w10 + T[kind, r0 + 1, c0 + 1, 4] * w11
+    o5 = T[kind, r0, c0, 5] * w00 + T[kind, r0, c0 + 1, 5] * w01 + T[kind, r0 + 1, c0, 5] * w10 + T[kind, r0 + 1, c0 + 1, 5] * w11
+    return o0, o1, o2, o3, o4, o5

@@ -1,0 +1,279 @@
+"""The CPU backend's second pass: cell colours projected to the map or the globe, with the
+atmosphere, night lights and the gamma table (the CPU twin of ``shaders/project.frag``; float32).
+
+The pixel geometry is cached between frames (``geometry``: it depends on the size, the morph and
+the camera latitude, not on the turning camera longitude); gamma is a 16 385-entry table (within
+one level of ``pow``)."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.core.timeline import smoothstep
+
+from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
+from .cpu import _mix
+
+f32 = np.float32
+PI = f32(np.pi)
+HALF_PI = f32(np.pi / 2)
+TWO_PI = f32(2 * np.pi)
+
+
+@njit(cache=True, inline="always")
+def _sample(C, lat, lon):
+    """Bilinear sample of cell colours at (lat, lon) radians: wrap in longitude, clamp in latitude."""
+    H, W = C.shape[0], C.shape[1]
+    u = lon / TWO_PI * f32(W) - f32(0.5)
+    v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+    if not (abs(u) < f32(1e9) and abs(v) < f32(1e9)):   # NaN or huge: no float becomes an index
+        u = f32(0.0)
+        v = f32(0.0)
+    fi = np.floor(u)
+    fj = np.floor(v)
+    fu = u - fi
+    fv = v - fj
+    i0 = np.int64(fi)            # lon in (-π, 3π): at most one wrap either way
+    if i0 < 0:
+        i0 += W
+    elif i0 >= W:
+        i0 -= W
+    if i0 < 0 or i0 >= W:
+        i0 = i0 % W
+    i1 = i0 + 1 if i0 + 1 < W else 0
+    j0 = min(max(np.int64(fj), 0), H - 1)
+    j1 = min(max(np.int64(fj) + 1, 0), H - 1)
+    return _blend(C, j0, j1, i0, i1, fu, fv)
+
+
+@njit(cache=True, inline="always")
+def _blend(C, j0, j1, i0, i1, fu, fv):
+    """Bilinear blend of the RGB cell colours ``C`` at the four corners (rows j0/j1, columns i0/i1)."""
+    w00 = (f32(1.0) - fu) * (f32(1.0) - fv)
+    w01 = fu * (f32(1.0) - fv)
+    w10 = (f32(1.0) - fu) * fv
+    w11 = fu * fv
+    r = C[j0, i0, 0] * w00 + C[j0, i1, 0] * w01 + C[j1, i0, 0] * w10 + C[j1, i1, 0] * w11
+    g = C[j0, i0, 1] * w00 + C[j0, i1, 1] * w01 + C[j1, i0, 1] * w10 + C[j1, i1, 1] * w11
+    b = C[j0, i0, 2] * w00 + C[j0, i1, 2] * w01 + C[j1, i0, 2] * w10 + C[j1, i1, 2] * w11
+    return r, g, b
+
+
+@njit(cache=True)
+def pixel_position(px, py, Wo, Ho, Q):
+    """(inside, lat, lon, x, y) of output pixel (px, py): see ``scene.Camera``."""
+    k = Q[0]
+    x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
+    y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+    if k <= f32(0.0):
+        inside = abs(y) <= HALF_PI and abs(x) <= PI
+        return inside, y, x + Q[4], x, y
+    ky = k * y
+    if abs(ky) > f32(1.0):
+        return False, f32(0.0), f32(0.0), x, y
+    latc = np.arcsin(ky) / k
+    c = np.sqrt(f32(1.0) - ky * ky)
+    s = k * x / max(c, f32(1e-7))
+    if abs(s) > f32(1.0):
+        return False, f32(0.0), f32(0.0), x, y
+    lonc = np.arcsin(s) / k
+    if abs(lonc) > PI:
+        return False, f32(0.0), f32(0.0), x, y
+    cl = np.cos(latc)
+    p0 = np.sin(lonc) * cl
+    p1 = np.sin(latc)
+    p2 = np.cos(lonc) * cl
+    # camera axes (right, up, toward) in world coordinates
+    clat, slat = np.cos(Q[3]), np.sin(Q[3])
+    clon, slon = np.cos(Q[4]), np.sin(Q[4])
+    w0 = p0 * clon - p1 * slat * slon + p2 * clat * slon
+    w1 = p1 * clat + p2 * slat
+    w2 = -p0 * slon - p1 * slat * clon + p2 * clat * clon
+    lat = np.arcsin(min(max(w1, f32(-1.0)), f32(1.0)))
+    lon = np.arctan2(w0, w2)
+    return True, lat, lon, x, y
+
+
+LUT_SIZE = 16384
+
+
+@njit(cache=True, inline="always")
+def _level(c, n):
+    """Index into the gamma table of the linear colour ``c``: ``c`` clamped to [0, 1], times ``n``,
+    rounded. NaN (a NaN cell, a NaN camera) maps to 0 and +inf to ``n``: a float that is not finite
+    never becomes an index (``np.int64(nan)`` is undefined and read far outside the table)."""
+    if not c > f32(0.0):         # also NaN
+        return np.int64(0)
+    if c >= f32(1.0):
+        return np.int64(n)
+    return np.int64(c * n + f32(0.5))
+
+
+def gamma_table(gamma: float) -> np.ndarray:
+    """uint8 of ``(n / LUT_SIZE)^γ`` rounded, n = 0..LUT_SIZE: the last step of the projection without a
+    power per pixel (within one level of the exact value the GPU computes)."""
+    x = np.arange(LUT_SIZE + 1, dtype=np.float64) / LUT_SIZE
+    return np.floor(x ** gamma * 255.0 + 0.5).astype(np.uint8)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def geometry(Q, G):
+    """Per output pixel of ``G`` (8, Ho, Wo): latitude (NaN outside the picture), longitude relative
+    to the camera's, the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ),
+    and the pixel's ray through the atmosphere (``_atmosphere_row``: table row, screen direction).
+    Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
+    turning globe or a fixed map reuses it from frame to frame.
+
+    The same numbers as ``pixel_position`` (with the camera longitude 0), with what depends only on
+    the row or the frame computed once: the globe's unwrapping recomputes this every frame."""
+    Ho, Wo = G.shape[1], G.shape[2]
+    k = Q[0]
+    clat, slat = np.cos(Q[3]), np.sin(Q[3])
+    for py in prange(Ho):
+        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+        ky = k * y
+        row_in = k > f32(0.0) and abs(ky) <= f32(1.0)
+        c = f32(1.0)
+        cl = f32(1.0)
+        p1 = f32(0.0)
+        if row_in:
+            latc = np.arcsin(ky) / k
+            c = np.sqrt(f32(1.0) - ky * ky)
+            cl = np.cos(latc)
+            p1 = np.sin(latc)
+        half = (Wo + 1) // 2
+        for px in range(half):
+            x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
+            inside = False
+            lat = f32(0.0)
+            lon = f32(0.0)
+            n0 = f32(0.0)
+            n1 = f32(0.0)
+            n2 = f32(0.0)
+            if k <= f32(0.0):                            # the map
+                inside = abs(y) <= HALF_PI and abs(x) <= PI
+                lat, lon = y, x
+                if inside:
+                    cy = np.cos(lat)
+                    n0 = cy * np.sin(lon)
+                    n1 = np.sin(lat)
+                    n2 = cy * np.cos(lon)
+            elif row_in:
+                s = k * x / max(c, f32(1e-7))
+                if abs(s) <= f32(1.0):
+                    lonc = np.arcsin(s) / k
+                    if abs(lonc) <= PI:
+                        inside = True
+                        n0 = np.sin(lonc) * cl
+                        p2 = np.cos(lonc) * cl
+                        n1 = p1 * clat + p2 * slat
+                        n2 = -p1 * slat + p2 * clat
+                        lat = np.arcsin(min(max(n1, f32(-1.0)), f32(1.0)))
+                        lon = np.arctan2(n0, n2)
+            row, ux, uy = _atmosphere_row(x, y)
+            # the picture is mirror symmetric about the centre column: x → −x gives λ → −λ, the
+            # normal's first component and the ray's screen x change sign, nothing else
+            for side in range(2):
+                q = px if side == 0 else Wo - 1 - px
+                sg = f32(1.0) if side == 0 else f32(-1.0)
+                G[0, py, q] = lat if inside else np.nan
+                G[1, py, q] = sg * lon
+                G[2, py, q] = sg * n0
+                G[3, py, q] = n1
+                G[4, py, q] = n2
+                G[5, py, q] = row
+                G[6, py, q] = sg * ux
+                G[7, py, q] = uy
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def project(A, B, G, Q, lut, T, out):
+    """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
+    (``geometry``), the parameters ``Q``, the gamma table ``lut`` and the atmosphere table ``T``
+    (``atmosphere_table``, read when ``Q[11]`` > 0)."""
+    Ho, Wo = out.shape[0], out.shape[1]
+    wipe, soft, night, light = Q[5], Q[6], Q[7], Q[17]
+    k = Q[0]
+    atm = Q[11] * smoothstep(f32(0.85), f32(1.0), k)
+    bg0, bg1, bg2 = f32(0.004), f32(0.005), f32(0.012)
+    cb, sb = np.cos(Q[4]), np.sin(Q[4])
+    # the sun in the camera-longitude frame of G's normals
+    s0 = Q[8] * cb - Q[10] * sb
+    s1 = Q[9]
+    s2 = Q[8] * sb + Q[10] * cb
+    n = f32(LUT_SIZE)
+    ex, ey = _sun_screen_axis(Q[14], Q[15])
+    H, W = A.shape[0], A.shape[1]
+    flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
+    col_i0 = np.zeros(Wo, np.int64)
+    col_i1 = np.zeros(Wo, np.int64)
+    col_fu = np.zeros(Wo, np.float32)
+    row_j0 = np.zeros(Ho, np.int64)
+    row_j1 = np.zeros(Ho, np.int64)
+    row_fv = np.zeros(Ho, np.float32)
+    if flat:
+        for px in range(Wo):
+            lon = G[1, 0, px] + Q[4]
+            u = lon / TWO_PI * f32(W) - f32(0.5)
+            if not abs(u) < f32(1e9):                 # NaN or inf: no float becomes an index
+                u = f32(0.0)
+            fi = np.floor(u)
+            i0 = np.int64(fi) % W
+            col_i0[px] = i0
+            col_i1[px] = i0 + 1 if i0 + 1 < W else 0
+            col_fu[px] = u - fi
+        for py in range(Ho):
+            lat = G[0, py, Wo // 2]
+            v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+            if not abs(v) < f32(1e9):                 # a row outside the picture (NaN): never drawn
+                v = f32(0.0)
+            fj = np.floor(v)
+            row_j0[py] = min(max(np.int64(fj), 0), H - 1)
+            row_j1[py] = min(max(np.int64(fj) + 1, 0), H - 1)
+            row_fv[py] = v - fj
+    for py in prange(Ho):
+        if flat and G[0, py, Wo // 2] == G[0, py, Wo // 2] and atm <= f32(0.0):
+            j0 = row_j0[py]
+            j1 = row_j1[py]
+            fv = row_fv[py]
+            for px in range(Wo):
+                lat = G[0, py, px]
+                if lat == lat:
+                    i0 = col_i0[px]
+                    i1 = col_i1[px]
+                    fu = col_fu[px]
+                    r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
+                else:
+                    r, g, b = bg0, bg1, bg2
+                out[py, px, 0] = lut[_level(r * Q[12], n)]
+                out[py, px, 1] = lut[_level(g * Q[12], n)]
+                out[py, px, 2] = lut[_level(b * Q[12], n)]
+            continue
+        for px in range(Wo):
+            lat = G[0, py, px]
+            if lat == lat:
+                lon = G[1, py, px] + Q[4]
+                r, g, b = _sample(A, lat, lon)
+                if wipe >= f32(0.0):
+                    wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
+                    if wb > f32(0.0):
+                        r2, g2, b2 = _sample(B, lat, lon)
+                        r, g, b = _mix(r, g, b, r2, g2, b2, wb)
+                elif night > f32(0.0) or light > f32(0.0):
+                    d = G[2, py, px] * s0 + G[3, py, px] * s1 + G[4, py, px] * s2
+                    lam = f32(1.0) - light + light * min(max(f32(0.2) + d, f32(0.0)), f32(1.0))
+                    r, g, b = r * lam, g * lam, b * lam
+                    wn = night * smoothstep(f32(0.08), f32(-0.08), d)
+                    if wn > f32(0.0):
+                        r2, g2, b2 = _sample(B, lat, lon)
+                        r, g, b = _mix(r, g, b, r2, g2, b2, wn)
+            else:
+                r, g, b = bg0, bg1, bg2
+            if atm > f32(0.0) and G[5, py, px] >= f32(0.0):
+                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(G[5, py, px], G[6, py, px], G[7, py, px], T, ex, ey)
+                r = r + (r * t0 - r + a0) * atm
+                g = g + (g * t1 - g + a1) * atm
+                b = b + (b * t2 - b + a2) * atm
+            out[py, px, 0] = lut[_level(r * Q[12], n)]
+            out[py, px, 1] = lut[_level(g * Q[12], n)]
+            out[py, px, 2] = lut[_level(b * Q[12], n)]

@@ -229,6 +229,27 @@ def test_receivers_and_accumulation_match_naive_versions():
     assert got[0].ravel()[ends].sum() == pytest.approx(area[land].sum(), rel=1e-12)
 
 
+def test_one_router_the_statistics_strict_form_agrees_with_the_model_off_flats():
+    """The statistics route with the model's router in its strict form: where no two neighbours
+    are equal the two agree cell for cell; on a flat the model routes across (zero descents)
+    and the statistics make pits."""
+    from planet.processes.lithosphere import drainage
+    grid = Grid(64, 128)
+    rng = np.random.default_rng(3)
+    z = rng.random(grid.shape).astype(np.float32) * 10          # continuous values: no ties, no flats
+    model, _ = drainage.receivers(z, 4.0)
+    stats = d8.receivers(z, 4.0, grid)
+    own = np.arange(grid.cells).reshape(grid.shape)
+    np.testing.assert_array_equal(np.where(model < 0, own, model), stats)
+    assert (model == -1).any() and (model == -2).any()            # pits and ocean both present
+    z[10:14, 20:30] = np.float32(0.5) + 9.0                       # a raised plateau: a flat
+    model, _ = drainage.receivers(z, 4.0)
+    stats = d8.receivers(z, 4.0, grid)
+    inner = (slice(11, 13), slice(21, 29))
+    assert (model[inner] >= 0).all()                              # water crosses the flat
+    assert (stats[inner] == own[inner]).all()                     # every flat cell is a pit
+
+
 def test_routing_crosses_the_pole_by_reflection_and_ties_go_to_the_last_direction():
     grid = Grid(64, 128)
     z = np.full(grid.shape, 20.0, dtype=np.float32)  # every other neighbour is higher

@@ -15,10 +15,13 @@ elevation alone, with the model's own rule (``SPEC.md`` §4):
   neighbour (in a flat or a hollow) is a *pit*: its own receiver. Strict
   descent cannot make loops.
 
-Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). The
-lithosphere will expose its own routing as ``planet.processes.lithosphere.drainage``; anything that
-returns receivers in this form can replace :func:`receivers` (pass it to
-``planet.analysis.stats.compute(state, router=...)``).
+Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). There is one router,
+the lithosphere's (``planet.processes.lithosphere.drainage.receivers``): the statistics call it
+with ``strict=True`` (why: a flat must not join two basins, and strict descent cannot make
+loops), the model without (its water crosses flats, as the reference's did). Off flats the two
+agree cell for cell (``tests/test_stats.py``). :func:`model_receivers` gives the model's own
+routing in this module's form; anything that returns receivers in this form can replace
+:func:`receivers` (pass it to ``planet.analysis.stats.compute(state, router=...)``).
 
 :func:`accumulate` then walks the receiver graph once in topological order
 (Kahn's algorithm on the donor counts, O(n), Braun & Willett 2013) and
@@ -36,14 +39,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import D8_DI, D8_DIST, D8_DJ, Grid, neighbour
+from planet.core.grid import D8_DI, D8_DIST, D8_DJ, Grid  # noqa: F401 (D8_* re-exported for tests)
+from planet.processes.lithosphere import drainage
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
 
 
 def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
-    """Steepest-descent D8 receivers of the land cells (see the module docstring).
+    """Steepest-descent D8 receivers of the land cells (see the module docstring): the model's
+    router (``planet.processes.lithosphere.drainage.receivers``) in its strict form, with pits and
+    ocean cells mapped to self-receivers.
 
     Parameters
     ----------
@@ -58,28 +64,9 @@ def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray
         raise ValueError(f"elevation must have shape {grid.shape}, got {z.shape}")
     if not np.isfinite(sea_level):
         raise ValueError(f"sea_level must be a finite number, got {sea_level!r}")
-    return _receivers(z, np.float32(sea_level), D8_DJ, D8_DI, D8_DIST)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _receivers(z, level, dj, di, dist):
-    H, W = z.shape
-    rec = np.empty((H, W), dtype=np.int64)
-    for j in prange(H):
-        for i in range(W):
-            c = j * W + i
-            rec[j, i] = c
-            zc = z[j, i]
-            if not zc >= level:
-                continue
-            best = np.float32(0.0)
-            for k in range(8):
-                jj, ii = neighbour(j, i, dj[k], di[k], H, W)
-                descent = (zc - z[jj, ii]) / dist[k]
-                if descent > 0 and descent >= best:  # >=: ties go to the later direction
-                    best = descent
-                    rec[j, i] = jj * W + ii
-    return rec
+    rcv, _ = drainage.receivers(z, float(np.float32(sea_level)), strict=True)
+    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
+    return np.where(rcv < 0, own, rcv.astype(np.int64))
 
 
 def cell_area_km2(grid: Grid) -> np.ndarray:
@@ -193,7 +180,6 @@ def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.n
     ``planet.processes.lithosphere.drainage.accumulate``) and maps its pits (−1) and unrouted cells (−2) to
     self-receivers.
     """
-    from planet.processes.lithosphere import drainage
     rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
     _, _, rcv = drainage.accumulate(rcv)
     rcv = np.asarray(rcv, dtype=np.int64).reshape(grid.shape)

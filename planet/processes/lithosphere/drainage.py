@@ -9,7 +9,8 @@ Three operators, each a public function that checks its input and a private
     longitude wrap, polar reflection) with the steepest descent
     ``(z - z_n) / dist`` (``dist`` 1 or √2); equal maxima go to the last in the
     order N, NE, E, SE, S, SW, W, NW. A descent of exactly zero is accepted (so
-    water crosses flats, as in the reference); a cell with every neighbour
+    water crosses flats, as in the reference; ``strict=True``, what the river
+    statistics use, accepts only positive descents); a cell with every neighbour
     higher is a *pit* (``-1``). Unrouted cells get ``-2``. The receiver may be
     an unrouted (ocean) cell: that is a river mouth. Per-cell independent,
     parallel over rows.
@@ -82,13 +83,13 @@ def _descent(zc, z, j, i, k, best, r, d, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _route_edge(z, level, j, i, H, W, rcv, rdir):
+def _route_edge(z, level, floor, j, i, H, W, rcv, rdir):
     zc = z[j, i]
     if zc < level:
         rcv[j, i] = NOT_ROUTED
         rdir[j, i] = -1
         return
-    best = f32(0.0)
+    best = floor
     r = -1
     d = -1
     for k in range(8):
@@ -100,7 +101,7 @@ def _route_edge(z, level, j, i, H, W, rcv, rdir):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _receivers(z, level, rcv, rdir):
+def _receivers(z, level, rcv, rdir, floor=f32(0.0)):
     """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``.
 
     Interior cells index their neighbours in 2-D with non-negative indices (no wraparound
@@ -111,7 +112,7 @@ def _receivers(z, level, rcv, rdir):
         edge_row = j == 0 or j == H - 1
         step = 1 if edge_row else W - 1
         for i in range(0, W, step):
-            _route_edge(z, level, j, i, H, W, rcv, rdir)
+            _route_edge(z, level, floor, j, i, H, W, rcv, rdir)
         if edge_row:
             continue
         up = (j - 1) * W
@@ -119,7 +120,7 @@ def _receivers(z, level, rcv, rdir):
         down = (j + 1) * W
         for i in range(1, W - 1):
             zc = z[j, i]
-            best = f32(0.0)
+            best = floor
             r = -1
             d = -1
             best, r, d = _descent(zc, z, j - 1, i, 0, best, r, d, up + i)
@@ -135,8 +136,19 @@ def _receivers(z, level, rcv, rdir):
             rdir[j, i] = d if routed else -1
 
 
-def receivers(elevation: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+#: the smallest positive float32: as the starting "best descent" it makes only a strictly
+#: positive descent count (``receivers(..., strict=True)``)
+STRICT = f32(np.nextafter(f32(0.0), f32(1.0)))
+
+
+def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """D8 receivers of an ``(H, W)`` float32 elevation map for the cells with ``z >= level``.
+
+    ``strict``: only a strictly positive descent counts, so every cell of a flat is a pit and
+    no loop can form. The model routes with zero descents (water crosses flats, as in the
+    reference, loops broken by ``accumulate``); the river statistics route strictly
+    (``planet.analysis.d8``: a flat does not join two basins, and the statistics need no loop
+    breaking). Off flats (no two neighbours of equal elevation) the two agree cell for cell.
 
     Returns ``(rcv, direction)``: int32 ``(H, W)`` flat receiver indices (``-1`` pit,
     ``-2`` not routed) and int8 directions 0..7 (N, NE, …, NW; ``-1`` none).
@@ -145,7 +157,7 @@ def receivers(elevation: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarr
     H, W = z.shape
     rcv = np.empty((H, W), dtype=np.int32)
     rdir = np.empty((H, W), dtype=np.int8)
-    _receivers(z, f32(level), rcv, rdir)
+    _receivers(z, f32(level), rcv, rdir, STRICT if strict else f32(0.0))
     return rcv, rdir
 
 

@@ -26,7 +26,12 @@ from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MO
                     P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
                     P_HAS_TRAILS, P_HAS_VAPOUR, P_HEAT, P_RELIEF, P_ROCK, P_SEA_LEVEL, Q_CAM_LAT, Q_CAM_LON, Q_K,
                     Q_NIGHT, Q_SUN, VIEW_CO2, VIEW_FLOW, VIEW_LIFE, VIEW_NIGHT, VIEW_PLATES, VIEW_RIVERS,
-                    VIEW_SATELLITE, VIEW_TEMPERATURE)
+                    VIEW_SATELLITE, VIEW_TEMPERATURE, check_layout)
+
+#: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
+#: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
+LAYOUT = "1b8285fe4dad"
+check_layout(LAYOUT, __name__)
 
 
 f32 = np.float32

@@ -14,7 +14,12 @@ from planet.core.timeline import smoothstep
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
-                    Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT)
+                    Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
+
+#: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
+#: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
+LAYOUT = "1b8285fe4dad"
+check_layout(LAYOUT, __name__)
 
 f32 = np.float32
 PI = f32(np.pi)

@@ -22,6 +22,7 @@ pressure tint).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -130,6 +131,19 @@ Q_GEOMETRY = slice(Q_K, Q_CAM_LAT + 1)
 assert PROJ_PARAMS[Q_CAMERA] == ("k", "scale_x", "scale_y", "cam_lat", "cam_lon")
 assert PROJ_PARAMS[Q_SUN] == ("sun_x", "sun_y", "sun_z")
 assert PROJ_PARAMS[Q_SUN_CAM] == ("sun_cam_x", "sun_cam_y", "sun_cam_z")
+
+#: a fingerprint of the orders above. Numba checks a cached kernel against its own source file
+#: only (numba/numba#8396), not against this one whose indices it compiled in: the kernel modules
+#: (render/cpu.py, render/projection.py) keep a copy and refuse to import when it differs, so a
+#: new order is a change of their files too, which recompiles them
+LAYOUT = hashlib.sha1(repr((VIEWS, PACKED, CELL_PARAMS, PROJ_PARAMS)).encode()).hexdigest()[:12]
+
+
+def check_layout(layout: str, module: str) -> None:
+    """Refuse the import of kernel module ``module`` compiled for another ``LAYOUT``."""
+    if layout != LAYOUT:
+        raise ImportError(f"{module} was written for the packing order {layout!r} of render/scene.py, which is "
+                          f"now {LAYOUT!r}: set its LAYOUT to {LAYOUT!r} (that recompiles its cached Numba kernels)")
 
 GAMMA = 1.0 / 1.5
 BACKGROUND = (0.004, 0.005, 0.012)

@@ -7,6 +7,7 @@ state with one field removed, closed forms of the camera (the map's scales are `
 the globe's ``radius · min(w, h)/2``), and the sun's components along the camera's axes taken as
 derivatives of the viewing direction.
 """
+import hashlib
 import math
 import re
 from importlib.resources import files
@@ -168,3 +169,16 @@ def test_shader_comments_name_the_indices_the_code_reads():
                 assert named(comment, prefix) == want, line
                 checked += 1
     assert checked >= 40
+
+
+def test_kernel_modules_refuse_another_packing_order():
+    """Numba checks a cached kernel against its own file only, so the kernel modules carry the
+    fingerprint of the order they compile in and refuse to import under another one."""
+    from planet.render import cpu, projection
+
+    assert cpu.LAYOUT == projection.LAYOUT == scene.LAYOUT
+    reordered = (scene.VIEWS, scene.PACKED[::-1], scene.CELL_PARAMS, scene.PROJ_PARAMS)
+    other = hashlib.sha1(repr(reordered).encode()).hexdigest()[:12]
+    assert other != scene.LAYOUT
+    with pytest.raises(ImportError, match=f"set its LAYOUT to '{scene.LAYOUT}'"):
+        scene.check_layout(other, "some.kernels")

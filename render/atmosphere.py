@@ -100,7 +100,9 @@ def _sun_screen_axis(sx, sy):
 
 @njit(cache=True, parallel=True, nogil=True)
 def atmosphere_table(sx, sy, sz, T):
-    """``T`` (2, ATM_ROWS, ATM_ANGLES, 6): ``_atmosphere`` (sky, transmittance) tabulated for this sun.
+    """``T`` (2, ATM_ROWS, ATM_ANGLES, 6): ``_atmosphere`` (sky, transmittance) tabulated for the sun
+    ``(sx, sy, sz)``, the unit vector to it in the camera's (right, up, toward) frame
+    (``Q[Q_SUN_CAM]`` of ``scene.projection_params``).
 
     For orthographic rays the scattering depends on the pixel only through its distance ``b`` from
     the disc's centre and the angle ``φ`` between its direction and the sun's on the screen (mirror

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, projection
+from .scene import Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -48,17 +49,17 @@ class CPUBackend:
         else:
             B = A
         w, h = size
-        key = (w, h) + tuple(float(v) for v in Q[0:4])
+        key = (w, h) + tuple(float(v) for v in Q[Q_GEOMETRY])
         if self._geometry_key != key:
-            G = self._buffer("G", (8, h, w), np.float32)
+            G = self._buffer("G", (len(projection.GEOMETRY), h, w), np.float32)
             projection.geometry(Q, G)
             self._geometry_key = key
-        if self._lut_gamma != float(Q[13]):
-            self._lut = projection.gamma_table(float(Q[13]))
-            self._lut_gamma = float(Q[13])
+        if self._lut_gamma != float(Q[Q_GAMMA]):
+            self._lut = projection.gamma_table(float(Q[Q_GAMMA]))
+            self._lut_gamma = float(Q[Q_GAMMA])
         T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
-        if Q[11] > 0:
-            atmosphere.atmosphere_table(Q[14], Q[15], Q[16], T)
+        if Q[Q_ATMOSPHERE] > 0:
+            atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
         out = np.empty((h, w, 3), dtype=np.uint8)
         projection.project(A, B, self._buffers["G"], Q, self._lut, T, out)
         return out

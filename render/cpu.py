@@ -21,6 +21,18 @@ from numba import njit, prange
 from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
 
+from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MOISTURE, F_PLATE, F_PREDATORS,
+                    F_PRESSURE, F_PREY, F_SPARKLE, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
+                    P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
+                    P_HAS_TRAILS, P_HAS_VAPOUR, P_HEAT, P_RELIEF, P_ROCK, P_SEA_LEVEL, Q_CAM_LAT, Q_CAM_LON, Q_K,
+                    Q_NIGHT, Q_SUN, VIEW_CO2, VIEW_FLOW, VIEW_LIFE, VIEW_NIGHT, VIEW_PLATES, VIEW_RIVERS,
+                    VIEW_SATELLITE, VIEW_TEMPERATURE, check_layout)
+
+#: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
+#: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
+LAYOUT = "1b8285fe4dad"
+check_layout(LAYOUT, __name__)
+
 
 f32 = np.float32
 PI = f32(np.pi)
@@ -62,145 +74,217 @@ def _neighbours(j, i, H, W):
     return jn, i_n, js, i_s, ie, iw
 
 
-@njit(cache=True)
-def _cell(F, view, P, j, i, H, W):
-    """Linear RGB of one cell for one view (see ``shaders/cells.frag``)."""
-    D = P[1]
-    z = F[0, j, i]
-    # hill shading: the relief max(z, D) (the sea is flat), light from the north-west
+@njit(cache=True, inline="always")
+def _shade(F, D, relief, j, i, H, W):
+    """Hill shading of the relief ``max(z, D)`` (the sea is flat), lit from the north-west:
+    ``max(½ dx − ½ dy + 1/√2, 0) / (√(1 + dx² + dy²) / √2)`` with the central differences
+    ``dx``, ``dy`` of the neighbours' elevation scaled by ``½ relief``."""
     jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
-    k = f32(0.5) * P[5]
-    dx = (max(F[0, j, i_e], D) - max(F[0, j, i_w], D)) * k
-    dy = (max(F[0, jn, i_n], D) - max(F[0, js, i_s], D)) * k
-    shade = max(f32(0.5) * dx - f32(0.5) * dy + f32(0.70710678), f32(0.0)) \
+    k = f32(0.5) * relief
+    dx = (max(F[F_ELEVATION, j, i_e], D) - max(F[F_ELEVATION, j, i_w], D)) * k
+    dy = (max(F[F_ELEVATION, jn, i_n], D) - max(F[F_ELEVATION, js, i_s], D)) * k
+    return max(f32(0.5) * dx - f32(0.5) * dy + f32(0.70710678), f32(0.0)) \
         / (np.sqrt(f32(1.0) + dx * dx + dy * dy) * f32(0.70710678))
-    ocean = z < D
+
+
+@njit(cache=True, inline="always")
+def _sea(z, D):
+    """The ocean's colour, from deep (z = 0) to shallow (z = D)."""
     depth = min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
-    o0, o1, o2 = _mix(f32(0.01), f32(0.02), f32(0.08), f32(0.11), f32(0.28), f32(0.51), depth)
+    return _mix(f32(0.01), f32(0.02), f32(0.08), f32(0.11), f32(0.28), f32(0.51), depth)
+
+
+# Each view's palette: the linear RGB of cell (j, i) from the fields ``F``, the parameters ``P``,
+# the cell's elevation ``z``, the sea level ``D`` and the hill shading ``shade``.
+
+@njit(cache=True)
+def _satellite(F, P, j, i, z, D, shade):
+    """Ice on cold seas; snow, soil, sand and red desert by temperature, plants by moisture and
+    temperature, bare rock before land end; molten rock glowing where low (fading as 2/(t+1)²);
+    clouds from vapour."""
+    T = F[F_TEMPERATURE, j, i]
+    if z < D:
+        o0, o1, o2 = _sea(z, D)
+        ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[P_HAS_TEMPERATURE] * f32(0.9)
+        r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
+    else:
+        r, g, b = f32(0.85), f32(0.87), f32(0.92)                               # snow
+        r, g, b = _mix(r, g, b, f32(0.22), f32(0.17), f32(0.12), smoothstep(f32(-12.0), f32(-8.0), T))  # soil
+        r, g, b = _mix(r, g, b, f32(0.72), f32(0.60), f32(0.40), smoothstep(f32(8.0), f32(18.0), T))    # sand
+        r, g, b = _mix(r, g, b, f32(0.60), f32(0.28), f32(0.12), smoothstep(f32(22.0), f32(32.0), T))   # red desert
+        grow = plant_growth(F[F_MOISTURE, j, i], T) * P[P_HAS_MOISTURE]
+        v0, v1, v2 = _mix(f32(0.18), f32(0.36), f32(0.08), f32(0.04), f32(0.16), f32(0.04),
+                          smoothstep(f32(10.0), f32(25.0), T))
+        r, g, b = _mix(r, g, b, v0, v1, v2, grow)
+        r, g, b = _mix(r, g, b, f32(0.16), f32(0.14), f32(0.13), P[P_ROCK])        # bare rock
+        r, g, b = r * shade, g * shade, b * shade
+    # molten rock: glows where low, fading as 2/(t+1)^2
+    low = min(max((f32(15.0) - z) / f32(10.0), f32(0.0)), f32(1.0))
+    e = min(P[P_HEAT] * (f32(0.15) + f32(0.85) * low * low), f32(1.0)) * min(P[P_ROCK], f32(1.0))
+    l0, l1, l2 = _mix(f32(0.35), f32(0.02), f32(0.0), f32(1.0), f32(0.35), f32(0.02), smoothstep(f32(0.0), f32(0.5), e))
+    l0, l1, l2 = _mix(l0, l1, l2, f32(1.0), f32(0.85), f32(0.4), smoothstep(f32(0.5), f32(1.0), e))
+    r, g, b = _mix(r, g, b, l0, l1, l2, e)
+    # clouds from vapour
+    vapour = max(F[F_VAPOUR, j, i], f32(0.0))
+    a = min(max(f32(0.3) * np.log(f32(1.0) + vapour), f32(0.0)), f32(1.0)) * P[P_CLOUDS] * P[P_HAS_VAPOUR]
+    return _mix(r, g, b, f32(1.0), f32(1.0), f32(1.0), a)
+
+
+@njit(cache=True)
+def _plates(F, P, j, i, z, D, shade):
+    """A hue per plate (white where none), brighter with height, whitened along uplift."""
+    q = F[F_PLATE, j, i]
+    if q < f32(0.0):
+        c0, c1, c2 = f32(1.0), f32(1.0), f32(1.0)
+    else:
+        h0, h1, h2 = _hue(q)
+        c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), h0, h1, h2, f32(0.65))
+    lum = (f32(0.45) + f32(0.55) * min(max(z / f32(12.0), f32(0.0)), f32(1.0))) * shade
+    if z < D:
+        lum = lum * f32(0.7)
+    y = min(max(F[F_UPLIFT, j, i], f32(0.0)), f32(1.0))
+    return _mix(c0 * lum, c1 * lum, c2 * lum, f32(1.0), f32(1.0), f32(1.0), f32(0.6) * y)
+
+
+@njit(cache=True)
+def _rivers(F, P, j, i, z, D, shade):
+    """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area)."""
+    h0, h1, h2 = _hue(F[F_BASIN, j, i])
+    if z < D:
+        return _sea(z, D)
     h = f32(0.4) * max(z - D, f32(0.0))
-    T = F[6, j, i]
-    if view == 0:  # satellite
-        if ocean:
-            ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[6] * f32(0.9)
-            r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
-        else:
-            r, g, b = f32(0.85), f32(0.87), f32(0.92)                               # snow
-            r, g, b = _mix(r, g, b, f32(0.22), f32(0.17), f32(0.12), smoothstep(f32(-12.0), f32(-8.0), T))  # soil
-            r, g, b = _mix(r, g, b, f32(0.72), f32(0.60), f32(0.40), smoothstep(f32(8.0), f32(18.0), T))    # sand
-            r, g, b = _mix(r, g, b, f32(0.60), f32(0.28), f32(0.12), smoothstep(f32(22.0), f32(32.0), T))   # red desert
-            grow = plant_growth(F[10, j, i], T) * P[7]
-            v0, v1, v2 = _mix(f32(0.18), f32(0.36), f32(0.08), f32(0.04), f32(0.16), f32(0.04),
-                              smoothstep(f32(10.0), f32(25.0), T))
-            r, g, b = _mix(r, g, b, v0, v1, v2, grow)
-            r, g, b = _mix(r, g, b, f32(0.16), f32(0.14), f32(0.13), P[3])        # bare rock
-            r, g, b = r * shade, g * shade, b * shade
-        # molten rock: glows where low, fading as 2/(t+1)^2
-        low = min(max((f32(15.0) - z) / f32(10.0), f32(0.0)), f32(1.0))
-        e = min(P[2] * (f32(0.15) + f32(0.85) * low * low), f32(1.0)) * min(P[3], f32(1.0))
-        l0, l1, l2 = _mix(f32(0.35), f32(0.02), f32(0.0), f32(1.0), f32(0.35), f32(0.02), smoothstep(f32(0.0), f32(0.5), e))
-        l0, l1, l2 = _mix(l0, l1, l2, f32(1.0), f32(0.85), f32(0.4), smoothstep(f32(0.5), f32(1.0), e))
-        r, g, b = _mix(r, g, b, l0, l1, l2, e)
-        # clouds from vapour
-        a = min(max(f32(0.3) * np.log(f32(1.0) + max(F[7, j, i], f32(0.0))), f32(0.0)), f32(1.0)) * P[4] * P[8]
-        return _mix(r, g, b, f32(1.0), f32(1.0), f32(1.0), a)
-    if view == 1:  # plates
-        q = F[1, j, i]
-        if q < f32(0.0):
-            c0, c1, c2 = f32(1.0), f32(1.0), f32(1.0)
-        else:
-            h0, h1, h2 = _hue(q)
-            c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), h0, h1, h2, f32(0.65))
-        lum = (f32(0.45) + f32(0.55) * min(max(z / f32(12.0), f32(0.0)), f32(1.0))) * shade
-        if ocean:
-            lum = lum * f32(0.7)
-        y = min(max(F[2, j, i], f32(0.0)), f32(1.0))
-        return _mix(c0 * lum, c1 * lum, c2 * lum, f32(1.0), f32(1.0), f32(1.0), f32(0.6) * y)
-    if view == 2:  # rivers
-        h0, h1, h2 = _hue(F[4, j, i])
-        if ocean:
-            return o0, o1, o2
-        lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
-        r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
-                       f32(0.5) * h0 * lum, f32(0.5) * h1 * lum, f32(0.5) * h2 * lum, f32(0.35))
-        A = F[3, j, i]
-        a = min(max(f32(0.15) * np.log(max(A, f32(1.0))), f32(0.0)), f32(1.0))
-        return _mix(r, g, b, h0, h1, h2, a)
-    if view == 3:  # temperature, in 2 °C bands
-        tb = np.floor(T / f32(2.0)) * f32(2.0) + f32(1.0)
-        if tb < f32(0.0):
-            c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), f32(0.15), f32(0.35), f32(0.95),
-                              min(-tb / f32(20.0), f32(1.0)))
-        else:
-            c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), f32(1.0), f32(0.5), f32(0.1),
-                              min(tb / f32(25.0), f32(1.0)))
-            c0, c1, c2 = _mix(c0, c1, c2, f32(0.75), f32(0.08), f32(0.05),
-                              min(max((tb - f32(25.0)) / f32(15.0), f32(0.0)), f32(1.0)))
-        lum = f32(0.7) if ocean else shade
-        return c0 * lum, c1 * lum, c2 * lum
-    if view == 4:  # flow: pressure tint along the wind trails
-        if ocean:
-            r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
-        else:
-            r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
-        p = F[5, j, i]
-        t0, t1, t2 = _mix(f32(0.85), f32(0.85), f32(0.85), f32(1.0), f32(0.45), f32(0.15),
-                          smoothstep(f32(1012.0), f32(1000.0), p))
-        t0, t1, t2 = _mix(t0, t1, t2, f32(0.25), f32(0.55), f32(1.0), smoothstep(f32(1012.0), f32(1024.0), p))
-        r, g, b = _mix(r, g, b, t0 * f32(0.3), t1 * f32(0.3), t2 * f32(0.3), f32(0.3) * P[9])
-        a = min(max(F[9, j, i], f32(0.0)), f32(1.0)) * P[10]
-        return _mix(r, g, b, t0, t1, t2, a)
-    if view == 5:  # life
-        if ocean:
-            return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
-        V = max(F[11, j, i], f32(0.0))
-        R = max(F[12, j, i], f32(0.0))
-        X = max(F[13, j, i], f32(0.0))
-        wv, wr, wx = V * V, R * R, X * X
-        s = wv + wr + wx + f32(1e-6)
-        c0 = (wv * f32(0.15) + wr * f32(1.0) + wx * f32(0.55)) / s
-        c1 = (wv * f32(0.60) + wr * f32(0.55) + wx * f32(0.02)) / s
-        c2 = (wv * f32(0.10) + wr * f32(0.10) + wx * f32(0.02)) / s
-        amount = min((V + R + X) / f32(4.0), f32(1.0)) * P[11]
-        r, g, b = _mix(f32(0.2), f32(0.18), f32(0.15), c0, c1, c2, f32(0.3) + f32(0.7) * amount)
-        r, g, b = _mix(r, g, b, f32(0.2), f32(0.18), f32(0.15), f32(1.0) - P[11])
-        hm = min(max(F[14, j, i], f32(0.0)), f32(1.0)) * P[12]
-        r, g, b = _mix(r, g, b, f32(0.95), f32(0.95), f32(0.85), f32(0.7) * hm)
-        return r * shade, g * shade, b * shade
-    if view == 6:  # night: city lights, red where heat-stressed
-        if ocean:
-            r, g, b = f32(0.004), f32(0.008), f32(0.02)
-        else:
-            r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
-        hm = min(max(F[14, j, i], f32(0.0)), f32(1.0)) * P[12]
-        # lights as points: a cell is lit where its fixed seeded sparkle sp (uniform in [0, 1)) falls
-        # under a density-weighted chance, so settlement reads as scattered cities that stay put;
-        # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
-        sp = F[15, j, i]
-        coast = f32(1.0) - smoothstep(f32(0.0), f32(1.0), z - D)
-        heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), T)
-        chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
-        lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
-        light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
-        r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
-        if not ocean:
-            stress = smoothstep(f32(35.0), f32(42.0), T) * P[6] * (f32(0.25) + f32(0.75) * hm)
-            r, g, b = _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
-        return r, g, b
-    # co2: ppm = 377 + 3c in 1 ppm bands
+    lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
+    r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
+                   f32(0.5) * h0 * lum, f32(0.5) * h1 * lum, f32(0.5) * h2 * lum, f32(0.35))
+    A = F[F_DRAINAGE_AREA, j, i]
+    a = min(max(f32(0.15) * np.log(max(A, f32(1.0))), f32(0.0)), f32(1.0))
+    return _mix(r, g, b, h0, h1, h2, a)
+
+
+@njit(cache=True)
+def _temperature(F, P, j, i, z, D, shade):
+    """Temperature in 2 °C bands: blue below 0 °C, white to orange to red above."""
+    T = F[F_TEMPERATURE, j, i]
+    tb = np.floor(T / f32(2.0)) * f32(2.0) + f32(1.0)
+    if tb < f32(0.0):
+        c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), f32(0.15), f32(0.35), f32(0.95),
+                          min(-tb / f32(20.0), f32(1.0)))
+    else:
+        c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), f32(1.0), f32(0.5), f32(0.1),
+                          min(tb / f32(25.0), f32(1.0)))
+        c0, c1, c2 = _mix(c0, c1, c2, f32(0.75), f32(0.08), f32(0.05),
+                          min(max((tb - f32(25.0)) / f32(15.0), f32(0.0)), f32(1.0)))
+    lum = f32(0.7) if z < D else shade
+    return c0 * lum, c1 * lum, c2 * lum
+
+
+@njit(cache=True)
+def _flow(F, P, j, i, z, D, shade):
+    """Pressure tint (orange lows below 1012 hPa, blue highs above) along the wind trails."""
+    if z < D:
+        o0, o1, o2 = _sea(z, D)
+        r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
+    else:
+        r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
+    p = F[F_PRESSURE, j, i]
+    t0, t1, t2 = _mix(f32(0.85), f32(0.85), f32(0.85), f32(1.0), f32(0.45), f32(0.15),
+                      smoothstep(f32(1012.0), f32(1000.0), p))
+    t0, t1, t2 = _mix(t0, t1, t2, f32(0.25), f32(0.55), f32(1.0), smoothstep(f32(1012.0), f32(1024.0), p))
+    r, g, b = _mix(r, g, b, t0 * f32(0.3), t1 * f32(0.3), t2 * f32(0.3), f32(0.3) * P[P_HAS_PRESSURE])
+    a = min(max(F[F_TRAILS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_TRAILS]
+    return _mix(r, g, b, t0, t1, t2, a)
+
+
+@njit(cache=True)
+def _life(F, P, j, i, z, D, shade):
+    """Plants green, prey yellow, predators red (weights ∝ the squares), settlements white."""
+    if z < D:
+        o0, o1, o2 = _sea(z, D)
+        return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
+    V = max(F[F_VEGETATION, j, i], f32(0.0))
+    R = max(F[F_PREY, j, i], f32(0.0))
+    X = max(F[F_PREDATORS, j, i], f32(0.0))
+    wv, wr, wx = V * V, R * R, X * X
+    s = wv + wr + wx + f32(1e-6)
+    c0 = (wv * f32(0.15) + wr * f32(1.0) + wx * f32(0.55)) / s
+    c1 = (wv * f32(0.60) + wr * f32(0.55) + wx * f32(0.02)) / s
+    c2 = (wv * f32(0.10) + wr * f32(0.10) + wx * f32(0.02)) / s
+    amount = min((V + R + X) / f32(4.0), f32(1.0)) * P[P_HAS_LIFE]
+    r, g, b = _mix(f32(0.2), f32(0.18), f32(0.15), c0, c1, c2, f32(0.3) + f32(0.7) * amount)
+    r, g, b = _mix(r, g, b, f32(0.2), f32(0.18), f32(0.15), f32(1.0) - P[P_HAS_LIFE])
+    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    r, g, b = _mix(r, g, b, f32(0.95), f32(0.95), f32(0.85), f32(0.7) * hm)
+    return r * shade, g * shade, b * shade
+
+
+@njit(cache=True)
+def _night(F, P, j, i, z, D, shade):
+    """City lights, red where heat-stressed."""
+    ocean = z < D
+    T = F[F_TEMPERATURE, j, i]
     if ocean:
+        r, g, b = f32(0.004), f32(0.008), f32(0.02)
+    else:
+        r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
+    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    # lights as points: a cell is lit where its fixed seeded sparkle sp (uniform in [0, 1)) falls
+    # under a density-weighted chance, so settlement reads as scattered cities that stay put;
+    # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
+    sp = F[F_SPARKLE, j, i]
+    coast = f32(1.0) - smoothstep(f32(0.0), f32(1.0), z - D)
+    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), T)
+    chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
+    lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
+    light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
+    r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
+    if not ocean:
+        stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
+        r, g, b = _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
+    return r, g, b
+
+
+@njit(cache=True)
+def _co2(F, P, j, i, z, D, shade):
+    """CO2: ppm = 377 + 3c in 1 ppm bands, yellow to crimson (``_co2_alpha``)."""
+    if z < D:
+        o0, o1, o2 = _sea(z, D)
         r, g, b = o0 * f32(0.7), o1 * f32(0.7), o2 * f32(0.7)
     else:
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade
-    band = np.floor(f32(3.0) * min(max(F[8, j, i], f32(0.0)), f32(3.0))) / f32(9.0)
+    band = np.floor(f32(3.0) * min(max(F[F_CO2, j, i], f32(0.0)), f32(3.0))) / f32(9.0)
     c0, c1, c2 = _mix(f32(1.0), f32(0.9), f32(0.3), f32(0.55), f32(0.0), f32(0.15), band)
-    return _mix(r, g, b, c0, c1, c2, _co2_alpha(F[8, j, i], P))
+    return _mix(r, g, b, c0, c1, c2, _co2_alpha(F[F_CO2, j, i], P))
+
+
+@njit(cache=True)
+def _cell(F, view, P, j, i, H, W):
+    """Linear RGB of one cell for one view (see ``shaders/cells.frag``): the view's palette
+    (``_satellite`` … ``_co2``) of the cell's fields under the hill shading (``_shade``)."""
+    D = P[P_SEA_LEVEL]
+    z = F[F_ELEVATION, j, i]
+    shade = _shade(F, D, P[P_RELIEF], j, i, H, W)
+    if view == VIEW_SATELLITE:
+        return _satellite(F, P, j, i, z, D, shade)
+    if view == VIEW_PLATES:
+        return _plates(F, P, j, i, z, D, shade)
+    if view == VIEW_RIVERS:
+        return _rivers(F, P, j, i, z, D, shade)
+    if view == VIEW_TEMPERATURE:
+        return _temperature(F, P, j, i, z, D, shade)
+    if view == VIEW_FLOW:
+        return _flow(F, P, j, i, z, D, shade)
+    if view == VIEW_LIFE:
+        return _life(F, P, j, i, z, D, shade)
+    if view == VIEW_NIGHT:
+        return _night(F, P, j, i, z, D, shade)
+    return _co2(F, P, j, i, z, D, shade)
 
 
 @njit(cache=True, inline="always")
 def _co2_alpha(c, P):
     """Opacity of the CO2 bands (ppm = 377 + 3c, 1 ppm bands; none below 378 ppm)."""
     band = np.floor(f32(3.0) * min(max(c, f32(0.0)), f32(3.0))) / f32(9.0)
-    return (f32(0.3) + f32(0.6) * band) * min(band * f32(9.0), f32(1.0)) * P[13]
+    return (f32(0.3) + f32(0.6) * band) * min(band * f32(9.0), f32(1.0)) * P[P_HAS_CO2]
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -233,8 +317,8 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
             if overlay > f32(0.0):
                 r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
                 a = overlay
-                if overlay_view == 7:   # the CO2 view as an overlay: only its bands
-                    a = a * _co2_alpha(F[8, j, i], P)
+                if overlay_view == VIEW_CO2:   # the CO2 view as an overlay: only its bands
+                    a = a * _co2_alpha(F[F_CO2, j, i], P)
                 r, g, b = _mix(r, g, b, r2, g2, b2, a)
             out[j, i, 0] = r
             out[j, i, 1] = g
@@ -246,18 +330,18 @@ ALL_CELLS = np.array([0.0, 0.0, 0.0, -2.0, 0.0, 0.0, 0.0, 2.0], dtype=np.float32
 
 
 def cell_visibility(Q, columns: int, night_side: bool = False) -> np.ndarray:
-    """``vis`` for ``cell_colours``: on the whole globe (``Q[0]`` = 1) only the hemisphere facing
+    """``vis`` for ``cell_colours``: on the whole globe (``Q[Q_K]`` = 1) only the hemisphere facing
     the camera, and with ``night_side`` only cells where ``project`` blends in the night view (the
     sun's elevation sine below 0.08), each with a margin of three cells for the bilinear sampling.
     Every cell while the globe unwraps and on the map."""
     vis = ALL_CELLS.copy()
-    if Q[0] < 1.0:
+    if Q[Q_K] < 1.0:
         return vis
     margin = float(np.sin(3 * 2 * np.pi / columns))
-    lat, lon = float(Q[3]), float(Q[4])
+    lat, lon = float(Q[Q_CAM_LAT]), float(Q[Q_CAM_LON])
     vis[0:3] = (np.cos(lat) * np.sin(lon), np.sin(lat), np.cos(lat) * np.cos(lon))
     vis[3] = -margin
-    if night_side and Q[7] > 0:
-        vis[4:7] = Q[8:11]
+    if night_side and Q[Q_NIGHT] > 0:
+        vis[4:7] = Q[Q_SUN]
         vis[7] = 0.08 + margin
     return vis

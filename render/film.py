@@ -34,7 +34,7 @@ from planet.world import kernels_run_concurrently
 
 from . import check_size
 from .backend import get_backend
-from .scene import VIEWS, Camera, pack_fields, projection_params, sun_direction
+from .scene import Q_FADE, VIEWS, Camera, pack_fields, projection_params, sun_direction
 from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
 
 #: (film seconds, view) of the map's wipes; each takes WIPE seconds
@@ -247,7 +247,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                     pending = sim.submit(world.step, ahead)
                 frame = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None:
-                    fade = float(sh.Q[12])
+                    fade = float(sh.Q[Q_FADE])
                     cap.draw(frame, caption(t, timeline), alpha=fade)
                 if on_frame is not None:
                     on_frame(k, frame)

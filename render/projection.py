@@ -13,6 +13,13 @@ from planet.core.timeline import smoothstep
 
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
+from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
+                    Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
+
+#: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
+#: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
+LAYOUT = "1b8285fe4dad"
+check_layout(LAYOUT, __name__)
 
 f32 = np.float32
 PI = f32(np.pi)
@@ -62,12 +69,12 @@ def _blend(C, j0, j1, i0, i1, fu, fv):
 @njit(cache=True)
 def pixel_position(px, py, Wo, Ho, Q):
     """(inside, lat, lon, x, y) of output pixel (px, py): see ``scene.Camera``."""
-    k = Q[0]
-    x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
-    y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+    k = Q[Q_K]
+    x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[Q_SCALE_X]
+    y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[Q_SCALE_Y]
     if k <= f32(0.0):
         inside = abs(y) <= HALF_PI and abs(x) <= PI
-        return inside, y, x + Q[4], x, y
+        return inside, y, x + Q[Q_CAM_LON], x, y
     ky = k * y
     if abs(ky) > f32(1.0):
         return False, f32(0.0), f32(0.0), x, y
@@ -84,8 +91,8 @@ def pixel_position(px, py, Wo, Ho, Q):
     p1 = np.sin(latc)
     p2 = np.cos(lonc) * cl
     # camera axes (right, up, toward) in world coordinates
-    clat, slat = np.cos(Q[3]), np.sin(Q[3])
-    clon, slon = np.cos(Q[4]), np.sin(Q[4])
+    clat, slat = np.cos(Q[Q_CAM_LAT]), np.sin(Q[Q_CAM_LAT])
+    clon, slon = np.cos(Q[Q_CAM_LON]), np.sin(Q[Q_CAM_LON])
     w0 = p0 * clon - p1 * slat * slon + p2 * clat * slon
     w1 = p1 * clat + p2 * slat
     w2 = -p0 * slon - p1 * slat * clon + p2 * clat * clon
@@ -116,21 +123,36 @@ def gamma_table(gamma: float) -> np.ndarray:
     return np.floor(x ** gamma * 255.0 + 0.5).astype(np.uint8)
 
 
+#: the planes of the pixel geometry ``G`` (``geometry``), in order: latitude (NaN outside the
+#: picture), longitude relative to the camera's, the surface normal in the camera-longitude frame,
+#: and the ray through the atmosphere (``atmosphere._atmosphere_row``: table row, screen direction)
+GEOMETRY = ("lat", "lon", "normal_x", "normal_y", "normal_z", "atm_row", "ray_x", "ray_y")
+G_LAT = GEOMETRY.index("lat")
+G_LON = GEOMETRY.index("lon")
+G_NORMAL_X = GEOMETRY.index("normal_x")
+G_NORMAL_Y = GEOMETRY.index("normal_y")
+G_NORMAL_Z = GEOMETRY.index("normal_z")
+G_ATM_ROW = GEOMETRY.index("atm_row")
+G_RAY_X = GEOMETRY.index("ray_x")
+G_RAY_Y = GEOMETRY.index("ray_y")
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def geometry(Q, G):
-    """Per output pixel of ``G`` (8, Ho, Wo): latitude (NaN outside the picture), longitude relative
-    to the camera's, the surface normal in the camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ),
-    and the pixel's ray through the atmosphere (``_atmosphere_row``: table row, screen direction).
-    Depends only on the size, the morph ``k``, the scales and the camera latitude (``Q[0:4]``), so a
-    turning globe or a fixed map reuses it from frame to frame.
+    """Per output pixel of ``G`` (8, Ho, Wo), the planes in the order of ``GEOMETRY``: latitude
+    (NaN outside the picture), longitude relative to the camera's, the surface normal in the
+    camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ), and the pixel's ray through the
+    atmosphere (``_atmosphere_row``: table row, screen direction). Depends only on the size, the
+    morph ``k``, the scales and the camera latitude (``Q[Q_GEOMETRY]``), so a turning globe or a
+    fixed map reuses it from frame to frame.
 
     The same numbers as ``pixel_position`` (with the camera longitude 0), with what depends only on
     the row or the frame computed once: the globe's unwrapping recomputes this every frame."""
     Ho, Wo = G.shape[1], G.shape[2]
-    k = Q[0]
-    clat, slat = np.cos(Q[3]), np.sin(Q[3])
+    k = Q[Q_K]
+    clat, slat = np.cos(Q[Q_CAM_LAT]), np.sin(Q[Q_CAM_LAT])
     for py in prange(Ho):
-        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[2]
+        y = (f32(Ho) * f32(0.5) - f32(py) - f32(0.5)) / Q[Q_SCALE_Y]
         ky = k * y
         row_in = k > f32(0.0) and abs(ky) <= f32(1.0)
         c = f32(1.0)
@@ -143,7 +165,7 @@ def geometry(Q, G):
             p1 = np.sin(latc)
         half = (Wo + 1) // 2
         for px in range(half):
-            x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[1]
+            x = (f32(px) + f32(0.5) - f32(Wo) * f32(0.5)) / Q[Q_SCALE_X]
             inside = False
             lat = f32(0.0)
             lon = f32(0.0)
@@ -176,35 +198,23 @@ def geometry(Q, G):
             for side in range(2):
                 q = px if side == 0 else Wo - 1 - px
                 sg = f32(1.0) if side == 0 else f32(-1.0)
-                G[0, py, q] = lat if inside else np.nan
-                G[1, py, q] = sg * lon
-                G[2, py, q] = sg * n0
-                G[3, py, q] = n1
-                G[4, py, q] = n2
-                G[5, py, q] = row
-                G[6, py, q] = sg * ux
-                G[7, py, q] = uy
+                G[G_LAT, py, q] = lat if inside else np.nan
+                G[G_LON, py, q] = sg * lon
+                G[G_NORMAL_X, py, q] = sg * n0
+                G[G_NORMAL_Y, py, q] = n1
+                G[G_NORMAL_Z, py, q] = n2
+                G[G_ATM_ROW, py, q] = row
+                G[G_RAY_X, py, q] = sg * ux
+                G[G_RAY_Y, py, q] = uy
 
 
-@njit(cache=True, parallel=True, nogil=True)
-def project(A, B, G, Q, lut, T, out):
-    """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
-    (``geometry``), the parameters ``Q``, the gamma table ``lut`` and the atmosphere table ``T``
-    (``atmosphere_table``, read when ``Q[11]`` > 0)."""
-    Ho, Wo = out.shape[0], out.shape[1]
-    wipe, soft, night, light = Q[5], Q[6], Q[7], Q[17]
-    k = Q[0]
-    atm = Q[11] * smoothstep(f32(0.85), f32(1.0), k)
-    bg0, bg1, bg2 = f32(0.004), f32(0.005), f32(0.012)
-    cb, sb = np.cos(Q[4]), np.sin(Q[4])
-    # the sun in the camera-longitude frame of G's normals
-    s0 = Q[8] * cb - Q[10] * sb
-    s1 = Q[9]
-    s2 = Q[8] * sb + Q[10] * cb
-    n = f32(LUT_SIZE)
-    ex, ey = _sun_screen_axis(Q[14], Q[15])
-    H, W = A.shape[0], A.shape[1]
-    flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
+@njit(cache=True)
+def _map_tables(G, cam_lon, H, W, flat):
+    """The plain map's separable sampling tables for ``_blend`` (filled when ``flat``, zeros
+    otherwise): per output column the cell columns ``i0``, ``i1`` and the weight ``fu``, per output
+    row the cell rows ``j0``, ``j1`` and the weight ``fv`` (the map's longitude depends on the column
+    only, its latitude on the row only)."""
+    Ho, Wo = G.shape[1], G.shape[2]
     col_i0 = np.zeros(Wo, np.int64)
     col_i1 = np.zeros(Wo, np.int64)
     col_fu = np.zeros(Wo, np.float32)
@@ -213,7 +223,7 @@ def project(A, B, G, Q, lut, T, out):
     row_fv = np.zeros(Ho, np.float32)
     if flat:
         for px in range(Wo):
-            lon = G[1, 0, px] + Q[4]
+            lon = G[G_LON, 0, px] + cam_lon
             u = lon / TWO_PI * f32(W) - f32(0.5)
             if not abs(u) < f32(1e9):                 # NaN or inf: no float becomes an index
                 u = f32(0.0)
@@ -223,7 +233,7 @@ def project(A, B, G, Q, lut, T, out):
             col_i1[px] = i0 + 1 if i0 + 1 < W else 0
             col_fu[px] = u - fi
         for py in range(Ho):
-            lat = G[0, py, Wo // 2]
+            lat = G[G_LAT, py, Wo // 2]
             v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
             if not abs(v) < f32(1e9):                 # a row outside the picture (NaN): never drawn
                 v = f32(0.0)
@@ -231,13 +241,36 @@ def project(A, B, G, Q, lut, T, out):
             row_j0[py] = min(max(np.int64(fj), 0), H - 1)
             row_j1[py] = min(max(np.int64(fj) + 1, 0), H - 1)
             row_fv[py] = v - fj
+    return col_i0, col_i1, col_fu, row_j0, row_j1, row_fv
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def project(A, B, G, Q, lut, T, out):
+    """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
+    (``geometry``), the parameters ``Q``, the gamma table ``lut`` and the atmosphere table ``T``
+    (``atmosphere_table``, read when ``Q[Q_ATMOSPHERE]`` > 0)."""
+    Ho, Wo = out.shape[0], out.shape[1]
+    wipe, soft, night, light = Q[Q_WIPE], Q[Q_WIPE_SOFT], Q[Q_NIGHT], Q[Q_LIGHTING]
+    k = Q[Q_K]
+    atm = Q[Q_ATMOSPHERE] * smoothstep(f32(0.85), f32(1.0), k)
+    bg0, bg1, bg2 = f32(0.004), f32(0.005), f32(0.012)
+    cb, sb = np.cos(Q[Q_CAM_LON]), np.sin(Q[Q_CAM_LON])
+    # the sun in the camera-longitude frame of G's normals
+    s0 = Q[Q_SUN_X] * cb - Q[Q_SUN_Z] * sb
+    s1 = Q[Q_SUN_Y]
+    s2 = Q[Q_SUN_X] * sb + Q[Q_SUN_Z] * cb
+    n = f32(LUT_SIZE)
+    ex, ey = _sun_screen_axis(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y])
+    H, W = A.shape[0], A.shape[1]
+    flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
+    col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
     for py in prange(Ho):
-        if flat and G[0, py, Wo // 2] == G[0, py, Wo // 2] and atm <= f32(0.0):
+        if flat and G[G_LAT, py, Wo // 2] == G[G_LAT, py, Wo // 2] and atm <= f32(0.0):
             j0 = row_j0[py]
             j1 = row_j1[py]
             fv = row_fv[py]
             for px in range(Wo):
-                lat = G[0, py, px]
+                lat = G[G_LAT, py, px]
                 if lat == lat:
                     i0 = col_i0[px]
                     i1 = col_i1[px]
@@ -245,14 +278,14 @@ def project(A, B, G, Q, lut, T, out):
                     r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
                 else:
                     r, g, b = bg0, bg1, bg2
-                out[py, px, 0] = lut[_level(r * Q[12], n)]
-                out[py, px, 1] = lut[_level(g * Q[12], n)]
-                out[py, px, 2] = lut[_level(b * Q[12], n)]
+                out[py, px, 0] = lut[_level(r * Q[Q_FADE], n)]
+                out[py, px, 1] = lut[_level(g * Q[Q_FADE], n)]
+                out[py, px, 2] = lut[_level(b * Q[Q_FADE], n)]
             continue
         for px in range(Wo):
-            lat = G[0, py, px]
+            lat = G[G_LAT, py, px]
             if lat == lat:
-                lon = G[1, py, px] + Q[4]
+                lon = G[G_LON, py, px] + Q[Q_CAM_LON]
                 r, g, b = _sample(A, lat, lon)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
@@ -260,7 +293,7 @@ def project(A, B, G, Q, lut, T, out):
                         r2, g2, b2 = _sample(B, lat, lon)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
-                    d = G[2, py, px] * s0 + G[3, py, px] * s1 + G[4, py, px] * s2
+                    d = G[G_NORMAL_X, py, px] * s0 + G[G_NORMAL_Y, py, px] * s1 + G[G_NORMAL_Z, py, px] * s2
                     lam = f32(1.0) - light + light * min(max(f32(0.2) + d, f32(0.0)), f32(1.0))
                     r, g, b = r * lam, g * lam, b * lam
                     wn = night * smoothstep(f32(0.08), f32(-0.08), d)
@@ -269,11 +302,12 @@ def project(A, B, G, Q, lut, T, out):
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2
-            if atm > f32(0.0) and G[5, py, px] >= f32(0.0):
-                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(G[5, py, px], G[6, py, px], G[7, py, px], T, ex, ey)
+            if atm > f32(0.0) and G[G_ATM_ROW, py, px] >= f32(0.0):
+                a0, a1, a2, t0, t1, t2 = _atmosphere_lookup(G[G_ATM_ROW, py, px], G[G_RAY_X, py, px],
+                                                            G[G_RAY_Y, py, px], T, ex, ey)
                 r = r + (r * t0 - r + a0) * atm
                 g = g + (g * t1 - g + a1) * atm
                 b = b + (b * t2 - b + a2) * atm
-            out[py, px, 0] = lut[_level(r * Q[12], n)]
-            out[py, px, 1] = lut[_level(g * Q[12], n)]
-            out[py, px, 2] = lut[_level(b * Q[12], n)]
+            out[py, px, 0] = lut[_level(r * Q[Q_FADE], n)]
+            out[py, px, 1] = lut[_level(g * Q[Q_FADE], n)]
+            out[py, px, 2] = lut[_level(b * Q[Q_FADE], n)]

@@ -22,6 +22,7 @@ pressure tint).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -52,6 +53,97 @@ CELL_PARAMS = ("time", "sea_level", "heat", "rock", "clouds", "relief", "has_tem
 PROJ_PARAMS = ("k", "scale_x", "scale_y", "cam_lat", "cam_lon", "wipe", "wipe_soft", "night",
                "sun_x", "sun_y", "sun_z", "atmosphere", "fade", "gamma", "sun_cam_x", "sun_cam_y",
                "sun_cam_z", "lighting", "unused18", "unused19")
+
+# -- indices into VIEWS, PACKED, CELL_PARAMS and PROJ_PARAMS -------------------
+# The kernels (render/cpu.py, projection.py, atmosphere.py, backend.py) index the stack ``F`` and
+# the vectors ``P`` and ``Q`` only by these names; each is looked up in the tuple above, which is
+# also the order ``pack_fields`` and ``projection_params`` fill, so the two cannot disagree. Numba
+# reads module-level ints as compile-time constants: ``F[F_ELEVATION, j, i]`` costs nothing.
+# ``shaders/*.frag`` unpack the same order; each unpacking there names its constant in a comment.
+
+VIEW_SATELLITE = VIEWS["satellite"]
+VIEW_PLATES = VIEWS["plates"]
+VIEW_RIVERS = VIEWS["rivers"]
+VIEW_TEMPERATURE = VIEWS["temperature"]
+VIEW_FLOW = VIEWS["flow"]
+VIEW_LIFE = VIEWS["life"]
+VIEW_NIGHT = VIEWS["night"]
+VIEW_CO2 = VIEWS["co2"]
+
+F_ELEVATION = PACKED.index("elevation")
+F_PLATE = PACKED.index("plate")
+F_UPLIFT = PACKED.index("uplift")
+F_DRAINAGE_AREA = PACKED.index("drainage_area")
+F_BASIN = PACKED.index("basin")
+F_PRESSURE = PACKED.index("pressure")
+F_TEMPERATURE = PACKED.index("temperature")
+F_VAPOUR = PACKED.index("vapour")
+F_CO2 = PACKED.index("co2")
+F_TRAILS = PACKED.index("trails")
+F_MOISTURE = PACKED.index("moisture")
+F_VEGETATION = PACKED.index("vegetation")
+F_PREY = PACKED.index("prey")
+F_PREDATORS = PACKED.index("predators")
+F_HUMANS = PACKED.index("humans")
+F_SPARKLE = PACKED.index("sparkle")
+
+P_TIME = CELL_PARAMS.index("time")
+P_SEA_LEVEL = CELL_PARAMS.index("sea_level")
+P_HEAT = CELL_PARAMS.index("heat")
+P_ROCK = CELL_PARAMS.index("rock")
+P_CLOUDS = CELL_PARAMS.index("clouds")
+P_RELIEF = CELL_PARAMS.index("relief")
+P_HAS_TEMPERATURE = CELL_PARAMS.index("has_temperature")
+P_HAS_MOISTURE = CELL_PARAMS.index("has_moisture")
+P_HAS_VAPOUR = CELL_PARAMS.index("has_vapour")
+P_HAS_PRESSURE = CELL_PARAMS.index("has_pressure")
+P_HAS_TRAILS = CELL_PARAMS.index("has_trails")
+P_HAS_LIFE = CELL_PARAMS.index("has_life")
+P_HAS_HUMANS = CELL_PARAMS.index("has_humans")
+P_HAS_CO2 = CELL_PARAMS.index("has_co2")
+
+Q_K = PROJ_PARAMS.index("k")
+Q_SCALE_X = PROJ_PARAMS.index("scale_x")
+Q_SCALE_Y = PROJ_PARAMS.index("scale_y")
+Q_CAM_LAT = PROJ_PARAMS.index("cam_lat")
+Q_CAM_LON = PROJ_PARAMS.index("cam_lon")
+Q_WIPE = PROJ_PARAMS.index("wipe")
+Q_WIPE_SOFT = PROJ_PARAMS.index("wipe_soft")
+Q_NIGHT = PROJ_PARAMS.index("night")
+Q_SUN_X = PROJ_PARAMS.index("sun_x")
+Q_SUN_Y = PROJ_PARAMS.index("sun_y")
+Q_SUN_Z = PROJ_PARAMS.index("sun_z")
+Q_ATMOSPHERE = PROJ_PARAMS.index("atmosphere")
+Q_FADE = PROJ_PARAMS.index("fade")
+Q_GAMMA = PROJ_PARAMS.index("gamma")
+Q_SUN_CAM_X = PROJ_PARAMS.index("sun_cam_x")
+Q_SUN_CAM_Y = PROJ_PARAMS.index("sun_cam_y")
+Q_SUN_CAM_Z = PROJ_PARAMS.index("sun_cam_z")
+Q_LIGHTING = PROJ_PARAMS.index("lighting")
+
+#: slices of ``Q`` written and read as a whole: the camera (k, scales, latitude, longitude), the
+#: unit vector to the sun in world coordinates and in the camera's (right, up, toward) frame
+Q_CAMERA = slice(Q_K, Q_CAM_LON + 1)
+Q_SUN = slice(Q_SUN_X, Q_SUN_Z + 1)
+Q_SUN_CAM = slice(Q_SUN_CAM_X, Q_SUN_CAM_Z + 1)
+#: the part of ``Q`` the pixel geometry (``projection.geometry``) depends on
+Q_GEOMETRY = slice(Q_K, Q_CAM_LAT + 1)
+assert PROJ_PARAMS[Q_CAMERA] == ("k", "scale_x", "scale_y", "cam_lat", "cam_lon")
+assert PROJ_PARAMS[Q_SUN] == ("sun_x", "sun_y", "sun_z")
+assert PROJ_PARAMS[Q_SUN_CAM] == ("sun_cam_x", "sun_cam_y", "sun_cam_z")
+
+#: a fingerprint of the orders above. Numba checks a cached kernel against its own source file
+#: only (numba/numba#8396), not against this one whose indices it compiled in: the kernel modules
+#: (render/cpu.py, render/projection.py) keep a copy and refuse to import when it differs, so a
+#: new order is a change of their files too, which recompiles them
+LAYOUT = hashlib.sha1(repr((VIEWS, PACKED, CELL_PARAMS, PROJ_PARAMS)).encode()).hexdigest()[:12]
+
+
+def check_layout(layout: str, module: str) -> None:
+    """Refuse the import of kernel module ``module`` compiled for another ``LAYOUT``."""
+    if layout != LAYOUT:
+        raise ImportError(f"{module} was written for the packing order {layout!r} of render/scene.py, which is "
+                          f"now {LAYOUT!r}: set its LAYOUT to {LAYOUT!r} (that recompiles its cached Numba kernels)")
 
 GAMMA = 1.0 / 1.5
 BACKGROUND = (0.004, 0.005, 0.012)
@@ -104,21 +196,21 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
         else:
             stack[n] = STATE_FIELDS[name].neutral      # a field the state lacks
     has = lambda *names: 1.0 if all(n in state for n in names) else 0.0  # noqa: E731
-    P = np.zeros(16, dtype=np.float32)
-    P[0] = time
-    P[1] = sea
-    P[2] = min(max(2.0 / (time + 1.0) ** 2, 0.0), 1.0)              # heat of the molten rock
-    P[3] = 1.0 - smoothstep(s.land_start, s.land_end, time)         # bare rock before land end
-    P[4] = 1.0 if time >= s.ocean_start else 0.0                    # clouds from vapour
-    P[5] = 0.5 * W / 512.0                                          # relief: slope per cell → per degree
-    P[6] = has("temperature")
-    P[7] = has("moisture")
-    P[8] = has("vapour")
-    P[9] = has("pressure")
-    P[10] = has("trails")
-    P[11] = has("vegetation", "prey", "predators")
-    P[12] = has("humans")
-    P[13] = has("co2")
+    P = np.zeros(len(CELL_PARAMS), dtype=np.float32)
+    P[P_TIME] = time
+    P[P_SEA_LEVEL] = sea
+    P[P_HEAT] = min(max(2.0 / (time + 1.0) ** 2, 0.0), 1.0)         # heat of the molten rock
+    P[P_ROCK] = 1.0 - smoothstep(s.land_start, s.land_end, time)    # bare rock before land end
+    P[P_CLOUDS] = 1.0 if time >= s.ocean_start else 0.0             # clouds from vapour
+    P[P_RELIEF] = 0.5 * W / 512.0                                   # relief: slope per cell → per degree
+    P[P_HAS_TEMPERATURE] = has("temperature")
+    P[P_HAS_MOISTURE] = has("moisture")
+    P[P_HAS_VAPOUR] = has("vapour")
+    P[P_HAS_PRESSURE] = has("pressure")
+    P[P_HAS_TRAILS] = has("trails")
+    P[P_HAS_LIFE] = has("vegetation", "prey", "predators")
+    P[P_HAS_HUMANS] = has("humans")
+    P[P_HAS_CO2] = has("co2")
     return stack, P
 
 
@@ -186,19 +278,19 @@ def projection_params(size, camera: Camera, *, wipe: float = -1.0, night: float 
     how much the sun's Lambert shading darkens the day side.
     """
     k, sx, sy, clat, clon = camera.params(size)
-    Q = np.zeros(20, dtype=np.float32)
-    Q[0:5] = (k, sx, sy, clat, clon)
-    Q[5] = wipe
-    Q[6] = 0.03
-    Q[7] = night
+    Q = np.zeros(len(PROJ_PARAMS), dtype=np.float32)
+    Q[Q_CAMERA] = (k, sx, sy, clat, clon)
+    Q[Q_WIPE] = wipe
+    Q[Q_WIPE_SOFT] = 0.03
+    Q[Q_NIGHT] = night
     if sun is None:
         sun = camera_basis(clat, clon)[2]   # from behind the camera
     sun = np.asarray(sun, dtype=np.float64)
     sun = sun / np.linalg.norm(sun)
-    Q[8:11] = sun
-    Q[11] = 1.0 if (atmosphere and k > 0.0) else 0.0
-    Q[12] = fade
-    Q[13] = GAMMA
-    Q[14:17] = camera_basis(clat, clon) @ sun
-    Q[17] = lighting
+    Q[Q_SUN] = sun
+    Q[Q_ATMOSPHERE] = 1.0 if (atmosphere and k > 0.0) else 0.0
+    Q[Q_FADE] = fade
+    Q[Q_GAMMA] = GAMMA
+    Q[Q_SUN_CAM] = camera_basis(clat, clon) @ sun
+    Q[Q_LIGHTING] = lighting
     return Q

@@ -2,9 +2,11 @@
 // wipe or day/night blend, sun lighting, single scattering, fade and gamma
 // (render/projection.py: pixel_position, _sample, project; render/atmosphere.py: _atmosphere).
 // Pixel row py counts from the top of the picture: the target is read back as is.
+// Q is render/scene.py's projection_params, in the order of PROJ_PARAMS; each use below names its
+// Python index constant (Q_*) in a comment.
 uniform sampler2D A;
 uniform sampler2D B;
-uniform float Q[20];
+uniform float Q[20];   // PROJ_PARAMS
 uniform ivec2 size;
 out vec4 colour;
 
@@ -72,14 +74,14 @@ vec3 atmosphere(float x, float y, vec3 sun, out vec3 trans) {
 void main() {
     int px = int(gl_FragCoord.x), py = int(gl_FragCoord.y);
     float Wo = float(size.x), Ho = float(size.y);
-    float k = Q[0];
-    float x = (float(px) + 0.5 - Wo * 0.5) / Q[1];
-    float y = (Ho * 0.5 - float(py) - 0.5) / Q[2];
+    float k = Q[0];   // Q_K
+    float x = (float(px) + 0.5 - Wo * 0.5) / Q[1];   // Q_SCALE_X
+    float y = (Ho * 0.5 - float(py) - 0.5) / Q[2];   // Q_SCALE_Y
     bool inside = true;
     float lat = 0.0, lon = 0.0;
     if (k <= 0.0) {
         inside = abs(y) <= HALF_PI && abs(x) <= PI;
-        lat = y; lon = x + Q[4];
+        lat = y; lon = x + Q[4];   // Q_CAM_LON
     } else {
         float ky = k * y;
         if (abs(ky) > 1.0) inside = false;
@@ -94,7 +96,7 @@ void main() {
                 else {
                     float cl = cos(latc);
                     vec3 p = vec3(sin(lonc) * cl, sin(latc), cos(lonc) * cl);
-                    float clat = cos(Q[3]), slat = sin(Q[3]), clon = cos(Q[4]), slon = sin(Q[4]);
+                    float clat = cos(Q[3]), slat = sin(Q[3]), clon = cos(Q[4]), slon = sin(Q[4]);   // Q_CAM_LAT, Q_CAM_LON
                     vec3 w = vec3(p.x * clon - p.y * slat * slon + p.z * clat * slon,
                                   p.y * clat + p.z * slat,
                                   -p.x * slon - p.y * slat * clon + p.z * clat * clon);
@@ -105,27 +107,27 @@ void main() {
         }
     }
     vec3 c;
-    float wipe = Q[5], night = Q[7], light = Q[17];
+    float wipe = Q[5], night = Q[7], light = Q[17];   // Q_WIPE, Q_NIGHT, Q_LIGHTING
     if (inside) {
         c = sample_cells(A, lat, lon);
         if (wipe >= 0.0) {
-            float wb = clamp((wipe - (float(px) + 0.5) / Wo) / Q[6] + 0.5, 0.0, 1.0);
+            float wb = clamp((wipe - (float(px) + 0.5) / Wo) / Q[6] + 0.5, 0.0, 1.0);   // Q_WIPE_SOFT
             c = mix(c, sample_cells(B, lat, lon), wb);
         } else if (night > 0.0 || light > 0.0) {
             float cl = cos(lat);
-            float d = sin(lon) * cl * Q[8] + sin(lat) * Q[9] + cos(lon) * cl * Q[10];
+            float d = sin(lon) * cl * Q[8] + sin(lat) * Q[9] + cos(lon) * cl * Q[10];   // Q_SUN_X, Q_SUN_Y, Q_SUN_Z
             c *= 1.0 - light + light * clamp(0.2 + d, 0.0, 1.0);
             if (night > 0.0) c = mix(c, sample_cells(B, lat, lon), night * ss(0.08, -0.08, d));
         }
     } else {
         c = vec3(0.004, 0.005, 0.012);
     }
-    float atm = Q[11] * ss(0.85, 1.0, k);
+    float atm = Q[11] * ss(0.85, 1.0, k);   // Q_ATMOSPHERE
     if (atm > 0.0) {
         vec3 trans;
-        vec3 sky = atmosphere(x, y, vec3(Q[14], Q[15], Q[16]), trans);
+        vec3 sky = atmosphere(x, y, vec3(Q[14], Q[15], Q[16]), trans);   // Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
         c = c + (c * trans - c + sky) * atm;
     }
-    c = clamp(c * Q[12], 0.0, 1.0);
-    colour = vec4(floor(pow(c, vec3(Q[13])) * 255.0 + 0.5) / 255.0, 1.0);
+    c = clamp(c * Q[12], 0.0, 1.0);   // Q_FADE
+    colour = vec4(floor(pow(c, vec3(Q[13])) * 255.0 + 0.5) / 255.0, 1.0);   // Q_GAMMA
 }

@@ -107,7 +107,7 @@ def test_a_nan_cell_renders_on_the_cpu_without_a_crash():
     r = _in_subprocess("""
         import numpy as np, planet, planet.render as pr
         from planet.render import atmosphere, projection
-        from planet.render.scene import Camera, pack_fields, projection_params
+        from planet.render.scene import Q_CAM_LON, Camera, pack_fields, projection_params
         state = planet.Planet(128, 0).state
         lut = projection.gamma_table(1 / 1.5)
         for name in state.names:
@@ -123,7 +123,7 @@ def test_a_nan_cell_renders_on_the_cpu_without_a_crash():
         a = np.full((8, 16, 3), np.nan, np.float32)
         for lon in (np.nan, np.inf):
             Q = projection_params((32, 16), Camera(lat=0.0, lon=0.0, unwrap=1.0))
-            Q[4] = lon
+            Q[Q_CAM_LON] = lon
             G = np.empty((8, 16, 32), np.float32); projection.geometry(Q, G)
             out = np.empty((16, 32, 3), np.uint8)
             projection.project(a, a, G, Q, lut, np.zeros((2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32), out)

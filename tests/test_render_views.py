@@ -160,22 +160,23 @@ def test_posters_write_every_view_and_the_globe(state, tmp_path):
 
 def test_film_schedule():
     from planet.render.film import shot
+    from planet.render.scene import Q_CAM_LON, Q_FADE, Q_K, Q_NIGHT, Q_WIPE
 
     tl = planet.Timeline()
     size = (320, 180)
     at = lambda t: shot(t, size, tl)  # noqa: E731
-    assert at(5.0).Q[0] == 1.0 and at(5.0).second == -1                # the protoplanet globe
-    assert 0.0 < at(15.0).Q[0] < 1.0                                   # unwrapping
-    assert at(25.0).Q[0] == 0.0 and at(25.0).view == VIEWS["satellite"]  # the map
+    assert at(5.0).Q[Q_K] == 1.0 and at(5.0).second == -1                           # the protoplanet globe
+    assert 0.0 < at(15.0).Q[Q_K] < 1.0                                              # unwrapping
+    assert at(25.0).Q[Q_K] == 0.0 and at(25.0).view == VIEWS["satellite"]           # the map
     for t, name in ((40.0, "plates"), (50.0, "rivers"), (60.0, "temperature"), (80.0, "flow"),
                     (95.0, "life")):
-        assert at(t).view == VIEWS[name] and at(t).Q[5] < 0, t
-    assert at(102.99).second == VIEWS["satellite"] and at(102.99).Q[5] > 1.0   # back to satellite by 103 s
+        assert at(t).view == VIEWS[name] and at(t).Q[Q_WIPE] < 0, t
+    assert at(102.99).second == VIEWS["satellite"] and at(102.99).Q[Q_WIPE] > 1.0   # back to satellite by 103 s
     wipe = at(44.0)                                                     # plates → rivers, halfway
-    assert wipe.view == VIEWS["plates"] and wipe.second == VIEWS["rivers"] and 0.4 < wipe.Q[5] < 0.6
-    assert 0.0 < at(108.0).Q[0] < 1.0                                  # rewrapping
-    assert at(119.0).Q[7] == 0.0 and at(130.0).Q[7] == 1.0 and at(130.0).second == VIEWS["night"]
+    assert wipe.view == VIEWS["plates"] and wipe.second == VIEWS["rivers"] and 0.4 < wipe.Q[Q_WIPE] < 0.6
+    assert 0.0 < at(108.0).Q[Q_K] < 1.0                                             # rewrapping
+    assert at(119.0).Q[Q_NIGHT] == 0.0 and at(130.0).Q[Q_NIGHT] == 1.0 and at(130.0).second == VIEWS["night"]
     assert at(170.0).overlay == 0.0 and at(200.0).overlay > 0.5 and at(231.0).overlay == 0.0
     assert at(200.0).overlay_view == VIEWS["co2"]
-    assert at(240.0).Q[12] == 1.0 and at(249.9).Q[12] < 0.01               # fade-out
-    assert at(130.0).Q[4] != at(131.0).Q[4]                              # the globe turns
+    assert at(240.0).Q[Q_FADE] == 1.0 and at(249.9).Q[Q_FADE] < 0.01                # fade-out
+    assert at(130.0).Q[Q_CAM_LON] != at(131.0).Q[Q_CAM_LON]                         # the globe turns

@@ -1,9 +1,10 @@
 """Lithosphere step speed at 512×256 and 1024×512, as ratios to the memory-bandwidth floor.
 
-    PYTHONPATH=. python bench/bench_lithosphere.py [--quick] [--geology] [--threads N]
+    PYTHONPATH=. python bench/bench_lithosphere.py [--quick] [--geology] [--threads N] [--phases 30,90]
 
-For each resolution: a world is run to t = 50 s (land, rivers and plates
-developed), then lithosphere steps are timed one by one, interleaved with the
+For each resolution and phase (film seconds; default 30 s and 90 s, both while the plates
+move, before tectonics end at 126 s): a geology-only world is run to that time, then
+lithosphere steps are timed one by one, interleaved with the
 floor kernel (``bench/floor.py``), so both see the same machine load. Prints
 ns per cell per step, steps per second, and the ratio to the floor (medians).
 ``--geology`` also times the whole geology, 15 s → 126 s (6660 steps) at
@@ -52,7 +53,7 @@ def first_step_seconds() -> float:
 
 
 def bench_resolution(res: int, steps: int, until: float) -> dict:
-    w = planet.Planet(resolution=res, seed=0)
+    w = planet.Planet(resolution=res, seed=0, stages=("lithosphere",))
     t = time.perf_counter()
     w.run(until=until)
     warm = time.perf_counter() - t
@@ -91,18 +92,24 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer timed steps, shorter warm-up (t = 25 s)")
     ap.add_argument("--geology", action="store_true", help="also time 15 s -> 126 s at 512x256")
     ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
+    ap.add_argument("--phases", default="30,90", help="film seconds to time the step at (comma-separated)")
     args = ap.parse_args(argv)
     if args.threads:
         planet.set_threads(args.threads)
     import numba
     print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
     print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")
-    steps, until = (30, 25.0) if args.quick else (200, 50.0)
-    print(f"{'grid':>10} {'ms/step':>8} {'ns/cell':>8} {'steps/s':>8} {'floor ms':>9} {'ratio':>6}")
-    for res in (512, 1024):
-        r = bench_resolution(res, steps, until)
-        print(f"{res}x{res // 2:<5} {r['ms']:8.2f} {r['ns_cell']:8.1f} {r['steps_s']:8.0f} {r['floor_ms']:9.3f} "
-              f"{r['ratio']:6.1f}   (mean {r['mean_ms']:.2f} ms; warm-up to t={until:g} s took {r['warm_s']:.0f} s)")
+    steps = 30 if args.quick else 200
+    print(f"{'grid':>10} {'t':>5} {'ms/step':>8} {'ns/cell':>8} {'steps/s':>8} {'floor ms':>9} {'ratio':>6}")
+    for until in (float(x) for x in args.phases.split(",")):
+        ms = {}
+        for res in (512, 1024):
+            r = bench_resolution(res, steps, until)
+            ms[res] = r["ms"]
+            print(f"{res}x{res // 2:<5} {until:5.0f} {r['ms']:8.2f} {r['ns_cell']:8.1f} {r['steps_s']:8.0f} "
+                  f"{r['floor_ms']:9.3f} {r['ratio']:6.1f}   (mean {r['mean_ms']:.2f} ms; warm-up took "
+                  f"{r['warm_s']:.0f} s)")
+        print(f"  1024x512 / 512x256 at t={until:g} s: {ms[1024] / ms[512]:.2f} (target <= 4.5)")
     if args.geology:
         sec = bench_geology()
         print(f"geology 15 s -> 126 s at 512x256 (6660 steps): {sec:.1f} s ({1e3 * sec / 6660:.2f} ms/step)")

@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from planet.core.fields import Field
+from planet.core.fields import Field, owned_by
 
 RES = 128
 
@@ -33,16 +33,17 @@ def compressed_schedule(scale: float = 0.02) -> dict:
 
 
 class ChurnStage:
-    """Stands in for the lithosphere: all five of its fields change every step."""
+    """Stands in for the lithosphere: all of its fields change every step (the crust stays oceanic)."""
 
     name = "lithosphere"
-    reads = ("plate", "uplift", "elevation", "drainage_area", "basin")
+    reads = owned_by("lithosphere")
     writes = reads
 
     def initial(self, grid, config, seed, fields):
         from planet.processes.lithosphere.protoplanet import protoplanet
 
-        return protoplanet(grid, seed)
+        return {**protoplanet(grid, seed), "crust": np.zeros(grid.shape, np.float32),
+                "frame_plate": np.full(grid.shape, -1.0, np.float32), "frame_crust": np.zeros(grid.shape, np.float32)}
 
     def advance(self, fields, ctx):
         rng = np.random.default_rng([ctx.seed, ctx.step, 7])
@@ -56,7 +57,8 @@ class ChurnStage:
         plate = np.where(u < f32(0.01), u * f32(50), fields["plate"]).astype(np.float32)
         area = (z_new * f32(2)).astype(np.float32)
         return {"elevation": z_new.astype(np.float32), "uplift": y_new.astype(np.float32),
-                "basin": b_new.astype(np.float32), "plate": plate, "drainage_area": area}
+                "basin": b_new.astype(np.float32), "plate": plate, "drainage_area": area,
+                "crust": fields["crust"].copy(), "frame_plate": plate.copy(), "frame_crust": fields["frame_crust"].copy()}
 
 
 class PoisonStage:

@@ -6,7 +6,7 @@ from planet import Config, ConfigError
 def test_defaults_are_the_spec():
     c = Config()
     assert c.schedule.tectonics_end == 126.0 and c.schedule.fps == 60
-    assert c.lithosphere.seed_probability == 2.4e-7 and c.lithosphere.replate_period == 5000
+    assert c.lithosphere.plates_min == 6 and c.lithosphere.replate_period == 5000
     assert c.life.dt == 0.1
 
 

@@ -78,7 +78,7 @@ def test_default_toml_is_documented_and_parses_to_defaults():
     assert tomllib.loads(text) == Config().to_dict()
     assert Config.from_toml_text(text) == Config()
     assert "# Lotka-Volterra time step [0, 1]" in text
-    assert "[lithosphere]" in text and "seed_probability = 2.4e-07" in text
+    assert "[lithosphere]" in text and "plates_min = 6" in text
     bare = Config().to_toml(comments=False)
     assert "#" not in bare and tomllib.loads(bare) == Config().to_dict()
 

@@ -1,160 +1,153 @@
-"""Plates: motion statistics, collisions, rifts, seeding, valid ids, re-plating."""
+"""Rigid plates: the plate table, resolution-free seeding, rotations, and the gather's rules."""
 import math
 
 import numpy as np
-import pytest
 
 from planet.processes.lithosphere import plates
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
-from planet.processes.lithosphere.plates import EAST, NORTH, SOUTH, STILL, WEST
-
-H, W = 32, 64
 
 
-def blank(q=-1.0, z=5.0):
-    prev = {"plate": np.full((H, W), q, np.float32), "uplift": np.zeros((H, W), np.float32),
-            "elevation": np.full((H, W), z, np.float32), "drainage_area": np.zeros((H, W), np.float32),
-            "basin": np.zeros((H, W), np.float32)}
-    return prev
+def table(seed=3, epoch=0):
+    return plates.PlateTable(seed, epoch, 6, 11, 1.0, 2.5, 0.35)
 
 
-def chained_of(prev):
-    return {k: prev[k].copy() for k in ("uplift", "elevation", "drainage_area", "basin")}
+def test_rotation_matrix_is_a_rotation_about_its_axis():
+    rng = np.random.default_rng(0)
+    axis = rng.normal(size=3)
+    axis /= np.linalg.norm(axis)
+    R = plates.rotation_matrix(axis, 0.7)
+    np.testing.assert_allclose(R @ R.T, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(R @ axis, axis, atol=1e-12)          # the pole stays
+    v = np.cross(axis, [1.0, 0.0, 0.0])
+    v /= np.linalg.norm(v)
+    assert math.isclose(float(v @ R @ v), math.cos(0.7), abs_tol=1e-12)   # turned by the angle
+    np.testing.assert_allclose(plates.rotation_matrix(axis, -0.7) @ R, np.eye(3), atol=1e-12)
 
 
-def run_rule5(prev, motion, chained=None, *, step=1000, sea_level=7.0, p_seed=0.0, replate=False, tectonic=True):
-    return plates.apply_plates(prev, chained or chained_of(prev), motion, seed=1, step=step, sea_level=sea_level,
-                               p_seed=p_seed, decay=1e-4, replate=replate, tectonic=tectonic)
+def test_plate_table_is_a_pure_function_of_seed_and_epoch():
+    a, b, c = table(3, 0), table(3, 0), table(3, 1)
+    assert np.array_equal(a.ids, b.ids) and np.array_equal(a.poles, b.poles)
+    assert not np.array_equal(a.centres, c.centres)
+    for t in (a, c):
+        assert 6 <= t.n <= 11 and len(set(t.ids.tolist())) == t.n
+        assert ((t.ids > 0) & (t.ids < 1)).all()
+        np.testing.assert_allclose(np.linalg.norm(t.poles, axis=1), 1.0)
+        speed = np.degrees(np.abs(t.omega))
+        assert ((speed >= 1.0) & (speed <= 2.5)).all()
 
 
-@pytest.mark.parametrize("q", [0.0, 0.1, 0.125, 0.3, 0.55, 0.8, 0.97])
-def test_lone_plate_mean_displacement(q):
-    """Mean step = p · v / (|v.x| + |v.y|), within 4.5 binomial standard deviations."""
-    p, n = 0.05, 40000
-    codes = np.array([plates.plate_motion(np.float32(q), 7, s, p) for s in range(n)])
-    dx = (codes == EAST).astype(float) - (codes == WEST)
-    dy = (codes == NORTH).astype(float) - (codes == SOUTH)
-    a = 2 * math.pi * float(np.float32(q))
-    vx, vy = math.cos(a), math.sin(a)
-    for d, v in ((dx, vx), (dy, vy)):
-        expect = p * v / (abs(vx) + abs(vy))
-        f = abs(expect)   # the chance of a step along this axis
-        sd = math.sqrt(f * (1 - f) / n)
-        assert abs(d.mean() - expect) <= 4.5 * sd + 1e-12
-    assert abs((codes != STILL).mean() - p) <= 4.5 * math.sqrt(p * (1 - p) / n)
+def test_seeding_does_not_depend_on_the_grid():
+    """A 512-column grid's cells sample the same partition as a 128-column one: every coarse cell
+    agrees with the fine cells around its centre (away from boundaries, where both are sampled)."""
+    t = table(5)
+    coarse = plates.assign(t, 64, 128)
+    fine = plates.assign(t, 256, 512)
+    blocks = fine.reshape(64, 4, 128, 4)
+    uniform = (blocks == blocks[:, :1, :, :1]).all(axis=(1, 3))
+    agree = blocks[:, 1, :, 1] == coarse            # the fine cell next to the coarse centre
+    assert agree[uniform].mean() > 0.995
+    assert uniform.mean() > 0.8
+    assert set(np.unique(coarse)) == set(np.unique(fine)) == set(t.ids.tolist())
+    # the partition is irregular: plate boundaries are not grid lines
+    edges = (fine != np.roll(fine, 1, axis=1))
+    assert edges.sum(axis=0).std() > 0
 
 
-def test_no_plate_drifts_due_east():
-    codes = np.array([plates.plate_motion(np.float32(-1), 3, s, 0.05) for s in range(4000)])
-    assert set(np.unique(codes)) == {STILL, EAST}
+def _blank(H, W, q, crust=0.0):
+    f = {n: np.zeros((H, W), np.float32) for n in ("uplift", "elevation", "drainage_area", "basin", "crust")}
+    f["crust"][:] = crust
+    f["elevation"] = (np.arange(H * W, dtype=np.float32) % 97).reshape(H, W)
+    return np.full((H, W), q, np.float32), f
 
 
-def test_whole_plate_moves_by_one_cell():
-    prev = blank()
-    q = np.float32(0.25)   # due north
-    prev["plate"][10:20, 20:30] = q
-    prev["elevation"] = np.arange(H * W, dtype=np.float32).reshape(H, W) % 17
-    motion = np.where(prev["plate"] == q, NORTH, STILL).astype(np.int8)
-    out, source = run_rule5(prev, motion)
-    # rows 10..18 of the plate hold the content of the cell below them; a plateless cell is
-    # never moved into (it seeds or aggregates), and the trailing row, with no plate behind, stays
-    jj, ii = np.mgrid[10:19, 20:30]
-    np.testing.assert_array_equal(source[10:19, 20:30], (jj + 1) * W + ii)
-    np.testing.assert_array_equal(out["elevation"][10:19, 20:30], prev["elevation"][11:20, 20:30])
-    np.testing.assert_array_equal(out["elevation"][19, 20:30], prev["elevation"][19, 20:30])
-    assert (source[9] == 9 * W + np.arange(W)).all()
-    assert (out["plate"][10:20, 20:30] == q).all()
+def _run(q0, chained, t, step, time, frame):
+    out, source, fp, fc = plates.step_plates(q0, chained, frame[0], frame[1], t, time, seed=1, step=step)
+    return out, source, (fp, fc)
 
 
-def test_collision_raises_uplift_and_same_way_does_not():
-    prev = blank()
-    a, b = np.float32(0.0), np.float32(0.5)   # a moves east into b
-    prev["plate"][:, :32] = a
-    prev["plate"][:, 32:] = b
-    prev["uplift"][:] = 0.2
-    motion = np.where(prev["plate"] == a, EAST, STILL).astype(np.int8)
-    out, source = run_rule5(prev, motion)
-    assert (out["uplift"][:, 32] == 1.0).all()              # the front of a pushes into b
-    assert (out["plate"][:, 32] == a).all() and (source[:, 32] == np.arange(H) * W + 31).all()
-    inner = out["uplift"][:, 1:32]
-    assert np.allclose(inner, 0.2 - 1e-4)                    # moving with its own plate: no collision
-    # b moving east as well: the same way, no collision at the front
-    motion2 = np.full((H, W), EAST, np.int8)
-    out2, _ = run_rule5(prev, motion2)
-    assert np.allclose(out2["uplift"], 0.2 - 1e-4)
+def test_a_lone_plate_rotates_rigidly_about_its_pole():
+    """One plate covering the sphere: after many steps each cell holds the content that a rotation
+    by ω t about the pole brings there (to within the rasterisation, a cell), and nothing rifts."""
+    H, W = 32, 64
+    t = table(2)
+    t.ids = t.ids[:1]
+    t.poles = np.array([[0.0, 0.0, 1.0]])      # pole on the equator at longitude 0: motion crosses the poles
+    t.omega = np.array([math.radians(6.0)])    # 6° per second
+    t.density = t.density[:1]
+    q0, f = _blank(H, W, t.ids[0])
+    lat = np.radians(90 - 180 * (np.arange(H) + 0.5) / H)
+    lon = np.radians(360 * (np.arange(W) + 0.5) / W)
+    pos = np.stack([np.outer(np.cos(lat), np.sin(lon)), np.outer(np.sin(lat), np.ones(W)),
+                    np.outer(np.cos(lat), np.cos(lon))], -1)
+    f["drainage_area"] = np.arange(H * W, dtype=np.float32).reshape(H, W) + 1
+    frame = (q0.copy(), f["crust"].copy())
+    dt = 1.0 / 60
+    steps = 300                                   # 5 s: 30°
+    for n in range(1, steps + 1):
+        out, source, frame = _run(q0, f, t, n, n * dt, frame)
+        f = {k_: out[k_] for k_ in f}
+        q0 = out["plate"]
+    assert (f["drainage_area"] > 0).all()         # no cell became fresh crust: a lone plate never rifts
+    R = plates.rotation_matrix(t.poles[0], -t.omega[0] * steps * dt)
+    back = pos @ R.T                               # where each cell's crust started
+    held = f["drainage_area"].astype(np.int64) - 1
+    start = pos.reshape(-1, 3)[held.ravel()]
+    err = np.degrees(np.arccos(np.clip((start * back.reshape(-1, 3)).sum(1), -1, 1)))
+    # cells are 5.6° tall. Measured: median 2.95°, 95th percentile 23.8° (the cells whose epoch-start
+    # cell the previous step's grid did not sample take a neighbour's elevation and basin: those
+    # fields relax or are recomputed; the plate shapes and the crust are exact, see the next test)
+    assert np.median(err) < 3.0 and np.percentile(err, 95) < 25.0, (np.median(err), np.percentile(err, 95))
+    moved = held.ravel() != np.arange(H * W)
+    assert moved.mean() > 0.8
 
 
-def test_rift_opens_fresh_ocean_floor():
-    prev = blank(z=3.0)
-    a, b = np.float32(0.0), np.float32(0.5)
-    prev["plate"][:, :32] = b
-    prev["plate"][:, 32:] = a                               # a moves east, away from b
-    prev["uplift"][:] = 0.5
-    motion = np.where(prev["plate"] == a, EAST, STILL).astype(np.int8)
-    out, _ = run_rule5(prev, motion, sea_level=7.0)
-    rift = out["plate"][:, 32]
-    assert (rift == -1).all()
-    assert (out["elevation"][:, 32] == 0).all() and (out["uplift"][:, 32] == 0).all()
-    assert len(np.unique(out["basin"][:, 32])) > H // 2      # random colours
-    # above sea level the rift keeps its rock
-    out_land, _ = run_rule5(prev, motion, sea_level=1.0)
-    assert (out_land["plate"][:, 32] == -1).all() and (out_land["elevation"][:, 32] == 3.0).all()
+def test_convergence_keeps_the_continent_on_top_and_subducts_the_ocean():
+    """Two plates converge along the equator; the continental one overrides, the oceanic one is
+    subducted (its epoch-start cells are consumed, it loses cells); the crust that stays is the
+    continent's, exactly."""
+    H, W = 32, 64
+    t = table(2)
+    t.ids = np.array([0.25, 0.75], np.float32)
+    t.poles = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    t.omega = np.array([math.radians(20.0), math.radians(-20.0)])   # north half moves south and vice versa
+    t.density = np.array([0.2, 0.8])
+    q0 = (np.where(np.arange(H)[:, None] < H // 2, t.ids[0], t.ids[1]) * np.ones((1, W))).astype(np.float32)
+    _, f = _blank(H, W, 0.0)
+    f["crust"] = np.where(q0 == t.ids[1], 1.0, 0.0).astype(np.float32)     # the southern plate is continental
+    frame = (q0.copy(), f["crust"].copy())
+    cells0 = (q0 == t.ids[0]).sum()
+    for n in range(1, 61):
+        out, source, frame = _run(q0, f, t, n, n / 60, frame)
+        q0 = out["plate"]
+        f = {k_: out[k_] for k_ in f}
+    consumed = frame[0] < 0
+    assert consumed.any()
+    rows = np.nonzero(consumed.any(axis=1))[0]
+    assert (rows < H // 2).all()                   # only the oceanic (northern) plate's crust is consumed
+    assert (q0 == t.ids[0]).sum() < cells0         # the oceanic plate lost cells
+    cont = q0 == t.ids[1]
+    fresh = (f["crust"] == 0) & (f["elevation"] == 1.0)            # new ocean floor where the plates part
+    assert ((f["crust"] == 1.0) | fresh)[cont].all()                # the continent's crust, exactly
+    assert fresh.any()
+    assert np.isfinite(out["elevation"]).all() and (out["crust"] >= 0).all()
 
 
-def test_no_motion_across_the_poles():
-    prev = blank()
-    q = np.float32(0.25)   # north
-    prev["plate"][:] = q
-    prev["elevation"][0, :] = 9.0
-    motion = np.full((H, W), NORTH, np.int8)
-    out, source = run_rule5(prev, motion)
-    prev["elevation"][H - 1, :] = 9.0                             # land at the south pole
-    prev["uplift"][H - 1, :] = 0.5
-    out, source = run_rule5(prev, motion)
-    assert (source[H - 1] == np.arange(W) + (H - 1) * W).all()   # nothing enters the south row from beyond
-    # the plate diverges from the south pole: a spreading centre accretes fresh ocean floor to it
-    assert (out["plate"][H - 1] == q).all()
-    assert (out["elevation"][H - 1] == 0).all() and (out["uplift"][H - 1] == 0).all()
-    assert (out["elevation"][H - 2] == 9.0).all()                # the polar land moved one row north
-    assert (source[0] == np.arange(W) + W).all()                  # the north row takes row 1's content
-    assert (out["uplift"] < 1).all()                              # converging on a pole is no collision
-
-
-def test_no_plate_cells_seed_or_aggregate():
-    prev = blank()
-    prev["plate"][:, :W // 2] = 0.375
-    motion = np.zeros((H, W), np.int8)
-    out, _ = run_rule5(prev, motion, p_seed=0.0)
-    assert set(np.unique(out["plate"])) <= {-1.0, np.float32(0.375)}
-    border = out["plate"][:, W // 2]
-    assert 0 < (border == np.float32(0.375)).sum() < H          # about a quarter copy their west neighbour
-    out, _ = run_rule5(prev, motion, p_seed=1.0)
-    seeded = out["plate"][:, W // 2:]
-    assert (seeded >= 0).all() and (seeded < 1).all() and len(np.unique(seeded)) > seeded.size // 2
-
-
-def test_replating_clears_every_plate_and_nothing_moves():
-    prev = blank()
-    prev["plate"][:] = 0.0
-    out, source = run_rule5(prev, np.full((H, W), EAST, np.int8), replate=True)
-    assert (out["plate"] == -1).all() and (source == np.arange(H * W).reshape(H, W)).all()
-
-
-def test_resolution_scaling():
-    assert plates.seed_probability(2.4e-7, 512) == 2.4e-7
-    assert plates.seed_probability(2.4e-7, 1024) == pytest.approx(0.3e-7)
-    assert plates.seed_probability(2.4e-7, 128) == pytest.approx(2.4e-7 * 64)
-    assert plates.move_probability(0.05, 1024) == pytest.approx(0.1)
-
-
-def test_plate_count_does_not_depend_on_resolution():
-    """Spec §4 [beyond]: the reference grows ~9 plates by t = 50 s at 512 columns; with the seeding
-    probability scaled per unit area and fill time, coarser grids grow about as many."""
-    import planet
-
-    for columns in (128, 256):
-        counts = []
-        for seed in range(3):
-            s = planet.Planet(columns, seed=seed, stages=("lithosphere",)).run(until=50)
-            counts.append(len(np.unique(s.plate[s.plate >= 0])))
-        assert 5 <= np.mean(counts) <= 14, (columns, counts)
+def test_the_poles_are_ordinary_points():
+    """A plate turning about the sphere's axis keeps the polar caps covered and moves them along."""
+    H, W = 32, 64
+    t = table(4)
+    t.ids = t.ids[:1]
+    t.poles = np.array([[0.0, 1.0, 0.0]])
+    t.omega = np.array([math.radians(30.0)])
+    t.density = t.density[:1]
+    q0, f = _blank(H, W, t.ids[0])
+    frame = (q0.copy(), f["crust"].copy())
+    for n in range(1, 31):
+        out, source, frame = _run(q0, f, t, n, n / 60, frame)
+        f = {k_: out[k_] for k_ in f}
+    assert (out["plate"] == t.ids[0]).all() and (out["crust"] == 0).all() and (out["elevation"] != 1.0).any()
+    # 15° of rotation eastward: every row shifted by ~15°/5.625° ≈ 2.7 columns, polar rows included
+    e0 = (np.arange(H * W, dtype=np.float32) % 97).reshape(H, W)
+    for j in (0, H // 2, H - 1):
+        shifts = [np.mean(np.roll(e0[j], s) == f["elevation"][j]) for s in range(W)]
+        assert int(np.argmax(shifts)) in (2, 3)

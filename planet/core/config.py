@@ -114,22 +114,46 @@ class Schedule(_Section):
 class Lithosphere(_Section):
     """Plates, uplift and erosion (spec §4)."""
 
-    uplift_diffusion: float = param(0.1, 0, 0.25, "uplift diffusion rate within a plate (per neighbour)")
-    thermal_erosion: float = param(0.02, 0, 0.25, "thermal erosion rate (per neighbour)")
-    talus: float = param(1.0, 0, 100, "height difference above which thermal erosion acts")
+    uplift_diffusion: float = param(0.1, 0, 10, "uplift diffusivity within a plate, L0^2 per step "
+                                              "(L0 = 2 pi R / 512, the equatorial cell width at 512 columns)")
+    thermal_erosion: float = param(0.02, 0, 10, "thermal-erosion diffusivity on slopes above the talus slope, "
+                                             "L0^2 per step")
+    talus: float = param(1.0, 0, 100, "talus slope: elevation per L0 above which thermal erosion acts")
     shore: float = param(0.05, 0, 10, "cells with z >= D - shore are land/shore (routed, eroded)")
-    pit_fill: float = param(0.001, 0, 1, "sediment added to pits per step")
-    stream_power: float = param(0.05, 0, 1, "stream-power erosion rate")
+    pit_fill: float = param(0.001, 0, 1, "sediment added to pits per step (elevation)")
+    stream_power: float = param(0.05, 0, 1, "stream-power coefficient K in K A^m S^n (A in L0^2, S per L0)")
     area_exponent: float = param(0.8, 0, 2, "exponent m of drainage area in A^m S^n")
     slope_exponent: float = param(2.0, 0, 4, "exponent n of slope in A^m S^n")
-    sediment: float = param(2.5e-4, 0, 1, "sediment deposition rate")
+    sediment: float = param(2.5e-4, 0, 1, "sediment deposition rate (elevation per step)")
     replate_period: int = param(5000, 1, 10**9, "steps between re-platings")
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
-    seed_probability: float = param(2.4e-7, 0, 1, "probability per cell-step that a plateless cell seeds a plate, "
-                                              "at 512 columns (scaled by (512/columns)^3: the same plate count)")
-    move_probability: float = param(0.05, 0, 1, "probability per step that a plate moves one cell, at 512 columns "
-                                              "(scaled by columns/512, capped at 1: the same speed in degrees)")
-    uplift_decay: float = param(1e-4, 0, 1, "uplift lost per step")
+    plates_min: int = param(6, 1, 16, "fewest plates an epoch seeds")
+    plates_max: int = param(11, 1, 16, "most plates an epoch seeds")
+    plate_speed_min: float = param(0.6, 0, 90, "slowest plate rotation about its Euler pole, degrees per film second")
+    plate_speed_max: float = param(1.6, 0, 90, "fastest plate rotation about its Euler pole, degrees per film second")
+    plate_warp: float = param(0.35, 0, 2, "noise warp of the plate seeding (irregular plate boundaries)")
+    uplift_decay: float = param(0.01, 0, 1, "fraction of uplift lost per step (exponential decay)")
+    collision_uplift: float = param(0.3, 0, 100, "uplift gained on the overriding side of a convergent boundary per "
+                                             "cell width of crust consumed")
+    uplift_rate: float = param(0.05, 0, 10, "elevation gained per step at uplift y = 1 (below the height cap)")
+    continent_fraction: float = param(0.5, 0, 1, "share of the sphere's area with continental crust at ocean start")
+    isostasy: float = param(4e-3, 0, 1, "rate per step at which elevation relaxes to the crust's buoyant level")
+    ocean_floor_level: float = param(2.0, 0, 100, "buoyant elevation of oceanic crust")
+    continent_level: float = param(10.5, 0, 100, "buoyant elevation of continental crust (thickness 1)")
+    thickened_relief: float = param(4.0, 0, 100, "extra buoyant elevation per unit of crust thickness above 1")
+    crust_spreading: float = param(0.2, 0, 10, "diffusivity of crust thickness above 1 (thickened crust spreads), "
+                                            "L0^2 per step")
+    crust_max: float = param(3.0, 1, 100, "largest crust thickness (collisions pile crust up to this)")
+    ridge_level: float = param(1.0, 0, 100, "elevation of fresh ocean floor at a rift")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.plates_min > self.plates_max:
+            raise ConfigError(f"lithosphere.plates_min must not exceed lithosphere.plates_max, got "
+                              f"{self.plates_min} > {self.plates_max}", "lithosphere.plates_min")
+        if self.plate_speed_min > self.plate_speed_max:
+            raise ConfigError(f"lithosphere.plate_speed_min must not exceed lithosphere.plate_speed_max, got "
+                              f"{self.plate_speed_min:g} > {self.plate_speed_max:g}", "lithosphere.plate_speed_min")
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,14 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
        "upstream cell count A: routed cells whose flow passes through the cell, itself included", 0.0),
     _F("basin", "lithosphere", "1", "basin colour",
        "hue in [0, 1) carried from the river mouth up the basin", 0.0, 1.0, hi_open=True),
+    _F("crust", "lithosphere", "1", "crust thickness",
+       "0 oceanic crust, 1 continental, above 1 thickened by collisions", 0.0),
+    _F("frame_plate", "lithosphere", "1", "plate at epoch start",
+       "the plate id each cell carried when the plates of this epoch formed (-1 none, or crust since "
+       "subducted): the plates' rigid shapes, which rotate", 0.0, 1.0, hi_open=True, special=-1.0, neutral=-1.0),
+    _F("frame_crust", "lithosphere", "1", "crust in the epoch-start frame",
+       "crust thickness of the crust that sat in each cell when the plates formed, kept up to date as the "
+       "crust moves", 0.0),
     _F("pressure", "climate", "hPa", "sea-level air pressure",
        "annual mean plus the seasonal amplitude, blurred on the climate map (any finite value: the formulas' "
        "constants are configuration)", neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),

@@ -53,7 +53,8 @@ lithosphere requires.
 the area-weighted fraction of the model grid that is to be land (the sea
 level is then the matching area-weighted quantile of the resampled map).
 
-**The world.** Elevation as mapped; no plates (``plate = −1``), no uplift;
+**The world.** Elevation as mapped; continental crust (``crust = 1``) under the land, ocean
+floor elsewhere; no plates (``plate = −1``), no uplift;
 rivers (drainage area, basin colours) routed on the new terrain with the
 lithosphere's own D8 router; climate computed at ``start``; no vapour, CO2 or
 trails yet; soil moisture 3 on land (5 at sea) and the random initial
@@ -257,7 +258,10 @@ def build_state(z: np.ndarray, *, step: int, seed: int = 0, config=None, stages=
     basin = drainage.basin_colours(rcv, order, land, random_field(seed, STREAM_BASIN, 0, H, W))
     zeros = np.zeros((H, W), np.float32)
     fields = {"elevation": z, "plate": np.full((H, W), -1.0, np.float32), "uplift": zeros.copy(),
-              "drainage_area": area.astype(np.float32), "basin": basin}
+              "drainage_area": area.astype(np.float32), "basin": basin,
+              # continental crust under the land, ocean floor elsewhere; no plates yet, so no frame
+              "crust": land.astype(np.float32), "frame_plate": np.full((H, W), -1.0, np.float32),
+              "frame_crust": land.astype(np.float32)}
     climate = ClimateStage()
     fields.update(climate._full(climate_fields(z, float(D), t, config)))
     fields.update({"vapour": zeros.copy(), "co2": zeros.copy(), "trails": zeros.copy(), "rain": zeros.copy()})

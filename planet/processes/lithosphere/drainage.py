@@ -213,8 +213,7 @@ def _accumulate(rcv, pending, area, order):
                 top = c
                 x = rcv[c]
                 while x != c:
-                    if x > top:
-                        top = x
+                    top = max(top, x)
                     x = rcv[x]
                 r = rcv[top]
                 rcv[top] = PIT

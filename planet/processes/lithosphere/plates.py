@@ -1,51 +1,49 @@
-"""Plates: seeding, aggregation, whole-plate motion, collisions and rifts (spec §4, rule 5).
+"""Rigid plates on the sphere: seeding, Euler rotations, subduction and rifts.
 
-A plate is the set of cells sharing an id ``q`` in [0, 1); ``-1`` is no plate.
-The id also sets the plate's direction, ``v = (cos 2πq, sin 2πq)`` (x east,
-y north). The rules, first branch that applies wins:
+This replaces the reference's plates (spec §4 rule 5: ids that grow by aggregation and move by
+whole cells along the grid axes) by rigid rotations on the sphere, stated without reference to
+the grid, so that a seed makes the same plates at any resolution.
 
-* **Re-plating** (``step mod period < replate_steps``): every id becomes -1, nothing moves.
-* **No plate** (``q = -1``): with probability ``p_seed`` the cell seeds a new plate
-  (a random id); otherwise it copies the id of a random one of its 4 neighbours
-  (aggregation). Its uplift is clamped to [0, 1]. ``p_seed`` is stated per
-  cell at 512 columns and scaled by ``(512 / W)³``, so the plate count does
-  not depend on the resolution: the count is ``p_seed`` × cells × fill time,
-  cells grow as ``W²`` and the fill time in steps as ``W`` (aggregation
-  advances a fixed number of cells per step). Measured at t = 50 s, seeds
-  0–3: 5–9 plates at 128 columns, 6–12 at 256, ~9 at 512 (with ``(512/W)²``
-  it was 3 at 128 and 256).
-* **Motion**: each step a plate moves with probability ``p_move``; if it does,
-  one cell east/west (sign of ``v.x``) with probability
-  ``|v.x| / (|v.x| + |v.y|)``, else one cell north/south. One uniform draw per
-  (seed, step, plate) decides both, so the whole plate moves together:
-  mean displacement ``p_move · v / (|v.x| + |v.y|)`` cells per step.
-  ``p_move`` is 0.05 at 512 columns and scales with ``W / 512`` (plates keep
-  their speed in degrees per film second at any resolution). The id -1 moves
-  too, due east (the reference's angle -2π), so plateless cells drift east.
-* **Being moved into**: of the neighbours N, E, S, W (in that order) the first
-  whose plate moves into this cell gives it its *previous-step* content
-  (plate, uplift, elevation, flow, colour), which skips this step's other
-  rules. If this cell's own plate was not moving the same way it is a
-  **collision**: ``y = 1``.
-* **Rift**: a cell whose plate moves away, that nobody moves into, and whose
-  neighbour behind (opposite the motion) has a plate, becomes plate -1 with a
-  random colour; under the ocean (``z < D``) its elevation and uplift become 0.
-* Otherwise uplift decays, ``y ← max(y − decay, 0)``, before tectonics end.
+**Plate table** (``euler``). Plates live for one *epoch*: epoch ``e`` starts at step
+``s_e = max(e · period + replate_steps, ocean_start step)`` (the re-plating of spec §4: all plate
+ids are -1 during the first ``replate_steps`` steps of each ``period``). Epoch ``e`` of a seed
+has ``n`` plates, ``n`` uniform in ``[plates_min, plates_max]``; plate ``k`` has, as pure
+functions of (seed, e, k), a seed point and a size weight, an Euler pole ``e_k`` and an angular
+speed ``ω_k`` (degrees per film second; the surface speed at angular distance ``δ`` from the
+pole is ``ω_k sin δ``), a density rank ``ρ_k`` and an id ``q_k``.
 
-**Poles.** Nothing moves across a pole: a polar row is never moved into from
-beyond the pole. A plate that covers a pole and moves away from it diverges
-there (a rigid lat/lon motion spreads radially from the pole), so the polar
-cell it leaves is a spreading centre: new crust accretes to the plate there (it
-keeps the plate's id, a new colour, fresh ocean floor ``z = 0``, ``y = 0``) on
-land as well as at sea; the continent drifts off the pole and an ocean floor,
-youngest at the pole, opens behind it. (As plain rifts, plate -1, the polar
-cells re-aggregated slowly: polar plate cover 0.910 against ≥ 0.913 elsewhere.) (Keeping the polar cell's
-content instead, as a first version did, copied it outward every move and
-painted meridional streaks over the last ~25° of latitude.) Content moving
-poleward leaves the map at the pole row. The no-seam tests compare the polar
-rows' uplift, elevation and plate cover with the rest of the map.
-Everywhere else the neighbour rule of ``planet.core.grid`` applies (wrap in
-longitude, polar reflection for aggregation).
+**Seeding (resolution-free, ``territory``).** At the epoch's first step each cell centre takes
+the plate of a weighted spherical Voronoi partition of its noise-warped position (noise
+evaluated at the continuous position), so coarse and fine grids sample the same plates.
+
+**The epoch-start frame.** At that step the plates' shapes and crust are copied into two state
+fields, ``frame_plate`` and ``frame_crust``: the plates as rigid bodies, in the frame in which
+they formed. Plate ``k`` has turned by ``θ_k(t) = ω_k (t − t_e)`` about its pole since then; the
+point of its frame under cell ``c`` is ``R_k(−θ_k) x_c`` (Rodrigues' formula) and its *reference*
+``r_k(c)`` is the frame cell containing it. Plate ``k`` **covers** ``c`` exactly when
+``frame_plate[r_k(c)] = k``: coverage is the rigid shape rotated, so no plate moves in grid-axis
+jumps, slow plates and cells near their pole move as they should, nothing is lost or gained by
+the rasterisation however long the epoch, and a pole of the sphere is an ordinary point. The
+crust thickness a covering plate brings is ``frame_crust[r_k(c)]``; the crust's other fields
+(elevation, uplift, flow, basin colour) come from the cell that held ``r_k(c)`` on the previous
+step (a table ``inv[k, r]`` built each step), or, where the previous step's grid did not sample
+that reference (a rotated grid drops some cells), its nearest sampled neighbour. Each step the
+crust the cells hold (after the surface rules: spreading, thickening) is written back to their
+references, so the frame stays current.
+
+* **one plate covers** ``c``: ``c`` takes its crust — an ordinary move, or the edge of a plate
+  sliding past (transform);
+* **no plate covers** ``c`` (**divergent**): a rift, fresh ocean floor on the plate that was
+  there: crust 0, uplift 0, elevation ``ridge_level``, a new basin colour (it joins the frame at
+  the next epoch);
+* **several plates cover** ``c`` (**convergent**): continental crust (``C >= 1/2``) stays on top
+  of oceanic, and between two continental or two oceanic crusts the plate of lower density rank
+  (a stable order: no flip-flop). The others are **subducted**: their references are removed from
+  ``frame_plate``, so that crust is gone for good. Uplift and the piling up of consumed
+  continental crust are the boundary physics of ``boundaries``.
+
+The ``source`` map (flat index of the cell whose content each cell took, itself for fresh crust)
+is what the life fields ride on.
 """
 from __future__ import annotations
 
@@ -54,190 +52,272 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import neighbour
-from planet.core.noise import (STREAM_AGGREGATE, STREAM_BASIN, STREAM_MOTION, STREAM_PLATE_SEED, plate_id,
-                    plate_key, uniform, unit24)
+from planet.core.noise import STREAM_BASIN, unit24
+from planet.processes.lithosphere.euler import (  # noqa: F401
+    _HALF_PI,
+    _TWO_PI,
+    SLOTS,
+    STREAM_TABLE,
+    WARP_FREQUENCY,
+    PlateTable,
+    _u,
+    _unit_vector,
+    epoch_of,
+    epoch_start_step,
+    f32,
+    rotation_matrix,
+)
+from planet.processes.lithosphere.territory import _assign, assign, trig_tables  # noqa: F401 (re-exported)
 
-f32 = np.float32
-STILL, NORTH, EAST, SOUTH, WEST = 0, 1, 2, 3, 4
-_TWO_PI = 2.0 * math.pi
+POLAR_COS = 0.15          # rows with cos(lat) below this test every plate (a step may cross columns)
+
+MODE_STILL, MODE_CLEAR, MODE_ASSIGN, MODE_MOVE = 0, 1, 2, 3
+CONTINENTAL = 0.5         # crust at least this thick is continental (buoyant, never subducted)
+
+
+# ---------------------------------------------------------------------------
+# geometry helpers (kernels)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cell_of(vx, vy, vz, H, W):
+    """Row and column of the cell containing the unit vector ``v`` (any direction, poles included)."""
+    y = min(max(vy, -1.0), 1.0)
+    j = int((_HALF_PI - math.asin(y)) * (H / math.pi))
+    if j >= H:
+        j = H - 1
+    elif j < 0:
+        j = 0
+    lon = math.atan2(vx, vz)
+    if lon < 0.0:
+        lon += _TWO_PI
+    i = int(lon * (W / _TWO_PI))
+    if i >= W:
+        i -= W
+    return j, i
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _rotate_cell(m, j, i, coslat, sinlat, coslon, sinlon, H, W):
+    """Flat index of the cell containing ``m x_c`` (``x_c`` the centre of cell (j, i))."""
+    x = sinlon[i] * coslat[j]
+    y = sinlat[j]
+    z = coslon[i] * coslat[j]
+    jr, ir = _cell_of(m[0, 0] * x + m[0, 1] * y + m[0, 2] * z, m[1, 0] * x + m[1, 1] * y + m[1, 2] * z,
+                      m[2, 0] * x + m[2, 1] * y + m[2, 2] * z, H, W)
+    return jr * W + ir
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, out):
+    """``out[c]`` = the epoch-start cell of the crust on cell ``c`` under its plate's rotation
+    ``minv`` (-1 where there is no plate): a pure function of the plates and the time."""
+    H, W = q0.shape
+    for j in prange(H):
+        for i in range(W):
+            k = _index_of(q0[j, i], ids)
+            out[j * W + i] = -1 if k < 0 else _rotate_cell(minv[k], j, i, coslat, sinlat, coslon, sinlon, H, W)
 
 
 @njit(cache=True, nogil=True)
-def plate_motion(q, seed, step, p_move):
-    """Motion of plate ``q`` this step: ``STILL``, ``NORTH``, ``EAST``, ``SOUTH`` or ``WEST``.
-
-    One uniform ``u`` per (seed, step, plate): the plate moves if ``u < p_move``; then
-    ``u / p_move`` (uniform in [0, 1)) picks the east–west axis with probability
-    ``|v.x| / (|v.x| + |v.y|)``. The id -1 moves due east.
-    """
-    u = uniform(seed, STREAM_MOTION, step, plate_key(q))
-    if not u < p_move:
-        return STILL
-    if q < 0:
-        return EAST
-    a = _TWO_PI * np.float64(q)
-    vx = math.cos(a)
-    vy = math.sin(a)
-    if u / p_move < abs(vx) / (abs(vx) + abs(vy)):
-        return EAST if vx > 0 else WEST
-    return NORTH if vy > 0 else SOUTH
+def _write_back(q0f, refp, ids, fplate, crust, fcrust):
+    """The crust each cell holds (after this step's surface rules) goes back to its epoch-start
+    cell in ``fcrust``, where its plate still owns that cell. Sequential: where several cells
+    hold one epoch-start cell (the grid samples a rotated grid), the last in cell order writes."""
+    for c in range(q0f.size):
+        r = refp[c]
+        if r < 0:
+            continue
+        k = _index_of(q0f[c], ids)
+        if k >= 0 and fplate[r] == ids[k]:
+            fcrust[r] = crust[c]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _motion_codes(q, seed, step, p_move, out):
-    """``out[c]`` = motion of the plate of cell ``c`` (draws cached along each row)."""
-    H, W = q.shape
-    for j in prange(H):
-        last = f32(-2.0)
-        code = STILL
-        for i in range(W):
-            qc = q[j, i]
-            if qc != last:
-                last = qc
-                code = plate_motion(qc, seed, step, p_move)
-            out[j * W + i] = code
-
-
-def motion_codes(plate: np.ndarray, seed: int, step: int, p_move: float) -> np.ndarray:
-    """int8 ``(H, W)``: the motion code of every cell's plate this step."""
-    q = np.ascontiguousarray(plate, dtype=np.float32)
-    out = np.empty(q.size, dtype=np.int8)
-    _motion_codes(q, np.int64(seed), np.int64(step), np.float64(p_move), out)
-    return out.reshape(q.shape)
+@njit(cache=True, nogil=True)
+def _inverse(q0f, refp, ids, inv):
+    """``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
+    step (the first in cell order), -1 if none. Sequential, so the choice never depends on threads."""
+    inv[:, :] = -1
+    for c in range(q0f.size):
+        r = refp[c]
+        if r < 0:
+            continue
+        k = _index_of(q0f[c], ids)
+        if k >= 0 and inv[k, r] < 0:
+            inv[k, r] = c
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _toward(k):
-    """Code a neighbour in direction k (0 N, 1 E, 2 S, 3 W) must move with to enter this cell."""
-    return (SOUTH, WEST, NORTH, EAST)[k]
+def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W):
+    """``(source, reference)`` of plate ``k``'s crust over cell (j, i) now, ``source`` -1 if plate
+    ``k`` does not cover it.
+
+    ``reference`` is the epoch-start cell of the point that plate ``k``'s rotation since epoch
+    start brings to the cell centre. Plate ``k`` covers the cell exactly when it owned that cell
+    at epoch start and its crust there has not been subducted (``fplate``): coverage is the
+    plate's rigid shape, rotated, with nothing lost or gained by the rasterisation. The crust's
+    other fields come from the cell that held ``reference`` on the previous step (``inv``); where
+    the previous step's grid did not sample it (a rotated grid drops some cells), from the
+    nearest epoch-start neighbour it did sample, else from the cell itself."""
+    r = _rotate_cell(minv[k], j, i, coslat, sinlat, coslon, sinlon, H, W)
+    if fplate[r] != ids[k]:
+        return -1, r
+    src = inv[k, r]
+    if src >= 0:
+        return src, r
+    jr = r // W
+    ir = r - jr * W
+    for dj in (0, -1, 1):
+        for di in (0, -1, 1):
+            jj = jr + dj
+            ii = ir + di
+            if jj < 0:
+                jj = 0
+                ii += W // 2
+            elif jj >= H:
+                jj = H - 1
+                ii += W // 2
+            h = inv[k, jj * W + ii % W]
+            if h >= 0:
+                return h, r
+    return j * W + i, r
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _neighbour4(j, i, k, H, W):
-    """Flat index of the 4-neighbour k (N, E, S, W), or -1 across a pole."""
-    dj = (-1, 0, 1, 0)[k]
-    di = (0, 1, 0, -1)[k]
-    jj = j + dj
-    if jj < 0 or jj >= H:
-        return -1
-    ii = (i + di) % W
-    return jj * W + ii
+def _index_of(q, ids):
+    for k in range(ids.size):
+        if ids[k] == q:
+            return k
+    return -1
+
+
+# ---------------------------------------------------------------------------
+# one step of plate motion
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _plates(q0, y0, z0, a0, b0, y, z, a, b, mv, seed, step, level, p_seed, decay, replate, tectonic,
-            q_out, source):
-    """Rule 5 for every cell, then the clamps of rule 6, in place.
+def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
+            coslon, sinlon, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out):
+    """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
+    surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
-    ``q0 … b0``: previous step; ``y, z, a, b``: this step after rules 1–4, updated in place
-    (each cell reads and writes only itself there); ``mv``: motion codes of the previous
-    step's plates; ``level``: sea level D. Writes ``q_out`` and ``source`` (flat index of the
-    cell whose content this cell holds).
+    ``mode``: ``MODE_STILL`` (nothing moves), ``MODE_CLEAR`` (re-plating: ids -1),
+    ``MODE_ASSIGN`` (cells without a plate take ``assigned``), ``MODE_MOVE`` (rigid rotations).
+    ``inv``: the previous step's holders of each plate's epoch-start cells (``_inverse``);
+    ``fplate``/``fcrust``: the plates' shapes and crust in the epoch-start frame; ``fplate_out``
+    (a copy of ``fplate``) loses the cells whose crust is subducted this step.
     """
     H, W = q0.shape
     zero = f32(0.0)
     one = f32(1.0)
+    n = ids.size
     for j in prange(H):
+        polar = coslat[j] < POLAR_COS
         for i in range(W):
-            c = j * W + i
+            cidx = j * W + i
             qc = q0[j, i]
-            yc = y[j, i]
-            zc = z[j, i]
-            ac = a[j, i]
-            bc = b[j, i]
-            src = c
-            collided = False
-            if replate:
+            src = cidx
+            fresh = False
+            best_ref = -1
+            if mode == MODE_CLEAR:
                 qc = f32(-1.0)
-            elif qc < zero:
-                if uniform(seed, STREAM_PLATE_SEED, step, c) < p_seed:
-                    qc = plate_id(seed, step, c)
+            elif mode == MODE_ASSIGN:
+                if qc < zero:
+                    qc = assigned[j, i]
+            elif mode == MODE_MOVE and qc >= zero:
+                interior = not polar
+                if interior:
+                    jn = j - 1 if j > 0 else 0
+                    js = j + 1 if j < H - 1 else H - 1
+                    iw = i - 1 if i > 0 else W - 1
+                    ie = i + 1 if i < W - 1 else 0
+                    interior = (q0[jn, iw] == qc and q0[jn, i] == qc and q0[jn, ie] == qc and q0[j, iw] == qc
+                                and q0[j, ie] == qc and q0[js, iw] == qc and q0[js, i] == qc and q0[js, ie] == qc)
+                arrivals = 0
+                best = -1
+                best_c = f32(-1.0)
+                best_rho = 2.0
+                own = _index_of(qc, ids)
+                for k in range(n):
+                    if interior and k != own:
+                        continue
+                    m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W)
+                    if m < 0:
+                        continue
+                    arrivals += 1
+                    cs = fcrust[sr]
+                    rho = density[k]
+                    # the buoyant crust stays on top; between oceanic crusts the lighter plate
+                    # the buoyant (continental) crust stays on top; between two continental or
+                    # two oceanic crusts, the plate of lower density rank (stable: no flip-flop)
+                    cont_new = cs >= f32(0.5)
+                    cont_best = best_c >= f32(0.5)
+                    if best < 0 or (cont_new and not cont_best) or (cont_new == cont_best and rho < best_rho):
+                        best = m
+                        best_c = cs
+                        best_rho = rho
+                        best_ref = sr
+                if arrivals > 1:
+                    # the others are subducted: their crust is gone from their plates' shapes
+                    for k in range(n):
+                        m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W)
+                        if m >= 0 and sr != best_ref:
+                            fplate_out[sr] = f32(-1.0)
+                if arrivals == 0:
+                    fresh = True                           # a rift: new ocean floor on the old plate
                 else:
-                    k = np.int64(4.0 * uniform(seed, STREAM_AGGREGATE, step, c))
-                    dj = (-1, 0, 1, 0)[k]
-                    di = (0, 1, 0, -1)[k]
-                    jj, ii = neighbour(j, i, dj, di, H, W)
-                    qc = q0[jj, ii]
-                yc = min(max(yc, zero), one)
-            elif tectonic:
-                own = mv[c]
-                for k in range(4):
-                    n = _neighbour4(j, i, k, H, W)
-                    if n >= 0 and mv[n] == _toward(k):
-                        src = n
-                        break
-                if src != c:
-                    jn = src // W
-                    inn = src - jn * W
-                    qc = q0[jn, inn]
-                    yc = y0[jn, inn]
-                    zc = z0[jn, inn]
-                    ac = a0[jn, inn]
-                    bc = b0[jn, inn]
-                    collided = own != mv[src]
-                elif own != STILL:
-                    # the plate moves away: look at the neighbour behind (opposite the motion)
-                    kb = (SOUTH - 1, WEST - 1, NORTH - 1, EAST - 1)[own - 1]
-                    nb = _neighbour4(j, i, kb, H, W)
-                    if nb < 0:
-                        # moving away from a pole: the plate diverges there, a spreading centre
-                        # accretes fresh ocean floor to it (on land too: the continent drifts off)
-                        bc = unit24(seed, STREAM_BASIN, step, c)
-                        zc = zero
-                        yc = zero
-                    elif q0[nb // W, nb % W] >= zero:
-                        qc = f32(-1.0)
-                        bc = unit24(seed, STREAM_BASIN, step, c)
-                        if zc < level:
-                            zc = zero
-                            yc = zero
-            if collided:
-                yc = one
-            elif tectonic:
-                yc = max(yc - decay, zero)
-            q_out[j, i] = qc
+                    src = best
+                    qc = q0f[src]
+            if fresh:
+                yc = zero
+                zc = ridge
+                ac = zero
+                bc = unit24(seed, STREAM_BASIN, step, cidx)
+                cc = zero
+            else:
+                yc = y1[src]
+                zc = z1[src]
+                ac = a1[src]
+                bc = b1[src]
+                cc = fcrust[best_ref] if best_ref >= 0 else c1[src]
+            if tectonic and mode != MODE_MOVE:
+                yc -= decay * yc          # (while plates move, ``_uplift`` decays and lifts)
+            q[j, i] = qc
             y[j, i] = min(max(yc, zero), one)
             z[j, i] = max(zc, zero)
             a[j, i] = ac
             b[j, i] = bc
+            c[j, i] = max(cc, zero)
             source[j, i] = src
 
 
-def seed_probability(p512: float, columns: int) -> float:
-    """Per cell-step seeding probability at ``columns``: ``p512 · (512 / W)³`` (capped at 1)."""
-    return min(1.0, p512 * (512.0 / columns) ** 3)
+def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, step, dt=1.0 / 60, ridge=1.0,
+                crust_max=3.0, decay=0.01):
+    """One step of rigid motion on whole maps (for tests and notebooks; the stage calls the kernels).
 
-
-def move_probability(p512: float, columns: int) -> float:
-    """Per step motion probability at ``columns``: ``p512 · W / 512`` (capped at 1)."""
-    return min(1.0, p512 * columns / 512.0)
-
-
-def apply_plates(previous: dict, chained: dict, motion: np.ndarray, *, seed: int, step: int, sea_level: float,
-                 p_seed: float, decay: float, replate: bool, tectonic: bool):
-    """Rule 5 and the clamps of rule 6 on whole maps.
-
-    ``previous``: the previous step's ``plate, uplift, elevation, drainage_area, basin``;
-    ``chained``: ``uplift, elevation, drainage_area, basin`` after rules 1–4; ``motion``:
-    int8 motion codes per cell (``motion_codes``); ``p_seed`` is the per-cell probability
-    at this resolution. Returns ``(fields, source)``.
-    """
-    names = ("plate", "uplift", "elevation", "drainage_area", "basin")
-    prev = [np.ascontiguousarray(previous[n], dtype=np.float32) for n in names]
-    shape = prev[0].shape
-    now = [np.ascontiguousarray(chained[n], dtype=np.float32) for n in names[1:]]
-    for name, arr in zip(names + names[1:], prev + now):
-        if arr.shape != shape:
-            raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    mv = np.ascontiguousarray(motion, dtype=np.int8).ravel()
-    if mv.size != prev[0].size:
-        raise ValueError(f"motion must have shape {shape}, got {np.shape(motion)}")
-    if not 0.0 <= p_seed <= 1.0:
-        raise ValueError(f"p_seed must be in [0, 1], got {p_seed}")
-    out = {n: a.copy() for n, a in zip(names[1:], now)}
-    out["plate"] = np.empty(shape, np.float32)
-    source = np.empty(shape, np.int64)
-    _plates(*prev, *(out[n] for n in names[1:]), mv, np.int64(seed), np.int64(step), f32(sea_level),
-            np.float64(p_seed), f32(decay), bool(replate), bool(tectonic), out["plate"], source)
-    return out, source
+    ``q0``: plate ids; ``chained``: ``uplift, elevation, drainage_area, basin, crust`` maps after the
+    surface rules; ``frame_plate``/``frame_crust``: the plates' shapes and crust in the epoch-start
+    frame; ``table``: the plates; ``time``: film seconds since the epoch began (``dt`` per step).
+    Returns ``(fields, source, frame_plate, frame_crust)``; ``fields`` has the five and ``plate``
+    (uplift only carried: ``_uplift`` lifts it)."""
+    q0 = np.ascontiguousarray(q0, dtype=np.float32)
+    H, W = q0.shape
+    n = H * W
+    names = ("uplift", "elevation", "drainage_area", "basin", "crust")
+    ins = [np.ascontiguousarray(chained[k], dtype=np.float32).ravel() for k in names]
+    outs = {k: np.empty((H, W), np.float32) for k in names + ("plate",)}
+    trig = trig_tables(H, W)
+    fplate = np.ascontiguousarray(frame_plate, dtype=np.float32)
+    fcrust = np.ascontiguousarray(frame_crust, dtype=np.float32).copy()
+    refp = np.empty(n, np.int32)
+    _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, refp)
+    _write_back(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel())
+    inv = np.empty((SLOTS, n), np.int32)
+    _inverse(q0.ravel(), refp, table.ids, inv)
+    source = np.empty((H, W), np.int64)
+    fplate_out = fplate.copy()
+    _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
+            np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig,
+            np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
+            *(outs[k] for k in names), source, fplate_out.ravel())
+    return outs, source, fplate_out, fcrust

@@ -1,91 +1,136 @@
-"""The lithosphere step (spec §4): uplift, erosion, rivers and plates, chained as one stage.
+"""The lithosphere step (spec §4, as built): uplift, isostasy, erosion, rivers and rigid plates.
 
-State per cell: plate id ``q`` (-1 none, else in [0, 1)), uplift ``y`` in [0, 1],
-elevation ``z >= 0``, drainage area ``A`` (upstream routed cells) and basin
-colour ``b`` in [0, 1).
+State per cell: plate id ``q`` (-1 none, else in [0, 1)), uplift ``y`` in [0, 1], elevation
+``z >= 0``, drainage area ``A`` (upstream routed cells), basin colour ``b`` in [0, 1) and crust
+thickness ``C >= 0`` (0 oceanic, 1 continental, more where collisions thickened it).
 
-**Reading rule.** Within a step a cell's *own* values chain from rule to rule;
-*neighbour* values, the routing and the receivers come from the *previous*
-step. Every pass below therefore reads the previous fields for neighbours.
+**Units.** Every rate is stated per film-clock step (1/60 film second) and per unit of the
+sphere, not per cell. Lengths are in ``L0 = 2πR/512`` (the equatorial cell width at 512
+columns, 78 km on a 6371 km Earth), areas in ``L0²``. On a grid of ``W`` columns the distance
+between the centres of two cells of row ``j`` is ``dx_j = (512/W) cos φ_j`` east-west and
+``dy = 512/W`` north-south (diagonals: ``√(dy² + (dy cos φ_edge)²)``); a cell's area is its true
+area on the sphere in ``L0²``. At 512 columns, near the equator, every rate equals the
+reference's per-cell rate, so the look at 512 columns is the reference's; at other resolutions
+the same physical landscape is resolved more or less finely.
 
-Before ocean start the state stays the protoplanet. From then on, with
-``D`` = ocean depth now, ``s0 = smoothstep(15, 25, t)``, "tectonic" = before
-tectonics end (or after story end):
+**Reading rule.** Within a step a cell's *own* values chain from rule to rule; *neighbour*
+values, the routing and the receivers come from the *previous* step.
 
-1. uplift diffusion within a plate (tectonic): ``y += 0.1 Σ_{same id} (y_n − y)``, ``y >= 0``;
+Before ocean start the state stays the protoplanet. From then on, with ``D`` = ocean depth now,
+``s0 = smoothstep(15, 25, t)``, "tectonic" = before tectonics end (or after story end):
+
+1. uplift diffusion within a plate (tectonic), diffusivity ``κ_y`` (``uplift_diffusion``,
+   ``L0²``/step): ``∂y/∂t = ∇·(κ_y ∇y)`` with no flux between different plates, in flux form on
+   the sphere. East-west implicitly (a periodic tridiagonal solve per row: stable however narrow
+   the cells near the poles), then north-south explicitly with face coefficients
+   ``κ_y cos φ_face / (cos φ_j dy²)`` (each capped at 0.45, which binds only above 1024
+   columns); ``y >= 0``;
 2. tectonic uplift: ``z += clamp(2y − 1, 0, cap)``, ``cap = 1`` if ``z − D <= 1`` else ``1/(z − D)``;
+   **isostasy**: ``z += r_iso s0 (z_eq(C) − z)`` with
+   ``z_eq(C) = z_ocean + (z_cont − z_ocean) min(C, 1) + h_thick max(C − 1, 0)``
+   (continental crust floats high, thickened crust higher); thickened crust relaxes,
+   ``C −= r_thin max(C − 1, 0)``;
 3. for cells with ``z >= D − 0.05``:
-   thermal erosion ``z ← max(0, z + 0.02 Σ_{|z_n − z| > 1} (z_n − z))``;
-   D8 routing on the previous elevation and exact flow accumulation
-   (``planet.processes.lithosphere.drainage``); pits gain 0.001; elsewhere stream-power erosion
-   ``S = (z − z_r)/dist``, ``e = min(A^0.8 S², z)``, ``z ← max(z − 0.05 e s0, z_r)``;
+   thermal erosion (a slope limiter): across each of the 4 faces whose slope
+   ``|z_n − z| / d`` exceeds the talus slope ``S_c`` (``talus``, z per ``L0``),
+   ``z += k_d (z_n − z)`` with ``k_d = min(κ_t / d², 1/8)`` (``κ_t`` = ``thermal_erosion``,
+   ``L0²``/step; the cap keeps the explicit step stable on the narrow polar cells and only sets
+   how fast slopes relax, not to what), ``z >= 0``;
+   D8 routing on the previous elevation and exact flow accumulation (``planet.drainage``);
+   pits gain ``pit_fill``; elsewhere stream power ``e = min(K A^m S^n, z)``,
+   ``z ← max(z − e s0, z_r)`` with ``A`` the true upstream area in ``L0²`` and ``S`` the drop
+   to the receiver per unit distance (``L0``);
    land cells take the basin colour of their receiver (exact, one pass);
    cells below ``D − 0.05`` get ``A = 0`` and keep their colour;
-4. sediment: tectonic ``z += 2.5e-4 clamp(z + 2.5, 0, 10) s0``; after, land gains 2.5e-4;
-5. plates (``planet.processes.lithosphere.plates``): re-plating, seeding/aggregation, motion, collisions, rifts, decay;
-6. clamps ``y`` to [0, 1], ``z >= 0``.
+4. sediment (a height per step, i.e. volume per unit area): tectonic
+   ``z += 2.5e-4 clamp(z + 2.5, 0, 10) s0``; after, land gains 2.5e-4;
+5. plates (``planet.plates``): re-plating, seeding, rigid rotations, collisions, subduction, rifts;
+6. clamps ``y`` to [0, 1], ``z >= 0``, ``C >= 0``.
 
-A cell that was not routed on the previous step (``z < D − 0.05`` then) but is
-land or shore after rule 2 has no receiver this step and is treated as a pit.
-The stage writes ``ctx.scratch["source"]``, the flat index of the cell whose
-content each cell holds after plate motion.
+``drainage_area`` stays the upstream *cell count* (the spec's field, what the rivers view and
+the flow statistics read); stream power uses the true area. A cell that was not routed on the
+previous step but is land or shore after rule 2 has no receiver this step and is a pit. The
+stage writes ``ctx.scratch["source"]``, the flat index of the cell whose content each cell holds
+after plate motion.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere import drainage
-from planet.processes.lithosphere import plates
 from planet.core.grid import neighbour
+from planet.processes.lithosphere import boundaries, drainage, plates
+from planet.processes.lithosphere import crust as crust_mod
+from planet.processes.lithosphere.metrics import (  # noqa: F401
+    DIFFUSION_CAP,
+    L0,
+    REFERENCE_COLUMNS,
+    THERMAL_CAP,
+    Metrics,
+    _diffuse_rows,
+)
 from planet.processes.lithosphere.protoplanet import protoplanet
 
 f32 = np.float32
-FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin")
-_INV_DIST = np.array([1.0, 1.0 / np.sqrt(2.0)] * 4, dtype=np.float32)
+FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust")
+# ---------------------------------------------------------------------------
+# rules 1-4 per cell
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rcv, rdir, area, tectonic, k,
-                  area_pow, y_out, z_out, a_out, b_out, land):
+@njit(cache=True, nogil=True)
+def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area,
+                  tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land):
     """Rules 1–4 at cell (j, i); its N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_), (jw, iw).
-    ``k``: the constants (D, level, s0, k_diff, k_thermal, talus, pit_fill, k_stream, m, n, k_sed).
-
-    2-D indexing with non-negative row/column indices lets LLVM drop Numba's negative-index
-    wraparound checks (a flat ``c - W`` index keeps them and runs ~10x slower)."""
-    D, level, s0, k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed = k
+    ``k``: scalar constants; ``tab``: per-row coefficients (see ``_surface``)."""
+    (D, level, s0, pit_fill, k_stream, m_exp, n_exp, k_sed, r_iso, z_ocean, z_cont, h_thick,
+     k_north, talus_north, u_rate) = k
+    g_north, g_south, k_east, talus_east, c_north, c_south = tab
     zero = f32(0.0)
     one = f32(1.0)
-    # 1. uplift diffusion among the 4 neighbours of the same plate (previous values)
-    yc = y0[j, i]
+    # 1. uplift diffusion, north-south part (the east-west part is implicit, in yh)
+    yc = yh[j, i]
     if tectonic:
         qc = q0[j, i]
-        s = ((y0[jn, in_] - yc) * f32(q0[jn, in_] == qc) + (y0[je, ie] - yc) * f32(q0[je, ie] == qc)
-             + (y0[js, is_] - yc) * f32(q0[js, is_] == qc) + (y0[jw, iw] - yc) * f32(q0[jw, iw] == qc))
-        yc = max(yc + k_diff * s, zero)
-    # 2. tectonic uplift with its cap
+        s = (g_north[j] * (yh[jn, in_] - yc) * f32(q0[jn, in_] == qc)
+             + g_south[j] * (yh[js, is_] - yc) * f32(q0[js, is_] == qc))
+        yc = max(yc + s, zero)
+    # 2. tectonic uplift with its cap, isostasy
     zc = z0[j, i]
     above = zc - D
     cap = one if above <= one else one / above
-    zc += min(max(f32(2.0) * yc - one, zero), cap)
+    zc += u_rate * yc * cap
+    cc = c0[j, i]
+    thick = max(cc - one, zero)
+    z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
+    zc += r_iso * s0 * (z_eq - zc)
+    # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept
+    # (east-west implicitly, already in c0; north-south here, in flux form on the sphere)
+    if cc >= f32(0.5):
+        cn = c0[jn, in_]
+        cs = c0[js, is_]
+        if cn >= f32(0.5):
+            cc += c_north[j] * (max(cn - one, zero) - thick)
+        if cs >= f32(0.5):
+            cc += c_south[j] * (max(cs - one, zero) - thick)
     ac = zero
     is_land = False
     if zc >= level:
-        # 3a. thermal erosion against the previous neighbours
+        # 3a. thermal erosion against the previous neighbours, slopes per unit distance
         s = zero
+        te = talus_east[j]
         d = z0[jn, in_] - zc
-        if abs(d) > talus:
-            s += d
-        d = z0[je, ie] - zc
-        if abs(d) > talus:
-            s += d
+        if abs(d) > talus_north:
+            s += k_north * d
         d = z0[js, is_] - zc
-        if abs(d) > talus:
-            s += d
+        if abs(d) > talus_north:
+            s += k_north * d
+        d = z0[je, ie] - zc
+        if abs(d) > te:
+            s += k_east[j] * d
         d = z0[jw, iw] - zc
-        if abs(d) > talus:
-            s += d
-        zc = max(zero, zc + k_thermal * s)
+        if abs(d) > te:
+            s += k_east[j] * d
+        zc = max(zero, zc + s)
         # 3b. pits fill, the rest erodes by stream power, never below the receiver
         na = area[j, i]
         ac = f32(na)
@@ -93,12 +138,12 @@ def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rc
         if r < 0:
             zc += pit_fill
         else:
-            zr = zf[r]
-            slope = abs(zc - zr) * _INV_DIST[rdir[j, i]]
-            am = area_pow[na] if na < area_pow.size else ac ** m_exp
+            zr = max(zf[r], D)      # rivers cut down to their receiver, or to sea level at the coast
+            slope = max(zc - zr, zero) * inv_dist[j, rdir[j, i]]
+            am = true_area[j, i] ** m_exp
             sn = slope * slope if n_exp == f32(2.0) else slope ** n_exp
-            e = min(am * sn, zc)
-            zc = max(zc - k_stream * e * s0, zr)
+            e = min(k_stream * am * sn, zc)
+            zc = max(zc - e * s0, min(zr, zc))
         is_land = zc >= D
     # 4. sediment
     if tectonic:
@@ -109,75 +154,111 @@ def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rc
     z_out[j, i] = zc
     a_out[j, i] = ac
     b_out[j, i] = b0[j, i]
+    c_out[j, i] = max(cc, zero)
     land[j, i] = is_land
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(q0, y0, z0, b0, rcv, rdir, area, D, level, s0, tectonic,
-             k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed,
-             area_pow, y_out, z_out, a_out, b_out, land):
-    """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.processes.lithosphere.drainage``);
-    ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
-
-    ``area_pow[A] = A^m`` for the drainage areas the table covers (``power_table``); larger
-    areas use ``pow``. ``S^n`` is ``S·S`` when ``n = 2``.
+def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, area_pow,
+             y_out, z_out, a_out, b_out, c_out, land):
+    """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.drainage``,
+    ``true_area`` in ``L0²``); ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
+    ``tab = (g_north, g_south, k_east, talus_east)`` per row; ``inv_dist[j, d]`` = 1 / distance
+    to the neighbour in D8 direction ``d`` from row ``j``.
     """
     H, W = z0.shape
     zf = z0.ravel()
-    k = (D, level, s0, k_diff, k_thermal, talus, pit_fill, k_stream, m_exp, n_exp, k_sed)
     for j in prange(H):
         edge_row = j == 0 or j == H - 1
         step = 1 if edge_row else W - 1   # every cell of a polar row, else columns 0 and W - 1
         for i in range(0, W, step):
-            # polar rows and the wrap columns: neighbours through grid.neighbour
             jn, in_ = neighbour(j, i, -1, 0, H, W)
             je, ie = neighbour(j, i, 0, 1, H, W)
             js, is_ = neighbour(j, i, 1, 0, H, W)
             jw, iw = neighbour(j, i, 0, -1, H, W)
-            _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, y0, z0, zf, b0, rcv, rdir, area, tectonic, k,
-                          area_pow, y_out, z_out, a_out, b_out, land)
+            _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, yh, z0, zf, b0, c0, rcv, rdir, area,
+                          true_area, tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land)
         if edge_row:
             continue
         for i in range(1, W - 1):
-            _surface_cell(j, i, j - 1, i, j, i + 1, j + 1, i, j, i - 1, q0, y0, z0, zf, b0, rcv, rdir, area,
-                          tectonic, k, area_pow, y_out, z_out, a_out, b_out, land)
+            _surface_cell(j, i, j - 1, i, j, i + 1, j + 1, i, j, i - 1, q0, yh, z0, zf, b0, c0, rcv, rdir, area,
+                          true_area, tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land)
 
 
-MAX_TABLE = 1 << 20
+@njit(cache=True, nogil=True)
+def _true_area(rcv, order, count, cell_area, W, out):
+    """``out[c]`` = Σ of the true areas (``cell_area[row]``) of the routed cells draining through ``c``."""
+    for k in range(count):
+        c = order[k]
+        out[c] = cell_area[c // W]
+    for k in range(count):
+        c = order[k]
+        r = rcv[c]
+        if r >= 0 and rcv[r] != drainage.NOT_ROUTED:
+            out[r] += out[c]
 
 
-def power_table(cells: int, exponent: float) -> np.ndarray:
-    """float32 ``A^m`` for ``A = 0 … min(cells, 2^20)`` (drainage areas are whole cell counts)."""
-    return np.power(np.arange(min(cells, MAX_TABLE) + 1, dtype=np.float32), np.float32(exponent))
+def _constants(cfg, D, level, s0, metrics):
+    return (f32(D), f32(level), f32(s0), f32(cfg.pit_fill), f32(cfg.stream_power), f32(cfg.area_exponent),
+            f32(cfg.slope_exponent), f32(cfg.sediment), f32(cfg.isostasy), f32(cfg.ocean_floor_level),
+            f32(cfg.continent_level), f32(cfg.thickened_relief),
+            metrics.k_north, metrics.talus_north, f32(cfg.uplift_rate))
 
 
-def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config):
-    """Rules 1–4 on whole maps (for tests and notebooks; the stage calls the kernel directly).
+def _tables(metrics):
+    return (metrics.g_north, metrics.g_south, metrics.k_east, metrics.talus_east, metrics.c_north, metrics.c_south)
 
-    ``rcv``, ``direction``, ``area``: receivers (loops broken), directions and drainage
-    area from ``planet.processes.lithosphere.drainage`` on ``elevation``; ``config``: a ``Lithosphere`` section.
-    Returns ``(uplift, elevation, drainage_area, land)`` after rule 4 (``land``: ``z >= D``
-    after rule 3, the cells that take their receiver's basin colour).
+
+def spread_rows(crust, c_east, out):
+    """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
+    implicitly, between continental cells, ``C >= 1/2``, across plate boundaries too, never onto
+    ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
+    e = np.maximum(crust - f32(1.0), f32(0.0))
+    # the row solver joins neighbours of equal id: continental cells share one, oceanic ones are apart
+    ids = np.where(crust >= f32(0.5), f32(1.0), -1.0 - np.arange(crust.size, dtype=np.float32).reshape(crust.shape))
+    _diffuse_rows(e, ids.astype(np.float32), c_east, out)
+    out += crust - e
+
+
+def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config,
+            crust=None):
+    """Rules 1–4 on whole maps (for tests and notebooks; the stage calls the kernels directly).
+
+    ``rcv``, ``direction``, ``area``: receivers (loops broken), directions and drainage area
+    (cell counts) from ``planet.drainage`` on ``elevation``; ``config``: a ``Lithosphere``
+    section; ``crust``: crust thickness (default all oceanic). Returns
+    ``(uplift, elevation, drainage_area, land, crust)`` after rule 4.
     """
     q0, y0, z0 = (np.ascontiguousarray(a, dtype=np.float32) for a in (plate, uplift, elevation))
     H, W = z0.shape
     if q0.shape != z0.shape or y0.shape != z0.shape or np.shape(rcv) != z0.shape or np.shape(area) != z0.shape:
         raise ValueError(f"plate, uplift, rcv and area must have the elevation's shape {z0.shape}")
-    n = H * W
-    y, z, a, b = (np.empty((H, W), np.float32) for _ in range(4))
+    c0 = np.zeros((H, W), np.float32) if crust is None else np.ascontiguousarray(crust, dtype=np.float32)
+    metrics = Metrics(H, W, config)
+    rcv = np.ascontiguousarray(rcv, dtype=np.int32)
+    area = np.ascontiguousarray(area, dtype=np.int32)
+    _, order, _ = drainage.accumulate(rcv)
+    true_area = np.zeros(H * W, np.float32)
+    _true_area(rcv.ravel(), order.astype(np.int32), len(order), metrics.area, W, true_area)
+    yh = np.empty((H, W), np.float32)
+    if tectonic:
+        _diffuse_rows(y0, q0, metrics.g_east, yh)
+    else:
+        yh[:] = y0
+    y, z, a, b, c = (np.empty((H, W), np.float32) for _ in range(5))
     land = np.empty((H, W), np.bool_)
     D = f32(sea_level)
-    _surface(q0, y0, z0, np.zeros((H, W), np.float32), np.ascontiguousarray(rcv, dtype=np.int32),
-             np.ascontiguousarray(direction, dtype=np.int8), np.ascontiguousarray(area, dtype=np.int32),
-             D, f32(D - f32(config.shore)), f32(ocean_fill), bool(tectonic),
-             f32(config.uplift_diffusion), f32(config.thermal_erosion), f32(config.talus), f32(config.pit_fill),
-             f32(config.stream_power), f32(config.area_exponent), f32(config.slope_exponent), f32(config.sediment),
-             power_table(n, config.area_exponent), y, z, a, b, land)
-    return y, z, a, land
+    ch = np.empty((H, W), np.float32)
+    spread_rows(c0, metrics.c_east, ch)
+    _surface(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv, np.ascontiguousarray(direction, dtype=np.int8),
+             area, true_area.reshape(H, W), bool(tectonic),
+             _constants(config, D, f32(D - f32(config.shore)), ocean_fill, metrics), _tables(metrics),
+             metrics.inv_dist, np.zeros(1, np.float32), y, z, a, b, c, land)
+    return y, z, a, land, c
 
 
 class LithosphereStage:
-    """Spec §4 as a stage: reads and writes the five lithosphere fields."""
+    """Spec §4 (as built) as a stage: reads and writes the six lithosphere fields."""
 
     name = "lithosphere"
     reads = FIELDS
@@ -185,26 +266,36 @@ class LithosphereStage:
 
     def __init__(self):
         self._scratch = {}
+        self._tables = {}
 
     def initial(self, grid, config, seed, fields):
-        return protoplanet(grid, seed)
+        out = protoplanet(grid, seed)
+        out["crust"] = crust_mod.initial_crust(grid, seed, out["elevation"], config.lithosphere)
+        out["frame_plate"] = np.full(grid.shape, -1.0, np.float32)
+        out["frame_crust"] = out["crust"].copy()
+        return out
 
-    def _buffers(self, H, W):
-        key = (H, W)
+    def _buffers(self, H, W, cfg):
+        key = (H, W, cfg)
         if key not in self._scratch:
             n = H * W
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
-                area=np.empty(n, np.int32), order=np.empty(n, np.int32), mv=np.zeros(n, np.int8),
-                land=np.empty(n, np.bool_))}
+                area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
+                land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
+                metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W), widths=boundaries.row_widths(H, W),
+                no_plates=np.zeros((H, W), np.float32))}
         return self._scratch[key]
 
-    def _power_table(self, cells, exponent):
-        key = (cells, exponent)
-        if getattr(self, "_table_key", None) != key:
-            self._table = power_table(cells, exponent)
-            self._table_key = key
-        return self._table
+    def _plate_table(self, seed, epoch, cfg):
+        key = (seed, epoch, cfg.plates_min, cfg.plates_max, cfg.plate_speed_min, cfg.plate_speed_max,
+               cfg.plate_warp)
+        if key not in self._tables:
+            if len(self._tables) > 8:
+                self._tables.clear()
+            self._tables[key] = plates.PlateTable(seed, epoch, cfg.plates_min, cfg.plates_max,
+                                                  cfg.plate_speed_min, cfg.plate_speed_max, cfg.plate_warp)
+        return self._tables[key]
 
     def advance(self, fields, ctx):
         schedule = ctx.config.schedule
@@ -212,9 +303,10 @@ class LithosphereStage:
         if t < schedule.ocean_start:
             return {name: fields[name] for name in FIELDS}
         cfg = ctx.config.lithosphere
-        q0, y0, z0, a0, b0 = (np.ascontiguousarray(fields[n], dtype=np.float32) for n in FIELDS)
+        q0, y0, z0, a0, b0, c0 = (np.ascontiguousarray(fields[n], dtype=np.float32) for n in FIELDS[:6])
         H, W = z0.shape
-        buf = self._buffers(H, W)
+        buf = self._buffers(H, W, cfg)
+        metrics = buf["metrics"]
         D = f32(ctx.timeline.sea_level(t))
         level = f32(D - f32(cfg.shore))
         s0 = f32(ctx.timeline.ocean_fill(t))
@@ -224,28 +316,84 @@ class LithosphereStage:
         rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
         drainage._receivers(z0, level, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
         count = drainage._accumulate(rcv, pending, area, order)
+        true_area = buf["true_area"]
+        _true_area(rcv, order, count, metrics.area, W, true_area)
 
-        # rules 1-4 straight into the output arrays, then basin colours along the topological order
-        out = {n: np.empty((H, W), np.float32) for n in FIELDS}
-        y, z, a, b = (out[n] for n in ("uplift", "elevation", "drainage_area", "basin"))
+        # rule 1 east-west (implicit), then rules 1-4 per cell, then basin colours
+        yh = buf["yh"]
+        if tectonic:
+            _diffuse_rows(y0, q0, metrics.g_east, yh)
+        else:
+            yh = y0
+        chained = {n: np.empty((H, W), np.float32) for n in FIELDS[1:6]}
+        y1, z1, a1, b1, c1 = (chained[n] for n in FIELDS[1:6])
         land = buf["land"]
-        _surface(q0, y0, z0, b0, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W), D, level, s0,
-                 tectonic, f32(cfg.uplift_diffusion), f32(cfg.thermal_erosion), f32(cfg.talus), f32(cfg.pit_fill),
-                 f32(cfg.stream_power), f32(cfg.area_exponent), f32(cfg.slope_exponent), f32(cfg.sediment),
-                 self._power_table(H * W, cfg.area_exponent), y, z, a, b, land.reshape(H, W))
-        drainage._basin_colours(rcv, order, count, land, b0.ravel(), b.ravel())
+        ch = np.empty((H, W), np.float32)
+        spread_rows(c0, metrics.c_east, ch)
+        _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W),
+                 true_area.reshape(H, W), tectonic, _constants(cfg, D, level, s0, metrics), _tables(metrics),
+                 metrics.inv_dist, np.zeros(1, np.float32), y1, z1, a1, b1, c1, land.reshape(H, W))
+        drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
 
-        # rule 5: plates, in place on the outputs
+        # rule 5: plates
         step = ctx.step
-        replate = (step % cfg.replate_period) < cfg.replate_steps
-        mv = buf["mv"]
-        if tectonic and not replate:
-            plates._motion_codes(q0, np.int64(ctx.seed), np.int64(step),
-                                 np.float64(plates.move_probability(cfg.move_probability, W)), mv)
+        period = cfg.replate_period
+        first = ctx.timeline.step_of(schedule.ocean_start)
+        epoch = plates.epoch_of(step, period)
+        table = self._plate_table(ctx.seed, epoch, cfg)
+        assigned = None
+        minv = np.zeros((0, 3, 3))
+        t_e = plates.epoch_start_step(epoch, period, cfg.replate_steps, first) / schedule.fps
+        if (step % period) < cfg.replate_steps:
+            mode = plates.MODE_CLEAR
+        elif (q0 < 0).any():
+            mode = plates.MODE_ASSIGN
+            assigned = np.empty((H, W), np.float32)
+            plates._assign(*buf["trig"], table.centres, table.weights, table.ids, table.offsets, table.warp,
+                           assigned)
+        elif tectonic:
+            mode = plates.MODE_MOVE
+            minv = table.rotations(-(t - t_e))
+        else:
+            mode = plates.MODE_STILL
+        if assigned is None:
+            assigned = y1   # unused
+        n = H * W
+        fplate = np.ascontiguousarray(fields["frame_plate"], np.float32)
+        fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
+        if mode == plates.MODE_MOVE:
+            # the previous step's epoch-start cells, its crust written back, who held each of them
+            refp = np.empty(n, np.int32)
+            plates._references(q0, table.ids, table.rotations(-(t - 1.0 / schedule.fps - t_e)), *buf["trig"], refp)
+            plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
+            inv = buf.get("inv")
+            if inv is None:
+                inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
+            plates._inverse(q0.ravel(), refp, table.ids, inv)
+        else:
+            inv = np.zeros((1, 1), np.int32)
+        out = {n_: np.empty((H, W), np.float32) for n_ in FIELDS}
+        out["frame_plate"] = fplate.copy()
         source = np.empty((H, W), np.int64)
-        plates._plates(q0, y0, z0, a0, b0, out["uplift"], out["elevation"], out["drainage_area"], out["basin"],
-                       mv, np.int64(ctx.seed), np.int64(step), D,
-                       np.float64(plates.seed_probability(cfg.seed_probability, W)), f32(cfg.uplift_decay),
-                       replate, tectonic, out["plate"], source)
+        plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
+                       table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
+                       np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
+                       f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
+                       out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel())
+        if mode == plates.MODE_ASSIGN:
+            # a new epoch: the plates' shapes and crust as they are now
+            out["frame_plate"][:] = out["plate"]
+            fcrust[:] = out["crust"]
+        out["frame_crust"] = fcrust
+        if mode == plates.MODE_MOVE:
+            lifted = np.empty((H, W), np.float32)
+            thick = np.empty((H, W), np.float32)
+            boundaries._uplift(out["plate"], out["crust"], out["uplift"], table.ids, np.asarray(table.density, np.float64),
+                           table.poles, table.omega / schedule.fps, *buf["trig"], *buf["widths"],
+                           float(cfg.collision_uplift), f32(cfg.uplift_decay), lifted, thick)
+            out["uplift"] = lifted
+            # the continental crust consumed at convergent boundaries piles onto the crust that stays
+            before = float((c1.astype(np.float64) * metrics.area[:, None].astype(np.float64)).sum())
+            boundaries.conserve_crust(before, out["crust"], thick, metrics.area, cfg.crust_max)
         ctx.scratch["source"] = source
         return out

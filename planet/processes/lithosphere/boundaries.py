@@ -1,0 +1,140 @@
+"""What plate boundaries do besides moving crust: uplift where plates converge, and the continental
+crust consumed there piled onto the crust that stays (``planet.processes.lithosphere.plates``
+moves the crust; this module is its boundary physics).
+
+**Uplift at convergent boundaries.** Plate ``k`` moves the point ``x`` of the unit sphere at
+``v_k(x) = ω_k e_k × x`` (radians per step; ``e_k`` its Euler pole). A cell of plate ``a`` looks
+one cell height ``dy`` away to the north, south, east and west (east and west ``reach[j] =
+round(1 / cos φ)`` columns, the same distance on the sphere, so the look does not depend on how
+narrow the cells of a row are). Where it sees plate ``b``, the convergence rate is
+``r = −(v_b − v_a)·t`` (``t`` the unit direction looked in). Where ``r > 0`` and ``a`` overrides
+``b`` (continental over oceanic; between two continental or two oceanic crusts the plate of lower
+density rank) the cell gains uplift ``Δy = g r / dy`` (``g`` = ``collision_uplift``): the crust
+consumed per unit length of boundary spread over the cells within ``dy`` of it, the same uplift
+per unit length on every grid. Elsewhere uplift decays by ``uplift_decay`` per step while the
+plates move. Transform boundaries (``r ≈ 0``) neither lift nor consume.
+
+**Crust piles up.** The continental crust of ``b`` consumed there, ``C_b r / dy`` per step, is the
+weight with which ``conserve_crust`` returns the crust volume the motion removed, ``Σ C · area``
+before minus after, onto the overriding crust (up to ``crust_max``): collisions thicken continents.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from planet.processes.lithosphere.euler import f32
+
+CONTINENTAL = 0.5         # crust at least this thick is continental (buoyant, never subducted)
+
+# the 4 face neighbours N, E, S, W
+_DJ = np.array([-1, 0, 1, 0], np.int64)
+_DI = np.array([0, 1, 0, -1], np.int64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _index_of(q, ids):
+    for k in range(ids.size):
+        if ids[k] == q:
+            return k
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _frame(j, i, coslat, sinlat, coslon, sinlon):
+    """Centre ``x``, east ``ê`` and north ``n̂`` of cell (j, i) (``x = (sin λ cos φ, sin φ, cos λ cos φ)``)."""
+    cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
+    return (so * cl, sl, co * cl), (co, 0.0, -so), (-sl * so, cl, -sl * co)
+
+
+@njit(cache=True, nogil=True)
+def _velocity(k, px, py, pz, poles, omega):
+    """``v_k(p) = ω_k e_k × p``."""
+    ex, ey, ez = poles[k, 0], poles[k, 1], poles[k, 2]
+    w = omega[k]
+    return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _uplift(q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, reach, gain, decay,
+            out, c_out):
+    """Uplift decays, and grows on the overriding side of convergent boundaries: each cell looks
+    one cell height ``dy`` away to the north, south, east and west (``reach[j]`` columns east and
+    west, the same distance on the sphere) and, where another plate converges on it from there and
+    it overrides that plate, gains ``gain · r / dy``; ``c_out`` gets the rate ``C_b · r / dy`` at which
+continental crust of the other plate is consumed there (halved where both are continental), the
+weights by which ``conserve_crust`` piles the consumed crust up (module docstring)."""
+    H, W = q.shape
+    one = f32(1.0)
+    for j in prange(H):
+        mj = reach[j]
+        for i in range(W):
+            ka = _index_of(q[j, i], ids)
+            yc = y[j, i] * (one - decay)
+            if ka >= 0:
+                x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
+                va = _velocity(ka, x[0], x[1], x[2], poles, omega)
+                ca = c[j, i]
+                s = 0.0
+                thicken = 0.0
+                for m in range(4):
+                    jj = j + _DJ[m]
+                    ii = i + _DI[m] * mj
+                    if jj < 0:
+                        jj = 0
+                        ii += W // 2
+                    elif jj >= H:
+                        jj = H - 1
+                        ii += W // 2
+                    ii = ii % W
+                    kb = _index_of(q[jj, ii], ids)
+                    if kb < 0 or kb == ka:
+                        continue
+                    cb = c[jj, ii]
+                    cont_a, cont_b = ca >= CONTINENTAL, cb >= CONTINENTAL
+                    if cont_a == cont_b:
+                        over = density[ka] < density[kb]
+                    else:
+                        over = cont_a
+                    if not over:
+                        continue
+                    vb = _velocity(kb, x[0], x[1], x[2], poles, omega)
+                    ux, uy, uz = vb[0] - va[0], vb[1] - va[1], vb[2] - va[2]
+                    if m == 0 or m == 2:
+                        r = -float(-_DJ[m]) * (ux * nn[0] + uy * nn[1] + uz * nn[2])
+                    else:
+                        r = -float(_DI[m]) * (ux * e[0] + uz * e[2])
+                    if r > 0.0:
+                        s += r
+                        if cont_b:
+                            thicken += r * cb
+                yc += f32(gain * s / dy)
+                # the continental crust consumed at the boundary piles onto the crust that stays
+                c_out[j, i] = f32(thicken / dy)
+            else:
+                c_out[j, i] = f32(0.0)
+            out[j, i] = min(max(yc, f32(0.0)), one)
+
+
+def row_widths(H: int, W: int):
+    """The north-south cell height ``dy`` (radians of arc) and, per row, the number of columns
+    that spans the same distance east-west (``round(1 / cos φ)``, at most ``W / 4``), int64."""
+    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
+    reach = np.clip(np.round(1.0 / np.cos(lat)), 1, max(W // 4, 1)).astype(np.int64)
+    return math.pi / H, reach
+
+
+
+def conserve_crust(before, crust, weights, area, crust_max):
+    """Keep the planet's crust volume ``Σ C · area`` what it was ``before`` the plates moved: the
+    crust the motion consumed (subduction, and the rasterisation's small losses) piles up where
+    continental crust is being consumed at convergent boundaries (``weights``, from ``_uplift``),
+    up to ``crust_max``. ``area``: the cell areas per row. In place, float64 sums in a fixed order."""
+    a = area[:, None].astype(np.float64)
+    after = float((crust.astype(np.float64) * a).sum())
+    lost = before - after
+    w = float((weights.astype(np.float64) * a).sum())
+    if lost > 0.0 and w > 0.0:
+        np.minimum(crust + (weights * f32(lost / w)).astype(np.float32), f32(crust_max), out=crust)

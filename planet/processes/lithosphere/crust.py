@@ -1,0 +1,69 @@
+"""Continental crust at ocean start: where the first continents are (resolution-free).
+
+The crust thickness ``C`` is 1 (continental) or 0 (oceanic) at first. A cell is continental
+where the score
+
+    F(x) = fbm(1.1 x + o) + 0.25 z_0(x) / 15
+
+exceeds the threshold ``F*`` that makes the continental share of the sphere's area equal to
+``continent_fraction``: ``fbm`` is the value-noise fBM of ``planet.noise`` at the continuous
+position ``x`` on the unit sphere (low frequency: a few broad landmasses), ``o`` a
+per-seed offset, and ``z_0`` the protoplanet's elevation (the first highlands lean towards
+continents, crater floors towards oceans). ``F*`` is the area-weighted quantile of ``F`` on a
+fixed 256 × 128 grid, so the threshold, like ``F`` itself, does not depend on the working
+resolution: every grid samples the same continents.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.core.grid import Grid
+from planet.core.noise import fbm, seed_offset, uniform
+from planet.processes.lithosphere.protoplanet import protoplanet_elevation
+
+f32 = np.float32
+FREQUENCY = 1.1
+RELIEF_WEIGHT = 0.25
+THRESHOLD_GRID = 256
+STREAM_CRUST = 21
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _score(points, z0, offset):
+    H, W = z0.shape
+    out = np.empty((H, W), np.float32)
+    for j in prange(H):
+        for i in range(W):
+            p = points[j, i]
+            out[j, i] = (fbm(f32(FREQUENCY) * p[0] + offset[0], f32(FREQUENCY) * p[1] + offset[1],
+                             f32(FREQUENCY) * p[2] + offset[2])
+                         + f32(RELIEF_WEIGHT) * z0[j, i] / f32(15.0))
+    return out
+
+
+def _offset(seed: int) -> np.ndarray:
+    return np.array([200.0 * uniform(seed, STREAM_CRUST, 0, k) - 100.0 for k in range(3)], dtype=np.float32)
+
+
+def score(grid: Grid, seed: int, elevation: np.ndarray) -> np.ndarray:
+    """``F`` at the cell centres of ``grid`` (``elevation``: the protoplanet there)."""
+    return _score(grid.positions().astype(np.float32), np.ascontiguousarray(elevation, np.float32), _offset(seed))
+
+
+def threshold(seed: int, fraction: float) -> float:
+    """``F*``: the area-weighted ``1 − fraction`` quantile of ``F`` on the fixed 256 × 128 grid."""
+    g = Grid.from_resolution(THRESHOLD_GRID)
+    z0 = protoplanet_elevation(g.positions().astype(np.float32), seed_offset(seed))
+    f = score(g, seed, z0).ravel()
+    w = g.area_weights.ravel()
+    order = np.argsort(f, kind="stable")
+    cum = np.cumsum(w[order])
+    k = int(np.searchsorted(cum, 1.0 - fraction))
+    return float(f[order[min(k, f.size - 1)]])
+
+
+def initial_crust(grid: Grid, seed: int, elevation: np.ndarray, cfg) -> np.ndarray:
+    """float32 ``(H, W)``: 1 on the first continents, 0 elsewhere."""
+    f = score(grid, seed, elevation)
+    return (f > f32(threshold(seed, cfg.continent_fraction))).astype(np.float32)

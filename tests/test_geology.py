@@ -1,0 +1,100 @@
+"""The same world at any resolution, Earth-like land, no grid artefacts (issue 11's targets).
+
+All of these run whole geologies (lithosphere only) to tectonics end, so they are slow."""
+import numpy as np
+import pytest
+
+import planet
+from planet.analysis import stats as S
+
+
+def coarse_land(state, columns=128):
+    """The land mask on a 128 x 64 grid: a coarse cell is land when most of its fine cells are."""
+    D = planet.Timeline(state.config.schedule).sea_level(state.time)
+    land = (state.elevation >= D).astype(np.float64)
+    H, W = land.shape
+    f = W // columns
+    return land.reshape(H // f, f, columns, f).mean(axis=(1, 3)) >= 0.5
+
+
+def _run_cells(lines, run):
+    """Cells of ``lines`` (a 2-D boolean array, one line per row) lying in runs of >= ``run``."""
+    total = 0
+    for line in lines:
+        padded = np.concatenate([[False], line, [False]]).astype(np.int8)
+        d = np.diff(padded)
+        lengths = np.flatnonzero(d == -1) - np.flatnonzero(d == 1)
+        total += int(lengths[lengths >= run].sum())
+    return total
+
+
+def straight_coast_share(land, run=8):
+    """Share of coastline edges lying in straight axis-aligned runs of at least ``run`` cells:
+    edges between east-west neighbours run along columns, edges between rows along rows."""
+    east = land != np.roll(land, -1, axis=1)          # edge east of (j, i); a line is a column
+    south = land[:-1] != land[1:]                     # edge south of (j, i); a line is a row
+    edges = int(east.sum() + south.sum())
+    return (_run_cells(east.T, run) + _run_cells(south, run)) / max(edges, 1)
+
+
+def geology(columns, seed, until):
+    return planet.Planet(columns, seed=seed, stages=("lithosphere",)).run(until=until)
+
+
+def summary(state):
+    st = S.compute(state, ["terrain.land_fraction", "terrain.hypsometric_integral", "plates.count"])
+    return {k: v.value for k, v in st.items()}
+
+
+def test_straight_coast_share_measures_straight_runs():
+    land = np.zeros((64, 128), bool)
+    land[10:40, 20:90] = True                                  # a rectangle: every edge is straight
+    assert straight_coast_share(land) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    noisy = rng.random((64, 128)) < 0.5                        # salt and pepper: runs of 8 are rare
+    assert straight_coast_share(noisy) < 0.06                  # (measured 0.042: (1/2)^8 per run start)
+    jj, ii = np.mgrid[0:64, 0:128]
+    disc = (jj - 32) ** 2 + (ii - 64) ** 2 < 20 ** 2            # a round coast: only its flat sides are runs
+    assert 0.05 < straight_coast_share(disc) < 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("until", ["tectonics_end", "story_end"])
+def test_same_world_at_128_256_512(until):
+    states = {c: geology(c, 0, until) for c in (128, 256, 512)}
+    masks = {c: coarse_land(s) for c, s in states.items()}
+    stats = {c: summary(s) for c, s in states.items()}
+    for a, b in ((128, 256), (256, 512), (128, 512)):
+        iou = (masks[a] & masks[b]).sum() / (masks[a] | masks[b]).sum()
+        assert iou >= 0.7, (a, b, iou)
+        assert abs(stats[a]["terrain.land_fraction"] - stats[b]["terrain.land_fraction"]) <= 0.03, (a, b, stats)
+        assert abs(stats[a]["plates.count"] - stats[b]["plates.count"]) <= 1, (a, b, stats)
+        assert abs(stats[a]["terrain.hypsometric_integral"] - stats[b]["terrain.hypsometric_integral"]) <= 0.05
+
+
+@pytest.mark.slow
+def test_same_world_at_512_and_1024():
+    a, b = geology(512, 0, "tectonics_end"), geology(1024, 0, "tectonics_end")
+    A, B = coarse_land(a), coarse_land(b)
+    assert (A & B).sum() / (A | B).sum() >= 0.7
+    sa, sb = summary(a), summary(b)
+    assert abs(sa["terrain.land_fraction"] - sb["terrain.land_fraction"]) <= 0.03
+    assert abs(sa["terrain.hypsometric_integral"] - sb["terrain.hypsometric_integral"]) <= 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [128, 256, 512])
+def test_no_straight_coasts(columns):
+    s = geology(columns, 0, "tectonics_end")
+    D = planet.Timeline(s.config.schedule).sea_level(s.time)
+    assert straight_coast_share(s.elevation >= D) <= 0.025
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(10))
+def test_earth_like_worlds_at_512(seed):
+    s = geology(512, seed, "tectonics_end")
+    st = S.compute(s, ["terrain.land_fraction", "rivers.area_exponent", "rivers.hack_exponent"])
+    assert 0.25 <= st["terrain.land_fraction"].value <= 0.40
+    assert 0.35 <= st["rivers.area_exponent"].value <= 0.55
+    assert 0.45 <= st["rivers.hack_exponent"].value <= 0.70

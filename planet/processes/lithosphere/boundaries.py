@@ -26,20 +26,11 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.lithosphere.euler import f32
-
-CONTINENTAL = 0.5         # crust at least this thick is continental (buoyant, never subducted)
+from planet.processes.lithosphere.plates import CONTINENTAL, _index_of
 
 # the 4 face neighbours N, E, S, W
 _DJ = np.array([-1, 0, 1, 0], np.int64)
 _DI = np.array([0, 1, 0, -1], np.int64)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _index_of(q, ids):
-    for k in range(ids.size):
-        if ids[k] == q:
-            return k
-    return -1
 
 
 @njit(cache=True, nogil=True)

@@ -137,7 +137,7 @@ def _write_back(q0f, refp, ids, fplate, crust, fcrust):
 def _inverse(q0f, refp, ids, inv):
     """``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
     step (the first in cell order), -1 if none. Sequential, so the choice never depends on threads."""
-    inv[:, :] = -1
+    inv[:ids.size, :] = -1        # only the rows of this epoch's plates are ever read
     for c in range(q0f.size):
         r = refp[c]
         if r < 0:

@@ -214,9 +214,10 @@ def spread_rows(crust, c_east, out):
     implicitly, between continental cells, ``C >= 1/2``, across plate boundaries too, never onto
     ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
     e = np.maximum(crust - f32(1.0), f32(0.0))
-    # the row solver joins neighbours of equal id: continental cells share one, oceanic ones are apart
-    ids = np.where(crust >= f32(0.5), f32(1.0), -1.0 - np.arange(crust.size, dtype=np.float32).reshape(crust.shape))
-    _diffuse_rows(e, ids.astype(np.float32), c_east, out)
+    # the row solver joins neighbours of equal id: continental cells share one; oceanic ones get NaN,
+    # which equals nothing, so no flux reaches them
+    ids = np.where(crust >= f32(0.5), f32(1.0), f32(np.nan))
+    _diffuse_rows(e, ids, c_east, out)
     out += crust - e
 
 
@@ -283,8 +284,7 @@ class LithosphereStage:
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
-                metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W), widths=boundaries.row_widths(H, W),
-                no_plates=np.zeros((H, W), np.float32))}
+                metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W), widths=boundaries.row_widths(H, W))}
         return self._scratch[key]
 
     def _plate_table(self, seed, epoch, cfg):

@@ -151,3 +151,43 @@ def test_the_poles_are_ordinary_points():
     for j in (0, H // 2, H - 1):
         shifts = [np.mean(np.roll(e0[j], s) == f["elevation"][j]) for s in range(W)]
         assert int(np.argmax(shifts)) in (2, 3)
+
+
+def test_the_stage_reuses_the_references_its_plate_rule_computed():
+    """``_plates`` hands the next step the references it computed (``ref_out``): they are exactly
+    what ``_references`` computes from scratch, step after step while plates move; and an edited
+    plate map is not served from the cache."""
+    import planet
+    from planet.core.stage import Context
+    from planet.processes.lithosphere.step import LithosphereStage
+
+    w = planet.Planet(128, seed=2, stages=("lithosphere",))
+    s = w.run(until=30.0)
+    stage = LithosphereStage()
+    fields = dict(s.fields)
+    checked = 0
+    for k in range(1, 6):
+        step = s.step + k
+        ctx = Context(step=step, time=w.timeline.time_of(step), seed=s.seed, grid=w.grid, config=w.config,
+                      timeline=w.timeline)
+        fields.update(stage.advance(fields, ctx))
+        buf = next(iter(stage._scratch.values()))
+        cached = buf["references"]
+        assert cached is not None and cached[0] == step
+        cfg = w.config.lithosphere
+        epoch = plates.epoch_of(step, cfg.replate_period)
+        table_ = stage._plate_table(s.seed, epoch, cfg)
+        t_e = plates.epoch_start_step(epoch, cfg.replate_period, cfg.replate_steps,
+                                      w.timeline.step_of(w.config.schedule.ocean_start)) / w.config.schedule.fps
+        fresh = np.empty(w.grid.cells, np.int32)
+        q = np.ascontiguousarray(fields["plate"], np.float32)
+        plates._references(q, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], fresh)
+        assert np.array_equal(cached[2], fresh)
+        assert (fresh >= 0).mean() > 0.9            # the plates cover the sphere: real references
+        checked += 1
+    assert checked == 5
+    edited = q.copy()
+    edited[:4] = table_.ids[0]                      # a user edits the plates between steps
+    got = stage._previous_references(buf, edited, step + 1, epoch, table_, ctx.time - t_e)
+    plates._references(edited, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], fresh)
+    assert np.array_equal(got, fresh) and not np.array_equal(got, cached[2])

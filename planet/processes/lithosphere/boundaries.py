@@ -48,6 +48,21 @@ def _velocity(k, px, py, pz, poles, omega):
     return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _look(j, i, m, mj, H, W):
+    """The cell one cell height from (j, i) in direction ``m`` (N, E, S, W; ``mj`` columns east and
+    west); across a pole, the cell on the other side (half a turn of longitude away)."""
+    jj = j + _DJ[m]
+    ii = i + _DI[m] * mj
+    if jj < 0:
+        jj = 0
+        ii += W // 2
+    elif jj >= H:
+        jj = H - 1
+        ii += W // 2
+    return jj, ii % W
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _uplift(q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, reach, gain, decay,
             out, c_out):
@@ -64,22 +79,23 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
         for i in range(W):
             ka = _index_of(q[j, i], ids)
             yc = y[j, i] * (one - decay)
+            # most cells see only their own plate: no boundary, nothing to compute
+            edge = False
             if ka >= 0:
+                qa = q[j, i]
+                for m in range(4):
+                    jj, ii = _look(j, i, m, mj, H, W)
+                    if q[jj, ii] != qa:
+                        edge = True
+                        break
+            if edge:
                 x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
                 va = _velocity(ka, x[0], x[1], x[2], poles, omega)
                 ca = c[j, i]
                 s = 0.0
                 thicken = 0.0
                 for m in range(4):
-                    jj = j + _DJ[m]
-                    ii = i + _DI[m] * mj
-                    if jj < 0:
-                        jj = 0
-                        ii += W // 2
-                    elif jj >= H:
-                        jj = H - 1
-                        ii += W // 2
-                    ii = ii % W
+                    jj, ii = _look(j, i, m, mj, H, W)
                     kb = _index_of(q[jj, ii], ids)
                     if kb < 0 or kb == ka:
                         continue
@@ -105,7 +121,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
                 # the continental crust consumed at the boundary piles onto the crust that stays
                 c_out[j, i] = f32(thicken / dy)
             else:
-                c_out[j, i] = f32(0.0)
+                c_out[j, i] = f32(0.0)      # no plate, or no other plate within reach
             out[j, i] = min(max(yc, f32(0.0)), one)
 
 

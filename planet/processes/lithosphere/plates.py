@@ -98,13 +98,15 @@ def _cell_of(vx, vy, vz, H, W):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _rotate_cell(m, j, i, coslat, sinlat, coslon, sinlon, H, W):
-    """Flat index of the cell containing ``m x_c`` (``x_c`` the centre of cell (j, i))."""
+def _rotate_cell(m, k, j, i, coslat, sinlat, coslon, sinlon, H, W):
+    """Flat index of the cell containing ``m[k] x_c`` (``x_c`` the centre of cell (j, i); ``m[k]``
+    indexed element by element, not sliced: a slice per cell is an array to reference-count)."""
     x = sinlon[i] * coslat[j]
     y = sinlat[j]
     z = coslon[i] * coslat[j]
-    jr, ir = _cell_of(m[0, 0] * x + m[0, 1] * y + m[0, 2] * z, m[1, 0] * x + m[1, 1] * y + m[1, 2] * z,
-                      m[2, 0] * x + m[2, 1] * y + m[2, 2] * z, H, W)
+    jr, ir = _cell_of(m[k, 0, 0] * x + m[k, 0, 1] * y + m[k, 0, 2] * z,
+                      m[k, 1, 0] * x + m[k, 1, 1] * y + m[k, 1, 2] * z,
+                      m[k, 2, 0] * x + m[k, 2, 1] * y + m[k, 2, 2] * z, H, W)
     return jr * W + ir
 
 
@@ -116,7 +118,7 @@ def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, out):
     for j in prange(H):
         for i in range(W):
             k = _index_of(q0[j, i], ids)
-            out[j * W + i] = -1 if k < 0 else _rotate_cell(minv[k], j, i, coslat, sinlat, coslon, sinlon, H, W)
+            out[j * W + i] = -1 if k < 0 else _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, H, W)
 
 
 @njit(cache=True, nogil=True)
@@ -159,7 +161,7 @@ def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H,
     other fields come from the cell that held ``reference`` on the previous step (``inv``); where
     the previous step's grid did not sample it (a rotated grid drops some cells), from the
     nearest epoch-start neighbour it did sample, else from the cell itself."""
-    r = _rotate_cell(minv[k], j, i, coslat, sinlat, coslon, sinlon, H, W)
+    r = _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, H, W)
     if fplate[r] != ids[k]:
         return -1, r
     src = inv[k, r]
@@ -197,7 +199,8 @@ def _index_of(q, ids):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
-            coslon, sinlon, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out):
+            coslon, sinlon, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
+            ref_out):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -205,7 +208,10 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     ``MODE_ASSIGN`` (cells without a plate take ``assigned``), ``MODE_MOVE`` (rigid rotations).
     ``inv``: the previous step's holders of each plate's epoch-start cells (``_inverse``);
     ``fplate``/``fcrust``: the plates' shapes and crust in the epoch-start frame; ``fplate_out``
-    (a copy of ``fplate``) loses the cells whose crust is subducted this step.
+    (a copy of ``fplate``) loses the cells whose crust is subducted this step. ``ref_out`` (flat)
+    gets, in ``MODE_MOVE``, what ``_references`` will compute from ``q`` at the next step (the
+    epoch-start cell of each cell's crust under its plate's rotation now; -1 elsewhere), so the
+    stage need not rotate every cell twice.
     """
     H, W = q0.shape
     zero = f32(0.0)
@@ -219,6 +225,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
             src = cidx
             fresh = False
             best_ref = -1
+            ref_c = -1
             if mode == MODE_CLEAR:
                 qc = f32(-1.0)
             elif mode == MODE_ASSIGN:
@@ -237,11 +244,15 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 best = -1
                 best_c = f32(-1.0)
                 best_rho = 2.0
+                best_k = -1
                 own = _index_of(qc, ids)
+                own_ref = -1
                 for k in range(n):
                     if interior and k != own:
                         continue
                     m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W)
+                    if k == own:
+                        own_ref = sr
                     if m < 0:
                         continue
                     arrivals += 1
@@ -257,6 +268,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                         best_c = cs
                         best_rho = rho
                         best_ref = sr
+                        best_k = k
                 if arrivals > 1:
                     # the others are subducted: their crust is gone from their plates' shapes
                     for k in range(n):
@@ -265,9 +277,15 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                             fplate_out[sr] = f32(-1.0)
                 if arrivals == 0:
                     fresh = True                           # a rift: new ocean floor on the old plate
+                    ref_c = own_ref
                 else:
                     src = best
                     qc = q0f[src]
+                    kq = _index_of(qc, ids)
+                    if kq == best_k:
+                        ref_c = best_ref
+                    elif kq >= 0:
+                        ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, H, W)
             if fresh:
                 yc = zero
                 zc = ridge
@@ -289,6 +307,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
             b[j, i] = bc
             c[j, i] = max(cc, zero)
             source[j, i] = src
+            ref_out[cidx] = ref_c
 
 
 def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, step, dt=1.0 / 60, ridge=1.0,
@@ -319,5 +338,5 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
-            *(outs[k] for k in names), source, fplate_out.ravel())
+            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32))
     return outs, source, fplate_out, fcrust

@@ -78,84 +78,97 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area,
-                  tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land):
-    """Rules 1–4 at cell (j, i); its N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_), (jw, iw).
+def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist,
+                 y_out, z_out, a_out, b_out, c_out, land):
+    """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
+    (jw, iw). One call per row: a call per cell pays Numba's reference counting of its ~20 array
+    arguments at every cell, which cost 20x the rules themselves.
     ``k``: scalar constants; ``tab``: per-row coefficients (see ``_surface``)."""
+    H, W = z0.shape
+    j = np.int64(j)      # (a prange index may arrive unsigned; neighbour() returns int64)
     (D, level, s0, pit_fill, k_stream, m_exp, n_exp, k_sed, r_iso, z_ocean, z_cont, h_thick,
      k_north, talus_north, u_rate) = k
     g_north, g_south, k_east, talus_east, c_north, c_south = tab
     zero = f32(0.0)
     one = f32(1.0)
-    # 1. uplift diffusion, north-south part (the east-west part is implicit, in yh)
-    yc = yh[j, i]
-    if tectonic:
-        qc = q0[j, i]
-        s = (g_north[j] * (yh[jn, in_] - yc) * f32(q0[jn, in_] == qc)
-             + g_south[j] * (yh[js, is_] - yc) * f32(q0[js, is_] == qc))
-        yc = max(yc + s, zero)
-    # 2. tectonic uplift with its cap, isostasy
-    zc = z0[j, i]
-    above = zc - D
-    cap = one if above <= one else one / above
-    zc += u_rate * yc * cap
-    cc = c0[j, i]
-    thick = max(cc - one, zero)
-    z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
-    zc += r_iso * s0 * (z_eq - zc)
-    # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept
-    # (east-west implicitly, already in c0; north-south here, in flux form on the sphere)
-    if cc >= f32(0.5):
-        cn = c0[jn, in_]
-        cs = c0[js, is_]
-        if cn >= f32(0.5):
-            cc += c_north[j] * (max(cn - one, zero) - thick)
-        if cs >= f32(0.5):
-            cc += c_south[j] * (max(cs - one, zero) - thick)
-    ac = zero
-    is_land = False
-    if zc >= level:
-        # 3a. thermal erosion against the previous neighbours, slopes per unit distance
-        s = zero
-        te = talus_east[j]
-        d = z0[jn, in_] - zc
-        if abs(d) > talus_north:
-            s += k_north * d
-        d = z0[js, is_] - zc
-        if abs(d) > talus_north:
-            s += k_north * d
-        d = z0[je, ie] - zc
-        if abs(d) > te:
-            s += k_east[j] * d
-        d = z0[jw, iw] - zc
-        if abs(d) > te:
-            s += k_east[j] * d
-        zc = max(zero, zc + s)
-        # 3b. pits fill, the rest erodes by stream power, never below the receiver
-        na = area[j, i]
-        ac = f32(na)
-        r = rcv[j, i]
-        if r < 0:
-            zc += pit_fill
+    edge_row = j == 0 or j == H - 1
+    for i in range(W):
+        if edge_row or i == 0 or i == W - 1:
+            jn, in_ = neighbour(j, i, -1, 0, H, W)
+            je, ie = neighbour(j, i, 0, 1, H, W)
+            js, is_ = neighbour(j, i, 1, 0, H, W)
+            jw, iw = neighbour(j, i, 0, -1, H, W)
         else:
-            zr = max(zf[r], D)      # rivers cut down to their receiver, or to sea level at the coast
-            slope = max(zc - zr, zero) * inv_dist[j, rdir[j, i]]
-            am = true_area[j, i] ** m_exp
-            sn = slope * slope if n_exp == f32(2.0) else slope ** n_exp
-            e = min(k_stream * am * sn, zc)
-            zc = max(zc - e * s0, min(zr, zc))
-        is_land = zc >= D
-    # 4. sediment
-    if tectonic:
-        zc += k_sed * min(max(zc + f32(2.5), zero), f32(10.0)) * s0
-    elif zc >= level:
-        zc += k_sed
-    y_out[j, i] = yc
-    z_out[j, i] = zc
-    a_out[j, i] = ac
-    b_out[j, i] = b0[j, i]
-    c_out[j, i] = max(cc, zero)
-    land[j, i] = is_land
+            jn, in_, je, ie, js, is_, jw, iw = j - 1, i, j, i + 1, j + 1, i, j, i - 1
+        # 1. uplift diffusion, north-south part (the east-west part is implicit, in yh)
+        yc = yh[j, i]
+        if tectonic:
+            qc = q0[j, i]
+            s = (g_north[j] * (yh[jn, in_] - yc) * f32(q0[jn, in_] == qc)
+                 + g_south[j] * (yh[js, is_] - yc) * f32(q0[js, is_] == qc))
+            yc = max(yc + s, zero)
+        # 2. tectonic uplift with its cap, isostasy
+        zc = z0[j, i]
+        above = zc - D
+        cap = one if above <= one else one / above
+        zc += u_rate * yc * cap
+        cc = c0[j, i]
+        thick = max(cc - one, zero)
+        z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
+        zc += r_iso * s0 * (z_eq - zc)
+        # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept
+        # (east-west implicitly, already in c0; north-south here, in flux form on the sphere)
+        if cc >= f32(0.5):
+            cn = c0[jn, in_]
+            cs = c0[js, is_]
+            if cn >= f32(0.5):
+                cc += c_north[j] * (max(cn - one, zero) - thick)
+            if cs >= f32(0.5):
+                cc += c_south[j] * (max(cs - one, zero) - thick)
+        ac = zero
+        is_land = False
+        if zc >= level:
+            # 3a. thermal erosion against the previous neighbours, slopes per unit distance
+            s = zero
+            te = talus_east[j]
+            d = z0[jn, in_] - zc
+            if abs(d) > talus_north:
+                s += k_north * d
+            d = z0[js, is_] - zc
+            if abs(d) > talus_north:
+                s += k_north * d
+            d = z0[je, ie] - zc
+            if abs(d) > te:
+                s += k_east[j] * d
+            d = z0[jw, iw] - zc
+            if abs(d) > te:
+                s += k_east[j] * d
+            zc = max(zero, zc + s)
+            # 3b. pits fill, the rest erodes by stream power, never below the receiver
+            na = area[j, i]
+            ac = f32(na)
+            r = rcv[j, i]
+            if r < 0:
+                zc += pit_fill
+            else:
+                zr = max(zf[r], D)      # rivers cut down to their receiver, or to sea level at the coast
+                slope = max(zc - zr, zero) * inv_dist[j, rdir[j, i]]
+                am = true_area[j, i] ** m_exp
+                sn = slope * slope if n_exp == f32(2.0) else slope ** n_exp
+                e = min(k_stream * am * sn, zc)
+                zc = max(zc - e * s0, min(zr, zc))
+            is_land = zc >= D
+        # 4. sediment
+        if tectonic:
+            zc += k_sed * min(max(zc + f32(2.5), zero), f32(10.0)) * s0
+        elif zc >= level:
+            zc += k_sed
+        y_out[j, i] = yc
+        z_out[j, i] = zc
+        a_out[j, i] = ac
+        b_out[j, i] = b0[j, i]
+        c_out[j, i] = max(cc, zero)
+        land[j, i] = is_land
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -166,23 +179,10 @@ def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, i
     ``tab = (g_north, g_south, k_east, talus_east)`` per row; ``inv_dist[j, d]`` = 1 / distance
     to the neighbour in D8 direction ``d`` from row ``j``.
     """
-    H, W = z0.shape
     zf = z0.ravel()
-    for j in prange(H):
-        edge_row = j == 0 or j == H - 1
-        step = 1 if edge_row else W - 1   # every cell of a polar row, else columns 0 and W - 1
-        for i in range(0, W, step):
-            jn, in_ = neighbour(j, i, -1, 0, H, W)
-            je, ie = neighbour(j, i, 0, 1, H, W)
-            js, is_ = neighbour(j, i, 1, 0, H, W)
-            jw, iw = neighbour(j, i, 0, -1, H, W)
-            _surface_cell(j, i, jn, in_, je, ie, js, is_, jw, iw, q0, yh, z0, zf, b0, c0, rcv, rdir, area,
-                          true_area, tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land)
-        if edge_row:
-            continue
-        for i in range(1, W - 1):
-            _surface_cell(j, i, j - 1, i, j, i + 1, j + 1, i, j, i - 1, q0, yh, z0, zf, b0, c0, rcv, rdir, area,
-                          true_area, tectonic, k, tab, inv_dist, area_pow, y_out, z_out, a_out, b_out, c_out, land)
+    for j in prange(z0.shape[0]):
+        _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist,
+                     y_out, z_out, a_out, b_out, c_out, land)
 
 
 @njit(cache=True, nogil=True)
@@ -297,6 +297,20 @@ class LithosphereStage:
                                                   cfg.plate_speed_min, cfg.plate_speed_max, cfg.plate_warp)
         return self._tables[key]
 
+    @staticmethod
+    def _previous_references(buf, q0, step, epoch, table, elapsed):
+        """``plates._references`` of the previous step's plates ``q0`` at the previous step's time
+        (``elapsed`` film seconds into the epoch): taken from that step's ``_plates`` when it ran in
+        this epoch and ``q0`` is still what it wrote (a pure function either way, so a restored or
+        edited state gets the same numbers), else computed."""
+        cached = buf.get("references")
+        if cached is not None and cached[0] == step - 1 and cached[1] == epoch and np.array_equal(cached[3], q0):
+            return cached[2]
+        H, W = q0.shape
+        refp = np.empty(H * W, np.int32)
+        plates._references(q0, table.ids, table.rotations(-elapsed), *buf["trig"], refp)
+        return refp
+
     def advance(self, fields, ctx):
         schedule = ctx.config.schedule
         t = ctx.time
@@ -363,8 +377,7 @@ class LithosphereStage:
         fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
         if mode == plates.MODE_MOVE:
             # the previous step's epoch-start cells, its crust written back, who held each of them
-            refp = np.empty(n, np.int32)
-            plates._references(q0, table.ids, table.rotations(-(t - 1.0 / schedule.fps - t_e)), *buf["trig"], refp)
+            refp = self._previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
             plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
             inv = buf.get("inv")
             if inv is None:
@@ -375,11 +388,13 @@ class LithosphereStage:
         out = {n_: np.empty((H, W), np.float32) for n_ in FIELDS}
         out["frame_plate"] = fplate.copy()
         source = np.empty((H, W), np.int64)
+        ref_out = np.empty(n, np.int32)
         plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
                        table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
                        np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                        f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
-                       out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel())
+                       out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out)
+        buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
         if mode == plates.MODE_ASSIGN:
             # a new epoch: the plates' shapes and crust as they are now
             out["frame_plate"][:] = out["plate"]

@@ -29,12 +29,41 @@ def _run_cells(lines, run):
 
 
 def straight_coast_share(land, run=8):
-    """Share of coastline edges lying in straight axis-aligned runs of at least ``run`` cells:
-    edges between east-west neighbours run along columns, edges between rows along rows."""
+    """Share of coastline edges lying in straight axis-aligned runs of at least ``run`` cells, counted
+    in grid cells (issue 11's definition): edges between east-west neighbours run along columns,
+    edges between rows along rows. On the sphere this counts the map projection too: at latitude φ
+    a row of ``n`` cells is only ``n cos φ`` cell heights long, so any smooth coast near a pole
+    (a thresholded noise field on the sphere included) scores high; see
+    :func:`straight_coast_share_on_sphere`."""
     east = land != np.roll(land, -1, axis=1)          # edge east of (j, i); a line is a column
     south = land[:-1] != land[1:]                     # edge south of (j, i); a line is a row
     edges = int(east.sum() + south.sum())
     return (_run_cells(east.T, run) + _run_cells(south, run)) / max(edges, 1)
+
+
+def _run_lengths(line, run, seg):
+    """Summed length of the runs of ``line`` (boolean) whose length ``count * seg`` is at least ``run``."""
+    padded = np.concatenate([[False], line, [False]]).astype(np.int8)
+    d = np.diff(padded)
+    lengths = (np.flatnonzero(d == -1) - np.flatnonzero(d == 1)) * seg
+    return float(lengths[lengths >= run - 1e-9].sum())
+
+
+def straight_coast_share_on_sphere(land, run=8):
+    """The straight-coast share with lengths measured on the sphere: a coast edge between two rows
+    at latitude φ is ``cos φ`` cell heights long (an edge between columns is one), the share is by
+    length, and a run is straight when it is at least ``run`` cell heights long. On the equator it
+    is :func:`straight_coast_share`; near the poles a row of cells is no longer mistaken for a
+    long straight coast (a circle of latitude still counts as straight, so the measure errs on
+    the strict side there)."""
+    H = land.shape[0]
+    east = land != np.roll(land, -1, axis=1)
+    south = land[:-1] != land[1:]
+    c = np.cos(np.radians(90.0 - 180.0 * np.arange(1, H) / H))   # latitude of each row boundary
+    straight = sum(_run_lengths(col, run, 1.0) for col in east.T)
+    straight += sum(_run_lengths(south[j], run, c[j]) for j in range(H - 1))
+    total = float(east.sum() + (south * c[:, None]).sum())
+    return straight / max(total, 1e-300)
 
 
 def geology(columns, seed, until):
@@ -56,6 +85,23 @@ def test_straight_coast_share_measures_straight_runs():
     jj, ii = np.mgrid[0:64, 0:128]
     disc = (jj - 32) ** 2 + (ii - 64) ** 2 < 20 ** 2            # a round coast: only its flat sides are runs
     assert 0.05 < straight_coast_share(disc) < 0.5
+
+
+def test_straight_coast_share_on_sphere_is_the_grid_share_on_the_equator_and_shorter_near_the_poles():
+    land = np.zeros((64, 128), bool)
+    land[28:36, 40:90] = True                                  # a bar across the equator
+    grid_share = straight_coast_share(land)
+    assert straight_coast_share_on_sphere(land) == pytest.approx(grid_share, abs=0.01)  # cos φ ≈ 1 there
+    cap = np.zeros((64, 128), bool)
+    cap[:3] = True                                             # a polar cap: one row boundary at 84.4°
+    cap[3, 10:16] = True                                       # with a bump of 6 columns (0.6 cell heights)
+    assert straight_coast_share(cap) > 0.9                     # in grid cells: one long straight run
+    # on the sphere: the 6-column bump's edges are 6 cos(84.4°) + 2 + ... long, none a straight run;
+    # the latitude circle's run east of the bump (112 cells x cos 84.4° = 11 cell heights) still counts
+    # (the strict side), the 10 cells west of it (1 cell height) do not
+    c3, c4 = np.cos(np.radians(90 - 180 * 3 / 64)), np.cos(np.radians(90 - 180 * 4 / 64))
+    total = 122 * c3 + 6 * c4 + 2
+    assert straight_coast_share_on_sphere(cap) == pytest.approx(112 * c3 / total, rel=1e-6)
 
 
 @pytest.mark.slow

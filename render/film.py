@@ -165,8 +165,8 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     plan = frames(shots, start, frame_count(start, end, fps), fps)   # (film time, shot) of each frame drawn
     n = len(plan)
     if n < 1:
-        raise ValueError(f"no shot of the storyboard is in the film from start={start} to end={end} "
-                         f"(shots from {shots[0].t0:g} s to {shots[-1].t1:g} s)")
+        raise ValueError(f"no shot of the storyboard is in the film from {start:g} s to {end:g} s (its shots run "
+                         f"from {shots[0].t0:g} s to {shots[-1].t1:g} s)")
     steps_per_second = timeline.fps
     first_step = int(math.floor(plan[0][0] * steps_per_second + 1e-9))
     if world.state.step > first_step:

@@ -155,6 +155,8 @@ def test_run_from_a_state_under_its_old_name_still_works_with_a_note(tmp_path, c
     (["--start-time", "-1"], ["--start-time must be film seconds >= 0"]),
     (["--stages", "bogus"], ["--stages: unknown stage 'bogus'"]),
     (["--allow-nonfinite"], ["--allow-nonfinite applies to --from STATE only"]),
+    (["--from", "{s}", "--start-time", "0"], ["--start-time 0 s is before the world's time, 0.0166667 s"]),
+    (["--from", "{s}", "--until", "0"], ["--until 0 s must be after the film's start, 0.0166667 s"]),
 ])
 def test_film_world_options_are_checked_in_one_line(tmp_path, capsys, argv, words):
     from planet.cli import main

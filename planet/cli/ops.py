@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 
 from planet.cli.options import (add_config, add_max_time, add_progress, add_resolution, add_stages, add_until,
-                                resolution_of, show_progress)
+                                resolution_of, show_progress, when_of)
 from planet.core.config import Config, ConfigError
+from planet.core.timeline import Timeline
 
 
 # -- shared parsing helpers ----------------------------------------------------------
@@ -162,6 +163,7 @@ def _cmd_sweep(args) -> int:
     if args.save_states is not None:
         check_output_dir(args.save_states, "--save-states")
     until = "tectonics_end" if args.until is None else args.until
+    when_of(until, Timeline((config or Config()).schedule), "--until")     # an unknown epoch: now, named
     result = sweep(seeds, until, resolution_of(args), config=config, stages=stages, out=out,
                    save_states=args.save_states, scheduler=args.scheduler, workers=args.workers,
                    retries=args.retries, processes=not args.no_processes, progress=show_progress(args),

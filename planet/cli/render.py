@@ -108,7 +108,7 @@ def film_command(args) -> int:
     import planet
     from planet.cli.ops import config_from_args
     from planet.render.film import render_film, summary
-    from planet.render.storyboard import load, resolve
+    from planet.render.storyboard import DEFAULT, load, resolve
     from planet.render.video import check_output
 
     check_output(args.out, "--out")   # before anything is simulated
@@ -139,12 +139,18 @@ def film_command(args) -> int:
         world = planet.Planet(resolution_of(args), 0 if args.seed is None else args.seed, stages=stages,
                               config=config)
     timeline = world.timeline
-    if storyboard is not None:
-        resolve(storyboard, timeline, source=f"--storyboard {args.storyboard}")   # epochs, order, transitions
+    shots = resolve(DEFAULT if storyboard is None else storyboard, timeline,      # epochs, order, transitions
+                    source=f"--storyboard {args.storyboard}" if args.storyboard else "the built-in storyboard")
     start = None if args.start_time is None else when_of(args.start_time, timeline, "--start-time")
     end = None if args.until is None else when_of(args.until, timeline, "--until")
     if start is not None and (args.earth or args.heightmap):
         start = max(start, world.time)
+    if start is not None and start < world.time:
+        raise CLIError(f"--start-time {start:g} s is before the world's time, {world.time:g} s")
+    first = max(shots[0].t0, world.time) if start is None else start
+    if end is not None and end <= first:
+        raise CLIError(f"--until {end:g} s must be after the film's start, {first:g} s"
+                       + ("" if start is not None else " (the first shot's start or the world's time)"))
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
                         start=start, end=end, progress=show_progress(args), captions=not args.no_captions,
                         preset=args.preset, max_time=max_time, world=world, storyboard=storyboard)

@@ -170,3 +170,31 @@ def test_sizes_up_to_4k_are_accepted_and_beyond_the_limit_refused():
     assert parse_size(f"{MAX_SIDE}x{MAX_SIDE}") == (MAX_SIDE, MAX_SIDE)
     with pytest.raises(ValueError, match=rf"--size must be WIDTHxHEIGHT with even integers in \[2, {MAX_SIDE}\]"):
         parse_size(f"{MAX_SIDE + 2}x2160")
+
+
+@pytest.mark.parametrize("ease, lon_mid", [("linear", 45.0), ("in", 22.5), ("out", 67.5), ("in-out", 45.0)])
+def test_camera_paths_at_their_start_middle_and_end(ease, lon_mid):
+    """lon = [0, 90] over 10 s: the closed forms at the ends and the middle (in: a quarter of the way,
+    out: three quarters, in-out: smoothstep(1/2) = 1/2); lat follows the same easing."""
+    import math
+
+    from planet.render.scene import Q_CAM_LAT, Q_CAM_LON
+
+    tl = planet.Timeline()
+    shots = (sb.Shot(100.0, 110.0, globe=True, lon=(0.0, 90.0), lat=(-30.0, 30.0), ease=ease),)
+    lat_mid = -30.0 + 60.0 * lon_mid / 90.0
+    for t, lon, lat in ((100.0, 0.0, -30.0), (105.0, lon_mid, lat_mid), (110.0 - 1e-12, 90.0, 30.0)):
+        Q = shot(t, (64, 64), tl, storyboard=shots).Q
+        assert Q[Q_CAM_LON] == pytest.approx(math.radians(lon), abs=1e-6), (ease, t)
+        assert Q[Q_CAM_LAT] == pytest.approx(math.radians(lat), abs=1e-6), (ease, t)
+    turning = (sb.Shot(100.0, globe=True, lon=350.0, turn=-6.0),)
+    assert shot(102.0, (64, 64), tl, storyboard=turning).Q[Q_CAM_LON] == pytest.approx(math.radians(338.0))
+    assert shot(99.0, (64, 64), tl, storyboard=turning) is None          # before the first shot: no frame
+
+
+def test_start_time_and_until_clip_the_storyboard(tmp_path, saved_state):
+    shots = sb.from_dict({"shot": [{"start": 1, "end": 2, "view": "plates"}, {"start": 2, "end": 3, "globe": True},
+                                   {"start": 4, "end": 5}]})
+    stats = render_film(tmp_path / "f", size=(64, 36), fps=4, backend="cpu", start=1.5, end=2.5, storyboard=shots,
+                        world=planet.Planet.from_state(planet.State.load(saved_state)), progress=False)
+    assert stats["shots"] == [2, 2, 0] and stats["frames"] == 4 == len(list((tmp_path / "f").iterdir()))

@@ -170,3 +170,12 @@ def test_film_world_options_are_checked_in_one_line(tmp_path, capsys, argv, word
     for w in words:
         assert w in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.npz"]
+
+
+def test_koppen_refuses_new_world_options_with_a_state_file(tmp_path, capsys):
+    from planet.cli import main
+
+    code = main(["koppen", str(tmp_path / "w.npz"), "--seed", "3", "--resolution", "256"])
+    err = capsys.readouterr().err
+    assert code == 2 and err == ("planet: error: --seed and --resolution make a new world; a STATE file has its "
+                                 "own; drop --seed and --resolution\n")

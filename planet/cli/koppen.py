@@ -30,6 +30,10 @@ def _cmd_koppen(args) -> int:
     if (args.state is None) == (not args.heightmap and not args.earth):
         raise ValueError("give a STATE file, or --earth / --heightmap FILE")
     if args.state is not None:
+        given = [o for o, v in (("--seed", args.seed), ("--resolution", args.resolution)) if v is not None]
+        if given:
+            raise ValueError(f"{' and '.join(given)} make{'s' if len(given) == 1 else ''} a new world; a STATE file "
+                             f"has its own; drop {' and '.join(given)}")
         state = planet.State.load(args.state)
         world = planet.Planet.from_state(state, stages=("climate", "atmosphere", "life"))
     else:

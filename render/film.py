@@ -1,7 +1,9 @@
 """The film (spec §8): the whole story, simulated and rendered together.
 
-Schedule, in film seconds (all from the configuration's schedule where it
-names an epoch):
+What is shown when is a storyboard (``render/storyboard.py``: a list of
+shots, each a time range with a view or the globe, a camera path and
+captions). Without one, the film is ``storyboard.DEFAULT``, in film seconds
+(from the configuration's schedule where it names an epoch):
 
 * 0–20 s: the protoplanet as a turning globe, unwrapping into the map from
   10 s (``Camera.unwrap``), the turn slowing to a stop at 20 s;
@@ -17,35 +19,26 @@ names an epoch):
 Frame ``k`` shows film time ``t = start + k / fps``; the simulation is
 stepped to ``floor(t · 60)`` (60 steps per film second) before the frame is
 drawn, so at 30 fps each frame advances 2 steps. No state is stored; the
-frame count is exactly ``round((end − start) · fps)``.
+frame count is exactly ``round((end − start) · fps)`` less the frames that
+fall between a storyboard's shots (none for the built-in film).
 """
 from __future__ import annotations
 
 import math
 import time as _time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from planet.core.timeline import Timeline, smoothstep
+from planet.core.timeline import Timeline
 from planet.world import kernels_run_concurrently
 
 from . import check_size
 from .backend import get_backend
-from .scene import Q_FADE, VIEWS, Camera, pack_fields, projection_params, sun_direction
+from .scene import Q_FADE, pack_fields
+from .storyboard import DEFAULT, Frame, at, frame, frames, resolve
 from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
-
-#: (film seconds, view) of the map's wipes; each takes WIPE seconds
-MAP_VIEWS = ((35.0, "plates"), (43.0, "rivers"), (51.0, "temperature"), (67.0, "flow"),
-             (83.0, "life"), (101.0, "satellite"))
-WIPE = 2.0
-UNWRAP = (10.0, 20.0)
-REWRAP = (103.0, 113.0)
-CAMERA_LAT = 20.0
-TURN = 6.0            # degrees per film second of the globe's turn after the rewrap
-FADE = 5.0            # seconds of the final fade
 
 #: captions: (film seconds or epoch name, phrase), shown after the date
 CAPTIONS = (("start", "a molten protoplanet"), ("ocean_start", "oceans form"),
@@ -56,69 +49,23 @@ CAPTIONS = (("start", "a molten protoplanet"), ("ocean_start", "oceans form"),
             ("tectonics_end", "the plates come to rest"), ("co2_start", "carbon dioxide rises"),
             ("warming_start", "the world warms"), ("warming_end", "a warmer world"))
 
-
-@dataclass(frozen=True)
-class Shot:
-    """What one frame shows: views, blends and camera (inputs of ``backend.frame``)."""
-
-    view: int
-    second: int
-    overlay_view: int
-    overlay: float
-    Q: np.ndarray
+#: what one frame shows (the old name of ``storyboard.Frame``)
+Shot = Frame
 
 
-def _camera_lon(t: float) -> float:
-    if t < UNWRAP[1]:
-        return 180.0 - 1.35 * (UNWRAP[1] - t) ** 2          # two turns, slowing to rest at the map's centre
-    if t < REWRAP[0]:
-        return 180.0
-    a = TURN / (2.0 * (REWRAP[1] - REWRAP[0]))
-    if t < REWRAP[1]:
-        return 180.0 + a * (t - REWRAP[0]) ** 2
-    return 180.0 + a * (REWRAP[1] - REWRAP[0]) ** 2 + TURN * (t - REWRAP[1])
-
-
-def shot(t: float, size, timeline: Timeline, year: float = 24.0) -> Shot:
-    """The frame at film time ``t`` (see the module docstring)."""
-    s = timeline.schedule
-    if UNWRAP[1] <= t < REWRAP[0]:
-        cam = Camera(lat=0.0, lon=180.0, unwrap=1.0)
-        view, second, wipe = VIEWS["satellite"], -1, -1.0
-        for start, name in MAP_VIEWS:
-            if t >= start:
-                second_name = name
-                if t < start + WIPE:
-                    second, wipe = VIEWS[second_name], -0.03 + 1.06 * (t - start) / WIPE
-                else:
-                    view, second, wipe = VIEWS[second_name], -1, -1.0
-        Q = projection_params(size, cam, wipe=wipe)
-        return Shot(view, second, 0, 0.0, Q)
-    if t < UNWRAP[1]:
-        unwrap = smoothstep(*UNWRAP, t)
-    else:
-        unwrap = 1.0 - smoothstep(*REWRAP, t)
-    cam = Camera(lat=CAMERA_LAT, lon=_camera_lon(t), unwrap=unwrap)
-    day = smoothstep(s.daynight_start, s.daynight_start + 2.0, t)
-    fade = 1.0 - smoothstep(s.story_end - FADE, s.story_end, t)
-    overlay = 0.6 * (smoothstep(s.co2_start, s.co2_start + 5.0, t)
-                     - smoothstep(s.overlay_end - 5.0, s.overlay_end, t))
-    if day > 0.0:
-        Q = projection_params(size, cam, night=day, sun=sun_direction(t, timeline, year), atmosphere=True,
-                              fade=fade, lighting=day)
-        second = VIEWS["night"]
-    else:
-        Q = projection_params(size, cam, atmosphere=True, fade=fade)
-        second = -1
-    return Shot(VIEWS["satellite"], second, VIEWS["co2"], max(overlay, 0.0), Q)
+def shot(t: float, size, timeline: Timeline, year: float = 24.0, storyboard=None) -> Frame | None:
+    """The frame at film time ``t`` of ``storyboard`` (default: the built-in film, ``storyboard.DEFAULT``);
+    None where no shot covers ``t``."""
+    resolved = resolve(DEFAULT if storyboard is None else storyboard, timeline)
+    r = at(resolved, t)
+    return None if r is None else frame(r, t, size, timeline, year)
 
 
 def caption(t: float, timeline: Timeline) -> str:
     """'4.0 billion years ago - oceans form' (the default font has no em dash)."""
     phrase = ""
     for when, text in CAPTIONS:
-        at = timeline.seconds(when)
-        if t >= at:
+        if t >= timeline.seconds(when):
             phrase = text
     return f"{timeline.date(t)} - {phrase}" if phrase else timeline.date(t)
 
@@ -166,18 +113,23 @@ def frame_count(start: float, end: float, fps: int) -> int:
 
 
 def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
-                resolution: int = 512, seed: int = 0, start: float = 0.0, end: float | None = None,
+                resolution: int = 512, seed: int = 0, start: float | None = None, end: float | None = None,
                 progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
-                on_frame=None, overlap: bool = True, max_time: float | None = None) -> dict:
+                on_frame=None, overlap: bool = True, max_time: float | None = None, storyboard=None) -> dict:
     """Simulate and render the film into ``out`` (.mp4, .gif, .webp, or a folder for PNG frames).
 
-    Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``.
+    Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``,
+    and ``shots``: the number of frames of each shot.
+    ``storyboard``: the shots (``storyboard.load`` of a TOML file; default ``storyboard.DEFAULT``);
+    ``start`` (default: the first shot's start, or the world's time if later) and ``end`` (default:
+    the last shot's end, or story end where it runs on) clip it.
     ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new
     one from ``resolution`` and ``seed`` with every available stage).
     ``on_frame(k, frame)`` is called for each frame before it is written.
     ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
     frames are the same either way; off where Numba's threading layer is not thread-safe).
-    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.    ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
+    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
+    ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
     before any step.
     """
     import planet
@@ -192,8 +144,14 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     if world is None:
         world = planet.Planet(resolution, seed)
     timeline = world.timeline
-    story = timeline.schedule.story_end
-    end = story if end is None else end
+    shots = resolve(DEFAULT if storyboard is None else storyboard, timeline)
+    if start is None:
+        start = max(shots[0].t0, world.time)
+    if end is None:
+        end = shots[-1].t1 if math.isfinite(shots[-1].t1) else timeline.schedule.story_end
+        if end <= shots[-1].t0:
+            raise ValueError(f"the storyboard's last shot starts at {shots[-1].t0:g} s, at or after story end "
+                             f"({end:g} s), and has no end: give it one (or the film an end)")
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be film seconds >= 0, got {value!r}")
@@ -202,18 +160,23 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     from planet.world import check_run_length
 
     check_run_length(timeline, end, world.config, max_time, "end")
-    n = frame_count(start, end, fps)
-    if n < 1:
+    if frame_count(start, end, fps) < 1:
         raise ValueError(f"the film from start={start} to end={end} at fps={fps} has no frame")
+    plan = frames(shots, start, frame_count(start, end, fps), fps)   # (film time, shot) of each frame drawn
+    n = len(plan)
+    if n < 1:
+        raise ValueError(f"no shot of the storyboard is in the film from {start:g} s to {end:g} s (its shots run "
+                         f"from {shots[0].t0:g} s to {shots[-1].t1:g} s)")
     steps_per_second = timeline.fps
-    first_step = int(math.floor(start * steps_per_second + 1e-9))
+    first_step = int(math.floor(plan[0][0] * steps_per_second + 1e-9))
     if world.state.step > first_step:
         raise ValueError(f"start={start} is before the world's time {world.time:g} s")
     if first_step > world.state.step:          # simulate up to the first frame, with its own progress bar
         world.run(until=first_step / steps_per_second, progress=progress)
     year = world.config.climate.year
     cap = Captions(size) if captions else None
-    stats = {"frames": n, "sim_s": 0.0, "render_s": 0.0, "write_s": 0.0}
+    stats = {"frames": n, "sim_s": 0.0, "render_s": 0.0, "write_s": 0.0,
+             "shots": [sum(1 for _, i in plan if i == j) for j in range(len(shots))]}
     t_wall = _time.perf_counter()
     bar = None
     if progress:
@@ -226,12 +189,11 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     pending = None
 
     def target_of(k: int) -> int:
-        return int(math.floor((start + k / fps) * steps_per_second + 1e-9))
+        return int(math.floor(plan[k][0] * steps_per_second + 1e-9))
 
     try:
         with VideoWriter(out, size, fps=fps, quality=quality, preset=preset) as writer:
-            for k in range(n):
-                t = start + k / fps
+            for k, (t, j) in enumerate(plan):
                 t0 = _time.perf_counter()
                 if pending is not None:
                     pending.result()                 # the steps to this frame, run while the last one drew
@@ -240,19 +202,19 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                 if target > world.state.step:
                     world.step(target - world.state.step)
                 t1 = _time.perf_counter()
-                sh = shot(t, size, timeline, year)
+                sh = frame(shots[j], t, size, timeline, year)
                 stack, P = pack_fields(world.state, t)   # a copy: the simulation may go on from here
                 ahead = target_of(k + 1) - world.state.step if sim is not None and k + 1 < n else 0
                 if ahead > 0:
                     pending = sim.submit(world.step, ahead)
-                frame = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
-                if cap is not None:
-                    fade = float(sh.Q[Q_FADE])
-                    cap.draw(frame, caption(t, timeline), alpha=fade)
+                image = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
+                if cap is not None and sh.captions:
+                    text = caption(t, timeline) if sh.caption is None else sh.caption.replace("{date}", timeline.date(t))
+                    cap.draw(image, text, alpha=float(sh.Q[Q_FADE]))
                 if on_frame is not None:
-                    on_frame(k, frame)
+                    on_frame(k, image)
                 t2 = _time.perf_counter()
-                writer.write(frame)
+                writer.write(image)
                 t3 = _time.perf_counter()
                 stats["sim_s"] += t1 - t0
                 stats["render_s"] += t2 - t1

@@ -47,7 +47,7 @@ def test_unwritable_output_fails_before_running(tmp_path, capsys):
 def test_until_before_now(tmp_path, capsys):
     start = tmp_path / "s.npz"
     assert run(capsys, "run", "--resolution", "128", "--until", "1", "--out", str(start), "--quiet")[0] == 0
-    code, _, err = run(capsys, "run", "--start", str(start), "--until", "0.5", "--out", str(tmp_path / "x.npz"))
+    code, _, err = run(capsys, "run", "--from", str(start), "--until", "0.5", "--out", str(tmp_path / "x.npz"))
     assert code == 2 and "before the current time" in err
     assert not (tmp_path / "x.npz").exists()
 
@@ -126,16 +126,23 @@ def test_other_system_errors_are_not_swallowed():
         _run(argparse.Namespace(func=func))
 
 
-def test_one_grammar_new_spellings_and_old_aliases():
-    """--from (a state file) and --until/--start-time mean the same in run and film; old spellings still work."""
+def test_one_grammar_new_spellings_and_old_aliases(capsys):
+    """--from (a state file) and --until/--start-time mean the same in run and film; old spellings still work,
+    each with a one-line note on stderr."""
     import argparse
 
     from planet.cli import build_parser
 
     parser = build_parser()
-    for args in (["run", "--from", "a.npz"], ["run", "--start", "a.npz"]):
-        assert parser.parse_args(args).start == "a.npz"
+    assert parser.parse_args(["run", "--from", "a.npz"]).from_state == "a.npz"
+    assert capsys.readouterr().err == ""
+    assert parser.parse_args(["run", "--start", "a.npz"]).from_state == "a.npz"
+    err = capsys.readouterr().err
+    assert err.startswith("planet: note: --start is the old spelling of --from") and err.count("\n") == 1
     new = parser.parse_args(["film", "--out", "f.mp4", "--start-time", "3", "--until", "9"])
+    assert capsys.readouterr().err == ""
     old = parser.parse_args(["film", "--out", "f.mp4", "--start", "3", "--end", "9"])
-    assert (new.start, new.end) == (old.start, old.end) == (3.0, 9.0)
+    assert capsys.readouterr().err.count("planet: note: ") == 2
+    assert (new.start_time, new.until) == (old.start_time, old.until) == (3.0, 9.0)
+    assert parser.parse_args(["film", "--out", "f.mp4", "--until", "story_end"]).until == "story_end"
     assert isinstance(parser, argparse.ArgumentParser)

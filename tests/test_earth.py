@@ -174,7 +174,7 @@ def test_cli_run_and_film_on_earth(tmp_path):
     state = planet.State.load(out)
     assert state.stages == ("climate", "atmosphere", "life") and state.step == 7563
     frames = tmp_path / "frames"
-    assert main(["film", "--earth", "--resolution", "128", "--end", "126.2", "--fps", "10", "--size", "128x64",
+    assert main(["film", "--earth", "--resolution", "128", "--until", "126.2", "--fps", "10", "--size", "128x64",
                  "--backend", "cpu", "--no-captions", "--quiet", "--out", str(frames)]) == 0
     pngs = sorted(frames.glob("*.png"))
     assert len(pngs) == 2

@@ -20,7 +20,7 @@ from planet.core.files import OutputError, atomic_write
 from planet.render.video import VideoWriter
 
 ROOT = Path(__file__).resolve().parent.parent
-FILM = ["--size", "64x36", "--fps", "2", "--end", "1", "--resolution", "128", "--backend", "cpu", "--quiet"]
+FILM = ["--size", "64x36", "--fps", "2", "--until", "1", "--resolution", "128", "--backend", "cpu", "--quiet"]
 
 
 def run(capsys, *args):
@@ -245,7 +245,7 @@ def test_every_writer_refuses_a_folder_before_any_work(tmp_path, capsys, monkeyp
 
 def test_film_checks_out_before_simulating(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(planet.Planet, "run", lambda *a, **k: pytest.fail("simulated before checking --out"))
-    code, _, err = run(capsys, "film", "--out", tmp_path / "missing" / "f.mp4", "--start", "30", *FILM)
+    code, _, err = run(capsys, "film", "--out", tmp_path / "missing" / "f.mp4", "--start-time", "30", *FILM)
     one_error(code, err, "does not exist")
 
 
@@ -367,7 +367,7 @@ def test_a_nan_state_is_refused_on_load_naming_the_field_and_the_first_cell(nan_
     ["export", "{s}", "--format", "netcdf", "--out", "{d}/h.nc"],
     ["stats", "{s}"],
     ["compare", "{s}", "{s}"],
-    ["run", "--start", "{s}", "--until", "1", "--out", "{d}/w.npz"],
+    ["run", "--from", "{s}", "--until", "1", "--out", "{d}/w.npz"],
 ])
 def test_cli_refuses_a_nan_state_unless_asked(tmp_path, capsys, nan_state_file, command):
     argv = [a.format(s=nan_state_file, d=tmp_path) for a in command]
@@ -404,7 +404,7 @@ def test_view_refuses_a_nan_state_by_default():
 def test_start_with_another_config_is_refused(tmp_path, capsys, state_file):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[life]\ndt = 0.07\n")
-    code, _, err = run(capsys, "run", "--start", state_file, "--config", cfg, "--until", "1", "--out", tmp_path / "o.npz")
+    code, _, err = run(capsys, "run", "--from", state_file, "--config", cfg, "--until", "1", "--out", tmp_path / "o.npz")
     one_error(code, err, "--config differs", "life.dt")
     assert not (tmp_path / "o.npz").exists()
 
@@ -421,7 +421,7 @@ def test_resume_with_new_world_options_is_refused(tmp_path, capsys, extra, named
 
 def test_start_honours_stages(tmp_path, capsys, state_file):
     out = tmp_path / "o.npz"
-    assert run(capsys, "run", "--start", state_file, "--stages", "lithosphere", "--steps", "1", "--out", out,
+    assert run(capsys, "run", "--from", state_file, "--stages", "lithosphere", "--steps", "1", "--out", out,
                "--quiet")[0] == 0
     a, b = planet.State.load(state_file), planet.State.load(out)
     assert b.step == a.step + 1 and np.array_equal(a.temperature, b.temperature)   # climate frozen
@@ -445,7 +445,7 @@ def test_run_length_is_bounded_up_front():
 @pytest.mark.parametrize("command, match", [
     (["run", "--resolution", "128", "--until", "1e300"], "past the bound of 500 s"),
     (["run", "--resolution", "128", "--steps", "100000000000000"], "--steps 100000000000000"),
-    (["film", "--out", "{d}/f.mp4", "--end", "1e12", "--size", "64x36", "--resolution", "128"], "past the bound"),
+    (["film", "--out", "{d}/f.mp4", "--until", "1e12", "--size", "64x36", "--resolution", "128"], "past the bound"),
     (["sweep", "--seeds", "0:4294967296", "--until", "1"], "at most 100000"),
     (["sweep", "--seeds", "0:2", "--until", "1", "--stages", "bogus"], "unknown stage 'bogus'"),
     (["sweep", "--seeds", "0:2", "--until", "1e9"], "past the bound"),
@@ -537,7 +537,7 @@ def test_a_state_missing_a_field_is_refused(tmp_path):
 
 @pytest.mark.parametrize("content", [b"", b"hello\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, b"PK\x05\x06" + b"\0" * 18])
 @pytest.mark.parametrize("command", [["info", "{f}"], ["stats", "{f}"], ["render", "{f}", "--out", "{d}/x.png"],
-                                     ["run", "--start", "{f}", "--steps", "1"], ["export", "{f}", "--format", "npz",
+                                     ["run", "--from", "{f}", "--steps", "1"], ["export", "{f}", "--format", "npz",
                                                                                  "--out", "{d}/x.npz"]])
 def test_a_file_that_is_not_a_state_is_named_so(tmp_path, capsys, content, command):
     f = tmp_path / "thing.npz"
@@ -554,8 +554,8 @@ def test_netcdf_states_are_accepted_wherever_npz_states_are(tmp_path, capsys, st
     code, out, _ = run(capsys, "info", nc)
     assert code == 0 and "planet state" in out
     assert run(capsys, "render", nc, "--backend", "cpu", "--size", "64x32", "--out", tmp_path / "r.png")[0] == 0
-    assert run(capsys, "run", "--start", nc, "--steps", "1", "--quiet", "--out", tmp_path / "n.npz")[0] == 0
-    assert run(capsys, "run", "--start", state_file, "--steps", "1", "--quiet", "--out", tmp_path / "z.npz")[0] == 0
+    assert run(capsys, "run", "--from", nc, "--steps", "1", "--quiet", "--out", tmp_path / "n.npz")[0] == 0
+    assert run(capsys, "run", "--from", state_file, "--steps", "1", "--quiet", "--out", tmp_path / "z.npz")[0] == 0
     assert planet.State.load(tmp_path / "n.npz").equals(planet.State.load(tmp_path / "z.npz"))
 
 

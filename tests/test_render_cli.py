@@ -56,7 +56,7 @@ def test_render_bad_values(tmp_path, argv, match):
     (["--fps", "0"], "--fps must be an integer in"),
     (["--backend", "opengl"], "--backend must be one of"),
     (["--quality", "12"], "--quality must be in"),
-    (["--start", "-3"], "--start must be film seconds"),
+    (["--start-time", "-3"], "--start-time must be film seconds"),
 ])
 def test_film_bad_values(tmp_path, argv, match):
     with pytest.raises(ValueError, match=match):
@@ -67,7 +67,7 @@ def test_film_bad_values(tmp_path, argv, match):
 def test_film_command_writes_a_gif(tmp_path, capsys):
     out = tmp_path / "f.gif"
     assert run(["film", "--out", str(out), "--size", "64x36", "--fps", "5", "--resolution", "128",
-                "--backend", "cpu", "--end", "1", "--quiet"]) == 0
+                "--backend", "cpu", "--until", "1"]) == 0
     assert out.exists() and "5 frames" in capsys.readouterr().out
 
 

@@ -72,11 +72,11 @@ def _check_years(years, name="years"):
     return float(years)
 
 
-def climatology(world, years: float = 1, spinup: float | None = None):
+def climatology(world, years: float = 1, spinup: float | None = None, progress: bool = False):
     """Monthly means over ``years`` model years of stepping ``world`` (which advances): an
     ``xarray.Dataset`` with ``month`` (1–12), ``lat``, ``lon`` and the variables ``temperature`` (°C),
     ``precipitation`` (mm per month), ``pressure`` (hPa), ``wind_u``, ``wind_v`` (east/north, climate
-    cells per step), plus ``land`` (bool, lat × lon)."""
+    cells per step), plus ``land`` (bool, lat × lon). ``progress``: progress bars on stderr."""
     import xarray as xr
 
     years = _check_years(years)
@@ -92,7 +92,7 @@ def climatology(world, years: float = 1, spinup: float | None = None):
     if spinup is None:
         spinup = 0.25 if not st["vapour"].any() else 0.0
     if spinup:
-        world.run(world.time + float(spinup) * year)
+        world.run(world.time + float(spinup) * year, progress=progress)
     H, W = st.shape
     sums = {k: np.zeros((12, H, W)) for k in ("temperature", "pressure", "wind_u", "wind_v")}
     rain = np.zeros((12, H, W))
@@ -108,7 +108,7 @@ def climatology(world, years: float = 1, spinup: float | None = None):
         counts[m] += 1
 
     steps = int(round(years * year * fps))
-    world.step(steps, on_step=record)
+    world.step(steps, on_step=record, progress=progress)
     if (counts == 0).any():
         raise ValueError("a month got no samples; use whole years")
     steps_per_month = year * fps / 12.0
@@ -188,12 +188,12 @@ def classify(temperature: np.ndarray, precipitation: np.ndarray, land: np.ndarra
     return np.where(np.asarray(land, bool), out, "").astype("<U3")
 
 
-def koppen(world, years: float = 1, spinup: float | None = None):
+def koppen(world, years: float = 1, spinup: float | None = None, progress: bool = False):
     """Köppen–Geiger classes of ``world`` over the next ``years`` model years (the world advances):
     an ``xarray.DataArray`` (lat, lon) of codes, ``""`` over the ocean; its ``attrs`` hold the
     area-weighted group shares of land (``share_A`` …, fractions) and the climatology's span."""
 
-    return classes_of(climatology(world, years, spinup))
+    return classes_of(climatology(world, years, spinup, progress=progress))
 
 
 def classes_of(ds):

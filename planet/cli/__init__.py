@@ -22,22 +22,19 @@ import numpy as np
 EXTENSIONS = ("planet.cli.render", "planet.cli.stats", "planet.cli.ops", "planet.cli.koppen")
 
 
-from planet.cli.options import (EXIT_CODES, ArgumentParser, CLIError, add_allow_nonfinite, add_max_time,  # noqa: E402,F401
-                                check_output_dir, check_output_path, parse_max_time, parse_stages, parse_until)
+from planet.cli.options import (EXIT_CODES, ArgumentParser, CLIError, add_allow_nonfinite, add_config,  # noqa: E402,F401
+                                add_from, add_max_time, add_progress, add_resolution, add_seed, add_stages,
+                                add_threads, add_until, check_output_dir, check_output_path, parse_max_time,
+                                parse_stages, parse_until, resolution_of, show_progress, state_world)
 
 
 # --------------------------------------------------------------------------- run
 def add_world_options(p: argparse.ArgumentParser) -> None:
     """Options that make a new world (shared by run, film, sweep...)."""
-    p.add_argument("--resolution", type=int, default=None, metavar="COLUMNS",
-                   help="grid columns (rows are half); a multiple of 32 from 128 to 16384 (default 512)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="world seed, an integer in [0, 2**32-1]; 0 is the reference protoplanet (default 0)")
-    p.add_argument("--stages", default=None, metavar="LIST",
-                   help="comma-separated processes to run, in step order: lithosphere,climate,atmosphere,life "
-                        "(default: all available)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="kernel threads (default: all cores); results do not depend on it")
+    add_resolution(p)
+    add_seed(p)
+    add_stages(p)
+    add_threads(p)
 
 
 def make_planet(args, config=None):
@@ -51,7 +48,7 @@ def make_planet(args, config=None):
     world = world_from_args(args, config, stages)   # --heightmap / --earth, else None
     if world is not None:
         return world
-    resolution = 512 if args.resolution is None else args.resolution
+    resolution = resolution_of(args)
     seed = 0 if args.seed is None else args.seed
     return planet.Planet(resolution=resolution, seed=seed, stages=stages, config=config)
 
@@ -79,39 +76,30 @@ def cmd_run(args) -> int:
         raise CLIError("give either --until or --steps, not both")
     if args.steps is not None and args.steps < 0:
         raise CLIError(f"--steps must be a non-negative integer, got {args.steps}")
-    if args.start and args.resume:
-        raise CLIError("give either --start STATE or --resume DIR, not both")
-    # every option is honoured or refused: a saved state or a checkpoint folder already fixes its
-    # world's seed and resolution (and a checkpoint folder its stages)
-    if args.start or args.resume:
-        source = "--start STATE" if args.start else "--resume DIR"
+    if args.from_state and args.resume:
+        raise CLIError("give either --from STATE or --resume DIR, not both")
+    # every option is honoured or refused: a checkpoint folder already fixes its world's seed,
+    # resolution and stages (a saved state: see options.state_world)
+    if args.resume:
         given = [o for o, v in (("--seed", args.seed), ("--resolution", args.resolution)) if v is not None]
-        if args.resume and args.stages is not None:
+        if args.stages is not None:
             given.append("--stages")
         if given:
-            raise CLIError(f"{' and '.join(given)} make{'s' if len(given) == 1 else ''} a new world; {source} "
+            raise CLIError(f"{' and '.join(given)} make{'s' if len(given) == 1 else ''} a new world; --resume DIR "
                            f"continues a saved one with its own; drop {' and '.join(given)}")
-    if args.allow_nonfinite and not args.start:
-        raise CLIError("--allow-nonfinite applies to --start STATE only")
+    if args.allow_nonfinite and not args.from_state:
+        raise CLIError("--allow-nonfinite applies to --from STATE only")
     parse_stages(args.stages)
     config = cli_ops.config_from_args(args)
     max_time = parse_max_time(args, config)
     until = None
     if args.steps is None:
-        until = parse_until(args.until if args.until is not None else "tectonics_end")
+        until = args.until if args.until is not None else "tectonics_end"
         Timeline((config or planet.Config()).schedule).seconds(until)  # bad epochs fail before any work
     if getattr(args, "threads", None) is not None:
         planet.set_threads(args.threads)
-    if args.start:
-        from planet.io.read import read_state
-
-        state = read_state(args.start, allow_nonfinite=args.allow_nonfinite)
-        if config is not None and config != state.config:
-            mine, theirs = config.to_dict(), state.config.to_dict()
-            diff = [f"{s}.{k}" for s in mine for k in mine[s] if mine[s][k] != theirs[s][k]]
-            raise CLIError(f"--config differs from the configuration saved in {args.start} ({', '.join(diff[:3])}); "
-                           f"a saved state continues with its own: omit --config (see `planet config --state`)")
-        world = planet.Planet.from_state(state, stages=parse_stages(args.stages))
+    if args.from_state:
+        world = state_world(args, config, parse_stages(args.stages))
     elif args.resume:
         world = None
     else:
@@ -128,7 +116,7 @@ def cmd_run(args) -> int:
             raise
         raise CLIError(f"--steps {args.steps} from step {world.state.step} would reach film second {until:g}, "
                        f"past the bound of {str(e).split('past the bound of ')[1]}") from None
-    progress = args.progress or (not args.quiet and sys.stderr.isatty())
+    progress = show_progress(args)
     try:
         record = {} if history is None else {"record_every": args.history_every or world.timeline.fps}
         state = cli_ops.run_planet(args, world, until, progress=progress, max_time=max_time, **record)
@@ -182,26 +170,34 @@ def cmd_demo(args) -> int:
     from planet.core.grid import validate_resolution
     from planet.world import check_memory, validate_seed
 
-    validate_seed(args.seed)                 # bad values fail before the output folder is made
-    check_memory(validate_resolution(args.resolution))
+    resolution, seed = resolution_of(args), 0 if args.seed is None else args.seed
+    validate_seed(seed)                      # bad values fail before the output folder is made
+    check_memory(validate_resolution(resolution))
     out = check_output_dir(args.out)
+    progress = show_progress(args)
+    import planet
+
+    if args.threads is not None:
+        planet.set_threads(args.threads)
     if not args.geology_only:
         from planet.render.film import demo, summary
 
-        stats = demo(out, resolution=args.resolution, seed=args.seed)
-        print(summary(stats))
-        print(f"wrote the posters into {out / 'posters'}")
+        stats = demo(out, resolution=resolution, seed=seed, progress=progress)
+        if not args.quiet:
+            print(summary(stats))
+            print(f"wrote the posters into {out / 'posters'}")
         return 0
-    import planet
     from planet.cli.preview import write_previews
 
-    world = planet.Planet(resolution=args.resolution, seed=args.seed)
-    print(f"demo: geology from the protoplanet to the end of tectonics at {args.resolution}x{args.resolution // 2}")
+    world = planet.Planet(resolution=resolution, seed=seed)
+    if not args.quiet:
+        print(f"demo: geology from the protoplanet to the end of tectonics at {resolution}x{resolution // 2}")
     write_previews(world.state, out, prefix="protoplanet_")
-    world.run(until="tectonics_end", progress=True)
+    world.run(until="tectonics_end", progress=progress)
     world.save(out / "world.npz")
     paths = write_previews(world.state, out)
-    print("wrote", out / "world.npz", *paths)
+    if not args.quiet:
+        print("wrote", out / "world.npz", *paths)
     return 0
 
 
@@ -217,12 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate a world and save its state",
                        description="Simulate a world from the protoplanet (or a saved state) and save it.")
     add_world_options(p)
-    p.add_argument("--from", "--start", dest="start", metavar="STATE",
-                   help="continue from this saved state instead of a new world (--start: the old spelling)")
-    p.add_argument("--until", default=None, metavar="WHEN",
-                   help="stop at this film time: seconds (e.g. 126) or an epoch name "
-                        "(start, ocean_start, ocean_end, land_end, human_start, tectonics_end, story_end, ...); "
-                        "default tectonics_end")
+    add_from(p, old=("--start",), help=" and continue it instead of making a new world")
+    add_until(p, "tectonics_end")
     p.add_argument("--steps", type=int, default=None, help="run this many steps (1/60 film s each) instead of --until")
     p.add_argument("--out", metavar="FILE.npz", help="save the final state here (written atomically)")
     p.add_argument("--previews", metavar="DIR", help="write elevation/plates/basins PNG previews into this folder")
@@ -230,8 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(planet.analysis.history) and write them as NetCDF")
     p.add_argument("--history-every", type=int, default=None, metavar="N",
                    help="steps between history snapshots (default 60: one per film second)")
-    p.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_progress(p)
     add_max_time(p)
     add_allow_nonfinite(p)
     p.set_defaults(func=cmd_run)
@@ -249,8 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job: render the film (or the geology) into a folder",
                        description="Run the whole story and render the film and posters into --out.")
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default outputs)")
-    p.add_argument("--resolution", type=int, default=512, metavar="COLUMNS", help="simulation columns (default 512)")
-    p.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
+    add_resolution(p)
+    add_seed(p)
+    add_threads(p)
+    add_progress(p)
     p.add_argument("--geology-only", action="store_true",
                    help="only run the geology to the end of tectonics and write previews")
     p.set_defaults(func=cmd_demo)

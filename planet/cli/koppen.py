@@ -13,7 +13,7 @@ from pathlib import Path
 def _cmd_koppen(args) -> int:
     import planet
     from planet.analysis.koppen import GROUPS, PEEL_SHARES, koppen
-    from planet.cli import check_output_path
+    from planet.cli import check_output_path, show_progress
     from planet.cli.world_source import world_from_args
     from planet.core.files import atomic_write
     from planet.render import check_size, to_image
@@ -30,11 +30,15 @@ def _cmd_koppen(args) -> int:
     if (args.state is None) == (not args.heightmap and not args.earth):
         raise ValueError("give a STATE file, or --earth / --heightmap FILE")
     if args.state is not None:
+        given = [o for o, v in (("--seed", args.seed), ("--resolution", args.resolution)) if v is not None]
+        if given:
+            raise ValueError(f"{' and '.join(given)} make{'s' if len(given) == 1 else ''} a new world; a STATE file "
+                             f"has its own; drop {' and '.join(given)}")
         state = planet.State.load(args.state)
         world = planet.Planet.from_state(state, stages=("climate", "atmosphere", "life"))
     else:
         world = world_from_args(args)
-    classes = koppen(world, years=args.years)
+    classes = koppen(world, years=args.years, progress=show_progress(args))
     shares = {g: classes.attrs[f"share_{g}"] for g in GROUPS}
     if out is not None:
         rgb = koppen_view(classes, world.state, size=size)
@@ -46,12 +50,13 @@ def _cmd_koppen(args) -> int:
     print("Köppen main groups, share of land (model | Peel et al. 2007):")
     for g in GROUPS:
         print(f"  {g}  {100 * shares[g]:5.1f} %  | {100 * PEEL_SHARES[g]:5.1f} %")
-    if out is not None:
+    if out is not None and not args.quiet:
         print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
 def register(subparsers) -> None:
+    from planet.cli.options import add_progress, add_resolution, add_seed
     from planet.cli.world_source import add_source_options
 
     p = subparsers.add_parser("koppen", help="Köppen-Geiger climate classes over a model year (map and shares)",
@@ -59,12 +64,12 @@ def register(subparsers) -> None:
                                           "years, classify its climate after Peel et al. (2007) and print the main "
                                           "groups' shares of land; --out draws the map with a legend.")
     p.add_argument("state", nargs="?", default=None, help="a state file (.npz); or use --earth / --heightmap")
-    p.add_argument("--resolution", type=int, default=512, metavar="COLUMNS",
-                   help="columns for --earth / --heightmap (default 512)")
-    p.add_argument("--seed", type=int, default=0, help="seed of an imported world (default 0)")
+    add_resolution(p)
+    add_seed(p)
     p.add_argument("--years", type=float, default=1.0, help="model years to average, >= 1 (default 1)")
     p.add_argument("--out", metavar="FILE.png", help="write the map with its legend here")
     p.add_argument("--size", default=None, help="WIDTHxHEIGHT of the map, even (default 1024x560)")
     p.add_argument("--json", metavar="FILE.json", help="write the shares as JSON here")
+    add_progress(p)
     add_source_options(p)
     p.set_defaults(func=_cmd_koppen)

@@ -19,7 +19,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from planet.cli.options import (add_config, add_max_time, add_progress, add_resolution, add_stages, add_until,
+                                resolution_of, show_progress, when_of)
 from planet.core.config import Config, ConfigError
+from planet.core.timeline import Timeline
 
 
 # -- shared parsing helpers ----------------------------------------------------------
@@ -33,14 +36,6 @@ def _positive_int(name):
             raise argparse.ArgumentTypeError(f"{name} must be an integer >= 1, got {value}")
         return value
     return parse
-
-
-def _until(text: str):
-    """Film seconds (a number) or an epoch name; checked later against the timeline."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 def config_from_args(args) -> Config | None:
@@ -58,8 +53,7 @@ def config_from_args(args) -> Config | None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """Add the long-run options to the ``planet run`` parser."""
     g = parser.add_argument_group("configuration and long runs")
-    g.add_argument("--config", metavar="FILE.toml",
-                   help="model constants and schedule (TOML; see `planet config --default`)")
+    add_config(g)
     g.add_argument("--checkpoint-every", type=_positive_int("--checkpoint-every"), metavar="N",
                    help="write a checkpoint every N steps (and at the end)")
     g.add_argument("--checkpoint-dir", metavar="DIR",
@@ -168,13 +162,15 @@ def _cmd_sweep(args) -> int:
     max_time = parse_max_time(args, config)
     if args.save_states is not None:
         check_output_dir(args.save_states, "--save-states")
-    result = sweep(seeds, args.until, args.resolution, config=config, stages=stages, out=out,
+    until = "tectonics_end" if args.until is None else args.until
+    when_of(until, Timeline((config or Config()).schedule), "--until")     # an unknown epoch: now, named
+    result = sweep(seeds, until, resolution_of(args), config=config, stages=stages, out=out,
                    save_states=args.save_states, scheduler=args.scheduler, workers=args.workers,
-                   retries=args.retries, processes=not args.no_processes, progress=args.progress,
+                   retries=args.retries, processes=not args.no_processes, progress=show_progress(args),
                    max_time=max_time)
     if out is None:
         sys.stdout.write(csv_text(result.rows))
-    else:
+    elif not args.quiet:
         ok = len(seeds) - len(result.failures)
         print(f"planet sweep: {ok}/{len(seeds)} worlds -> {out}", file=sys.stderr)
     return 0 if result.ok else 1
@@ -204,13 +200,13 @@ def register(subparsers) -> None:
     """Add ``sweep`` and ``config`` to the ``planet`` command."""
     p = subparsers.add_parser("sweep", help="run many worlds (Dask) and gather their statistics",
                               description="Run one world per seed on a Dask cluster and write their "
-                                          "statistics over a seed dimension (--out: .nc, .zarr or .csv). A failed "
+                                          "statistics over a seed dimension (--out: .nc, .zarr or .csv). The default "
+                                          "--resolution is 512, as in every subcommand (it was 256). A failed "
                                           "world is retried, then reported (status=failed); the exit code is 1 if "
                                           "any world failed.")
     p.add_argument("--seeds", required=True, metavar="A:B", help="seeds: A:B (B excluded), N, or a comma list")
-    p.add_argument("--until", required=True, type=_until, metavar="EPOCH|SECONDS",
-                   help="film time to run to (seconds or an epoch such as tectonics_end)")
-    p.add_argument("--resolution", type=int, default=256, help="columns (rows are half); default 256")
+    add_until(p, "tectonics_end")
+    add_resolution(p)     # 512 since the grammar became one (it was 256: give --resolution 256 for the old sweeps)
     p.add_argument("--out", metavar="FILE", help="write the statistics, format by suffix: .nc (NetCDF), .zarr "
                    "(Zarr store) or .csv; default: CSV on stdout")
     p.add_argument("--stats", metavar="FILE", help="old name of --out (same formats, by suffix)")
@@ -220,13 +216,11 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=_positive_int("--workers"), metavar="N",
                    help="local cluster size (default: one per core, at most one per world)")
     p.add_argument("--retries", type=int, default=2, metavar="K", help="extra attempts per world (default 2)")
-    p.add_argument("--config", metavar="FILE.toml", help="model constants and schedule (TOML)")
-    p.add_argument("--stages", metavar="A,B", help="stages to run (default: the standard set)")
+    add_config(p)
+    add_stages(p)
     p.add_argument("--no-processes", action="store_true",
                    help="run the local workers as threads of this process (small sweeps, debugging)")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
-    from planet.cli import add_max_time
-
+    add_progress(p)
     add_max_time(p)
     p.set_defaults(func=_cmd_sweep)
 
@@ -237,7 +231,7 @@ def register(subparsers) -> None:
     which = c.add_mutually_exclusive_group()
     which.add_argument("--default", action="store_true", help="print the defaults (a documented template)")
     which.add_argument("--show", action="store_true", help="print the effective configuration (default)")
-    c.add_argument("--config", metavar="FILE.toml", help="configuration file to check and show")
+    add_config(c)
     c.add_argument("--state", metavar="FILE.npz", help="show the configuration saved in a state or checkpoint")
     c.add_argument("--bare", action="store_true", help="no comments")
     c.set_defaults(func=_cmd_config)

@@ -1,7 +1,8 @@
 """CLI extension: ``planet film`` and ``planet render`` (registered by ``planet/cli.py``).
 
     planet film --out outputs/earth.mp4 [--size 1280x720 --fps 30 --backend auto --quality 7
-                --resolution 512 --seed 0 --start 0 --end 250 --no-captions]
+                --resolution 512 --seed 0 --start-time 0 --until 250 --no-captions]
+    planet film --from world.npz --storyboard shots.toml --out frames/
     planet render STATE.npz --view rivers [--globe --lat 20 --lon 0] --size 1024x512 --out rivers.png
 
 Bad values raise ``ValueError`` with a one-line message naming the option and
@@ -12,11 +13,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from planet.cli import add_allow_nonfinite, add_max_time, parse_max_time
+import argparse
+
+from planet.cli import add_allow_nonfinite, add_max_time, add_world_options, parse_max_time
+from planet.cli.options import (CLIError, add_config, add_from, add_progress, add_start_time, add_until, parse_stages,
+                                resolution_of, show_progress, state_world, when_of)
 from planet.core.files import atomic_write, check_output_file
 from planet.io.read import read_state
 
-from planet.render import BACKENDS, VIEWS, check_size
+from planet.render import BACKENDS, MAX_SIDE, VIEWS, check_size
 from planet.render.video import PRESETS
 
 
@@ -29,7 +34,7 @@ def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
     try:
         return check_size((w, h))
     except ValueError:
-        raise ValueError(f"{option} must be WIDTHxHEIGHT with even integers in [2, 8192], got {text!r}") from None
+        raise ValueError(f"{option} must be WIDTHxHEIGHT with even integers in [2, {MAX_SIDE}], got {text!r}") from None
 
 
 def _choice(value, allowed, option):
@@ -40,23 +45,33 @@ def _choice(value, allowed, option):
 
 def register(subparsers) -> None:
     film = subparsers.add_parser("film", help="simulate and render the film (MP4, GIF, WebP or PNG frames)",
-                                 description="Simulate the story and render it to a video, frame by frame.")
+                                 description="Simulate the story and render it to a video, frame by frame: the "
+                                             "built-in film, or your --storyboard (a TOML list of shots; "
+                                             "--print-storyboard prints the built-in one), of a new world, a "
+                                             "saved state (--from) or your own (--earth, --heightmap).")
     film.add_argument("--out", required=True, help="output file: .mp4 (H.264, BT.709), .gif, .webp (animated), "
                       "or a folder name for PNG frames")
-    film.add_argument("--size", default="1280x720", help="frame size WIDTHxHEIGHT, even (default 1280x720)")
+    film.add_argument("--storyboard", metavar="FILE.toml",
+                      help="what to show when: a TOML list of [[shot]] tables (time range, view or globe, camera "
+                           "path, captions); default: the built-in film")
+    film.add_argument("--print-storyboard", action=_PrintStoryboard, nargs=0,
+                      help="print the built-in film as a storyboard (TOML) and exit")
+    film.add_argument("--size", default="1280x720",
+                      help=f"frame size WIDTHxHEIGHT, even, up to {MAX_SIDE} a side (3840x2160 is 4K UHD; "
+                           f"default 1280x720)")
     film.add_argument("--fps", type=int, default=30, help="frames per second, 1-240 (default 30)")
     film.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
     film.add_argument("--quality", type=float, default=7.0, help="video quality 0-10 (default 7)")
     film.add_argument("--preset", default="veryfast", choices=PRESETS, help="x264 preset (default veryfast)")
-    film.add_argument("--resolution", type=int, default=512, help="simulation columns (default 512)")
-    film.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
-    film.add_argument("--start-time", "--start", dest="start", type=float, default=0.0,
-                      help="first film second (default 0; --start: the old spelling)")
-    film.add_argument("--until", "--end", dest="end", type=float, default=None,
-                      help="last film second (default: story end, 250; --end: the old spelling)")
-    film.add_argument("--no-captions", action="store_true", help="leave out the date captions")
-    film.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_world_options(film)
+    add_config(film)
+    add_from(film, help="; the film starts at its time")
+    add_start_time(film, "the storyboard's first shot (0), or the world's time if later", old=("--start",))
+    add_until(film, "the storyboard's end (story_end, 250 s, for the built-in film)", old=("--end",))
+    film.add_argument("--no-captions", action="store_true", help="leave out the captions")
+    add_progress(film)
     add_max_time(film)
+    add_allow_nonfinite(film)
     from planet.cli.world_source import add_source_options
 
     add_source_options(film)
@@ -73,12 +88,27 @@ def register(subparsers) -> None:
     render.add_argument("--size", default=None, help="WIDTHxHEIGHT, even (default 1024x512 map, 720x720 globe)")
     render.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
     render.add_argument("--out", required=True, help="output PNG file")
+    add_progress(render)
     add_allow_nonfinite(render)
     render.set_defaults(func=render_command)
 
 
+class _PrintStoryboard(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        import sys
+
+        from planet.render.storyboard import DEFAULT, to_toml
+
+        sys.stdout.write("# the built-in film (planet film --print-storyboard); see render/storyboard.py\n\n"
+                         + to_toml(DEFAULT))
+        parser.exit(0)
+
+
 def film_command(args) -> int:
+    import planet
+    from planet.cli.ops import config_from_args
     from planet.render.film import render_film, summary
+    from planet.render.storyboard import DEFAULT, load, resolve
     from planet.render.video import check_output
 
     check_output(args.out, "--out")   # before anything is simulated
@@ -88,20 +118,46 @@ def film_command(args) -> int:
         raise ValueError(f"--fps must be an integer in [1, 240], got {args.fps}")
     if not (0.0 <= args.quality <= 10.0):
         raise ValueError(f"--quality must be in [0, 10], got {args.quality}")
-    for name in ("start", "end"):
-        v = getattr(args, name)
-        if v is not None and (not math.isfinite(v) or v < 0):
-            raise ValueError(f"--{name} must be film seconds >= 0, got {v}")
-    max_time = parse_max_time(args)
+    for option, v in (("--start-time", args.start_time), ("--until", args.until)):
+        if isinstance(v, float) and (not math.isfinite(v) or v < 0):
+            raise ValueError(f"{option} must be film seconds >= 0 or an epoch name, got {v:g}")
+    storyboard = load(args.storyboard) if args.storyboard else None
+    if args.allow_nonfinite and not args.from_state:
+        raise CLIError("--allow-nonfinite applies to --from STATE only")
+    stages = parse_stages(args.stages)
+    config = config_from_args(args)
+    max_time = parse_max_time(args, config)
+    if args.threads is not None:
+        planet.set_threads(args.threads)
     from planet.cli.world_source import world_from_args
 
-    world = world_from_args(args)              # --earth / --heightmap: the film starts at the world's time
-    start = max(args.start, world.time) if world is not None else args.start
+    if args.from_state:
+        world = state_world(args, config, stages)          # the film starts at the state's time
+    else:                                                  # --earth / --heightmap: at the world's time
+        world = world_from_args(args, config, stages)
+    if world is None:
+        world = planet.Planet(resolution_of(args), 0 if args.seed is None else args.seed, stages=stages,
+                              config=config)
+    timeline = world.timeline
+    shots = resolve(DEFAULT if storyboard is None else storyboard, timeline,      # epochs, order, transitions
+                    source=f"--storyboard {args.storyboard}" if args.storyboard else "the built-in storyboard")
+    start = None if args.start_time is None else when_of(args.start_time, timeline, "--start-time")
+    end = None if args.until is None else when_of(args.until, timeline, "--until")
+    if start is not None and (args.earth or args.heightmap):
+        start = max(start, world.time)
+    if start is not None and start < world.time:
+        raise CLIError(f"--start-time {start:g} s is before the world's time, {world.time:g} s")
+    first = max(shots[0].t0, world.time) if start is None else start
+    if end is not None and end <= first:
+        raise CLIError(f"--until {end:g} s must be after the film's start, {first:g} s"
+                       + ("" if start is not None else " (the first shot's start or the world's time)"))
     stats = render_film(args.out, size=size, fps=args.fps, backend=args.backend, quality=args.quality,
-                        resolution=args.resolution, seed=args.seed, start=start, end=args.end,
-                        progress=not args.quiet, captions=not args.no_captions, preset=args.preset,
-                        max_time=max_time, world=world)
-    print(summary(stats))
+                        start=start, end=end, progress=show_progress(args), captions=not args.no_captions,
+                        preset=args.preset, max_time=max_time, world=world, storyboard=storyboard)
+    if not args.quiet:
+        print(summary(stats))
+        if storyboard is not None:
+            print("frames per shot: " + ", ".join(str(c) for c in stats["shots"]))
     return 0
 
 
@@ -125,5 +181,6 @@ def render_command(args) -> int:
     else:
         rgb = view(state, args.view, size=size, backend=args.backend, allow_nonfinite=args.allow_nonfinite)
     atomic_write(out, lambda tmp: to_image(rgb).save(tmp, format="PNG"))
-    print(f"wrote {out}")
+    if not args.quiet:
+        print(f"wrote {out}")
     return 0

@@ -2,7 +2,7 @@
 
     planet run --heightmap map.tif --land-fraction 0.3 --until 150 --out world.npz
     planet run --earth --resolution 256 --until 150 --out earth.npz
-    planet film --earth --start 126 --end 150 --out earth.mp4
+    planet film --earth --start-time 126 --until 150 --out earth.mp4
 
 ``--heightmap FILE`` reads any ``Planet.from_heightmap`` source (PNG 8/16-bit
 greyscale, GeoTIFF, NetCDF, .npy) in metres, ``--sea-level M`` (default 0) or

@@ -88,9 +88,45 @@ def _shade(F, D, relief, j, i, H, W):
 
 
 @njit(cache=True, inline="always")
-def _sea(z, D):
-    """The ocean's colour, from deep (z = 0) to shallow (z = D)."""
-    depth = min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
+def _shallowness(F, D, j, i):
+    """``clamp(z/D, 0, 1)`` averaged over the cell and those of its eight neighbours that are sea
+    (``grid.neighbour``'s rule: wrap in longitude, polar reflection).
+
+    The sea floor has single cells just below the sea level (eroded islands, seamounts) among the
+    deep floor around them; coloured by their own depth each drew a light-blue dot on the open
+    ocean (the satellite view's speckle). Averaged, an isolated one moves the colour by at most a
+    ninth of the ramp, while a shelf of shallow cells keeps its colour; a uniform floor is
+    unchanged, and land neighbours do not lighten a deep coast."""
+    H, W = F.shape[1], F.shape[2]
+    half = W // 2
+    total = f32(0.0)
+    count = f32(0.0)
+    for dj in range(-1, 2):
+        jj = j + dj
+        shift = 0
+        if jj < 0:
+            jj = 0
+            shift = half
+        elif jj >= H:
+            jj = H - 1
+            shift = half
+        for di in range(-1, 2):
+            ii = i + di + shift
+            if ii < 0:
+                ii += W
+            elif ii >= W:
+                ii -= W
+            z = F[F_ELEVATION, jj, ii]
+            if z < D or (dj == 0 and di == 0):
+                total += min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
+                count += f32(1.0)
+    return total / count
+
+
+@njit(cache=True, inline="always")
+def _sea(F, D, j, i):
+    """The ocean's colour, from deep (z = 0) to shallow (z = D), by ``_shallowness``."""
+    depth = _shallowness(F, D, j, i)
     return _mix(f32(0.01), f32(0.02), f32(0.08), f32(0.11), f32(0.28), f32(0.51), depth)
 
 
@@ -104,7 +140,7 @@ def _satellite(F, P, j, i, z, D, shade):
     clouds from vapour."""
     T = F[F_TEMPERATURE, j, i]
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[P_HAS_TEMPERATURE] * f32(0.9)
         r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
     else:
@@ -151,7 +187,7 @@ def _rivers(F, P, j, i, z, D, shade):
     """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area)."""
     h0, h1, h2 = _hue(F[F_BASIN, j, i])
     if z < D:
-        return _sea(z, D)
+        return _sea(F, D, j, i)
     h = f32(0.4) * max(z - D, f32(0.0))
     lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
     r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
@@ -182,7 +218,7 @@ def _temperature(F, P, j, i, z, D, shade):
 def _flow(F, P, j, i, z, D, shade):
     """Pressure tint (orange lows below 1012 hPa, blue highs above) along the wind trails."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
     else:
         r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
@@ -199,7 +235,7 @@ def _flow(F, P, j, i, z, D, shade):
 def _life(F, P, j, i, z, D, shade):
     """Plants green, prey yellow, predators red (weights ∝ the squares), settlements white."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
     V = max(F[F_VEGETATION, j, i], f32(0.0))
     R = max(F[F_PREY, j, i], f32(0.0))
@@ -247,7 +283,7 @@ def _night(F, P, j, i, z, D, shade):
 def _co2(F, P, j, i, z, D, shade):
     """CO2: ppm = 377 + 3c in 1 ppm bands, yellow to crimson (``_co2_alpha``)."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         r, g, b = o0 * f32(0.7), o1 * f32(0.7), o2 * f32(0.7)
     else:
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade

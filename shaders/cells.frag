@@ -29,6 +29,21 @@ float co2_alpha(float c) {
     return (0.3 + 0.6 * band) * min(band * 9.0, 1.0) * P[13];   // P_HAS_CO2
 }
 
+// clamp(z/D, 0, 1) averaged over the cell and its sea neighbours (render/cpu.py: _shallowness)
+float shallowness(int j, int i, float D) {
+    float total = 0.0, count = 0.0;
+    for (int dj = -1; dj <= 1; dj++) {
+        for (int di = -1; di <= 1; di++) {
+            float zz = texelFetch(f0, nb(j, i, dj, di), 0).x;   // f0.x: F_ELEVATION
+            if (zz < D || (dj == 0 && di == 0)) {
+                total += clamp(zz / max(D, 1e-6), 0.0, 1.0);
+                count += 1.0;
+            }
+        }
+    }
+    return total / count;
+}
+
 vec3 cell(int v, int j, int i) {
     ivec2 c = ivec2(i, j);
     vec4 a0 = texelFetch(f0, c, 0), a1 = texelFetch(f1, c, 0);
@@ -40,7 +55,7 @@ vec3 cell(int v, int j, int i) {
     float dy = (max(texelFetch(f0, nb(j, i, -1, 0), 0).x, D) - max(texelFetch(f0, nb(j, i, 1, 0), 0).x, D)) * k;   // f0.x: F_ELEVATION
     float shade = max(0.5 * dx - 0.5 * dy + 0.70710678, 0.0) / (sqrt(1.0 + dx * dx + dy * dy) * 0.70710678);
     bool ocean = z < D;
-    float depth = clamp(z / max(D, 1e-6), 0.0, 1.0);
+    float depth = ocean ? shallowness(j, i, D) : 1.0;
     vec3 oc = mix(vec3(0.01, 0.02, 0.08), vec3(0.11, 0.28, 0.51), depth);
     float h = 0.4 * max(z - D, 0.0);
     float T = a1.z;   // F_TEMPERATURE

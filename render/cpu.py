@@ -22,7 +22,7 @@ from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
 
 from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MOISTURE, F_PLATE, F_PREDATORS,
-                    F_PRESSURE, F_PREY, F_SPARKLE, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
+                    F_PRESSURE, F_PREY, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
                     P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
                     P_HAS_TRAILS, P_HAS_VAPOUR, P_HEAT, P_RELIEF, P_ROCK, P_SEA_LEVEL, Q_CAM_LAT, Q_CAM_LON, Q_K,
                     Q_NIGHT, Q_SUN, VIEW_CO2, VIEW_FLOW, VIEW_LIFE, VIEW_NIGHT, VIEW_PLATES, VIEW_RIVERS,
@@ -30,7 +30,7 @@ from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MO
 
 #: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
 #: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
-LAYOUT = "1b8285fe4dad"
+LAYOUT = "f3753a58f58b"
 check_layout(LAYOUT, __name__)
 
 
@@ -255,28 +255,40 @@ def _life(F, P, j, i, z, D, shade):
 
 @njit(cache=True)
 def _night(F, P, j, i, z, D, shade):
-    """City lights, red where heat-stressed."""
+    """The night ground, red where heat-stressed. The lights themselves are points the projection
+    pass draws (``projection._lights``) from the density ``light_density`` leaves in the fourth
+    channel of the cell colours."""
     ocean = z < D
     T = F[F_TEMPERATURE, j, i]
     if ocean:
-        r, g, b = f32(0.004), f32(0.008), f32(0.02)
-    else:
-        r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
+        return f32(0.004), f32(0.008), f32(0.02)
+    r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
     hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
-    # lights as points: a cell is lit where its fixed seeded sparkle sp (uniform in [0, 1)) falls
-    # under a density-weighted chance, so settlement reads as scattered cities that stay put;
-    # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
-    sp = F[F_SPARKLE, j, i]
-    coast = f32(1.0) - smoothstep(f32(0.0), f32(1.0), z - D)
-    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), T)
-    chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
-    lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
-    light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
-    r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
-    if not ocean:
-        stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
-        r, g, b = _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
-    return r, g, b
+    stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
+    return _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
+
+
+@njit(cache=True)
+def light_density(F, P, j, i, H, W):
+    """The chance that a light site (``projection._lights``) in cell (j, i) is a city, also its
+    brightness: ``h (0.35 + 0.65 max(coast, river)) (1 − 0.7 smoothstep(30, 42, T))`` with ``h``
+    the settlement in [0, 1], ``coast`` 1 on a land cell with a sea neighbour (N, S, E, W),
+    ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (cells), ``T`` in °C: people
+    crowd on coasts and rivers, and fewer, dimmer lights burn where the heat is lethal. 0 at sea."""
+    D = P[P_SEA_LEVEL]
+    if F[F_ELEVATION, j, i] < D:
+        return f32(0.0)
+    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    if hm <= f32(0.0):
+        return f32(0.0)
+    jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
+    coast = f32(0.0)
+    if (F[F_ELEVATION, jn, i_n] < D or F[F_ELEVATION, js, i_s] < D or F[F_ELEVATION, j, i_e] < D
+            or F[F_ELEVATION, j, i_w] < D):
+        coast = f32(1.0)
+    river = smoothstep(f32(2.5), f32(5.5), np.log(max(F[F_DRAINAGE_AREA, j, i], f32(1.0))))
+    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), F[F_TEMPERATURE, j, i]) * P[P_HAS_TEMPERATURE]
+    return hm * (f32(0.35) + f32(0.65) * max(coast, river)) * heat
 
 
 @njit(cache=True)
@@ -325,8 +337,9 @@ def _co2_alpha(c, P):
 
 @njit(cache=True, parallel=True, nogil=True)
 def cell_colours(F, view, overlay_view, overlay, P, vis, out):
-    """Fill ``out`` (H, W, 3) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
-    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0).
+    """Fill ``out`` (H, W, 4) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
+    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0), and in the
+    fourth channel the night view's ``light_density`` (0 in every other view), blended alike.
 
     ``vis`` (float32[8], ``cell_visibility``) skips cells no pixel will sample: a cell with unit
     normal ``n`` is drawn where ``n·vis[0:3] >= vis[3]`` and ``n·vis[4:7] <= vis[7]``; the others
@@ -348,17 +361,22 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
                 out[j, i, 0] = f32(0.0)
                 out[j, i, 1] = f32(0.0)
                 out[j, i, 2] = f32(0.0)
+                out[j, i, 3] = f32(0.0)
                 continue
             r, g, b = _cell(F, view, P, j, i, H, W)
+            lights = light_density(F, P, j, i, H, W) if view == VIEW_NIGHT else f32(0.0)
             if overlay > f32(0.0):
                 r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
                 a = overlay
                 if overlay_view == VIEW_CO2:   # the CO2 view as an overlay: only its bands
                     a = a * _co2_alpha(F[F_CO2, j, i], P)
                 r, g, b = _mix(r, g, b, r2, g2, b2, a)
+                l2 = light_density(F, P, j, i, H, W) if overlay_view == VIEW_NIGHT else f32(0.0)
+                lights = lights + (l2 - lights) * a
             out[j, i, 0] = r
             out[j, i, 1] = g
             out[j, i, 2] = b
+            out[j, i, 3] = lights
 
 
 #: draw every cell

@@ -8,11 +8,11 @@ the depth averaged over the cell and its sea neighbours (``render/cpu.py: _shall
 """
 import numpy as np
 import pytest
-
-from planet.core.timeline import Timeline
 from planet.render import synthetic as syn
 from planet.render import view
 from planet.render.backend import get_backend
+
+from planet.core.timeline import Timeline
 
 ROWS = 96
 SIZE = (2 * ROWS, ROWS)          # one pixel per cell
@@ -66,7 +66,7 @@ def _backends():
 @pytest.mark.parametrize("backend", _backends())
 @pytest.mark.parametrize("name", ["satellite", "rivers", "life"])
 def test_no_isolated_bright_ocean_cells(world, backend, name):
-    st, mounts, shelf = world
+    st, mounts, _ = world
     D = Timeline().sea_level(st.time)
     img = view(st, name, size=SIZE, backend=backend)
     ocean = st.elevation < D
@@ -84,7 +84,7 @@ def test_no_isolated_bright_ocean_cells(world, backend, name):
 
 
 def test_a_shallow_shelf_keeps_its_colour(world):
-    st, _, shelf = world
+    st, _, _ = world
     img = view(st, "satellite", size=SIZE, backend="cpu")
     inner = img[62:64, 22:24].reshape(-1, 3).astype(int)
     D = Timeline().sea_level(st.time)

@@ -255,9 +255,7 @@ def _life(F, P, j, i, z, D, shade):
 
 @njit(cache=True)
 def _night(F, P, j, i, z, D, shade):
-    """The night ground, red where heat-stressed. The lights themselves are points the projection
-    pass draws (``projection._lights``) from the density ``light_density`` leaves in the fourth
-    channel of the cell colours."""
+    """The night ground, red where heat-stressed; the lights are points (``lights._lights``)."""
     ocean = z < D
     T = F[F_TEMPERATURE, j, i]
     if ocean:
@@ -270,7 +268,7 @@ def _night(F, P, j, i, z, D, shade):
 
 @njit(cache=True)
 def light_density(F, P, j, i, H, W):
-    """The chance that a light site (``projection._lights``) in cell (j, i) is a city, also its
+    """The chance that a light site (``lights._lights``) in cell (j, i) is a city, also its
     brightness: ``h (0.35 + 0.65 max(coast, river)) (1 − 0.7 smoothstep(30, 42, T))`` with ``h``
     the settlement in [0, 1], ``coast`` 1 on a land cell with a sea neighbour (N, S, E, W),
     ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (cells), ``T`` in °C: people

@@ -39,7 +39,7 @@ VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, 
 #: field stack order (the GPU packs them four to a texture in this order): state fields of
 #: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle", a seeded uniform per cell (the
 #: night view no longer reads it: its lights are points placed on the sphere by
-#: ``projection._lights``; the plane keeps its place so that the packing order is unchanged)
+#: ``lights._lights``; the plane keeps its place so that the packing order is unchanged)
 PACKED = ("elevation", "plate", "uplift", "drainage_area",
           "basin", "pressure", "temperature", "vapour",
           "co2", "trails", "moisture", "vegetation",
@@ -221,7 +221,7 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
 def lights_seed(seed: int) -> float:
     """The night lights' seed: an integer in [0, 4096) from the world's seed (the top 12 bits of
     ``seed · 0x9E3779B1 mod 2³²``), exact in float32, the third coordinate of the hash that places
-    the lights (``projection._lights``)."""
+    the lights (``lights._lights``)."""
     return float(((int(seed) * 0x9E3779B1) % 2**32) >> 20)
 
 

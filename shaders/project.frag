@@ -1,6 +1,7 @@
 // Projection pass: map / globe / morph, bilinear sampling of the cell colours,
 // wipe or day/night blend, sun lighting, single scattering, fade and gamma
-// (render/projection.py: pixel_position, _sample, project; render/atmosphere.py: _atmosphere).
+// (render/projection.py: pixel_position, _sample, project; render/atmosphere.py: _atmosphere;
+// render/lights.py: the night lights).
 // Pixel row py counts from the top of the picture: the target is read back as is.
 // Q is render/scene.py's projection_params, in the order of PROJ_PARAMS; each use below names its
 // Python index constant (Q_*) in a comment.
@@ -36,7 +37,7 @@ vec3 sample_cells(sampler2D C, float lat, float lon) {
          + texelFetch(C, ivec2(i1, j1), 0).rgb * (fu * fv);
 }
 
-// bilinear sample of the light density, the cell colours' fourth channel (render/projection.py: _density)
+// bilinear sample of the light density, the cell colours' fourth channel (render/lights.py: _density)
 float density(sampler2D C, float lat, float lon) {
     ivec2 s = textureSize(C, 0);
     int W = s.x, H = s.y;
@@ -67,7 +68,7 @@ const float LIGHT_SIGMA = 0.002617993877991494;     // 0.15 degrees
 const float LIGHT_GAIN = 1.5;
 const vec3 LIGHT_COLOUR = vec3(1.0, 0.75, 0.4);
 
-// the night lights at (lat, lon): seeded points that stay put (render/projection.py: _lights)
+// the night lights at (lat, lon): seeded points that stay put (render/lights.py: _lights)
 float lights(sampler2D C, float lat, float lon, float pixel) {
     if (density(C, lat, lon) <= 0.0) return 0.0;
     float sigma = max(LIGHT_SIGMA, 0.5 * pixel);

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, projection
-from .scene import Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
+from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -39,11 +39,11 @@ class CPUBackend:
 
     def frame(self, stack, P, view, second, overlay_view, overlay, Q, size):
         H, W = stack.shape[1:]
-        A = self._buffer("A", (H, W, 3), np.float32)
+        A = self._buffer("A", (H, W, 4), np.float32)
         cpu.cell_colours(stack, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P,
                          cpu.cell_visibility(Q, W), A)
         if second >= 0:
-            B = self._buffer("B", (H, W, 3), np.float32)
+            B = self._buffer("B", (H, W, 4), np.float32)
             cpu.cell_colours(stack, np.int64(second), np.int64(0), np.float32(0.0), P,
                              cpu.cell_visibility(Q, W, night_side=True), B)
         else:
@@ -61,7 +61,7 @@ class CPUBackend:
         if Q[Q_ATMOSPHERE] > 0:
             atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
         out = np.empty((h, w, 3), dtype=np.uint8)
-        projection.project(A, B, self._buffers["G"], Q, self._lut, T, out)
+        projection.project(A, B, self._buffers["G"], Q, self._lut, T, out, np.float32(P[P_LIGHTS_SEED]))
         return out
 
 

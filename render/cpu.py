@@ -22,7 +22,7 @@ from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
 
 from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MOISTURE, F_PLATE, F_PREDATORS,
-                    F_PRESSURE, F_PREY, F_SPARKLE, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
+                    F_PRESSURE, F_PREY, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
                     P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
                     P_HAS_TRAILS, P_HAS_VAPOUR, P_HEAT, P_RELIEF, P_ROCK, P_SEA_LEVEL, Q_CAM_LAT, Q_CAM_LON, Q_K,
                     Q_NIGHT, Q_SUN, VIEW_CO2, VIEW_FLOW, VIEW_LIFE, VIEW_NIGHT, VIEW_PLATES, VIEW_RIVERS,
@@ -30,7 +30,7 @@ from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MO
 
 #: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
 #: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
-LAYOUT = "1b8285fe4dad"
+LAYOUT = "f3753a58f58b"
 check_layout(LAYOUT, __name__)
 
 
@@ -88,9 +88,45 @@ def _shade(F, D, relief, j, i, H, W):
 
 
 @njit(cache=True, inline="always")
-def _sea(z, D):
-    """The ocean's colour, from deep (z = 0) to shallow (z = D)."""
-    depth = min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
+def _shallowness(F, D, j, i):
+    """``clamp(z/D, 0, 1)`` averaged over the cell and those of its eight neighbours that are sea
+    (``grid.neighbour``'s rule: wrap in longitude, polar reflection).
+
+    The sea floor has single cells just below the sea level (eroded islands, seamounts) among the
+    deep floor around them; coloured by their own depth each drew a light-blue dot on the open
+    ocean (the satellite view's speckle). Averaged, an isolated one moves the colour by at most a
+    ninth of the ramp, while a shelf of shallow cells keeps its colour; a uniform floor is
+    unchanged, and land neighbours do not lighten a deep coast."""
+    H, W = F.shape[1], F.shape[2]
+    half = W // 2
+    total = f32(0.0)
+    count = f32(0.0)
+    for dj in range(-1, 2):
+        jj = j + dj
+        shift = 0
+        if jj < 0:
+            jj = 0
+            shift = half
+        elif jj >= H:
+            jj = H - 1
+            shift = half
+        for di in range(-1, 2):
+            ii = i + di + shift
+            if ii < 0:
+                ii += W
+            elif ii >= W:
+                ii -= W
+            z = F[F_ELEVATION, jj, ii]
+            if z < D or (dj == 0 and di == 0):
+                total += min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
+                count += f32(1.0)
+    return total / count
+
+
+@njit(cache=True, inline="always")
+def _sea(F, D, j, i):
+    """The ocean's colour, from deep (z = 0) to shallow (z = D), by ``_shallowness``."""
+    depth = _shallowness(F, D, j, i)
     return _mix(f32(0.01), f32(0.02), f32(0.08), f32(0.11), f32(0.28), f32(0.51), depth)
 
 
@@ -104,7 +140,7 @@ def _satellite(F, P, j, i, z, D, shade):
     clouds from vapour."""
     T = F[F_TEMPERATURE, j, i]
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[P_HAS_TEMPERATURE] * f32(0.9)
         r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
     else:
@@ -151,7 +187,7 @@ def _rivers(F, P, j, i, z, D, shade):
     """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area)."""
     h0, h1, h2 = _hue(F[F_BASIN, j, i])
     if z < D:
-        return _sea(z, D)
+        return _sea(F, D, j, i)
     h = f32(0.4) * max(z - D, f32(0.0))
     lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
     r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
@@ -182,7 +218,7 @@ def _temperature(F, P, j, i, z, D, shade):
 def _flow(F, P, j, i, z, D, shade):
     """Pressure tint (orange lows below 1012 hPa, blue highs above) along the wind trails."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
     else:
         r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
@@ -199,7 +235,7 @@ def _flow(F, P, j, i, z, D, shade):
 def _life(F, P, j, i, z, D, shade):
     """Plants green, prey yellow, predators red (weights ∝ the squares), settlements white."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
     V = max(F[F_VEGETATION, j, i], f32(0.0))
     R = max(F[F_PREY, j, i], f32(0.0))
@@ -219,35 +255,45 @@ def _life(F, P, j, i, z, D, shade):
 
 @njit(cache=True)
 def _night(F, P, j, i, z, D, shade):
-    """City lights, red where heat-stressed."""
+    """The night ground, red where heat-stressed; the lights are points (``lights._lights``)."""
     ocean = z < D
     T = F[F_TEMPERATURE, j, i]
     if ocean:
-        r, g, b = f32(0.004), f32(0.008), f32(0.02)
-    else:
-        r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
+        return f32(0.004), f32(0.008), f32(0.02)
+    r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
     hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
-    # lights as points: a cell is lit where its fixed seeded sparkle sp (uniform in [0, 1)) falls
-    # under a density-weighted chance, so settlement reads as scattered cities that stay put;
-    # brighter on low coasts (0-1 unit above the sea), dimmer with heat stress (30-42 degC)
-    sp = F[F_SPARKLE, j, i]
-    coast = f32(1.0) - smoothstep(f32(0.0), f32(1.0), z - D)
-    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), T)
-    chance = min(hm * (f32(0.6) + f32(0.4) * coast), f32(0.45))
-    lit = f32(1.0) if (not ocean and sp < chance) else f32(0.0)
-    light = lit * (f32(0.6) + f32(0.9) * hm) * (f32(0.7) + f32(0.6) * coast) * heat
-    r, g, b = r + f32(1.0) * light, g + f32(0.75) * light, b + f32(0.4) * light
-    if not ocean:
-        stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
-        r, g, b = _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
-    return r, g, b
+    stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
+    return _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
+
+
+@njit(cache=True)
+def light_density(F, P, j, i, H, W):
+    """The chance that a light site (``lights._lights``) in cell (j, i) is a city, also its
+    brightness: ``h (0.35 + 0.65 max(coast, river)) (1 − 0.7 smoothstep(30, 42, T))`` with ``h``
+    the settlement in [0, 1], ``coast`` 1 on a land cell with a sea neighbour (N, S, E, W),
+    ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (cells), ``T`` in °C: people
+    crowd on coasts and rivers, and fewer, dimmer lights burn where the heat is lethal. 0 at sea."""
+    D = P[P_SEA_LEVEL]
+    if F[F_ELEVATION, j, i] < D:
+        return f32(0.0)
+    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    if hm <= f32(0.0):
+        return f32(0.0)
+    jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
+    coast = f32(0.0)
+    if (F[F_ELEVATION, jn, i_n] < D or F[F_ELEVATION, js, i_s] < D or F[F_ELEVATION, j, i_e] < D
+            or F[F_ELEVATION, j, i_w] < D):
+        coast = f32(1.0)
+    river = smoothstep(f32(2.5), f32(5.5), np.log(max(F[F_DRAINAGE_AREA, j, i], f32(1.0))))
+    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), F[F_TEMPERATURE, j, i]) * P[P_HAS_TEMPERATURE]
+    return hm * (f32(0.35) + f32(0.65) * max(coast, river)) * heat
 
 
 @njit(cache=True)
 def _co2(F, P, j, i, z, D, shade):
     """CO2: ppm = 377 + 3c in 1 ppm bands, yellow to crimson (``_co2_alpha``)."""
     if z < D:
-        o0, o1, o2 = _sea(z, D)
+        o0, o1, o2 = _sea(F, D, j, i)
         r, g, b = o0 * f32(0.7), o1 * f32(0.7), o2 * f32(0.7)
     else:
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade
@@ -289,8 +335,9 @@ def _co2_alpha(c, P):
 
 @njit(cache=True, parallel=True, nogil=True)
 def cell_colours(F, view, overlay_view, overlay, P, vis, out):
-    """Fill ``out`` (H, W, 3) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
-    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0).
+    """Fill ``out`` (H, W, 4) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
+    with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0), and in the
+    fourth channel the night view's ``light_density`` (0 in every other view), blended alike.
 
     ``vis`` (float32[8], ``cell_visibility``) skips cells no pixel will sample: a cell with unit
     normal ``n`` is drawn where ``n·vis[0:3] >= vis[3]`` and ``n·vis[4:7] <= vis[7]``; the others
@@ -312,17 +359,22 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
                 out[j, i, 0] = f32(0.0)
                 out[j, i, 1] = f32(0.0)
                 out[j, i, 2] = f32(0.0)
+                out[j, i, 3] = f32(0.0)
                 continue
             r, g, b = _cell(F, view, P, j, i, H, W)
+            lights = light_density(F, P, j, i, H, W) if view == VIEW_NIGHT else f32(0.0)
             if overlay > f32(0.0):
                 r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
                 a = overlay
                 if overlay_view == VIEW_CO2:   # the CO2 view as an overlay: only its bands
                     a = a * _co2_alpha(F[F_CO2, j, i], P)
                 r, g, b = _mix(r, g, b, r2, g2, b2, a)
+                l2 = light_density(F, P, j, i, H, W) if overlay_view == VIEW_NIGHT else f32(0.0)
+                lights = lights + (l2 - lights) * a
             out[j, i, 0] = r
             out[j, i, 1] = g
             out[j, i, 2] = b
+            out[j, i, 3] = lights
 
 
 #: draw every cell

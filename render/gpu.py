@@ -13,7 +13,7 @@ import importlib.resources
 
 import numpy as np
 
-from .scene import PACKED
+from .scene import P_LIGHTS_SEED, PACKED
 
 _SHARED = None
 
@@ -123,6 +123,7 @@ class GPUBackend:
         self.ctx.viewport = (0, 0, w, h)
         _set_array(self.project["Q"], Q)
         self.project["size"].value = (w, h)
+        self.project["lights_seed"].value = float(P[P_LIGHTS_SEED])
         self._vao_project.render(mode=self.ctx.TRIANGLE_STRIP)
         data = fbo.read(components=3, alignment=1)
         self.check()

@@ -13,12 +13,13 @@ from planet.core.timeline import smoothstep
 
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
+from .lights import LIGHT_COLOUR, NO_SEED, _corners, _lights
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
                     Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
 
 #: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
 #: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
-LAYOUT = "1b8285fe4dad"
+LAYOUT = "f3753a58f58b"
 check_layout(LAYOUT, __name__)
 
 f32 = np.float32
@@ -30,27 +31,16 @@ TWO_PI = f32(2 * np.pi)
 @njit(cache=True, inline="always")
 def _sample(C, lat, lon):
     """Bilinear sample of cell colours at (lat, lon) radians: wrap in longitude, clamp in latitude."""
-    H, W = C.shape[0], C.shape[1]
-    u = lon / TWO_PI * f32(W) - f32(0.5)
-    v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
-    if not (abs(u) < f32(1e9) and abs(v) < f32(1e9)):   # NaN or huge: no float becomes an index
-        u = f32(0.0)
-        v = f32(0.0)
-    fi = np.floor(u)
-    fj = np.floor(v)
-    fu = u - fi
-    fv = v - fj
-    i0 = np.int64(fi)            # lon in (-π, 3π): at most one wrap either way
-    if i0 < 0:
-        i0 += W
-    elif i0 >= W:
-        i0 -= W
-    if i0 < 0 or i0 >= W:
-        i0 = i0 % W
-    i1 = i0 + 1 if i0 + 1 < W else 0
-    j0 = min(max(np.int64(fj), 0), H - 1)
-    j1 = min(max(np.int64(fj) + 1, 0), H - 1)
+    j0, j1, i0, i1, fu, fv = _corners(C, lat, lon)
     return _blend(C, j0, j1, i0, i1, fu, fv)
+
+
+@njit(cache=True, inline="always")
+def _sample_lit(C, lat, lon, pixel, seed):
+    """``_sample`` with the night lights (``_lights``) added in their warm colour."""
+    r, g, b = _sample(C, lat, lon)
+    e = _lights(C, lat, lon, pixel, seed)
+    return r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
 
 
 @njit(cache=True, inline="always")
@@ -245,10 +235,11 @@ def _map_tables(G, cam_lon, H, W, flat):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def project(A, B, G, Q, lut, T, out):
+def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
     """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
-    (``geometry``), the parameters ``Q``, the gamma table ``lut`` and the atmosphere table ``T``
-    (``atmosphere_table``, read when ``Q[Q_ATMOSPHERE]`` > 0)."""
+    (``geometry``), the parameters ``Q``, the gamma table ``lut``, the atmosphere table ``T``
+    (``atmosphere_table``, read when ``Q[Q_ATMOSPHERE]`` > 0) and the night lights' ``seed``
+    (``scene.lights_seed``; lights are drawn from a fourth channel of ``A``, ``B``, if any)."""
     Ho, Wo = out.shape[0], out.shape[1]
     wipe, soft, night, light = Q[Q_WIPE], Q[Q_WIPE_SOFT], Q[Q_NIGHT], Q[Q_LIGHTING]
     k = Q[Q_K]
@@ -262,6 +253,7 @@ def project(A, B, G, Q, lut, T, out):
     n = f32(LUT_SIZE)
     ex, ey = _sun_screen_axis(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y])
     H, W = A.shape[0], A.shape[1]
+    pixel = f32(1.0) / Q[Q_SCALE_Y]              # radians per pixel (at the centre of the globe)
     flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
     col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
     for py in prange(Ho):
@@ -276,6 +268,8 @@ def project(A, B, G, Q, lut, T, out):
                     i1 = col_i1[px]
                     fu = col_fu[px]
                     r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
+                    e = _lights(A, lat, G[G_LON, py, px] + Q[Q_CAM_LON], pixel, seed)
+                    r, g, b = r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
                 else:
                     r, g, b = bg0, bg1, bg2
                 out[py, px, 0] = lut[_level(r * Q[Q_FADE], n)]
@@ -286,11 +280,11 @@ def project(A, B, G, Q, lut, T, out):
             lat = G[G_LAT, py, px]
             if lat == lat:
                 lon = G[G_LON, py, px] + Q[Q_CAM_LON]
-                r, g, b = _sample(A, lat, lon)
+                r, g, b = _sample_lit(A, lat, lon, pixel, seed)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
                     if wb > f32(0.0):
-                        r2, g2, b2 = _sample(B, lat, lon)
+                        r2, g2, b2 = _sample_lit(B, lat, lon, pixel, seed)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
                     d = G[G_NORMAL_X, py, px] * s0 + G[G_NORMAL_Y, py, px] * s1 + G[G_NORMAL_Z, py, px] * s2
@@ -298,7 +292,7 @@ def project(A, B, G, Q, lut, T, out):
                     r, g, b = r * lam, g * lam, b * lam
                     wn = night * smoothstep(f32(0.08), f32(-0.08), d)
                     if wn > f32(0.0):
-                        r2, g2, b2 = _sample(B, lat, lon)
+                        r2, g2, b2 = _sample_lit(B, lat, lon, pixel, seed)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2

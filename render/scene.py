@@ -37,7 +37,9 @@ VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, 
          "night": 6, "co2": 7}
 
 #: field stack order (the GPU packs them four to a texture in this order): state fields of
-#: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle" (the night view's flicker)
+#: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle", a seeded uniform per cell (the
+#: night view no longer reads it: its lights are points placed on the sphere by
+#: ``lights._lights``; the plane keeps its place so that the packing order is unchanged)
 PACKED = ("elevation", "plate", "uplift", "drainage_area",
           "basin", "pressure", "temperature", "vapour",
           "co2", "trails", "moisture", "vegetation",
@@ -47,7 +49,7 @@ PACKED = ("elevation", "plate", "uplift", "drainage_area",
 #: names of the entries of the cell-pass parameter vector ``P``
 CELL_PARAMS = ("time", "sea_level", "heat", "rock", "clouds", "relief", "has_temperature",
                "has_moisture", "has_vapour", "has_pressure", "has_trails", "has_life", "has_humans",
-               "has_co2", "unused14", "unused15")
+               "has_co2", "lights_seed", "unused15")
 
 #: names of the entries of the projection parameter vector ``Q``
 PROJ_PARAMS = ("k", "scale_x", "scale_y", "cam_lat", "cam_lon", "wipe", "wipe_soft", "night",
@@ -101,6 +103,7 @@ P_HAS_TRAILS = CELL_PARAMS.index("has_trails")
 P_HAS_LIFE = CELL_PARAMS.index("has_life")
 P_HAS_HUMANS = CELL_PARAMS.index("has_humans")
 P_HAS_CO2 = CELL_PARAMS.index("has_co2")
+P_LIGHTS_SEED = CELL_PARAMS.index("lights_seed")
 
 Q_K = PROJ_PARAMS.index("k")
 Q_SCALE_X = PROJ_PARAMS.index("scale_x")
@@ -211,7 +214,15 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
     P[P_HAS_LIFE] = has("vegetation", "prey", "predators")
     P[P_HAS_HUMANS] = has("humans")
     P[P_HAS_CO2] = has("co2")
+    P[P_LIGHTS_SEED] = lights_seed(state.seed)
     return stack, P
+
+
+def lights_seed(seed: int) -> float:
+    """The night lights' seed: an integer in [0, 4096) from the world's seed (the top 12 bits of
+    ``seed · 0x9E3779B1 mod 2³²``), exact in float32, the third coordinate of the hash that places
+    the lights (``lights._lights``)."""
+    return float(((int(seed) * 0x9E3779B1) % 2**32) >> 20)
 
 
 # -- cameras -----------------------------------------------------------------

@@ -29,6 +29,21 @@ float co2_alpha(float c) {
     return (0.3 + 0.6 * band) * min(band * 9.0, 1.0) * P[13];   // P_HAS_CO2
 }
 
+// clamp(z/D, 0, 1) averaged over the cell and its sea neighbours (render/cpu.py: _shallowness)
+float shallowness(int j, int i, float D) {
+    float total = 0.0, count = 0.0;
+    for (int dj = -1; dj <= 1; dj++) {
+        for (int di = -1; di <= 1; di++) {
+            float zz = texelFetch(f0, nb(j, i, dj, di), 0).x;   // f0.x: F_ELEVATION
+            if (zz < D || (dj == 0 && di == 0)) {
+                total += clamp(zz / max(D, 1e-6), 0.0, 1.0);
+                count += 1.0;
+            }
+        }
+    }
+    return total / count;
+}
+
 vec3 cell(int v, int j, int i) {
     ivec2 c = ivec2(i, j);
     vec4 a0 = texelFetch(f0, c, 0), a1 = texelFetch(f1, c, 0);
@@ -40,7 +55,7 @@ vec3 cell(int v, int j, int i) {
     float dy = (max(texelFetch(f0, nb(j, i, -1, 0), 0).x, D) - max(texelFetch(f0, nb(j, i, 1, 0), 0).x, D)) * k;   // f0.x: F_ELEVATION
     float shade = max(0.5 * dx - 0.5 * dy + 0.70710678, 0.0) / (sqrt(1.0 + dx * dx + dy * dy) * 0.70710678);
     bool ocean = z < D;
-    float depth = clamp(z / max(D, 1e-6), 0.0, 1.0);
+    float depth = ocean ? shallowness(j, i, D) : 1.0;
     vec3 oc = mix(vec3(0.01, 0.02, 0.08), vec3(0.11, 0.28, 0.51), depth);
     float h = 0.4 * max(z - D, 0.0);
     float T = a1.z;   // F_TEMPERATURE
@@ -113,19 +128,11 @@ vec3 cell(int v, int j, int i) {
         c3 = mix(c3, vec3(0.95, 0.95, 0.85), 0.7 * hm);
         return c3 * shade;
     }
-    if (v == 6) {   // night (VIEW_NIGHT)
-        c3 = ocean ? vec3(0.004, 0.008, 0.02) : vec3(0.012, 0.012, 0.016) * shade;
+    if (v == 6) {   // night (VIEW_NIGHT); the lights are points drawn by project.frag from light_density
+        if (ocean) return vec3(0.004, 0.008, 0.02);
+        c3 = vec3(0.012, 0.012, 0.016) * shade;
         float hm = clamp(a3.z, 0.0, 1.0) * P[12];   // a3.z: F_HUMANS; P_HAS_HUMANS
-        // lights as points (render/cpu.py): lit where the seeded sparkle is under a density-weighted chance
-        float sp = a3.w;   // F_SPARKLE
-        float coast = 1.0 - ss(0.0, 1.0, z - D);
-        float heat = 1.0 - 0.7 * ss(30.0, 42.0, T);
-        float chance = min(hm * (0.6 + 0.4 * coast), 0.45);
-        float lit = (!ocean && sp < chance) ? 1.0 : 0.0;
-        float light = lit * (0.6 + 0.9 * hm) * (0.7 + 0.6 * coast) * heat;
-        c3 += vec3(1.0, 0.75, 0.4) * light;
-        if (!ocean) c3 = mix(c3, vec3(0.7, 0.05, 0.02), ss(35.0, 42.0, T) * P[6] * (0.25 + 0.75 * hm));   // P_HAS_TEMPERATURE
-        return c3;
+        return mix(c3, vec3(0.7, 0.05, 0.02), ss(35.0, 42.0, T) * P[6] * (0.25 + 0.75 * hm));   // P_HAS_TEMPERATURE
     }
     // co2 (VIEW_CO2): ppm = 377 + 3c in 1 ppm bands
     c3 = ocean ? oc * 0.7 : vec3(0.35, 0.33, 0.30) * shade;
@@ -134,15 +141,32 @@ vec3 cell(int v, int j, int i) {
     return mix(c3, bc, co2_alpha(a2.x));   // a2.x: F_CO2
 }
 
+// the chance that a light site in cell (j, i) is a city, also its brightness (render/cpu.py: light_density)
+float light_density(int j, int i) {
+    float D = P[1];   // P_SEA_LEVEL
+    ivec2 c = ivec2(i, j);
+    vec4 a0 = texelFetch(f0, c, 0), a1 = texelFetch(f1, c, 0), a3 = texelFetch(f3, c, 0);
+    if (a0.x < D) return 0.0;   // a0.x: F_ELEVATION
+    float hm = clamp(a3.z, 0.0, 1.0) * P[12];   // a3.z: F_HUMANS; P_HAS_HUMANS
+    if (hm <= 0.0) return 0.0;
+    bool coast = texelFetch(f0, nb(j, i, -1, 0), 0).x < D || texelFetch(f0, nb(j, i, 1, 0), 0).x < D   // f0.x: F_ELEVATION
+              || texelFetch(f0, nb(j, i, 0, 1), 0).x < D || texelFetch(f0, nb(j, i, 0, -1), 0).x < D;   // f0.x: F_ELEVATION
+    float river = ss(2.5, 5.5, log(max(a0.w, 1.0)));   // a0.w: F_DRAINAGE_AREA
+    float heat = 1.0 - 0.7 * ss(30.0, 42.0, a1.z) * P[6];   // a1.z: F_TEMPERATURE; P_HAS_TEMPERATURE
+    return hm * (0.35 + 0.65 * max(coast ? 1.0 : 0.0, river)) * heat;
+}
+
 void main() {
     ivec2 s = textureSize(f0, 0);
     W = s.x; H = s.y;
     int i = int(gl_FragCoord.x), j = int(gl_FragCoord.y);
     vec3 c = cell(view, j, i);
+    float lights = view == 6 ? light_density(j, i) : 0.0;   // VIEW_NIGHT
     if (overlay > 0.0) {
         float a = overlay;
         if (overlay_view == 7) a *= co2_alpha(texelFetch(f2, ivec2(i, j), 0).x);   // only the CO2 bands; VIEW_CO2, f2.x: F_CO2
         c = mix(c, cell(overlay_view, j, i), a);
+        lights = mix(lights, overlay_view == 6 ? light_density(j, i) : 0.0, a);   // VIEW_NIGHT
     }
-    colour = vec4(c, 1.0);
+    colour = vec4(c, lights);
 }

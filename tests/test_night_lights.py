@@ -1,12 +1,19 @@
-"""Night lights are points: seeded, density-weighted, fixed from frame to frame, dimmed by heat stress."""
+"""Night lights are points: seeded, density-weighted, fixed on the sphere from frame to frame,
+brighter on coasts and rivers, fewer and dimmer with heat stress; the same on both backends.
+
+The pictures are maps of a 64-row world at 0.23 degrees per pixel (1536 x 768), fine enough for a
+light (σ = 0.15°) to be a point of a pixel or two; at coarser sizes they add up to a glow.
+"""
 import numpy as np
 import pytest
-
+from planet.render import globe, view
 from planet.render import synthetic as syn
-from planet.render import view
+from planet.render.backend import get_backend
+from planet.render.scene import lights_seed
 
-ROWS = 128
-SIZE = (2 * ROWS, ROWS)          # one pixel per cell on the equirectangular map
+ROWS = 64
+SIZE = (1536, 768)
+PER_CELL = SIZE[0] // (2 * ROWS)          # pixels per cell side
 
 
 @pytest.fixture(scope="module")
@@ -15,35 +22,135 @@ def state():
 
 
 def lit(img):
-    """Pixels holding a light: the night ground is near black (linear 0.012), a light is >= 0.6 of warm white."""
-    r = img[..., 0].astype(int)
-    return r > 120
+    """Pixels holding a light: the night ground is near black (red <= 30), a light's core is warm white."""
+    return img[..., 0].astype(int) > 120
 
 
-def test_lit_share_of_settled_land_is_points_not_patches(state):
-    img = view(state, "night", size=SIZE, backend="cpu")
-    settled = int((state.humans > 0.5).sum())      # cells, = pixels at this size
-    share = lit(img).sum() / settled
+def cells_to_pixels(mask):
+    return np.repeat(np.repeat(mask, PER_CELL, axis=0), PER_CELL, axis=1)
+
+
+def eroded(mask):
+    """The pixels whose 5 x 5 neighbourhood is all in ``mask``: what is left of patches, not of points."""
+    out = mask.copy()
+    for dj in range(-2, 3):
+        for di in range(-2, 3):
+            out &= np.roll(np.roll(mask, dj, 0), di, 1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def night(state):
+    return view(state, "night", size=SIZE, backend="cpu")
+
+
+def test_lit_share_of_settled_land_is_points_not_patches(state, night):
+    settled = cells_to_pixels(state.humans > 0.5)
+    on = lit(night)
+    share = on[settled].sum() / settled.sum()
     assert 0.05 <= share <= 0.60, share
+    # points: a 5 x 5 erosion removes (nearly) every lit pixel; the cell-sized lights of before
+    # (12 x 12 pixel squares here) survived it
+    assert eroded(on).sum() <= 0.05 * on.sum(), (eroded(on).sum(), on.sum())
+    # no light off the settled land (a light's glow reaches at most a pixel or two past it)
+    near = cells_to_pixels(np.maximum.reduce([np.roll(np.roll(state.humans > 0.5, a, 0), b, 1)
+                                              for a in (-1, 0, 1) for b in (-1, 0, 1)]))
+    assert on[~near].sum() == 0
     # without people there is no light at all
     dark = view(state.replace(humans=np.zeros_like(state.humans)), "night", size=SIZE, backend="cpu")
     assert lit(dark).sum() == 0
 
 
-def test_lights_stay_put_from_frame_to_frame(state):
-    a = lit(view(state, "night", size=SIZE, backend="cpu", time=state.time))
+def test_lights_stay_put_on_the_sphere(state, night):
+    a = lit(night)
     b = lit(view(state, "night", size=SIZE, backend="cpu", time=state.time + 0.5))
     assert a.sum() > 0 and np.array_equal(a, b)
+    # turning the map by 90 degrees moves every light by a quarter of the width (up to float32
+    # rounding of the pixels' longitudes at the rim of a light)
+    turned = lit(view(state, "night", size=SIZE, backend="cpu", lon=90.0))
+    moved = np.roll(a, SIZE[0] // 4, axis=1)
+    assert (moved ^ turned).sum() <= 0.01 * a.sum(), ((moved ^ turned).sum(), a.sum())
 
 
-def test_lights_are_density_weighted_and_dim_with_heat(state):
-    half = state.replace(humans=state.humans * 0.3)
-    full = view(state, "night", size=SIZE, backend="cpu")
-    few = view(half, "night", size=SIZE, backend="cpu")
-    assert 0 < lit(few).sum() < 0.8 * lit(full).sum()
-    hot = view(state.replace(temperature=np.full_like(state.temperature, 45.0)), "night", size=SIZE, backend="cpu")
-    warm = view(state.replace(temperature=np.full_like(state.temperature, 20.0)), "night", size=SIZE, backend="cpu")
-    on = lit(warm)
-    assert on.sum() > 0
-    # the same points, dimmer (the heat stress also tints the ground red, so compare green: the lights' own)
-    assert hot[on][:, 1].astype(float).mean() < 0.8 * warm[on][:, 1].astype(float).mean()
+def test_lights_follow_the_seed(state, night):
+    assert lights_seed(0) != lights_seed(1)
+    other = lit(view(syn.synthetic_state(ROWS, seed=1), "night", size=SIZE, backend="cpu"))
+    a = lit(night)
+    assert 0.5 < other.sum() / a.sum() < 2.0
+    assert (a & other).sum() < 0.5 * a.sum()          # other places
+
+
+def _lights_count(img):
+    """Lit pixels with no lit pixel before them in reading order among their 8 neighbours: ~ points."""
+    on = lit(img)
+    first = on.copy()
+    for dj, di in ((0, 1), (1, -1), (1, 0), (1, 1)):
+        first &= ~np.roll(np.roll(on, dj, 0), di, 1)
+    return int(first.sum())
+
+
+def test_lights_are_density_weighted(state, night):
+    full = _lights_count(night)
+    few = _lights_count(view(state.replace(humans=state.humans * 0.3), "night", size=SIZE, backend="cpu"))
+    # a site is a city with chance L ∝ the settlement: 0.3 of the people, about 0.3 of the lights
+    # (and dimmer ones: fewer reach the lit threshold)
+    assert 0.05 < few / full < 0.45, (few, full)
+
+
+def test_lights_dim_and_thin_with_heat_stress(state):
+    def light(T):
+        """The picture at temperature T everywhere, and the light people add to it (blue channel: the
+        heat stress tints settled ground red, with 0.02 blue, about the ground's own)."""
+        hot = state.replace(temperature=np.full_like(state.temperature, T))
+        img = view(hot, "night", size=SIZE, backend="cpu")
+        dark = view(hot.replace(humans=np.zeros_like(state.humans)), "night", size=SIZE, backend="cpu")
+        return img, (img[..., 2].astype(float) - dark[..., 2].astype(float)).sum()
+
+    warm, g_warm = light(20.0)
+    hot, g_hot = light(45.0)
+    assert g_warm > 0
+    # L × 0.3 at 45 °C: 0.3 of the lights, each dimmer
+    assert g_hot < 0.4 * g_warm, (g_hot, g_warm)
+    assert _lights_count(hot) < 0.5 * _lights_count(warm)
+
+
+def test_coasts_and_rivers_are_brighter(state):
+    # people all over the continent: the coast (one cell wide) holds more lights per area than the interior
+    land = state.elevation > 7.2
+    img = view(state.replace(humans=land.astype(np.float32), drainage_area=np.ones_like(land, np.float32)),
+               "night", size=SIZE, backend="cpu")
+    coast = land & ~np.minimum.reduce([np.roll(land, 1, 0), np.roll(land, -1, 0), np.roll(land, 1, 1),
+                                       np.roll(land, -1, 1)])
+    inland = land & ~coast
+    on = lit(img)
+    share_coast = on[cells_to_pixels(coast)].mean()
+    share_inland = on[cells_to_pixels(inland)].mean()
+    assert share_coast > 1.5 * share_inland, (share_coast, share_inland)
+    # a river (the synthetic world's, drainage area up to 1000 cells) draws more lights along it
+    rivered = view(state.replace(humans=land.astype(np.float32)), "night", size=SIZE, backend="cpu")
+    river = (state.drainage_area > np.exp(5.5)) & ~coast
+    assert river.sum() > 3
+    assert lit(rivered)[cells_to_pixels(river)].mean() > 1.5 * share_inland
+
+
+def test_globe_night_side_shows_points(state):
+    # the settled disc (20° N, 90° E) on the night side at this time; the lights are what people add
+    kw = {"lat": 20.0, "lon": 90.0, "size": (720, 720), "backend": "cpu", "time": state.time, "atmosphere": False,
+          "daynight": True}
+    img = globe(state, **kw)
+    dark = globe(state.replace(humans=np.zeros_like(state.humans)), **kw)
+    on = img[..., 1].astype(int) - dark[..., 1].astype(int) > 60
+    assert on.sum() > 50
+    assert eroded(on).sum() <= 0.05 * on.sum(), (eroded(on).sum(), on.sum())
+
+
+def test_both_backends_draw_the_same_lights(state, night):
+    try:
+        get_backend("gpu")
+    except RuntimeError as e:
+        pytest.skip(f"no OpenGL context here: {e}")
+    gpu = view(state, "night", size=SIZE, backend="gpu")
+    a, b = lit(night), lit(gpu)
+    assert a.sum() > 0
+    assert (a ^ b).sum() <= 0.02 * a.sum(), ((a ^ b).sum(), a.sum())
+    assert np.abs(night.astype(int) - gpu.astype(int)).mean() <= 1.0

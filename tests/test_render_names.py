@@ -66,6 +66,7 @@ def test_cell_parameter_constants_index_their_values(state):
     expected = {"P_TIME": t, "P_SEA_LEVEL": Timeline(s).sea_level(t), "P_HEAT": 2.0 / (t + 1.0) ** 2,
                 "P_ROCK": 0.5, "P_CLOUDS": 1.0, "P_RELIEF": W / 1024.0}
     expected.update({name: 1.0 for name in constants("P_HAS_")})     # the state has every field
+    expected["P_LIGHTS_SEED"] = float(((state.seed * 2654435761) & 0xFFFFFFFF) >> 20)   # golden-ratio mix, top 12 bits
     assert set(expected) == set(constants("P_"))
     for name, value in expected.items():
         assert P[getattr(scene, name)] == pytest.approx(value, rel=1e-6), name

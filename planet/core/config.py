@@ -191,6 +191,8 @@ class Atmosphere(_Section):
     evaporation: float = param(0.075, 0, 10, "base evaporation over warm ocean (times noise and temperature factor)")
     evaporation_divergence: float = param(3.0, 0, 1e3, "evaporation lost per unit wind divergence")
     evaporation_pressure: float = param(0.0045, 0, 1, "evaporation lost per hPa above 1012")
+    sigma_divergence_deg: float = param(6.0, 0, 90, "Gaussian blur of the wind divergence the vapour sources read, degrees (0: none, the spec)")
+    convergence_rain: float = param(1.0, 0, 1e3, "fraction of vapour rained out per step per unit of (smoothed) wind convergence (0: none, the spec)")
     noise_interval: float = param(0.5, 1e-3, 100, "film seconds between the vapour-noise slices (linear in between)")
     trail_fade: float = param(0.96, 0, 1, "factor by which a wind-particle trail fades per step")
 

@@ -10,7 +10,7 @@ at 512 columns and the same displacement in degrees at any resolution.
     w ← w_prev(x − v)                                    semi-Lagrangian, bilinear
     w += 0.08 n (1 − smoothstep(15, 25, t))              early oceans
     w += n clamp(T + 2, 0, 100)/32 (0.075 − 3 div v − 0.0045 (p − 1012))   ocean only (h = 0)
-    w −= 0.005 w                                          precipitation
+    w −= (0.005 + 1.0 max(−div v, 0)) w                   precipitation, and rain-out of rising air
     w −= 0.3 |∇h|                                         orographic lift
     w ← clamp(w, 0, 3)
     rain = (w before the two sinks) − w                  diagnostic: what fell this step
@@ -19,6 +19,18 @@ at 512 columns and the same displacement in degrees at any resolution.
 sinks took out of a cell this step: precipitation, orographic lift and the
 excess over ``vapour_max``. The climate classification
 (``planet.analysis.koppen``) reads it as precipitation.
+
+**The divergence** ``div v`` is that of the clamped wind by central differences on the climate map,
+blurred with a Gaussian of σ = ``sigma_divergence_deg`` (6°; ``blur``, area-true). The spec reads the
+point divergence and has no convergence rain-out (``sigma_divergence_deg = 0``, ``convergence_rain = 0``
+give it back exactly). With it, the equatorial trough, one climate row wide, where the wind converges
+from both sides at the clamped speed and the meridional wind is zero, concentrated the source into
+that line and held the vapour there: it sat at ``vapour_max`` in a band of two to four rows, a white
+stripe along the equator on every satellite map and globe (``tests/test_itcz.py``: 98 % of an
+equatorial row saturated on a water world). Smoothed, the convergence spreads over ±10°, and where the
+air rises it rains: at the convergence line the vapour settles at
+``source / (0.005 + 1.0 · convergence) ≈ 3 n (T + 2)/32``, proportional to the noise ``n``, so the band
+is broad and broken (no row saturated, half-maximum width 20° on the water world).
 
 with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
 coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences
@@ -52,7 +64,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.climate import box_average, climate_map
+from planet.processes.climate import blur, box_average, climate_map
 from planet.core.fields import owned_by
 from planet.core.noise import STREAM_PARTICLE, fbm, seed_offset, uniform, unit24
 from planet.core.timeline import smoothstep
@@ -96,13 +108,14 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
 
 
 @njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
-def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k_div, k_p, vmax):
-    """``(2, Hc, Wc)``: the source everywhere and the extra source over the ocean."""
-    H, W = noise.shape
-    out = np.empty((2, H, W), dtype=np.float32)
+def _divergence(wind_u, wind_v, vmax):
+    """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
+    longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
+    its meridional wind reversed)."""
+    H, W = wind_u.shape
+    out = np.empty((H, W), dtype=np.float32)
     for j in range(H):
         for i in range(W):
-            # divergence of the clamped wind, central differences in climate cells (y north)
             ue, _ = _clamp_wind(wind_u[j, (i + 1) % W], wind_v[j, (i + 1) % W], vmax)
             uw, _ = _clamp_wind(wind_u[j, (i - 1 + W) % W], wind_v[j, (i - 1 + W) % W], vmax)
             if j == 0:
@@ -113,11 +126,24 @@ def _sources(noise, pressure, temperature, wind_u, wind_v, early, evaporation, k
                 vs = -_clamp_wind(wind_u[H - 1, (i + W // 2) % W], wind_v[H - 1, (i + W // 2) % W], vmax)[1]
             else:
                 vs = _clamp_wind(wind_u[j + 1, i], wind_v[j + 1, i], vmax)[1]
-            div = (ue - uw) * f32(0.5) + (vn - vs) * f32(0.5)
+            out[j, i] = (ue - uw) * f32(0.5) + (vn - vs) * f32(0.5)
+    return out
+
+
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+def _sources(noise, pressure, temperature, div, early, evaporation, k_div, k_p, k_rain):
+    """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean and the rate at which
+    rising air rains vapour out, ``k_rain · max(−div, 0)`` (``div`` the smoothed divergence)."""
+    H, W = noise.shape
+    out = np.empty((3, H, W), dtype=np.float32)
+    for j in range(H):
+        for i in range(W):
             n = noise[j, i]
             T = min(max(temperature[j, i] + f32(2.0), f32(0.0)), f32(100.0))
+            d = div[j, i]
             out[0, j, i] = early * n
-            out[1, j, i] = n * T / f32(32.0) * (evaporation - k_div * div - k_p * (pressure[j, i] - f32(1012.0)))
+            out[1, j, i] = n * T / f32(32.0) * (evaporation - k_div * d - k_p * (pressure[j, i] - f32(1012.0)))
+            out[2, j, i] = k_rain * max(-d, f32(0.0))
     return out
 
 
@@ -204,9 +230,11 @@ def _vapour_co2(w_adv, c_adv, rain, elevation, humans, moisture, temperature, so
         # the two climate source fields interpolated to this row (the column blend follows per cell)
         s_all = np.empty(Wc, dtype=np.float32)
         s_sea = np.empty(Wc, dtype=np.float32)
+        s_rain = np.empty(Wc, dtype=np.float32)
         for ic in range(Wc):
             s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
             s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
+            s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
         jn = max(j - 1, 0)
         js = min(j + 1, H - 1)
         for i in range(W):
@@ -218,7 +246,7 @@ def _vapour_co2(w_adv, c_adv, rain, elevation, humans, moisture, temperature, so
             if z <= D:
                 w += s_sea[ca] * (one - wx) + s_sea[cb] * wx
             w_in = w
-            w -= precipitation * w
+            w -= min(precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx, one) * w
             # orographic lift: |∇h| with h = 0.4 max(0, z − D)
             ie = i + 1 if i + 1 < W else 0
             iw = i - 1 if i > 0 else W - 1
@@ -349,8 +377,11 @@ class AtmosphereStage:
         n = self.noise(cmap.shape, ctx.seed, t, cfg.noise_interval)
         sched = ctx.config.schedule
         early = cfg.early_ocean_source * (1.0 - smoothstep(sched.ocean_start, sched.ocean_end, t))
-        src = _sources(n, p, T, u, v, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
-                       f32(cfg.evaporation_pressure), vmax)
+        div = _divergence(u, v, vmax)
+        if cfg.sigma_divergence_deg > 0:
+            div = blur(div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
+        src = _sources(n, p, T, div, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
+                       f32(cfg.evaporation_pressure), f32(cfg.convergence_rain))
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0
         # CO2 stays exactly 0 until someone emits: skip its advection and sources until then

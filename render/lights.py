@@ -1,0 +1,121 @@
+"""Night lights as points: where the projection pass (``render/projection.py``, ``shaders/project.frag``)
+draws a city light, from the light density the night view's cell pass leaves in the cell colours'
+fourth channel (``render/cpu.py: light_density``). A pure function of the seed and the place on
+the sphere: lights never move or flicker from frame to frame. Also the bilinear cell lookup
+(``_corners``) the projection's sampling shares. float32 throughout."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from planet.core.noise import hash33
+
+f32 = np.float32
+PI = f32(np.pi)
+HALF_PI = f32(np.pi / 2)
+TWO_PI = f32(2 * np.pi)
+
+
+@njit(cache=True, inline="always")
+def _corners(C, lat, lon):
+    """(j0, j1, i0, i1, fu, fv): the four cells around (lat, lon) radians and the bilinear weights
+    (wrap in longitude, clamp in latitude)."""
+    H, W = C.shape[0], C.shape[1]
+    u = lon / TWO_PI * f32(W) - f32(0.5)
+    v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
+    if not (abs(u) < f32(1e9) and abs(v) < f32(1e9)):   # NaN or huge: no float becomes an index
+        u = f32(0.0)
+        v = f32(0.0)
+    fi = np.floor(u)
+    fj = np.floor(v)
+    fu = u - fi
+    fv = v - fj
+    i0 = np.int64(fi)            # lon in (-π, 3π): at most one wrap either way
+    if i0 < 0:
+        i0 += W
+    elif i0 >= W:
+        i0 -= W
+    if i0 < 0 or i0 >= W:
+        i0 = i0 % W
+    i1 = i0 + 1 if i0 + 1 < W else 0
+    j0 = min(max(np.int64(fj), 0), H - 1)
+    j1 = min(max(np.int64(fj) + 1, 0), H - 1)
+    return j0, j1, i0, i1, fu, fv
+
+
+@njit(cache=True, inline="always")
+def _density(C, lat, lon):
+    """Bilinear sample of the light density (the cell colours' fourth channel) at (lat, lon)."""
+    j0, j1, i0, i1, fu, fv = _corners(C, lat, lon)
+    return (C[j0, i0, 3] * (f32(1.0) - fu) * (f32(1.0) - fv) + C[j0, i1, 3] * fu * (f32(1.0) - fv)
+            + C[j1, i0, 3] * (f32(1.0) - fu) * fv + C[j1, i1, 3] * fu * fv)
+
+
+#: the light sites: rows of LIGHT_SPACING in latitude, each cut into ``floor(2π cos φ / spacing)``
+#: equal boxes (about one site per spacing² of the sphere, 73 000 in all); a light's Gaussian σ on
+#: the sphere (radians) and its peak (linear colour units) when it is larger than a pixel
+LIGHT_SPACING = f32(np.radians(0.75))
+LIGHT_ROWS = int(round(np.pi / np.radians(0.75)))
+LIGHT_SIGMA = f32(np.radians(0.15))
+LIGHT_GAIN = f32(1.5)
+LIGHT_COLOUR = (f32(1.0), f32(0.75), f32(0.4))
+
+
+@njit(cache=True)
+def _lights(C, lat, lon, pixel, seed):
+    """Brightness of the night lights at (lat, lon) radians: points that stay put.
+
+    The sphere is cut into the boxes of ``LIGHT_SPACING`` above; box (r, c) holds one site at
+    ``(r + 0.15 + 0.7 h₀, c + 0.15 + 0.7 h₁)`` box units, ``h = hash33(r, c, seed)``
+    (``planet.core.noise``; ``seed`` from ``scene.lights_seed``), and the site is a city when
+    ``h₂ < L``, the light density ``L`` (``cpu.light_density``, the cell colours' fourth channel)
+    sampled at the site: so a settlement of density L lights a fraction L of its sites, and each
+    light is a pure function of the seed and its place, the same in every frame. A city shines
+    ``0.35 + 0.65 L`` (times its size below) as a Gaussian of σ = max(LIGHT_SIGMA, ½ pixel) (``pixel``: radians per
+    pixel), its peak scaled by (LIGHT_SIGMA/σ)² so that a light sends the same total light at any
+    picture size: sub-pixel lights add up to the density's glow instead of flickering in and out
+    of pixel centres. Among the cities ``q = 1 − h₂/L`` is uniform, and a city's brightness is
+    further ``0.4 + 1.6 q⁴`` (mean 0.72): most lights are small, a few are big. The 3 × 3 boxes
+    around the pixel's are summed."""
+    if C.shape[2] < 4 or not (lat == lat and lon == lon) or _density(C, lat, lon) <= f32(0.0):
+        return f32(0.0)
+    sigma = max(LIGHT_SIGMA, f32(0.5) * pixel)
+    k = f32(-0.5) / (sigma * sigma)
+    lonw = lon - TWO_PI * np.floor(lon / TWO_PI)
+    cos_lat = np.cos(lat)
+    r0 = min(max(np.int64(np.floor((lat + HALF_PI) / LIGHT_SPACING)), 0), LIGHT_ROWS - 1)
+    total = f32(0.0)
+    for r in range(r0 - 1, r0 + 2):
+        if r < 0 or r >= LIGHT_ROWS:
+            continue
+        row_lat = -HALF_PI + (f32(r) + f32(0.5)) * LIGHT_SPACING
+        n = max(np.int64(np.floor(TWO_PI * np.cos(row_lat) / LIGHT_SPACING)), 1)
+        width = TWO_PI / f32(n)
+        c0 = min(max(np.int64(np.floor(lonw / width)), 0), n - 1)
+        for dc in range(-1, 2):
+            c = c0 + dc
+            if c < 0:
+                c += n
+            elif c >= n:
+                c -= n
+            h0, h1, h2 = hash33(f32(r), f32(c), seed)
+            site_lat = -HALF_PI + (f32(r) + f32(0.15) + f32(0.7) * h0) * LIGHT_SPACING
+            site_lon = (f32(c) + f32(0.15) + f32(0.7) * h1) * width
+            L = _density(C, site_lat, site_lon)
+            if h2 >= L:
+                continue
+            q = f32(1.0) - h2 / L                # uniform in (0, 1] among the cities: a few big ones
+            q = q * q
+            dlat = lat - site_lat
+            dlon = lonw - site_lon
+            if dlon > PI:
+                dlon -= TWO_PI
+            elif dlon < -PI:
+                dlon += TWO_PI
+            dx = dlon * cos_lat
+            total += (f32(0.35) + f32(0.65) * L) * (f32(0.4) + f32(1.6) * q * q) * np.exp((dlat * dlat + dx * dx) * k)
+    return total * LIGHT_GAIN * (LIGHT_SIGMA / sigma) * (LIGHT_SIGMA / sigma)
+
+
+#: ``project``'s default lights seed (``scene.lights_seed(0)``)
+NO_SEED = f32(0.0)

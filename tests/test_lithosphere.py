@@ -216,3 +216,40 @@ def test_fidelity_against_reference_statistics():
         for step, g in fidelity_stats(seed).items():
             assert 0.1 < g["land"] < 0.7 and 3 <= g["plates"] <= 20, (seed, step, g)
             assert 1.0 < g["median"] < 9.0 and 50 < g["p99"] < 1000, (seed, step, g)
+
+
+def test_thickened_crust_spreads_within_its_continent_and_keeps_its_volume():
+    """The east-west spreading of crust thicker than 1 conserves each row's crust (equal cell areas
+    along a row), thins the belt into the rest of the continent, and never reaches the ocean floor."""
+    from planet.processes.lithosphere.metrics import Metrics
+    from planet.processes.lithosphere.step import spread_rows
+    H, W = 64, 128
+    m = Metrics(H, W, planet.Config().lithosphere)
+    crust = np.zeros((H, W), np.float32)
+    crust[:, 40:60] = 1.0
+    crust[:, 55:60] = 3.0                       # a thick belt at the continent's east coast
+    out = np.empty_like(crust)
+    spread_rows(crust, m.c_east, out)
+    np.testing.assert_allclose(out.sum(axis=1), crust.sum(axis=1), rtol=1e-5)
+    assert (out[:, 55] < 3.0).all() and (out[:, 54] > 1.0).all()       # the belt spreads west
+    assert (out[:, 60:] == 0).all() and (out[:, :40] == 0).all()         # not onto the ocean floor
+    normal = np.zeros((H, W), np.float32)
+    normal[:, 40:60] = 1.0                      # a continent of normal thickness does not spread
+    spread_rows(normal, m.c_east, out)
+    assert np.array_equal(out, normal)
+
+
+def test_conserve_crust_keeps_the_volume_when_the_pile_is_capped():
+    from planet.processes.lithosphere import boundaries
+    H, W = 8, 16
+    area = np.linspace(0.5, 1.0, H)                      # per-row areas
+    a = np.broadcast_to(area[:, None], (H, W))
+    crust = np.zeros((H, W), np.float32)
+    crust[2:6, 4:12] = 1.0
+    before = float((crust * a).sum()) + 5.0              # 5 units of crust were consumed
+    weights = np.zeros((H, W), np.float32)
+    weights[3, 6] = 1.0                                  # one cell where crust is being consumed
+    boundaries.conserve_crust(before, crust, weights, area, 3.0)
+    assert crust[3, 6] == 3.0                            # piled up to the cap there ...
+    assert float((crust.astype(np.float64) * a).sum()) == pytest.approx(before, rel=1e-6)  # ... the rest kept
+    assert (crust[crust > 0] <= 3.0).all() and (crust[:2] == 0).all()   # on continental crust only

@@ -129,8 +129,8 @@ class Lithosphere(_Section):
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
     plates_min: int = param(6, 1, 16, "fewest plates an epoch seeds")
     plates_max: int = param(11, 1, 16, "most plates an epoch seeds")
-    plate_speed_min: float = param(0.6, 0, 90, "slowest plate rotation about its Euler pole, degrees per film second")
-    plate_speed_max: float = param(1.6, 0, 90, "fastest plate rotation about its Euler pole, degrees per film second")
+    plate_speed_min: float = param(0.3, 0, 90, "slowest plate rotation about its Euler pole, degrees per film second")
+    plate_speed_max: float = param(0.8, 0, 90, "fastest plate rotation about its Euler pole, degrees per film second")
     plate_warp: float = param(0.35, 0, 2, "noise warp of the plate seeding (irregular plate boundaries)")
     uplift_decay: float = param(0.01, 0, 1, "fraction of uplift lost per step (exponential decay)")
     collision_uplift: float = param(0.3, 0, 100, "uplift gained on the overriding side of a convergent boundary per "

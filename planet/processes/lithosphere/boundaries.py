@@ -138,10 +138,20 @@ def conserve_crust(before, crust, weights, area, crust_max):
     """Keep the planet's crust volume ``Σ C · area`` what it was ``before`` the plates moved: the
     crust the motion consumed (subduction, and the rasterisation's small losses) piles up where
     continental crust is being consumed at convergent boundaries (``weights``, from ``_uplift``),
-    up to ``crust_max``. ``area``: the cell areas per row. In place, float64 sums in a fixed order."""
+    up to ``crust_max``; what the cap turns away thickens all continental crust (``C ≥ 1/2``) in
+    proportion to its room below the cap, so continental crust is never lost while there is room.
+    ``area``: the cell areas per row. In place, float64 sums in a fixed order."""
     a = area[:, None].astype(np.float64)
     after = float((crust.astype(np.float64) * a).sum())
     lost = before - after
+    if lost <= 0.0:
+        return
     w = float((weights.astype(np.float64) * a).sum())
-    if lost > 0.0 and w > 0.0:
-        np.minimum(crust + (weights * f32(lost / w)).astype(np.float32), f32(crust_max), out=crust)
+    if w > 0.0:
+        piled = np.minimum(crust + (weights * f32(lost / w)).astype(np.float32), f32(crust_max))
+        lost -= float(((piled.astype(np.float64) - crust) * a).sum())
+        crust[:] = piled
+    room = np.where(crust >= f32(CONTINENTAL), f32(crust_max) - crust, f32(0.0)).astype(np.float64)
+    h = float((room * a).sum())
+    if lost > 0.0 and h > 0.0:
+        crust += (room * min(lost / h, 1.0)).astype(np.float32)

@@ -69,37 +69,61 @@ def _diffuse_rows(y0, q0, g_east, out):
         for i in range(W):
             ii = i + 1 if i < W - 1 else 0
             ge[i] = g if q0[j, i] == q0[j, ii] else 0.0
-        a = np.empty(W)   # sub-diagonal (x_{i-1})
-        b = np.empty(W)
-        c = np.empty(W)   # super-diagonal (x_{i+1})
+        _solve_row(j, ge, y0, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _spread_rows(e, crust, g_east, out):
+    """``out = (I − Δt L_x)^{-1} e`` per row, with face conductance ``g_east[j]`` between two
+    continental cells (``crust ≥ 1/2``), 0 where either is oceanic (periodic)."""
+    H, W = e.shape
+    half = np.float32(0.5)
+    for j in prange(H):
+        g = g_east[j]
+        ge = np.empty(W)
         for i in range(W):
-            gw = ge[i - 1] if i > 0 else ge[W - 1]
-            a[i] = -gw
-            c[i] = -ge[i]
-            b[i] = 1.0 + gw + ge[i]
-        gamma = -b[0]
-        alpha = a[0]          # A[0, W-1]
-        beta = c[W - 1]       # A[W-1, 0]
-        bb = b.copy()
-        bb[0] = b[0] - gamma
-        bb[W - 1] = b[W - 1] - alpha * beta / gamma
-        # Thomas on bb for two right-hand sides: d = y0 row, u = (gamma, 0, …, 0, beta)
-        cp = np.empty(W)
-        x = np.empty(W)
-        zz = np.empty(W)
-        den = bb[0]
-        cp[0] = c[0] / den
-        x[0] = y0[j, 0] / den
-        zz[0] = gamma / den
-        for i in range(1, W):
-            den = bb[i] - a[i] * cp[i - 1]
-            cp[i] = c[i] / den if i < W - 1 else 0.0
-            x[i] = (y0[j, i] - a[i] * x[i - 1]) / den
-            ui = beta if i == W - 1 else 0.0
-            zz[i] = (ui - a[i] * zz[i - 1]) / den
-        for i in range(W - 2, -1, -1):
-            x[i] -= cp[i] * x[i + 1]
-            zz[i] -= cp[i] * zz[i + 1]
-        fact = (x[0] + alpha * x[W - 1] / gamma) / (1.0 + zz[0] + alpha * zz[W - 1] / gamma)
-        for i in range(W):
-            out[j, i] = f32(x[i] - fact * zz[i])
+            ii = i + 1 if i < W - 1 else 0
+            ge[i] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
+        _solve_row(j, ge, e, out)
+
+
+@njit(cache=True, nogil=True)
+def _solve_row(j, ge, y0, out):
+    """Row ``j`` of ``out = (I − L)^{-1} y0``, ``L`` the periodic 1-D diffusion with face
+    conductances ``ge[i]`` (between cells i and i+1): a cyclic tridiagonal system, solved by the
+    Sherman–Morrison correction of two Thomas sweeps."""
+    W = y0.shape[1]
+    a = np.empty(W)   # sub-diagonal (x_{i-1})
+    b = np.empty(W)
+    c = np.empty(W)   # super-diagonal (x_{i+1})
+    for i in range(W):
+        gw = ge[i - 1] if i > 0 else ge[W - 1]
+        a[i] = -gw
+        c[i] = -ge[i]
+        b[i] = 1.0 + gw + ge[i]
+    gamma = -b[0]
+    alpha = a[0]          # A[0, W-1]
+    beta = c[W - 1]       # A[W-1, 0]
+    bb = b.copy()
+    bb[0] = b[0] - gamma
+    bb[W - 1] = b[W - 1] - alpha * beta / gamma
+    # Thomas on bb for two right-hand sides: d = y0 row, u = (gamma, 0, …, 0, beta)
+    cp = np.empty(W)
+    x = np.empty(W)
+    zz = np.empty(W)
+    den = bb[0]
+    cp[0] = c[0] / den
+    x[0] = y0[j, 0] / den
+    zz[0] = gamma / den
+    for i in range(1, W):
+        den = bb[i] - a[i] * cp[i - 1]
+        cp[i] = c[i] / den if i < W - 1 else 0.0
+        x[i] = (y0[j, i] - a[i] * x[i - 1]) / den
+        ui = beta if i == W - 1 else 0.0
+        zz[i] = (ui - a[i] * zz[i - 1]) / den
+    for i in range(W - 2, -1, -1):
+        x[i] -= cp[i] * x[i + 1]
+        zz[i] -= cp[i] * zz[i + 1]
+    fact = (x[0] + alpha * x[W - 1] / gamma) / (1.0 + zz[0] + alpha * zz[W - 1] / gamma)
+    for i in range(W):
+        out[j, i] = f32(x[i] - fact * zz[i])

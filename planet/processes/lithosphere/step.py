@@ -68,6 +68,7 @@ from planet.processes.lithosphere.metrics import (  # noqa: F401
     THERMAL_CAP,
     Metrics,
     _diffuse_rows,
+    _spread_rows,
 )
 from planet.processes.lithosphere.protoplanet import protoplanet
 
@@ -116,8 +117,10 @@ def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic
         thick = max(cc - one, zero)
         z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
         zc += r_iso * s0 * (z_eq - zc)
-        # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept
-        # (east-west implicitly, already in c0; north-south here, in flux form on the sphere)
+        # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept,
+        # within continents (east-west implicitly, already in c0; north-south here, in flux form
+        # on the sphere). Not onto the ocean floor: a front one cell wide would advance a cell per
+        # few steps whatever the cell's width, faster on narrow polar and coarse cells.
         if cc >= f32(0.5):
             cn = c0[jn, in_]
             cs = c0[js, is_]
@@ -211,13 +214,10 @@ def _tables(metrics):
 
 def spread_rows(crust, c_east, out):
     """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
-    implicitly, between continental cells, ``C >= 1/2``, across plate boundaries too, never onto
+    implicitly, between continental cells, ``C ≥ 1/2``, across plate boundaries too, never onto
     ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
     e = np.maximum(crust - f32(1.0), f32(0.0))
-    # the row solver joins neighbours of equal id: continental cells share one; oceanic ones get NaN,
-    # which equals nothing, so no flux reaches them
-    ids = np.where(crust >= f32(0.5), f32(1.0), f32(np.nan))
-    _diffuse_rows(e, ids, c_east, out)
+    _spread_rows(e, crust, c_east, out)
     out += crust - e
 
 

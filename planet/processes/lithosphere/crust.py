@@ -20,6 +20,7 @@ from numba import njit, prange
 
 from planet.core.grid import Grid
 from planet.core.noise import fbm, seed_offset, uniform
+from planet.processes.lithosphere.metrics import _spread_rows
 from planet.processes.lithosphere.protoplanet import protoplanet_elevation
 
 f32 = np.float32
@@ -67,3 +68,12 @@ def initial_crust(grid: Grid, seed: int, elevation: np.ndarray, cfg) -> np.ndarr
     """float32 ``(H, W)``: 1 on the first continents, 0 elsewhere."""
     f = score(grid, seed, elevation)
     return (f > f32(threshold(seed, cfg.continent_fraction))).astype(np.float32)
+
+
+def spread_rows(crust, c_east, out):
+    """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
+    implicitly, between continental cells, ``C ≥ 1/2``, across plate boundaries too, never onto
+    ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
+    e = np.maximum(crust - f32(1.0), f32(0.0))
+    _spread_rows(e, crust, c_east, out)
+    out += crust - e

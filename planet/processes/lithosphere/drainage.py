@@ -283,3 +283,16 @@ def _check_map(a, name):
     if a.ndim != 2 or a.shape[1] != 2 * a.shape[0] or a.shape[0] < 2:
         raise ValueError(f"{name} must be a (rows, 2·rows) array, got shape {a.shape}")
     return a
+
+
+@njit(cache=True, nogil=True)
+def _true_area(rcv, order, count, cell_area, W, out):
+    """``out[c]`` = Σ of the true areas (``cell_area[row]``) of the routed cells draining through ``c``."""
+    for k in range(count):
+        c = order[k]
+        out[c] = cell_area[c // W]
+    for k in range(count):
+        c = order[k]
+        r = rcv[c]
+        if r >= 0 and rcv[r] != NOT_ROUTED:
+            out[r] += out[c]

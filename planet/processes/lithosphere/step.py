@@ -61,6 +61,8 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.processes.lithosphere import boundaries, drainage, plates
 from planet.processes.lithosphere import crust as crust_mod
+from planet.processes.lithosphere.crust import spread_rows  # noqa: F401 (re-exported)
+from planet.processes.lithosphere.drainage import _true_area
 from planet.processes.lithosphere.metrics import (  # noqa: F401
     DIFFUSION_CAP,
     L0,
@@ -68,7 +70,6 @@ from planet.processes.lithosphere.metrics import (  # noqa: F401
     THERMAL_CAP,
     Metrics,
     _diffuse_rows,
-    _spread_rows,
 )
 from planet.processes.lithosphere.protoplanet import protoplanet
 
@@ -188,19 +189,6 @@ def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, i
                      y_out, z_out, a_out, b_out, c_out, land)
 
 
-@njit(cache=True, nogil=True)
-def _true_area(rcv, order, count, cell_area, W, out):
-    """``out[c]`` = Σ of the true areas (``cell_area[row]``) of the routed cells draining through ``c``."""
-    for k in range(count):
-        c = order[k]
-        out[c] = cell_area[c // W]
-    for k in range(count):
-        c = order[k]
-        r = rcv[c]
-        if r >= 0 and rcv[r] != drainage.NOT_ROUTED:
-            out[r] += out[c]
-
-
 def _constants(cfg, D, level, s0, metrics):
     return (f32(D), f32(level), f32(s0), f32(cfg.pit_fill), f32(cfg.stream_power), f32(cfg.area_exponent),
             f32(cfg.slope_exponent), f32(cfg.sediment), f32(cfg.isostasy), f32(cfg.ocean_floor_level),
@@ -210,15 +198,6 @@ def _constants(cfg, D, level, s0, metrics):
 
 def _tables(metrics):
     return (metrics.g_north, metrics.g_south, metrics.k_east, metrics.talus_east, metrics.c_north, metrics.c_south)
-
-
-def spread_rows(crust, c_east, out):
-    """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
-    implicitly, between continental cells, ``C ≥ 1/2``, across plate boundaries too, never onto
-    ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
-    e = np.maximum(crust - f32(1.0), f32(0.0))
-    _spread_rows(e, crust, c_east, out)
-    out += crust - e
 
 
 def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config,

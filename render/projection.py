@@ -13,7 +13,7 @@ from planet.core.timeline import smoothstep
 
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
-from .lights import LIGHT_COLOUR, NO_SEED, _corners, _lights
+from .lights import HALF_PI, LIGHT_COLOUR, NO_SEED, PI, TWO_PI, _corners, _lights
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
                     Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
 
@@ -23,9 +23,6 @@ LAYOUT = "f3753a58f58b"
 check_layout(LAYOUT, __name__)
 
 f32 = np.float32
-PI = f32(np.pi)
-HALF_PI = f32(np.pi / 2)
-TWO_PI = f32(2 * np.pi)
 
 
 @njit(cache=True, inline="always")

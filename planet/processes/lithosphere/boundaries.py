@@ -25,6 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.core.grid import neighbour
 from planet.processes.lithosphere.euler import f32
 from planet.processes.lithosphere.plates import CONTINENTAL, _index_of
 
@@ -48,21 +49,6 @@ def _velocity(k, px, py, pz, poles, omega):
     return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _look(j, i, m, mj, H, W):
-    """The cell one cell height from (j, i) in direction ``m`` (N, E, S, W; ``mj`` columns east and
-    west); across a pole, the cell on the other side (half a turn of longitude away)."""
-    jj = j + _DJ[m]
-    ii = i + _DI[m] * mj
-    if jj < 0:
-        jj = 0
-        ii += W // 2
-    elif jj >= H:
-        jj = H - 1
-        ii += W // 2
-    return jj, ii % W
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def _uplift(q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, reach, gain, decay,
             out, c_out):
@@ -84,7 +70,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
             if ka >= 0:
                 qa = q[j, i]
                 for m in range(4):
-                    jj, ii = _look(j, i, m, mj, H, W)
+                    jj, ii = neighbour(j, i, _DJ[m], _DI[m] * mj, H, W)
                     if q[jj, ii] != qa:
                         edge = True
                         break
@@ -95,7 +81,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
                 s = 0.0
                 thicken = 0.0
                 for m in range(4):
-                    jj, ii = _look(j, i, m, mj, H, W)
+                    jj, ii = neighbour(j, i, _DJ[m], _DI[m] * mj, H, W)
                     kb = _index_of(q[jj, ii], ids)
                     if kb < 0 or kb == ka:
                         continue

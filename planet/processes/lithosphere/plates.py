@@ -52,6 +52,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
@@ -171,15 +172,8 @@ def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H,
     ir = r - jr * W
     for dj in (0, -1, 1):
         for di in (0, -1, 1):
-            jj = jr + dj
-            ii = ir + di
-            if jj < 0:
-                jj = 0
-                ii += W // 2
-            elif jj >= H:
-                jj = H - 1
-                ii += W // 2
-            h = inv[k, jj * W + ii % W]
+            jj, ii = neighbour(jr, ir, dj, di, H, W)
+            h = inv[k, jj * W + ii]
             if h >= 0:
                 return h, r
     return j * W + i, r

@@ -6,7 +6,7 @@ the sphere: lights never move or flicker from frame to frame. Also the bilinear 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from planet.core.noise import hash33
 
@@ -61,23 +61,75 @@ LIGHT_GAIN = f32(1.5)
 LIGHT_COLOUR = (f32(1.0), f32(0.75), f32(0.4))
 
 
-@njit(cache=True)
-def _lights(C, lat, lon, pixel, seed):
+#: the most boxes in a row of sites (the rows next to the equator)
+LIGHT_BOXES = int(np.floor(2 * np.pi / np.radians(0.75))) + 1
+
+
+@njit(cache=True, inline="always")
+def _row_boxes(r):
+    """Latitude (radians) of the centre of site row ``r`` and the number of boxes it is cut into."""
+    row_lat = -HALF_PI + (f32(r) + f32(0.5)) * LIGHT_SPACING
+    n = min(max(np.int64(np.floor(TWO_PI * np.cos(row_lat) / LIGHT_SPACING)), 1), LIGHT_BOXES)
+    return row_lat, n
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def light_sites(C, seed, S):
+    """Fill the site table ``S`` (LIGHT_ROWS, LIGHT_BOXES, 3) for the cell colours ``C``:
+    ``S[r, c]`` = (latitude, longitude, amplitude) of the site of box (r, c); the amplitude is 0
+    where the site is not a city.
+
+    Box (r, c) holds one site at ``(r + 0.15 + 0.7 h₀, c + 0.15 + 0.7 h₁)`` box units,
+    ``h = hash33(r, c, seed)`` (``planet.core.noise``; ``seed`` from ``scene.lights_seed``), and
+    the site is a city when ``h₂ < L``, the light density ``L`` (``cpu.light_density``, the cell
+    colours' fourth channel) sampled at the site: so a settlement of density L lights a fraction L
+    of its sites, and each light is a pure function of the seed and its place, the same in every
+    frame. A city shines ``(0.35 + 0.65 L)(0.4 + 1.6 q⁴)`` with ``q = 1 − h₂/L``, uniform in (0, 1]
+    among the cities (mean 0.72: most lights are small, a few are big). One table per frame
+    (73 000 sites) instead of nine hashes and density samples per pixel."""
+    for r in prange(LIGHT_ROWS):
+        row_lat, n = _row_boxes(r)
+        width = TWO_PI / f32(n)
+        for c in range(LIGHT_BOXES):
+            if c >= n:
+                S[r, c, 0] = f32(0.0)
+                S[r, c, 1] = f32(0.0)
+                S[r, c, 2] = f32(0.0)
+                continue
+            h0, h1, h2 = hash33(f32(r), f32(c), seed)
+            site_lat = -HALF_PI + (f32(r) + f32(0.15) + f32(0.7) * h0) * LIGHT_SPACING
+            site_lon = (f32(c) + f32(0.15) + f32(0.7) * h1) * width
+            L = _density(C, site_lat, site_lon)
+            amplitude = f32(0.0)
+            if h2 < L:
+                q = f32(1.0) - h2 / L
+                q = q * q
+                amplitude = (f32(0.35) + f32(0.65) * L) * (f32(0.4) + f32(1.6) * q * q)
+            S[r, c, 0] = site_lat
+            S[r, c, 1] = site_lon
+            S[r, c, 2] = amplitude
+
+
+@njit(cache=True, inline="always")
+def _lit_corners(C, j0, j1, i0, i1):
+    """Whether any of the four cells around a point carries a light density (``_corners``): where
+    none does, the bilinear density there is 0 and ``_lights`` shines nothing."""
+    if C.shape[2] < 4:
+        return False
+    return max(max(C[j0, i0, 3], C[j0, i1, 3]), max(C[j1, i0, 3], C[j1, i1, 3])) > f32(0.0)
+
+
+@njit(cache=True, inline="always")
+def _lights(S, lat, lon, pixel):
     """Brightness of the night lights at (lat, lon) radians: points that stay put.
 
-    The sphere is cut into the boxes of ``LIGHT_SPACING`` above; box (r, c) holds one site at
-    ``(r + 0.15 + 0.7 h₀, c + 0.15 + 0.7 h₁)`` box units, ``h = hash33(r, c, seed)``
-    (``planet.core.noise``; ``seed`` from ``scene.lights_seed``), and the site is a city when
-    ``h₂ < L``, the light density ``L`` (``cpu.light_density``, the cell colours' fourth channel)
-    sampled at the site: so a settlement of density L lights a fraction L of its sites, and each
-    light is a pure function of the seed and its place, the same in every frame. A city shines
-    ``0.35 + 0.65 L`` (times its size below) as a Gaussian of σ = max(LIGHT_SIGMA, ½ pixel) (``pixel``: radians per
-    pixel), its peak scaled by (LIGHT_SIGMA/σ)² so that a light sends the same total light at any
-    picture size: sub-pixel lights add up to the density's glow instead of flickering in and out
-    of pixel centres. Among the cities ``q = 1 − h₂/L`` is uniform, and a city's brightness is
-    further ``0.4 + 1.6 q⁴`` (mean 0.72): most lights are small, a few are big. The 3 × 3 boxes
-    around the pixel's are summed."""
-    if C.shape[2] < 4 or not (lat == lat and lon == lon) or _density(C, lat, lon) <= f32(0.0):
+    The sites and their amplitudes are ``light_sites``'s table ``S`` for the cell colours.
+    A city shines its amplitude as a Gaussian of σ = max(LIGHT_SIGMA, ½ pixel) (``pixel``: radians
+    per pixel), its peak scaled by (LIGHT_SIGMA/σ)² so that a light sends the same total light at
+    any picture size: sub-pixel lights add up to the density's glow instead of flickering in and
+    out of pixel centres. The 3 × 3 boxes around the pixel's are summed. Callers shine nothing
+    where the density at the pixel is 0 (``_lit_corners``), which also spares the search there."""
+    if not (lat == lat and lon == lon):
         return f32(0.0)
     sigma = max(LIGHT_SIGMA, f32(0.5) * pixel)
     k = f32(-0.5) / (sigma * sigma)
@@ -88,8 +140,7 @@ def _lights(C, lat, lon, pixel, seed):
     for r in range(r0 - 1, r0 + 2):
         if r < 0 or r >= LIGHT_ROWS:
             continue
-        row_lat = -HALF_PI + (f32(r) + f32(0.5)) * LIGHT_SPACING
-        n = max(np.int64(np.floor(TWO_PI * np.cos(row_lat) / LIGHT_SPACING)), 1)
+        row_lat, n = _row_boxes(r)
         width = TWO_PI / f32(n)
         c0 = min(max(np.int64(np.floor(lonw / width)), 0), n - 1)
         for dc in range(-1, 2):
@@ -98,22 +149,17 @@ def _lights(C, lat, lon, pixel, seed):
                 c += n
             elif c >= n:
                 c -= n
-            h0, h1, h2 = hash33(f32(r), f32(c), seed)
-            site_lat = -HALF_PI + (f32(r) + f32(0.15) + f32(0.7) * h0) * LIGHT_SPACING
-            site_lon = (f32(c) + f32(0.15) + f32(0.7) * h1) * width
-            L = _density(C, site_lat, site_lon)
-            if h2 >= L:
+            amplitude = S[r, c, 2]
+            if amplitude <= f32(0.0):
                 continue
-            q = f32(1.0) - h2 / L                # uniform in (0, 1] among the cities: a few big ones
-            q = q * q
-            dlat = lat - site_lat
-            dlon = lonw - site_lon
+            dlat = lat - S[r, c, 0]
+            dlon = lonw - S[r, c, 1]
             if dlon > PI:
                 dlon -= TWO_PI
             elif dlon < -PI:
                 dlon += TWO_PI
             dx = dlon * cos_lat
-            total += (f32(0.35) + f32(0.65) * L) * (f32(0.4) + f32(1.6) * q * q) * np.exp((dlat * dlat + dx * dx) * k)
+            total += amplitude * np.exp((dlat * dlat + dx * dx) * k)
     return total * LIGHT_GAIN * (LIGHT_SIGMA / sigma) * (LIGHT_SIGMA / sigma)
 
 

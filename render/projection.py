@@ -13,7 +13,8 @@ from planet.core.timeline import smoothstep
 
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
-from .lights import HALF_PI, LIGHT_COLOUR, NO_SEED, PI, TWO_PI, _corners, _lights
+from .lights import (HALF_PI, LIGHT_BOXES, LIGHT_COLOUR, LIGHT_ROWS, NO_SEED, PI, TWO_PI, _corners, _lights,
+                     _lit_corners, light_sites)
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
                     Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
 
@@ -33,11 +34,29 @@ def _sample(C, lat, lon):
 
 
 @njit(cache=True, inline="always")
-def _sample_lit(C, lat, lon, pixel, seed):
-    """``_sample`` with the night lights (``_lights``) added in their warm colour."""
-    r, g, b = _sample(C, lat, lon)
-    e = _lights(C, lat, lon, pixel, seed)
+def _sample_lit(C, S, lat, lon, pixel, lit):
+    """``_sample`` with the night lights (``_lights``, sites ``S``) added in their warm colour where
+    ``lit`` (``_has_lights``: ``C`` carries a light density somewhere) and the cells around the
+    point do."""
+    j0, j1, i0, i1, fu, fv = _corners(C, lat, lon)
+    r, g, b = _blend(C, j0, j1, i0, i1, fu, fv)
+    if not lit or not _lit_corners(C, j0, j1, i0, i1):
+        return r, g, b
+    e = _lights(S, lat, lon, pixel)
     return r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
+
+
+@njit(cache=True)
+def _has_lights(C):
+    """Whether the cell colours ``C`` carry a light density (a positive fourth channel) anywhere:
+    only the night view does, and every other frame then skips the per-pixel light search."""
+    if C.shape[2] < 4:
+        return False
+    for j in range(C.shape[0]):
+        for i in range(C.shape[1]):
+            if C[j, i, 3] > f32(0.0):
+                return True
+    return False
 
 
 @njit(cache=True, inline="always")
@@ -253,6 +272,14 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
     pixel = f32(1.0) / Q[Q_SCALE_Y]              # radians per pixel (at the centre of the globe)
     flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
     col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
+    lit_a = _has_lights(A)
+    lit_b = _has_lights(B)
+    SA = np.zeros((LIGHT_ROWS if lit_a else 1, LIGHT_BOXES, 3), f32)
+    SB = np.zeros((LIGHT_ROWS if lit_b else 1, LIGHT_BOXES, 3), f32)
+    if lit_a:
+        light_sites(A, seed, SA)
+    if lit_b:
+        light_sites(B, seed, SB)
     for py in prange(Ho):
         if flat and G[G_LAT, py, Wo // 2] == G[G_LAT, py, Wo // 2] and atm <= f32(0.0):
             j0 = row_j0[py]
@@ -265,8 +292,9 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
                     i1 = col_i1[px]
                     fu = col_fu[px]
                     r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
-                    e = _lights(A, lat, G[G_LON, py, px] + Q[Q_CAM_LON], pixel, seed)
-                    r, g, b = r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
+                    if lit_a and _lit_corners(A, j0, j1, i0, i1):
+                        e = _lights(SA, lat, G[G_LON, py, px] + Q[Q_CAM_LON], pixel)
+                        r, g, b = r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
                 else:
                     r, g, b = bg0, bg1, bg2
                 out[py, px, 0] = lut[_level(r * Q[Q_FADE], n)]
@@ -277,11 +305,11 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
             lat = G[G_LAT, py, px]
             if lat == lat:
                 lon = G[G_LON, py, px] + Q[Q_CAM_LON]
-                r, g, b = _sample_lit(A, lat, lon, pixel, seed)
+                r, g, b = _sample_lit(A, SA, lat, lon, pixel, lit_a)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
                     if wb > f32(0.0):
-                        r2, g2, b2 = _sample_lit(B, lat, lon, pixel, seed)
+                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
                     d = G[G_NORMAL_X, py, px] * s0 + G[G_NORMAL_Y, py, px] * s1 + G[G_NORMAL_Z, py, px] * s2
@@ -289,7 +317,7 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
                     r, g, b = r * lam, g * lam, b * lam
                     wn = night * smoothstep(f32(0.08), f32(-0.08), d)
                     if wn > f32(0.0):
-                        r2, g2, b2 = _sample_lit(B, lat, lon, pixel, seed)
+                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2

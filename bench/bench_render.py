@@ -43,7 +43,14 @@ def main():
     ap.add_argument("--rows", type=int, default=256)
     ap.add_argument("--backends", default="cpu,gpu")
     a = ap.parse_args()
-    w, h = (int(v) for v in a.size.split("x"))
+    if not (a.film_seconds >= 0 and np.isfinite(a.film_seconds)):
+        ap.error(f"--film-seconds must be a finite number >= 0 (0: no film), got {a.film_seconds}")
+    if a.repeat < 1:
+        ap.error(f"--repeat must be >= 1, got {a.repeat}")
+    try:
+        w, h = (int(v) for v in a.size.split("x"))
+    except ValueError:
+        ap.error(f"--size must be WIDTHxHEIGHT in pixels, got {a.size!r}")
     size = (w, h)
     st = synthetic_state(a.rows)
     frame = np.zeros((h, w, 3), np.uint8)
@@ -77,7 +84,7 @@ def main():
             t, c = best(lambda: be.frame(stack, P, v, second, 0, 0.0, Q, size), a.repeat)
             print(f"{label:<32}{be_name:<8}{t * 1e3:>10.2f}{1 / t:>10.1f}{t / floor:>9.1f}{c * 1e3:>9.2f}")
     # film: render + encode only (no simulation stages beyond the lithosphere placeholder)
-    for be_name in backends:
+    for be_name in backends if a.film_seconds > 0 else ():
         for t0 in (40.0, 150.0):
             world = planet.Planet(512, 0, stages=("lithosphere",))
             world.step(int(t0 * 60))

@@ -181,7 +181,7 @@ def test_the_stage_reuses_the_references_its_plate_rule_computed():
                                       w.timeline.step_of(w.config.schedule.ocean_start)) / w.config.schedule.fps
         fresh = np.empty(w.grid.cells, np.int32)
         q = np.ascontiguousarray(fields["plate"], np.float32)
-        plates._references(q, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], fresh)
+        plates._references(q, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], buf["cells"], fresh)
         assert np.array_equal(cached[2], fresh)
         assert (fresh >= 0).mean() > 0.9            # the plates cover the sphere: real references
         checked += 1
@@ -189,5 +189,5 @@ def test_the_stage_reuses_the_references_its_plate_rule_computed():
     edited = q.copy()
     edited[:4] = table_.ids[0]                      # a user edits the plates between steps
     got = stage._previous_references(buf, edited, step + 1, epoch, table_, ctx.time - t_e)
-    plates._references(edited, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], fresh)
+    plates._references(edited, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], buf["cells"], fresh)
     assert np.array_equal(got, fresh) and not np.array_equal(got, cached[2])

@@ -47,13 +47,12 @@ is what the life fields ride on.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
+from planet.processes.lithosphere.cells import cell_of, cell_tables
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -81,45 +80,28 @@ CONTINENTAL = 0.5         # crust at least this thick is continental (buoyant, n
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cell_of(vx, vy, vz, H, W):
-    """Row and column of the cell containing the unit vector ``v`` (any direction, poles included)."""
-    y = min(max(vy, -1.0), 1.0)
-    j = int((_HALF_PI - math.asin(y)) * (H / math.pi))
-    if j >= H:
-        j = H - 1
-    elif j < 0:
-        j = 0
-    lon = math.atan2(vx, vz)
-    if lon < 0.0:
-        lon += _TWO_PI
-    i = int(lon * (W / _TWO_PI))
-    if i >= W:
-        i -= W
-    return j, i
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _rotate_cell(m, k, j, i, coslat, sinlat, coslon, sinlon, H, W):
+def _rotate_cell(m, k, j, i, coslat, sinlat, coslon, sinlon, cells, W):
     """Flat index of the cell containing ``m[k] x_c`` (``x_c`` the centre of cell (j, i); ``m[k]``
-    indexed element by element, not sliced: a slice per cell is an array to reference-count)."""
+    indexed element by element, not sliced: a slice per cell is an array to reference-count;
+    ``cells``: ``cells.cell_tables``)."""
     x = sinlon[i] * coslat[j]
     y = sinlat[j]
     z = coslon[i] * coslat[j]
-    jr, ir = _cell_of(m[k, 0, 0] * x + m[k, 0, 1] * y + m[k, 0, 2] * z,
-                      m[k, 1, 0] * x + m[k, 1, 1] * y + m[k, 1, 2] * z,
-                      m[k, 2, 0] * x + m[k, 2, 1] * y + m[k, 2, 2] * z, H, W)
+    jr, ir = cell_of(m[k, 0, 0] * x + m[k, 0, 1] * y + m[k, 0, 2] * z,
+                     m[k, 1, 0] * x + m[k, 1, 1] * y + m[k, 1, 2] * z,
+                     m[k, 2, 0] * x + m[k, 2, 1] * y + m[k, 2, 2] * z, cells[0], cells[1], cells[2], cells[3])
     return jr * W + ir
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, out):
+def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, cells, out):
     """``out[c]`` = the epoch-start cell of the crust on cell ``c`` under its plate's rotation
     ``minv`` (-1 where there is no plate): a pure function of the plates and the time."""
     H, W = q0.shape
     for j in prange(H):
         for i in range(W):
             k = _index_of(q0[j, i], ids)
-            out[j * W + i] = -1 if k < 0 else _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, H, W)
+            out[j * W + i] = -1 if k < 0 else _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, cells, W)
 
 
 @njit(cache=True, nogil=True)
@@ -151,7 +133,7 @@ def _inverse(q0f, refp, ids, inv):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W):
+def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W):
     """``(source, reference)`` of plate ``k``'s crust over cell (j, i) now, ``source`` -1 if plate
     ``k`` does not cover it.
 
@@ -162,7 +144,7 @@ def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H,
     other fields come from the cell that held ``reference`` on the previous step (``inv``); where
     the previous step's grid did not sample it (a rotated grid drops some cells), from the
     nearest epoch-start neighbour it did sample, else from the cell itself."""
-    r = _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, H, W)
+    r = _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, cells, W)
     if fplate[r] != ids[k]:
         return -1, r
     src = inv[k, r]
@@ -193,7 +175,7 @@ def _index_of(q, ids):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
-            coslon, sinlon, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
+            coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
             ref_out):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
@@ -244,7 +226,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 for k in range(n):
                     if interior and k != own:
                         continue
-                    m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W)
+                    m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
                     if k == own:
                         own_ref = sr
                     if m < 0:
@@ -266,7 +248,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if arrivals > 1:
                     # the others are subducted: their crust is gone from their plates' shapes
                     for k in range(n):
-                        m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, H, W)
+                        m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
                         if m >= 0 and sr != best_ref:
                             fplate_out[sr] = f32(-1.0)
                 if arrivals == 0:
@@ -279,7 +261,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                     if kq == best_k:
                         ref_c = best_ref
                     elif kq >= 0:
-                        ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, H, W)
+                        ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, cells, W)
             if fresh:
                 yc = zero
                 zc = ridge
@@ -320,17 +302,18 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     ins = [np.ascontiguousarray(chained[k], dtype=np.float32).ravel() for k in names]
     outs = {k: np.empty((H, W), np.float32) for k in names + ("plate",)}
     trig = trig_tables(H, W)
+    cells = cell_tables(H, W)
     fplate = np.ascontiguousarray(frame_plate, dtype=np.float32)
     fcrust = np.ascontiguousarray(frame_crust, dtype=np.float32).copy()
     refp = np.empty(n, np.int32)
-    _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, refp)
+    _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, cells, refp)
     _write_back(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel())
     inv = np.empty((SLOTS, n), np.int32)
     _inverse(q0.ravel(), refp, table.ids, inv)
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
-            np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig,
+            np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
             *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32))
     return outs, source, fplate_out, fcrust

@@ -263,7 +263,8 @@ class LithosphereStage:
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
-                metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W), widths=boundaries.row_widths(H, W))}
+                metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
+                cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W))}
         return self._scratch[key]
 
     def _plate_table(self, seed, epoch, cfg):
@@ -287,7 +288,7 @@ class LithosphereStage:
             return cached[2]
         H, W = q0.shape
         refp = np.empty(H * W, np.int32)
-        plates._references(q0, table.ids, table.rotations(-elapsed), *buf["trig"], refp)
+        plates._references(q0, table.ids, table.rotations(-elapsed), *buf["trig"], buf["cells"], refp)
         return refp
 
     def advance(self, fields, ctx):
@@ -370,7 +371,7 @@ class LithosphereStage:
         ref_out = np.empty(n, np.int32)
         plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
                        table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
-                       np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
+                       buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                        f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                        out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out)
         buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None

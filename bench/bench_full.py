@@ -1,18 +1,25 @@
 """Full-step benchmark: ms per step of every stage, and the ratio to a floor kernel.
 
-    PYTHONPATH=. python bench/bench_full.py [--resolutions 512 1024] [--steps 60] [--threads 2]
+    PYTHONPATH=. python bench/bench_full.py [--resolutions 256 512 1024] [--starts 30 90 130 200]
+                                            [--steps 60] [--threads 2] [--memory]
 
 The floor is ``bench/floor.py``'s 4-field 5-point float32 stencil (``njit(parallel=True)``),
 about the least work a step over the grid can do; it is measured in the same
 run, interleaved with the steps, so the ratio survives a noisy shared machine
-better than the milliseconds do. The world starts from the protoplanet moved
-to ``--start`` film seconds (default 130: oceans, life and humans all
-active) and warms up for ``--warmup`` steps before timing.
+better than the milliseconds do. Each phase of the story is measured: the world
+starts from the protoplanet moved to each of ``--starts`` film seconds (30:
+tectonics, plates and rivers; 90: oceans and life; 130: humans, plates at
+rest; 200: warming) and warms up for ``--warmup`` steps before timing (the
+plates are seeded at the first step of an epoch, so the tectonic phase has
+its plates and boundaries). Throughput is reported as cells·steps per second.
+``--memory`` also runs each resolution in a child process and reports its peak
+resident memory (the world, its scratch buffers and the compiled kernels).
 """
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,28 +57,55 @@ def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = 
     return {"floor": stat(floor) * 1e3, **per}
 
 
+def peak_memory_mib(resolution: int, start: float, steps: int, threads: int | None) -> float:
+    """Peak resident memory (MiB) of a fresh process that builds a world of ``resolution`` columns at
+    ``start`` and steps it ``steps`` times: measured apart, so one resolution's peak is not another's."""
+    code = (f"import resource, sys; sys.argv = ['x']; import bench.bench_full as b; import planet; "
+            f"{'planet.set_threads(%d); ' % threads if threads else ''}"
+            f"b.bench({resolution}, {steps}, {start}, 1); "
+            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024.0     # ru_maxrss is KiB on Linux
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--resolutions", type=int, nargs="+", default=[512, 1024])
+    ap.add_argument("--resolutions", type=int, nargs="+", default=[256, 512, 1024])
+    ap.add_argument("--starts", type=float, nargs="+", default=[30.0, 90.0, 130.0, 200.0],
+                    help="film seconds of the phases to measure")
+    ap.add_argument("--start", type=float, default=None, help="one phase only (the old option)")
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--start", type=float, default=130.0)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--memory", action="store_true", help="peak resident memory per resolution (child processes)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="per-stage statistic over the timed steps (min: best case on a busy machine)")
     args = ap.parse_args(argv)
+    for name, values, low in (("--resolutions", args.resolutions, 16), ("--steps", [args.steps], 1),
+                              ("--warmup", [args.warmup], 0)):
+        if min(values) < low:
+            ap.error(f"{name} must be >= {low}, got {min(values)}")
+    starts = [args.start] if args.start is not None else args.starts
+    if min(starts) < 0 or max(starts) > 250:
+        ap.error(f"--starts must be film seconds in [0, 250], got {starts}")
     if args.threads:
         planet.set_threads(args.threads)
-    print(f"threads={numba.get_num_threads()} steps={args.steps} start={args.start}s ({args.stat}, ms per step)")
+    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step)")
+    print(f"{'grid':>10} {'t (s)':>6} {'floor':>7} | {'stages (ms)':<58} | {'total':>7} {'x floor':>8} "
+          f"{'Mcell-steps/s':>14}")
     for res in args.resolutions:
-        r = bench(res, args.steps, args.start, args.warmup, args.stat)
-        stages = {k: v for k, v in r.items() if k != "floor"}
-        total = sum(stages.values())
-        parts = "  ".join(f"{k} {v:.2f}" for k, v in stages.items())
-        mine = sum(v for k, v in stages.items() if k != "lithosphere")
-        print(f"{res}x{res // 2}: floor {r['floor']:.3f}  |  {parts}  |  total {total:.2f} "
-              f"({total / r['floor']:.1f}x floor; climate+atmosphere+life {mine:.2f} = {mine / r['floor']:.1f}x)  "
-              f"|  story of 15000 steps ≈ {total * 15:.0f} s")
+        for start in starts:
+            r = bench(res, args.steps, start, args.warmup, args.stat)
+            stages = {k: v for k, v in r.items() if k != "floor"}
+            total = sum(stages.values())
+            parts = "  ".join(f"{k[:5]} {v:.2f}" for k, v in stages.items())
+            cells = res * (res // 2)
+            print(f"{res:>5}x{res // 2:<4} {start:>6.0f} {r['floor']:>7.3f} | {parts:<58} | {total:>7.2f} "
+                  f"{total / r['floor']:>8.1f} {cells / total / 1e3:>14.1f}", flush=True)
+        if args.memory:
+            print(f"{res:>5}x{res // 2:<4} peak memory {peak_memory_mib(res, starts[0], 3, args.threads):.0f} MiB",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	@ldconfig -p | grep -q libEGL_mesa || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		apt-get update -qq && apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri >/dev/null; } || \
 		echo "warning: no EGL/Mesa found; the GPU render path will fall back to the CPU"
+	@# UDUNITS-2 for the CF checker of the tests (cfchecker -> cfunits loads it with ctypes)
+	@ldconfig -p | grep -q libudunits2 || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq libudunits2-0 >/dev/null; } || \
+		echo "warning: no UDUNITS-2 library found; the CF-checker test will be skipped"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

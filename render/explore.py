@@ -12,6 +12,15 @@ longitude at the centre of the map). Every change redraws the picture in the
 kernel with ``planet.render.view``/``globe``, the same functions as
 everywhere else; ``Explorer.frame`` is the last picture (RGB uint8).
 
+Dragging the picture turns the globe (or slides the map) when ``anywidget`` is installed (it is in
+the ``notebook`` extra): the picture is then a :class:`DragImage`, a small ES module that sends the
+camera's ``lon``/``lat`` as synced traits while the pointer moves (one request in flight at a time,
+the latest position winning, and the final one on release); the traits are linked to the ``lon``
+and ``lat`` sliders, which stay as the fallback (without anywidget the picture is a plain
+``ipywidgets.Image``). The surface follows the pointer: a drag of ``d`` pixels turns the globe by
+``d / r`` radians (``r`` the globe's radius in pixels, 0.9 of half the smaller side), the map by
+``360° · d / width``; latitude is clamped to [−90°, 90°], longitude wraps to [0°, 360°).
+
 Snapshots: a ``History`` (``planet.analysis.history``) with recorded fields
 gives one per recorded time, rebuilt by ``History.state_at`` (fields on the
 history's coarse grid); a ``Planet`` gives its history's snapshots plus its
@@ -30,6 +39,75 @@ try:
     import ipywidgets as widgets
 except ImportError:  # pragma: no cover - the notebook extra is not installed
     widgets = None
+try:
+    import anywidget
+    import traitlets
+except ImportError:  # pragma: no cover - without anywidget: sliders only
+    anywidget = None
+
+#: the front end of :class:`DragImage`: shows the PNG, turns pointer drags into lon/lat
+_DRAG_ESM = """
+function render({ model, el }) {
+  const img = document.createElement("img");
+  img.draggable = false;
+  Object.assign(img.style, { cursor: "grab", touchAction: "none", userSelect: "none", maxWidth: "100%" });
+  el.appendChild(img);
+  let url = null, start = null, target = null, sent = null, pending = false, timer = null;
+  const wrap = (x) => ((x % 360) + 360) % 360;
+  const send = () => {
+    if (!target || pending || (sent && sent.lon === target.lon && sent.lat === target.lat)) return;
+    pending = true;
+    sent = target;
+    model.set("lon", target.lon);
+    model.set("lat", target.lat);
+    model.save_changes();
+    clearTimeout(timer);
+    timer = setTimeout(() => { pending = false; send(); }, 1500);   // no answer: do not wait for ever
+  };
+  const show = () => {
+    if (url) URL.revokeObjectURL(url);
+    url = URL.createObjectURL(new Blob([model.get("value")], { type: "image/png" }));
+    img.src = url;
+    pending = false;                  // the kernel answered: send where the pointer is now
+    send();
+  };
+  img.addEventListener("pointerdown", (e) => {
+    start = { x: e.clientX, y: e.clientY, lon: model.get("lon"), lat: model.get("lat") };
+    sent = { lon: start.lon, lat: start.lat };
+    img.setPointerCapture(e.pointerId);
+    img.style.cursor = "grabbing";
+  });
+  img.addEventListener("pointermove", (e) => {
+    if (!start) return;
+    const k = model.get("degrees_per_pixel") * (img.naturalWidth / (img.clientWidth || img.naturalWidth || 1));
+    const lat = model.get("drag_lat") ? Math.max(-90, Math.min(90, start.lat + (e.clientY - start.y) * k)) : start.lat;
+    target = { lon: Math.round(wrap(start.lon - (e.clientX - start.x) * k) * 10) / 10, lat: Math.round(lat * 10) / 10 };
+    send();
+  });
+  const end = () => { if (!start) return; start = null; img.style.cursor = "grab"; send(); };
+  img.addEventListener("pointerup", end);
+  img.addEventListener("pointercancel", end);
+  model.on("change:value", show);
+  show();
+  return () => { clearTimeout(timer); if (url) URL.revokeObjectURL(url); };
+}
+export default { render };
+"""
+
+if anywidget is not None:
+    class DragImage(anywidget.AnyWidget):
+        """A PNG picture that turns a pointer drag into the camera's ``lon``/``lat`` (synced traits).
+        ``degrees_per_pixel``: how far one pixel of drag turns; ``drag_lat``: whether vertical drags
+        change ``lat`` (the globe) or not (the map)."""
+
+        _esm = _DRAG_ESM
+        value = traitlets.Bytes(b"").tag(sync=True)
+        lon = traitlets.Float(180.0).tag(sync=True)
+        lat = traitlets.Float(20.0).tag(sync=True)
+        degrees_per_pixel = traitlets.Float(1.0).tag(sync=True)
+        drag_lat = traitlets.Bool(False).tag(sync=True)
+else:  # pragma: no cover
+    DragImage = None
 
 
 class Snapshots:
@@ -91,7 +169,8 @@ class Snapshots:
 class Explorer(widgets.VBox if widgets is not None else object):
     """The explorer widget (see the module docstring). Attributes: ``time`` (IntSlider), ``play``
     (Play), ``view`` (Dropdown), ``projection`` (ToggleButtons), ``lon``, ``lat`` (FloatSliders),
-    ``image`` (Image), ``caption`` (Label); ``frame`` the last picture, ``state`` the shown state."""
+    ``image`` (a :class:`DragImage`, or an ``ipywidgets.Image`` without anywidget), ``caption`` (Label);
+    ``frame`` the last picture, ``state`` the shown state."""
 
     def __init__(self, source, *, view: str = "satellite", projection: str = "map", lon: float = 180.0,
                  lat: float = 20.0, map_size=(768, 384), globe_size=(480, 480), backend: str = "auto",
@@ -119,7 +198,12 @@ class Explorer(widgets.VBox if widgets is not None else object):
         self.lat = widgets.FloatSlider(value=float(lat), min=-90.0, max=90.0, step=1.0, description="lat",
                                        continuous_update=False)
         self.caption = widgets.Label()
-        self.image = widgets.Image(format="png")
+        self._syncing = False
+        if DragImage is not None:                       # drag to turn; the sliders follow (and still work)
+            self.image = DragImage(lon=self.lon.value, lat=self.lat.value)
+            self.image.observe(self._dragged, names=["lon", "lat"])
+        else:
+            self.image = widgets.Image(format="png")
         controls = widgets.HBox([self.play, self.time, self.caption])
         options = widgets.HBox([self.view, self.projection, self.lon, self.lat])
         super().__init__([controls, options, self.image])
@@ -140,8 +224,24 @@ class Explorer(widgets.VBox if widgets is not None else object):
         return globe(state, self.view.value, lat=self.lat.value, lon=self.lon.value, size=self.globe_size,
                      backend=self.backend)
 
+    def degrees_per_pixel(self) -> float:
+        """How far a drag of one picture pixel turns the camera: ``1 / r`` radians on the globe (``r``
+        its radius, 0.9 of half the smaller side: the surface under the pointer follows it near the
+        centre), ``360° / width`` on the map."""
+        if self.projection.value == "map":
+            return 360.0 / self.map_size[0]
+        return float(np.degrees(1.0 / (0.9 * min(self.globe_size) / 2.0)))
+
     def redraw(self) -> None:
         self.lat.disabled = self.projection.value == "map"
+        if DragImage is not None and isinstance(self.image, DragImage):
+            self._syncing = True
+            try:
+                self.image.lon, self.image.lat = self.lon.value, self.lat.value
+            finally:
+                self._syncing = False
+            self.image.degrees_per_pixel = self.degrees_per_pixel()
+            self.image.drag_lat = self.projection.value == "globe"
         self.caption.value = self.snapshots.label(self.time.value)
         self.frame = self.render()
         buf = io.BytesIO()
@@ -149,6 +249,22 @@ class Explorer(widgets.VBox if widgets is not None else object):
         self.image.value = buf.getvalue()
 
     def _changed(self, change) -> None:
+        if not self._syncing:
+            self.redraw()
+
+    def _dragged(self, change) -> None:
+        """A drag in the front end set the picture's ``lon``/``lat`` (both in one message): move the
+        sliders to them and redraw once."""
+        if self._syncing:
+            return
+        lon, lat = float(self.image.lon) % 360.0, min(90.0, max(-90.0, float(self.image.lat)))
+        if (lon, lat) == (self.lon.value, self.lat.value):
+            return
+        self._syncing = True
+        try:
+            self.lon.value, self.lat.value = lon, lat
+        finally:
+            self._syncing = False
         self.redraw()
 
 

@@ -1,9 +1,13 @@
 """Ensembles: run many worlds with Dask and gather their statistics.
 
-    from planet.analysis.sweep import sweep
-    result = sweep(range(64), until="tectonics_end", resolution=256, out="sweep.nc")
+    import planet
+    result = planet.sweep(range(64), until="tectonics_end", out="sweep.nc")       # 512 columns
     result["terrain.land_fraction"].mean("seed")    # an xarray.Dataset over the seed dimension
     result.rows[0]      # {"seed": 0, "status": "ok", "step": 7560, "terrain.land_fraction": ..., ...}
+
+    # and over configuration values: one dimension per swept key (dims seed x uplift_diffusion)
+    result = planet.sweep(range(8), "tectonics_end", params={"uplift_diffusion": [0.05, 0.1, 0.2]})
+    result["terrain.land_fraction"].mean("seed").sel(uplift_diffusion=0.1)
 
 One Dask task per world: build the ``Planet``, run it, compute its
 statistics (``planet.analysis.stats.compute`` when that module is present, else the
@@ -22,11 +26,12 @@ one as its ``distributed.scheduler.allowed-failures`` says). A world that
 still fails is reported (a row with ``status = failed`` and the error), not
 dropped.
 
-The result is an ``xarray.Dataset`` (:class:`SweepResult`) with one dimension,
-``seed``: ``status`` ("ok"/"failed"), ``error`` ("" when ok), ``step`` (−1 for
+The result is an ``xarray.Dataset`` (:class:`SweepResult`, ``planet.analysis.sweep_result``)
+over ``seed`` and one dimension per swept key of ``params`` (``planet.analysis.sweep_params``):
+``status`` ("ok"/"failed"), ``error`` ("" when ok), ``step`` (−1 for
 a failed world) and one float variable per statistic (NaN where not
 computable or failed), with ``units`` and ``definition`` attributes; the run's
-resolution, until, stages and configuration are attributes. ``rows``,
+resolution, until, stages, base configuration and swept keys are attributes. ``rows``,
 ``failures`` and ``ok`` give it as plain rows. ``out`` writes it, the format
 following the suffix: ``.nc`` (NetCDF), ``.zarr`` (a Zarr store, needs
 ``zarr``) or ``.csv`` (one row per world, floats exact); any other suffix is
@@ -44,9 +49,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
-import xarray as xr
 
 from planet.analysis.sweep_csv import _ordered, csv_text, read_csv, write_csv  # noqa: F401 (re-exported)
+from planet.analysis.sweep_params import axes_of, configs
+from planet.analysis.sweep_result import FORMATS, SweepResult, check_output, write  # noqa: F401 (re-exported)
 from planet.core.config import Config
 
 MAX_SEED = 2**32 - 1
@@ -164,127 +170,24 @@ def run_world(seed: int, *, until, resolution: int, config: Config | None = None
 
 
 # -- many worlds ------------------------------------------------------------------------
-#: output formats of a sweep, by suffix
-FORMATS = {".nc": "netcdf", ".zarr": "zarr", ".csv": "csv"}
+def combo_folder(axes, index) -> str:
+    """The sub-folder of ``save_states`` for one parameter combination: ``key=value,key=value``."""
+    return ",".join(f"{a.name}={a.values[i]!r}" for a, i in zip(axes, index))
 
 
-class SweepResult(xr.Dataset):
-    """The statistics of a sweep: an ``xarray.Dataset`` over ``seed`` (see the module docstring)."""
+def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | None = None,
+          config: Config | None = None, stages: Iterable[str] | None = None, out=None, save_states=None,
+          scheduler: str | None = None, workers: int | None = None, retries: int = 2, processes: bool = True,
+          progress: bool = False, task: Callable[..., dict] | None = None,
+          report: Callable[[str], None] | None = None, connect_timeout: str = "30s",
+          max_time: float | None = None, stats_path=None) -> SweepResult:
+    """Run one world per seed (and per combination of ``params``) on a Dask cluster; gather rows
+    by seed (see the module docstring).
 
-    __slots__ = ()
-
-    @classmethod
-    def from_rows(cls, rows: list[dict], attrs: dict | None = None) -> "SweepResult":
-        seeds = np.array([int(r["seed"]) for r in rows], dtype=np.int64)
-        names: list[str] = []
-        for r in rows:
-            names += [k for k in r if k not in names and k not in ("seed", "status", "step", "error")]
-        data = {"status": ("seed", np.array([str(r.get("status", "ok")) for r in rows], dtype=object)),
-                "error": ("seed", np.array([str(r.get("error", "")) for r in rows], dtype=object)),
-                "step": ("seed", np.array([-1 if r.get("step") is None else int(r["step"]) for r in rows],
-                                          dtype=np.int64), {"note": "-1 for a failed world"})}
-        from planet.analysis.stats import REGISTRY
-
-        for n in names:
-            values = [r.get(n) for r in rows]
-            if all(v is None or isinstance(v, (int, float, np.integer, np.floating)) for v in values):
-                arr = np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
-            else:
-                arr = np.array(["" if v is None else str(v) for v in values], dtype=object)
-            st = REGISTRY.get(n)
-            data[n] = ("seed", arr, {"units": st.units, "definition": st.definition} if st else {})
-        return cls(data, coords={"seed": ("seed", seeds)}, attrs=dict(attrs or {}))
-
-    @property
-    def rows(self) -> list[dict]:
-        """One dict per world, in seed order: seed, status, step, statistics (ok) or seed, status, error."""
-        names = [n for n in self.data_vars if n not in ("status", "error", "step")]
-        out = []
-        for i, seed in enumerate(self["seed"].values):
-            status = str(self["status"].values[i])
-            if status != "ok":
-                out.append({"seed": int(seed), "status": status, "error": str(self["error"].values[i])})
-                continue
-            row = {"seed": int(seed), "status": status, "step": int(self["step"].values[i])}
-            for n in names:
-                v = self[n].values[i]
-                row[n] = float(v) if self[n].dtype.kind == "f" else str(v)
-            out.append(row)
-        return out
-
-    @property
-    def failures(self) -> list[tuple[int, str]]:
-        """``(seed, error)`` of every world that failed, by seed."""
-        failed = self["status"].values != "ok"
-        return sorted((int(s), str(e)) for s, e in zip(self["seed"].values[failed], self["error"].values[failed]))
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def write(self, path) -> Path:
-        """Write by suffix: ``.nc``, ``.zarr`` or ``.csv`` (atomically)."""
-        return write(self, path)
-
-
-def check_output(path, option: str = "out") -> Path:
-    """Refuse, before any work, an output the sweep cannot write: unknown suffix, missing folder,
-    an existing Zarr store (never replaced), no zarr package."""
-    from planet.core.files import check_folder, check_output_file
-
-    path = Path(path)
-    if path.is_dir() and path.suffix.lower() != ".zarr":
-        raise ValueError(f"{option} {path} is a folder; give a file path")
-    if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"{option} {path}: cannot write {path.suffix or 'a file without a suffix'}; "
-                         f"use {', '.join(FORMATS)} (NetCDF, Zarr, CSV)")
-    check_folder(path)
-    if path.suffix.lower() == ".zarr":
-        if path.exists():
-            raise ValueError(f"{option} {path} exists; a sweep never replaces a Zarr store: remove it or choose "
-                             f"another name")
-        try:
-            import zarr  # noqa: F401
-        except ImportError:
-            raise ValueError(f"{option} {path}: writing Zarr needs the zarr package (pip install zarr)") from None
-    elif path.is_dir():
-        raise ValueError(f"{option} {path} is a folder; give a file path")
-    else:
-        check_output_file(path, option)   # the output policy: a regular file of ours or nothing, never a device
-    return path
-
-
-def write(result: SweepResult, path) -> Path:
-    """Write a sweep's dataset by the suffix of ``path`` (see :func:`check_output`)."""
-    import shutil
-    import tempfile
-
-    from planet.core.files import atomic_write, fsync_directory
-
-    path = check_output(path)
-    kind = FORMATS[path.suffix.lower()]
-    if kind == "csv":
-        return write_csv(result.rows, path)
-    if kind == "netcdf":
-        return atomic_write(path, lambda tmp: result.to_netcdf(tmp, format="NETCDF4"))
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        plain = xr.Dataset(dict(result.data_vars), coords=result.coords, attrs=result.attrs)
-        plain.to_zarr(tmp / "store", mode="w", consolidated=False)  # consolidated metadata is not Zarr 3
-        os.rename(tmp / "store", path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    fsync_directory(path.parent)
-    return path
-
-
-def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config | None = None,
-          stages: Iterable[str] | None = None, out=None, save_states=None, scheduler: str | None = None,
-          workers: int | None = None, retries: int = 2, processes: bool = True, progress: bool = False,
-          task: Callable[..., dict] | None = None, report: Callable[[str], None] | None = None,
-          connect_timeout: str = "30s", max_time: float | None = None, stats_path=None) -> SweepResult:
-    """Run one world per seed on a Dask cluster; gather rows by seed (see the module docstring).
-
+    ``resolution``: columns of every world (512 by default, as on the command line).
+    ``params``: configuration keys to sweep, ``{"uplift_diffusion": [0.05, 0.1]}`` (``section.key``
+    or a bare key; see ``planet.analysis.sweep_params``): one result dimension per key, over the
+    base ``config`` with each combination of values.
     ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
     with ``workers`` single-threaded workers, processes unless ``processes=False``).
     ``retries``: extra attempts per world (after an exception or a worker death).
@@ -292,7 +195,8 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     ``report``: called with a line for each failed world (default: print to stderr).
     ``max_time``: the latest film time ``until`` may be (default: ``planet.world.time_bound``).
     ``out``: write the dataset there, by suffix (``.nc``, ``.zarr``, ``.csv``); ``stats_path`` is
-    its old name.
+    its old name. ``save_states``: a folder for each final state, ``seed-NNNNNNNNNN.npz``, in a
+    sub-folder per parameter combination (``uplift_diffusion=0.05``) when ``params`` are swept.
     """
     from planet.core.grid import validate_resolution
     from planet.core.timeline import Timeline
@@ -305,11 +209,19 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one world")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("seeds must not repeat")
     resolution = validate_resolution(resolution)
     if config is not None and not isinstance(config, Config):
         raise TypeError(f"config must be a planet.Config, got {type(config).__name__}")
-    # refuse a bad or unbounded until before starting a cluster
-    check_run_length(Timeline((config or Config()).schedule), until, config, max_time)
+    axes = axes_of(params)
+    worlds = len(seeds) * math.prod(len(a.values) for a in axes)
+    if worlds > MAX_WORLDS:
+        raise ValueError(f"seeds x params name {worlds} worlds; one sweep runs at most {MAX_WORLDS}")
+    combos = configs(config, axes)              # every combination validated before any world
+    # refuse a bad or unbounded until before starting a cluster (each combination's schedule)
+    for cfg in dict.fromkeys(combos.values()):
+        check_run_length(Timeline(cfg.schedule), until, cfg, max_time)
     stages = None if stages is None else tuple(stages)
     if stages is not None:
         if not stages:
@@ -343,7 +255,7 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
 
     cluster = None
     if scheduler is None:
-        n = workers or max(1, min(os.cpu_count() or 1, len(seeds)))
+        n = workers or max(1, min(os.cpu_count() or 1, worlds))
         with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
             # memory_limit=0: Planet checks memory itself; a per-worker share of RAM would kill big worlds
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, memory_limit=0,
@@ -355,28 +267,34 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
         except (OSError, TimeoutError, ValueError) as e:
             raise ValueError(f"scheduler {scheduler!r}: cannot connect ({type(e).__name__}: {e})") from None
     tag = uuid.uuid4().hex[:8]
-    rows: dict[int, dict] = {}
-    failures: list[tuple[int, str]] = []
+    folders = {index: None for index in combos}
+    if save_states is not None:
+        for index in combos:
+            folders[index] = save_states / combo_folder(axes, index) if axes else save_states
+            folders[index].mkdir(exist_ok=True)
+    rows: dict[tuple, dict] = {}
     try:
-        futures = {client.submit(task, seed, until=until, resolution=resolution, config=config, stages=stages,
-                                 save_dir=None if save_states is None else str(save_states),
-                                 key=f"planet-world-{seed}-{tag}", retries=retries, pure=False): seed
-                   for seed in seeds}
+        futures = {client.submit(task, seed, until=until, resolution=resolution, config=cfg, stages=stages,
+                                 save_dir=None if folders[index] is None else str(folders[index]),
+                                 key=f"planet-world-{seed}-{'-'.join(map(str, index))}-{tag}", retries=retries,
+                                 pure=False): (seed, index)
+                   for seed in seeds for index, cfg in combos.items()}
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(futures), unit="world", desc="sweep")
         for fut in as_completed(futures):
-            seed = futures[fut]
+            seed, index = futures[fut]
+            values = {a.name: a.values[i] for a, i in zip(axes, index)}
             try:
-                rows[seed] = {"status": "ok", **fut.result()}
+                rows[seed, index] = {"status": "ok", **fut.result(), **values}
             except Exception as e:  # noqa: BLE001 - any failure of a world is reported, not raised
                 error = f"{type(e).__name__}: {e}".splitlines()[0]
-                failures.append((seed, error))
-                rows[seed] = {"seed": seed, "status": "failed", "error": error}
-                report(f"planet sweep: world seed {seed} failed after {retries} retr{'y' if retries == 1 else 'ies'}: "
-                       f"{error}")
+                rows[seed, index] = {"seed": seed, **values, "status": "failed", "error": error}
+                where = "".join(f", {k}={v!r}" for k, v in values.items())
+                report(f"planet sweep: world seed {seed}{where} failed after {retries} "
+                       f"retr{'y' if retries == 1 else 'ies'}: {error}")
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -386,8 +304,10 @@ def sweep(seeds: Iterable[int], until, resolution: int = 256, *, config: Config 
         if cluster is not None:
             cluster.close()
     attrs = {"title": "planet sweep", "resolution": resolution, "until": str(until),
-             "stages": ",".join(stages or ()), "config": (config or Config()).to_json()}
-    result = SweepResult.from_rows([_ordered(rows[s]) for s in seeds], attrs)
+             "stages": ",".join(stages or ()), "config": (config or Config()).to_json(),
+             "params": ",".join(a.key for a in axes)}
+    head = ("seed", *(a.name for a in axes), "status", "step")
+    result = SweepResult.from_rows([_ordered(rows[s, index], head) for s in seeds for index in combos], attrs, axes)
     if out is not None:
         write(result, out)
     return result

@@ -8,8 +8,9 @@ from pathlib import Path
 
 
 
-def _ordered(row: dict) -> dict:
-    head = {k: row[k] for k in ("seed", "status", "step") if k in row}
+def _ordered(row: dict, head: tuple = ("seed", "status", "step")) -> dict:
+    """The row with ``head``'s keys first (seed, the swept parameters, status, step), error last."""
+    head = {k: row[k] for k in head if k in row}
     rest = {k: v for k, v in row.items() if k not in head and k != "error"}
     return {**head, **rest, **({"error": row["error"]} if "error" in row else {})}
 

@@ -150,6 +150,7 @@ def run_planet(args, planet, until, progress: bool = False, max_time: float | No
 def _cmd_sweep(args) -> int:
     from planet.cli import check_output_dir, parse_max_time, parse_stages
     from planet.analysis.sweep import check_output, csv_text, parse_seeds, sweep
+    from planet.analysis.sweep_params import axes_of, configs, parse_param_options
 
     if args.out is not None and args.stats is not None:
         raise ValueError("give --out FILE or --stats FILE (its old name), not both")
@@ -157,22 +158,24 @@ def _cmd_sweep(args) -> int:
     if out is not None:
         check_output(out, option)  # an unknown suffix or a missing folder fails before any world runs
     seeds = parse_seeds(args.seeds)
+    params = parse_param_options(args.param)       # names and numbers now; ranges once the config is read
     config = config_from_args(args)
+    configs(config, axes_of(params, "--param"), "--param")
     stages = parse_stages(args.stages)
     max_time = parse_max_time(args, config)
     if args.save_states is not None:
         check_output_dir(args.save_states, "--save-states")
     until = "tectonics_end" if args.until is None else args.until
     when_of(until, Timeline((config or Config()).schedule), "--until")     # an unknown epoch: now, named
-    result = sweep(seeds, until, resolution_of(args), config=config, stages=stages, out=out,
+    result = sweep(seeds, until, resolution_of(args), params=params, config=config, stages=stages, out=out,
                    save_states=args.save_states, scheduler=args.scheduler, workers=args.workers,
                    retries=args.retries, processes=not args.no_processes, progress=show_progress(args),
                    max_time=max_time)
     if out is None:
         sys.stdout.write(csv_text(result.rows))
     elif not args.quiet:
-        ok = len(seeds) - len(result.failures)
-        print(f"planet sweep: {ok}/{len(seeds)} worlds -> {out}", file=sys.stderr)
+        total = int(result["status"].size)
+        print(f"planet sweep: {total - len(result.failures)}/{total} worlds -> {out}", file=sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -199,12 +202,17 @@ def _cmd_config(args) -> int:
 def register(subparsers) -> None:
     """Add ``sweep`` and ``config`` to the ``planet`` command."""
     p = subparsers.add_parser("sweep", help="run many worlds (Dask) and gather their statistics",
-                              description="Run one world per seed on a Dask cluster and write their "
-                                          "statistics over a seed dimension (--out: .nc, .zarr or .csv). The default "
+                              description="Run one world per seed (and per combination of --param values) on a "
+                                          "Dask cluster and write their statistics over a seed dimension and one "
+                                          "dimension per --param key (--out: .nc, .zarr or .csv). The default "
                                           "--resolution is 512, as in every subcommand (it was 256). A failed "
                                           "world is retried, then reported (status=failed); the exit code is 1 if "
                                           "any world failed.")
     p.add_argument("--seeds", required=True, metavar="A:B", help="seeds: A:B (B excluded), N, or a comma list")
+    p.add_argument("--param", action="append", metavar="KEY=V1,V2,...",
+                   help="sweep a configuration key (section.key or a bare key, as in `planet config --default`) "
+                        "over these values: one more dimension of the result; repeat for more keys "
+                        "(e.g. --param lithosphere.uplift_diffusion=0.05,0.1)")
     add_until(p, "tectonics_end")
     add_resolution(p)     # 512 since the grammar became one (it was 256: give --resolution 256 for the old sweeps)
     p.add_argument("--out", metavar="FILE", help="write the statistics, format by suffix: .nc (NetCDF), .zarr "

@@ -79,12 +79,24 @@ def _spread_rows(e, crust, g_east, out):
     H, W = e.shape
     half = np.float32(0.5)
     for j in prange(H):
+        if _zero_row(e, j):          # nothing to spread: (I − L)^{-1} 0 = 0, exactly as the solve gives
+            for i in range(W):
+                out[j, i] = f32(0.0)
+            continue
         g = g_east[j]
         ge = np.empty(W)
         for i in range(W):
             ii = i + 1 if i < W - 1 else 0
             ge[i] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
         _solve_row(j, ge, e, out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _zero_row(e, j):
+    for i in range(e.shape[1]):
+        if e[j, i] != f32(0.0):
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

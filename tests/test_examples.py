@@ -19,6 +19,7 @@ SMALL = {
     "history.ipynb": "RESOLUTION = 128\nUNTIL = 12.0\nRECORD_EVERY = 120",
     "regression_testing.ipynb": "RESOLUTION = 128\nSTEPS = 60",
     "dask_sweep.ipynb": "SEEDS = range(2)\nRESOLUTION = 128\nUNTIL = 0.5\nPROCESSES = False",
+    "your_own_world.ipynb": "RESOLUTION = 128\nYEARS = 1\nSTEPS = 20",
 }
 
 

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from planet.processes.lithosphere import plates
+from planet.processes.lithosphere import motion, plates
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
 
@@ -188,6 +188,6 @@ def test_the_stage_reuses_the_references_its_plate_rule_computed():
     assert checked == 5
     edited = q.copy()
     edited[:4] = table_.ids[0]                      # a user edits the plates between steps
-    got = stage._previous_references(buf, edited, step + 1, epoch, table_, ctx.time - t_e)
+    got = motion.previous_references(buf, edited, step + 1, epoch, table_, ctx.time - t_e)
     plates._references(edited, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], buf["cells"], fresh)
     assert np.array_equal(got, fresh) and not np.array_equal(got, cached[2])

@@ -59,7 +59,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, drainage, plates
+from planet.processes.lithosphere import boundaries, drainage, motion, plates
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.crust import spread_rows  # noqa: F401 (re-exported)
 from planet.processes.lithosphere.drainage import _true_area
@@ -277,20 +277,6 @@ class LithosphereStage:
                                                   cfg.plate_speed_min, cfg.plate_speed_max, cfg.plate_warp)
         return self._tables[key]
 
-    @staticmethod
-    def _previous_references(buf, q0, step, epoch, table, elapsed):
-        """``plates._references`` of the previous step's plates ``q0`` at the previous step's time
-        (``elapsed`` film seconds into the epoch): taken from that step's ``_plates`` when it ran in
-        this epoch and ``q0`` is still what it wrote (a pure function either way, so a restored or
-        edited state gets the same numbers), else computed."""
-        cached = buf.get("references")
-        if cached is not None and cached[0] == step - 1 and cached[1] == epoch and np.array_equal(cached[3], q0):
-            return cached[2]
-        H, W = q0.shape
-        refp = np.empty(H * W, np.int32)
-        plates._references(q0, table.ids, table.rotations(-elapsed), *buf["trig"], buf["cells"], refp)
-        return refp
-
     def advance(self, fields, ctx):
         schedule = ctx.config.schedule
         t = ctx.time
@@ -330,65 +316,6 @@ class LithosphereStage:
         drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
 
         # rule 5: plates
-        step = ctx.step
-        period = cfg.replate_period
-        first = ctx.timeline.step_of(schedule.ocean_start)
-        epoch = plates.epoch_of(step, period)
-        table = self._plate_table(ctx.seed, epoch, cfg)
-        assigned = None
-        minv = np.zeros((0, 3, 3))
-        t_e = plates.epoch_start_step(epoch, period, cfg.replate_steps, first) / schedule.fps
-        if (step % period) < cfg.replate_steps:
-            mode = plates.MODE_CLEAR
-        elif (q0 < 0).any():
-            mode = plates.MODE_ASSIGN
-            assigned = np.empty((H, W), np.float32)
-            plates._assign(*buf["trig"], table.centres, table.weights, table.ids, table.offsets, table.warp,
-                           assigned)
-        elif tectonic:
-            mode = plates.MODE_MOVE
-            minv = table.rotations(-(t - t_e))
-        else:
-            mode = plates.MODE_STILL
-        if assigned is None:
-            assigned = y1   # unused
-        n = H * W
-        fplate = np.ascontiguousarray(fields["frame_plate"], np.float32)
-        fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
-        if mode == plates.MODE_MOVE:
-            # the previous step's epoch-start cells, its crust written back, who held each of them
-            refp = self._previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
-            plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
-            inv = buf.get("inv")
-            if inv is None:
-                inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
-            plates._inverse(q0.ravel(), refp, table.ids, inv)
-        else:
-            inv = np.zeros((1, 1), np.int32)
-        out = {n_: np.empty((H, W), np.float32) for n_ in FIELDS}
-        out["frame_plate"] = fplate.copy()
-        source = np.empty((H, W), np.int64)
-        ref_out = np.empty(n, np.int32)
-        plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
-                       table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
-                       buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
-                       f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
-                       out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out)
-        buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
-        if mode == plates.MODE_ASSIGN:
-            # a new epoch: the plates' shapes and crust as they are now
-            out["frame_plate"][:] = out["plate"]
-            fcrust[:] = out["crust"]
-        out["frame_crust"] = fcrust
-        if mode == plates.MODE_MOVE:
-            lifted = np.empty((H, W), np.float32)
-            thick = np.empty((H, W), np.float32)
-            boundaries._uplift(out["plate"], out["crust"], out["uplift"], table.ids, np.asarray(table.density, np.float64),
-                           table.poles, table.omega / schedule.fps, *buf["trig"], *buf["widths"],
-                           float(cfg.collision_uplift), f32(cfg.uplift_decay), lifted, thick)
-            out["uplift"] = lifted
-            # the continental crust consumed at convergent boundaries piles onto the crust that stays
-            before = float((c1.astype(np.float64) * metrics.area[:, None].astype(np.float64)).sum())
-            boundaries.conserve_crust(before, out["crust"], thick, metrics.area, cfg.crust_max)
+        out, source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic)
         ctx.scratch["source"] = source
         return out

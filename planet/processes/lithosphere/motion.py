@@ -1,0 +1,115 @@
+"""Rule 5 of the lithosphere step on the stage's buffers: which plate mode this step is in, the
+epoch-start frame kept current, one step of rigid plate motion (``plates._plates``), then the
+boundary physics (``boundaries``: collision uplift and the crust a collision consumes).
+
+The kernels and their maths are in ``plates`` (rigid rotations, subduction, rifts) and
+``boundaries`` (uplift, crust conservation); this module only sequences them:
+
+* **mode**: ``MODE_CLEAR`` in the first ``replate_steps`` steps of each ``replate_period`` (every
+  plate id -1), ``MODE_ASSIGN`` while a cell has no plate (the epoch's seeding, ``territory``),
+  ``MODE_MOVE`` while tectonic, else ``MODE_STILL``;
+* **moving**: the previous step's epoch-start cells (``previous_references``), the crust the cells
+  hold written back to them, and who held each of them (``plates._inverse``), then the plate rule;
+* **a new epoch**: the plates' shapes and crust as they are now become the epoch-start frame;
+* **after moving**: collision uplift and the consumed continental crust piled where continents
+  collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from planet.processes.lithosphere import boundaries, plates
+
+f32 = np.float32
+FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust")
+
+
+def previous_references(buf, q0, step, epoch, table, elapsed):
+    """``plates._references`` of the previous step's plates ``q0`` at the previous step's time
+    (``elapsed`` film seconds into the epoch): taken from that step's ``_plates`` when it ran in
+    this epoch and ``q0`` is still what it wrote (a pure function either way, so a restored or
+    edited state gets the same numbers), else computed."""
+    cached = buf.get("references")
+    if cached is not None and cached[0] == step - 1 and cached[1] == epoch and np.array_equal(cached[3], q0):
+        return cached[2]
+    H, W = q0.shape
+    refp = np.empty(H * W, np.int32)
+    plates._references(q0, table.ids, table.rotations(-elapsed), *buf["trig"], buf["cells"], refp)
+    return refp
+
+
+def _mode(step, q0, tectonic, cfg):
+    if (step % cfg.replate_period) < cfg.replate_steps:
+        return plates.MODE_CLEAR
+    if (q0 < 0).any():
+        return plates.MODE_ASSIGN
+    return plates.MODE_MOVE if tectonic else plates.MODE_STILL
+
+
+def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic):
+    """Rule 5 for one step: ``(out, source)``, the eight lithosphere fields after the plates moved
+    and the flat index of the cell whose content each cell took. ``chained``: ``(y1, z1, a1, b1,
+    c1)`` after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the
+    stage's cached ``plates.PlateTable``."""
+    schedule = ctx.config.schedule
+    cfg = ctx.config.lithosphere
+    y1, z1, a1, b1, c1 = chained
+    H, W = q0.shape
+    n = H * W
+    step = ctx.step
+    epoch = plates.epoch_of(step, cfg.replate_period)
+    table = plate_table(ctx.seed, epoch, cfg)
+    first = ctx.timeline.step_of(schedule.ocean_start)
+    t_e = plates.epoch_start_step(epoch, cfg.replate_period, cfg.replate_steps, first) / schedule.fps
+    mode = _mode(step, q0, tectonic, cfg)
+    assigned = y1                                            # read only in MODE_ASSIGN
+    minv = np.zeros((0, 3, 3))
+    if mode == plates.MODE_ASSIGN:
+        assigned = np.empty((H, W), np.float32)
+        plates._assign(*buf["trig"], table.centres, table.weights, table.ids, table.offsets, table.warp, assigned)
+    elif mode == plates.MODE_MOVE:
+        minv = table.rotations(-(ctx.time - t_e))
+    fplate = np.ascontiguousarray(fields["frame_plate"], np.float32)
+    fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
+    inv = np.zeros((1, 1), np.int32)
+    if mode == plates.MODE_MOVE:
+        # the previous step's epoch-start cells, its crust written back, who held each of them
+        refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
+        plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
+        inv = buf.get("inv")
+        if inv is None:
+            inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
+        plates._inverse(q0.ravel(), refp, table.ids, inv)
+    out = {name: np.empty((H, W), np.float32) for name in FIELDS}
+    out["frame_plate"] = fplate.copy()
+    source = np.empty((H, W), np.int64)
+    ref_out = np.empty(n, np.int32)
+    plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
+                   table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
+                   buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
+                   f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
+                   out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out)
+    buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
+    if mode == plates.MODE_ASSIGN:
+        # a new epoch: the plates' shapes and crust as they are now
+        out["frame_plate"][:] = out["plate"]
+        fcrust[:] = out["crust"]
+    out["frame_crust"] = fcrust
+    if mode == plates.MODE_MOVE:
+        _boundaries(out, c1, table, buf, cfg, schedule.fps)
+    return out, source
+
+
+def _boundaries(out, c1, table, buf, cfg, fps):
+    """Collision uplift, then the continental crust consumed at convergent boundaries piled onto
+    the crust that stays (``boundaries``); in place on ``out``."""
+    H, W = out["plate"].shape
+    lifted = np.empty((H, W), np.float32)
+    thick = np.empty((H, W), np.float32)
+    boundaries._uplift(out["plate"], out["crust"], out["uplift"], table.ids, np.asarray(table.density, np.float64),
+                       table.poles, table.omega / fps, *buf["trig"], *buf["widths"],
+                       float(cfg.collision_uplift), f32(cfg.uplift_decay), lifted, thick)
+    out["uplift"] = lifted
+    area = buf["metrics"].area
+    before = float((c1.astype(np.float64) * area[:, None].astype(np.float64)).sum())
+    boundaries.conserve_crust(before, out["crust"], thick, area, cfg.crust_max)

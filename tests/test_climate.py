@@ -330,3 +330,23 @@ def test_the_winds_pressure_terms_by_hand(ocean, t, season):
     if not ocean and season < 0:
         north = (lat > 25) & (lat < 70)
         assert (c["pressure"][north] < ref["pressure"][north]).all()
+
+
+def test_the_sea_thermostat_by_hand():
+    """climate.sea_temperature_max: over the sea T ← T_max − 2 ln(1 + exp((T_max − T)/2)) (°C), land
+    untouched; far below the ceiling T is kept, at it T_max − 2 ln 2; the warming blends it out."""
+    grid = Grid(64, 128)
+    D = 7.0
+    z = np.full(grid.shape, 0.0, np.float32)
+    z[:, 64:] = D + 2.5                                                    # the east half is land
+    plain, capped = Config(), Config().replace(climate={"sea_temperature_max": 20.0})
+    for t, k in ((130.0, 0.0), (230.0, 1.0)):                              # present day; fully warmed
+        c, ref = climate_fields(z, D, t, capped), climate_fields(z, D, t, plain)
+        T = ref["temperature"].astype(np.float64)
+        sea = c["land"] < 0.5
+        expect = np.where(sea, k * T + (1 - k) * (20.0 - 2.0 * np.log1p(np.exp((20.0 - T) / 2.0))), T)
+        np.testing.assert_allclose(c["temperature"], expect, atol=2e-4)
+        if k == 0.0:
+            assert c["temperature"][sea].max() < 20.0 < T[sea].max()       # a ceiling the warm sea approaches
+            cold = sea & (T < 0)
+            np.testing.assert_allclose(c["temperature"][cold], T[cold], atol=0.01)

@@ -173,6 +173,8 @@ class Climate(_Section):
     continentality: float = param(0.0, 0, 100, "°C of extra seasonal swing per unit of blurred land fraction "
                                            "and of sin(latitude): T -= k·land·season·sin φ (0 = the reference; "
                                            "planet.earth uses 12)")
+    sea_temperature_max: float = param(100.0, -50, 100, "°C the air over the sea approaches smoothly from below "
+                                                       "(the tropical ocean's thermostat; 100 = off, the reference)")
     monsoon: float = param(0.0, 0, 100, "hPa of seasonal continental pressure per unit of blurred land fraction "
                                         "and of sin(latitude): p += k·L·season·sin φ, a summer low and a winter "
                                         "high over large land (wind only; 0 = the reference)")

@@ -41,6 +41,8 @@ pressure, winds and temperature; a ``config`` that sets one keeps its own value)
   heat low and winter cold high of large continents; ``climate.trough_shift = 10``: the pressure belts
   follow the sun; ``climate.tropical_trough = 1``: tropical land shares the ocean's equatorial trough.
   Together they turn India's July wind from the north-west to the south-west (the monsoon).
+* ``climate.sea_temperature_max = 27.5`` °C: the air over the sea approaches it smoothly from below
+  (the tropical ocean's thermostat), bringing the equator's zonal mean into Earth's 25–27 °C.
 
 Earth also gets what every world now has (``planet.processes.atmosphere``, ``planet.processes.life``):
 the orographic sink reads the upslope wind (rain shadows), half the rain on growing land evaporates
@@ -221,7 +223,7 @@ def _ridged(p):
 
 #: the climate settings planet.earth uses unless given a config (the reference's otherwise): see the README
 EARTH_CLIMATE = {"continentality": 12.0, "monsoon": 50.0, "sigma_monsoon_deg": 10.0, "trough_shift": 10.0,
-                 "tropical_trough": 1.0}
+                 "tropical_trough": 1.0, "sea_temperature_max": 27.5}
 #: the atmosphere settings planet.earth uses unless given a config (none beyond the defaults now)
 EARTH_ATMOSPHERE: dict = {}
 

@@ -26,6 +26,8 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
     surface T    = mix(T0, T0', k) − mix(4, 3, k) h,   k = smoothstep(200, 220, t) (undone 5–15 s after story end)
                    − c · L · s · sin φ          continentality (c = config.climate.continentality, 0 by default;
                                                  L = land fraction blurred like the amplitude; planet.earth: c = 12)
+    over the sea T ← T_max − τ ln(1 + e^{(T_max − T)/τ}), τ = 2 °C, blended out by k   the thermostat
+                   (T_max = sea_temperature_max; 100 by default, off; planet.earth: 27.5)
     wind pressure  p_w = p + monsoon · L' · s · sin φ                          (L' = land blurred by sigma_monsoon_deg)
                        + tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))
                        + blur(mean(φ + trough_shift · s)) − blur(mean(φ))     (all three 0 by default)
@@ -53,6 +55,15 @@ January stays north-easterly; the annual-mean highs stay at ±32°, the equatori
 them (19 before). The price: ``pressure`` swings far more than Earth's over the big continents
 (Siberia 1065 hPa in January, 964 in July; Earth about 1035 and 1000): the spec's pressure is a
 driver of the (clamped) wind, and its belts already span 994–1035 hPa.
+
+**The tropical ocean's thermostat** (``sea_temperature_max``, Earth only). The spec's ``T0`` keeps
+rising as the pressure falls (1/1.8 °C per hPa below 1012), and its equatorial ocean trough is
+deep (994.5 hPa unblurred), so Earth's zonal mean within 5° of the equator came out at 29.1 °C
+(Earth 25–27 °C). On Earth evaporation and deep convection hold the warmest oceans near 30 °C
+(Ramanathan & Collins 1991), with the air above a degree or two cooler. A soft ceiling over the sea,
+``T_max − τ ln(1 + e^{(T_max − T)/τ})`` (``T`` itself far below, ``T_max − τ ln 2`` at ``T = T_max``,
+``T_max`` far above), with ``T_max = 27.5 °C``, ``τ = 2 °C``: 29.1 → 26.6 °C at 128 columns. It is blended out
+by the warming ``k``, so the story's warming is not capped.
 
 **Units of the wind**: climate-map cells per step, as in the reference
 (``wind_u`` east, ``wind_v`` north). The spec clamps ``|v| ≤ 1`` where the
@@ -231,6 +242,15 @@ def warming(t: float, schedule) -> float:
     return k * (1.0 - smoothstep(schedule.story_end + 5.0, schedule.story_end + 15.0, t))
 
 
+def _sea_thermostat(T, land, t_max, k, softness=2.0):
+    """Over the sea, ``T`` approaches ``t_max`` smoothly from below:
+    ``t_max − τ ln(1 + exp((t_max − T)/τ))`` (τ = ``softness``), blended back to ``T`` by the warming ``k``."""
+    x = (np.float64(t_max) - T) / softness
+    capped = t_max - softness * np.logaddexp(0.0, x)
+    out = np.where(land < 0.5, T * k + capped * (1.0 - k), T)
+    return out.astype(np.float32)
+
+
 def _thermal_pressure(land, cmap, season, cc):
     """The land's thermal pressure (hPa, climate map): the seasonal continental low/high
     ``monsoon · L · s · sin φ`` and the tropical land trough
@@ -265,6 +285,8 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
     pt = _climate_now(mean, amp, land, height, cmap.lat, f32(season), f32(k), f32(lapse),
                       f32(cc.land_warmth), f32(cc.warm_land_warmth))
+    if cc.sea_temperature_max < 100.0 and k < 1.0:
+        pt[1] = _sea_thermostat(pt[1], land, cc.sea_temperature_max, k)
     if cc.continentality:
         # continentality: land far from the sea has hotter summers and colder winters (s = +1 in January)
         inland = blur(land, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)

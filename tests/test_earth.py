@@ -138,7 +138,8 @@ KNOWN_MISSES = {
     "Amazon": "8 mm a year at 128 columns: the convergence of the equatorial trough rains the Atlantic's "
               "vapour out at the coast, and the cell stands on a made-up range (MAT 13.5 °C)",
     "Congo": "as the Amazon: no rain reaches 12 degrees inland (1 mm a year)",
-    "Siberia": "too dry: little rain reaches the interior of Eurasia (Dsb at 128 columns, on the edge)",
+    "Siberia": "no rain reaches the interior of Eurasia; D at 128 columns only because its annual mean of "
+               "-7 °C makes the dry threshold negative (BWk at 512)",
     "Canada": "BWk: July 20 °C, warm enough for D, but no rain reaches the interior (1 mm a year)",
 }
 

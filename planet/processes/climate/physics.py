@@ -27,7 +27,8 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
                    − c · L · s · sin φ          continentality (c = config.climate.continentality, 0 by default;
                                                  L = land fraction blurred like the amplitude; planet.earth: c = 12)
     over the sea T ← T_max − τ ln(1 + e^{(T_max − T)/τ}), τ = 2 °C, blended out by k   the thermostat
-                   (T_max = sea_temperature_max; 100 by default, off; planet.earth: 27.5)
+                   (T_max = sea_temperature_max; 100 by default, off; planet.earth: 27.5; applied to
+                   T before the continentality term)
     wind pressure  p_w = p + monsoon · L' · s · sin φ                          (L' = land blurred by sigma_monsoon_deg)
                        + tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))
                        + blur(mean(φ + trough_shift · s)) − blur(mean(φ))     (all three 0 by default)
@@ -37,19 +38,19 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
 **The wind's pressure** (``planet.earth`` sets these; 0 by default, the reference). The spec's
 belts do not move with the season and its land is a high against the ocean's equatorial trough
 (1006.5 against 994.5 hPa), so on Earth the trades blow out of the tropical continents and India's
-July wind came from the north-west. Three physically motivated terms, added after the temperature
+July wind came from the north-north-west. Three physically motivated terms, added after the temperature
 (they are the result of the heating that ``T`` and ``continentality`` already hold, so ``T`` does not
 count them again), stored in ``pressure``:
 
 * ``monsoon`` (hPa): large continents make a heat low in summer and a cold high in winter, in
-  proportion to their blurred land fraction (``sigma_monsoon_deg``, 20° on Earth: a continent's scale);
+  proportion to their blurred land fraction (``sigma_monsoon_deg``, 10° on Earth);
 * ``trough_shift`` (degrees): the equatorial trough and the subtropical highs follow the sun (north in
   July), as the ITCZ does by 5–10° over the oceans;
 * ``tropical_trough`` (0–1): within 20° of the equator, land takes that share of the ocean's trough
   (the ITCZ crosses the continents).
 
 Earth at 128 columns (monsoon 50 hPa, sigma 10°, shift 10°, trough 1): July wind over India
-(20N 78E) from the north-west (u 0.20, v −0.51, month mean) to the south-west (u 1.00, v 0.04),
+(20N 78E) from the north-north-west (u 0.20, v −0.51, month mean) to the south-west (u 1.00, v 0.04),
 over the Arabian Sea (15N 65E) from the north-east (−0.84, −0.48) to the south-west (0.97, 0.23);
 January stays north-easterly; the annual-mean highs stay at ±32°, the equatorial low 13 hPa below
 them (19 before). The price: ``pressure`` swings far more than Earth's over the big continents

@@ -198,3 +198,50 @@ def test_rain_is_the_vapour_the_sinks_removed():
                    wind_max=ctx.config.climate.wind_max)
     np.testing.assert_allclose(out["rain"], w_adv - out["vapour"], atol=1e-6)
     assert out["rain"].min() >= 0 and out["rain"].max() > 0.005 * w_adv.max()
+
+
+def _still_air(z, u, **extra):
+    """Fields with a uniform wind (u east, climate cells per step) and no climate stage: the atmosphere
+    reads the frozen full-resolution climate, coarsened."""
+    full = lambda v: np.full(GRID.shape, v, np.float32)
+    return _fields(z, pressure=full(1012.0), temperature=full(20.0), wind_u=full(u), wind_v=full(0.0), **extra)
+
+
+@pytest.mark.parametrize("u", [0.5, -0.8])
+def test_upslope_lift_rains_on_the_windward_side_only(u):
+    """atmosphere.upslope = 1: the orographic sink is 0.3 max(v·∇h, 0), the spec's 0.3 |∇h| at 0.
+    Uniform vapour and wind over all-land hills (no convergence, no source): the rain is 0.005 w plus
+    the sink, computed here from the central differences of h = 0.4 (z − D) per 512-column cell."""
+    i = np.arange(GRID.columns)
+    z = np.broadcast_to(10.0 + 2.0 * np.sin(2 * np.pi * i / GRID.columns), GRID.shape).astype(np.float32).copy()
+    rains = {}
+    for a in (0.0, 1.0):
+        cfg = Config().replace(atmosphere={"upslope": a})
+        ctx = _ctx(60 * 60, cfg)
+        out = AtmosphereStage().advance(_still_air(z, u, vapour=np.full(GRID.shape, 1.0, np.float32)), ctx)
+        rains[a] = out["rain"][32]
+    D = _ctx(60 * 60).sea_level
+    h = 0.4 * np.maximum(z[32] - D, 0.0)
+    gx = (np.roll(h, -1) - np.roll(h, 1)) * 0.5 * GRID.columns / 512.0
+    np.testing.assert_allclose(rains[0.0], 0.005 + 0.3 * np.abs(gx), atol=2e-6)
+    np.testing.assert_allclose(rains[1.0], 0.005 + 0.3 * np.maximum(u * gx, 0.0), atol=2e-6)
+    lee = u * gx < 0
+    assert lee.sum() > 40 and np.allclose(rains[1.0][lee], 0.005, atol=2e-6)   # the lee: only the rain-out
+
+
+def test_transpiration_gives_the_rain_on_growing_land_back():
+    """atmosphere.transpiration = r: w += r G(m, T) rain_prev on land before the sinks; flat land,
+    still air, so the vapour differs from r = 0 by r G rain_prev (1 − 0.005)."""
+    z = np.full(GRID.shape, 10.0, np.float32)
+    z[:, :32] = 0.0                                                 # a sea: no transpiration there
+    prev = np.full(GRID.shape, 0.01, np.float32)
+    m = np.full(GRID.shape, 5.0, np.float32)
+    out = {}
+    for r in (0.0, 0.5):
+        ctx = _ctx(60 * 60, Config().replace(atmosphere={"transpiration": r}))
+        out[r] = AtmosphereStage().advance(_still_air(z, 0.0, rain=prev, moisture=m), ctx)["vapour"]
+    x = 20.0 / 25.0
+    G = x * x * (3 - 2 * x)                                         # clamp(5/3, 0, 1) · smoothstep(0, 25, 20)
+    inland = slice(40, 120)                                         # off the coasts (their slope empties the air)
+    np.testing.assert_allclose((out[0.5] - out[0.0])[:, inland], 0.5 * G * 0.01 * (1 - 0.005), rtol=1e-4)
+    np.testing.assert_array_equal(out[0.5][:, :32], out[0.0][:, :32])

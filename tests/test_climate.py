@@ -297,3 +297,56 @@ def test_initial_climate_is_the_climate_of_the_protoplanet():
     assert set(a) == {"pressure", "temperature", "wind_u", "wind_v"}
     b = climate_fields(terrain["elevation"], 0.0, 0.0, Config())  # sea level at t = 0 is 0
     np.testing.assert_array_equal(a["pressure"], upsample(b["stack"], b["map"])[0])
+
+
+@pytest.mark.parametrize("ocean", [True, False])
+@pytest.mark.parametrize("t, season", [(0.0, 1.0), (12.0, -1.0)])   # January, July
+def test_the_winds_pressure_terms_by_hand(ocean, t, season):
+    """monsoon, trough_shift and tropical_trough (planet.earth's switches), unblurred on a flat
+    all-ocean / all-land world: the pressure is the spec's at the shifted latitude φ + shift·s, plus
+    over land the continental term monsoon · s · sin φ (the blurred land fraction is 1) and the
+    tropical trough (ocean − land annual mean) · smoothstep(20, 5, |φ|); the temperature is the
+    spec's at the unshifted pressure (the terms move the wind only)."""
+    grid = Grid(64, 128)
+    flat = {"sigma_mean_deg": 0.0, "sigma_amplitude_deg": 0.0, "sigma_height_deg": 0.0}
+    plain = Config().replace(climate=flat)
+    cfg = Config().replace(climate=dict(flat, monsoon=30.0, trough_shift=10.0, tropical_trough=1.0))
+    D = 7.0
+    z = np.full(grid.shape, 0.0 if ocean else D + 2.5, dtype=np.float32)
+    c, ref = climate_fields(z, D, t, cfg), climate_fields(z, D, t, plain)
+    lat = c["map"].lat.astype(np.float64)
+    ocean_mean = lambda x: 1014.5 - 20 * np.cos(x * np.pi / 30)    
+    land_mean = lambda x: 1012.5 - 6 * np.cos(x * np.pi / 45)      
+    x = lat + 10.0 * season
+    if ocean:
+        p = ocean_mean(x) + 20 * np.sin(lat * np.pi / 35) * np.abs(lat) / 90 * season
+    else:
+        k = np.clip((20 - np.abs(lat)) / 15, 0, 1)
+        p = (land_mean(x) + 15 * np.sin(lat * np.pi / 90) * season + 30.0 * season * np.sin(np.radians(lat))
+             + (ocean_mean(lat) - land_mean(lat)) * k * k * (3 - 2 * k))
+    np.testing.assert_allclose(c["pressure"], np.broadcast_to(p[:, None], c["pressure"].shape), atol=5e-3)
+    np.testing.assert_array_equal(c["temperature"], ref["temperature"])
+    # July over land: a low over the summer hemisphere's land, relative to the plain climate
+    if not ocean and season < 0:
+        north = (lat > 25) & (lat < 70)
+        assert (c["pressure"][north] < ref["pressure"][north]).all()
+
+
+def test_the_sea_thermostat_by_hand():
+    """climate.sea_temperature_max: over the sea T ← T_max − 2 ln(1 + exp((T_max − T)/2)) (°C), land
+    untouched; far below the ceiling T is kept, at it T_max − 2 ln 2; the warming blends it out."""
+    grid = Grid(64, 128)
+    D = 7.0
+    z = np.full(grid.shape, 0.0, np.float32)
+    z[:, 64:] = D + 2.5                                                    # the east half is land
+    plain, capped = Config(), Config().replace(climate={"sea_temperature_max": 20.0})
+    for t, k in ((130.0, 0.0), (230.0, 1.0)):                              # present day; fully warmed
+        c, ref = climate_fields(z, D, t, capped), climate_fields(z, D, t, plain)
+        T = ref["temperature"].astype(np.float64)
+        sea = c["land"] < 0.5
+        expect = np.where(sea, k * T + (1 - k) * (20.0 - 2.0 * np.log1p(np.exp((20.0 - T) / 2.0))), T)
+        np.testing.assert_allclose(c["temperature"], expect, atol=2e-4)
+        if k == 0.0:
+            assert c["temperature"][sea].max() < 20.0 < T[sea].max()       # a ceiling the warm sea approaches
+            cold = sea & (T < 0)
+            np.testing.assert_allclose(c["temperature"][cold], T[cold], atol=0.01)

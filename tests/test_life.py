@@ -176,3 +176,23 @@ def test_settlements_retreat_above_35_degrees_and_vanish_after_story_end():
     assert (f["predators"][:, 64:] == pytest.approx(0.01))   # humans take the predators' place
     out = LifeStage().advance(f, _ctx(251.0))
     assert (out["humans"] == 0).all()
+
+
+@pytest.mark.parametrize("k", [0.0, 1.0, 2.5])
+def test_the_rain_that_fell_wets_the_soil(k):
+    """m += 3 clamp(w + k·rain, 0, 0.01): the vapour the cell held before it rained (k = 1) wets the
+    soil; k = 0 is the spec, which counts only the vapour left after the rain. Checked by hand, with
+    the drying term evaluated separately (T = 0 switches it off) and the cap."""
+    cfg = Config().replace(life={"moisture_rain": k})
+    rain = np.where(np.arange(GRID.columns) < 64, 0.002, 0.02).astype(np.float32)[None, :]
+    f = _uniform(temperature=0.0, vapour=0.001, moisture=1.0)
+    f["rain"] = np.broadcast_to(rain, GRID.shape).copy()
+    out = LifeStage().advance(f, _ctx(60.0, cfg))
+    light = 1.0 + 3 * min(0.001 + k * 0.002, 0.01)
+    heavy = 1.0 + 3 * min(0.001 + k * 0.02, 0.01)
+    assert out["moisture"][:, :64] == pytest.approx(light, rel=1e-6)
+    assert out["moisture"][:, 64:] == pytest.approx(heavy, rel=1e-6)
+    # no rain field (an old state or no atmosphere): the spec's vapour alone
+    del f["rain"]
+    out = LifeStage().advance(f, _ctx(60.0, cfg))
+    assert out["moisture"] == pytest.approx(1.0 + 3 * 0.001, rel=1e-6)

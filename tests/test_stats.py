@@ -460,7 +460,7 @@ def test_climate_and_life_statistics():
     humans = np.where((lat > 30) & (lat < 60), 1.0, 0.0)
     st = make_state(grid, elevation=z, temperature=30 * np.cos(np.radians(lat)) ** 2,
                     pressure=1012 + 10 * np.sin(np.radians(lat)) ** 2, wind_u=0.3, wind_v=-0.4,
-                    vapour=1.2, co2=1.0, moisture=2.0, vegetation=0.5, prey=1.5, predators=np.where(lat > 0, 2.5, 0.0),
+                    vapour=1.2, rain=0.02 * np.cos(np.radians(lat)) ** 2, co2=1.0, moisture=2.0, vegetation=0.5, prey=1.5, predators=np.where(lat > 0, 2.5, 0.0),
                     humans=humans)
     v = values(st, ["climate", "atmosphere", "life"], sea_level=5.0)
     # mean of cos² over the sphere is 2/3; over a band, ∫cos³/∫cos
@@ -474,7 +474,7 @@ def test_climate_and_life_statistics():
         band_mean(lambda p: 1012 + 10 * np.sin(p) ** 2, 30, 60), rel=1e-5)
     assert v["climate.wind_speed_mean"] == pytest.approx(0.5, rel=1e-6)
     assert v["atmosphere.vapour_mean"] == pytest.approx(1.2, rel=1e-6)
-    assert v["atmosphere.precipitation_mean"] == pytest.approx(0.005 * 1.2, rel=1e-6)
+    assert v["atmosphere.precipitation_mean"] == pytest.approx(0.02 * 2 / 3, rel=1e-3)   # the rain field's mean
     assert v["atmosphere.co2_ppm"] == pytest.approx(380.0, rel=1e-9)
     assert v["life.prey_land_mean"] == pytest.approx(1.5, rel=1e-6)
     assert v["life.predators_land_mean"] == pytest.approx(2.5, rel=1e-6)  # land only: the south is ocean

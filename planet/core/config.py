@@ -173,6 +173,16 @@ class Climate(_Section):
     continentality: float = param(0.0, 0, 100, "°C of extra seasonal swing per unit of blurred land fraction "
                                            "and of sin(latitude): T -= k·land·season·sin φ (0 = the reference; "
                                            "planet.earth uses 12)")
+    sea_temperature_max: float = param(100.0, -50, 100, "°C the air over the sea approaches smoothly from below "
+                                                       "(the tropical ocean's thermostat; 100 = off, the reference)")
+    monsoon: float = param(0.0, 0, 100, "hPa of seasonal continental pressure per unit of blurred land fraction "
+                                        "and of sin(latitude): p += k·L·season·sin φ, a summer low and a winter "
+                                        "high over large land (wind only; 0 = the reference)")
+    sigma_monsoon_deg: float = param(10.0, 0, 90, "Gaussian blur of the land fraction the monsoon term reads, degrees")
+    trough_shift: float = param(0.0, -30, 30, "degrees by which the annual-mean pressure belts follow the sun "
+                                              "(north in July), wind only (0 = the reference)")
+    tropical_trough: float = param(0.0, 0, 1, "share of the ocean's equatorial trough given to tropical land "
+                                              "(|lat| < 20°, wind only; 0 = the reference)")
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,11 @@ class Atmosphere(_Section):
     evaporation_pressure: float = param(0.0045, 0, 1, "evaporation lost per hPa above 1012")
     sigma_divergence_deg: float = param(6.0, 0, 90, "Gaussian blur of the wind divergence the vapour sources read, degrees (0: none, the spec)")
     convergence_rain: float = param(1.0, 0, 1e3, "fraction of vapour rained out per step per unit of (smoothed) wind convergence (0: none, the spec)")
+    transpiration: float = param(0.5, 0, 1, "fraction of the rain that fell on land last step given back to the "
+                                            "air as vapour, times the plant growth G(m, T) (evapotranspiration; "
+                                            "0: none, the spec)")
+    upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h) "
+                                      "instead of the slope |∇h| (rain shadows; 0: the spec)")
     noise_interval: float = param(0.5, 1e-3, 100, "film seconds between the vapour-noise slices (linear in between)")
     trail_fade: float = param(0.96, 0, 1, "factor by which a wind-particle trail fades per step")
 
@@ -215,6 +230,9 @@ class Life(_Section):
     moisture_loss: float = param(1e-5, 0, 1, "soil moisture lost per step per unit moisture per °C (0-15 °C)")
     moisture_gain: float = param(3.0, 0, 100, "soil moisture gained per unit vapour (vapour counted up to moisture_vapour_cap)")
     moisture_vapour_cap: float = param(0.01, 0, 10, "vapour above this adds no more soil moisture")
+    moisture_rain: float = param(1.0, 0, 1e3, "weight of this step's rain in the soil wetting, "
+                                              "m += gain·clamp(w + k·rain, 0, cap) (0: the spec, which counts "
+                                              "only the vapour left after it rained)")
     settle_moisture: float = param(4.9, 0, 100, "soil moisture above which a cell can be settled")
     settle_t_min: float = param(5.0, -100, 100, "°C above which a cell can be settled")
     settle_t_max: float = param(30.0, -100, 100, "°C below which a cell can be settled")

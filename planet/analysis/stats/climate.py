@@ -31,9 +31,9 @@ why_atmosphere = "atmosphere not in this state"
 R("atmosphere.vapour_mean", "vapour", "area-weighted mean water vapour w (spec §6, 0–3)",
   lambda a: weighted_mean(a.field("vapour", why_atmosphere), a.weight))
 R("atmosphere.precipitation_mean", "vapour/step",
-  "area-weighted mean precipitation, the rain-out rate times vapour (0.005 w per step by default)",
-  lambda a: a.state.config.atmosphere.precipitation * weighted_mean(a.field("vapour", why_atmosphere),
-                                                                    a.weight))
+  "area-weighted mean precipitation: the atmosphere's rain field, all the vapour its sinks removed this step "
+  "(rain-out 0.005 w, rain-out of rising air, orographic lift, saturation): the rain that falls",
+  lambda a: weighted_mean(a.field("rain", why_atmosphere), a.weight))
 R("atmosphere.co2_ppm", "ppm", "area-weighted mean displayed CO2, 377 + 3 c (spec §6)",
   lambda a: 377.0 + 3.0 * weighted_mean(a.field("co2", why_atmosphere), a.weight))
 why_life = "life not in this state"

@@ -26,8 +26,45 @@ kernel that also keeps the area-weighted mean (see ``blur``). Then
     surface T    = mix(T0, T0', k) − mix(4, 3, k) h,   k = smoothstep(200, 220, t) (undone 5–15 s after story end)
                    − c · L · s · sin φ          continentality (c = config.climate.continentality, 0 by default;
                                                  L = land fraction blurred like the amplitude; planet.earth: c = 12)
-    gradient     g = ∇p, central differences in climate cells (wrap in longitude, polar reflection)
+    over the sea T ← T_max − τ ln(1 + e^{(T_max − T)/τ}), τ = 2 °C, blended out by k   the thermostat
+                   (T_max = sea_temperature_max; 100 by default, off; planet.earth: 27.5; applied to
+                   T before the continentality term)
+    wind pressure  p_w = p + monsoon · L' · s · sin φ                          (L' = land blurred by sigma_monsoon_deg)
+                       + tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))
+                       + blur(mean(φ + trough_shift · s)) − blur(mean(φ))     (all three 0 by default)
+    gradient     g = ∇p_w, central differences in climate cells (wrap in longitude, polar reflection)
     wind         v = 15 sin φ (−g_y, g_x) − g          (x east, y north), then |v| clamped to 1
+
+**The wind's pressure** (``planet.earth`` sets these; 0 by default, the reference). The spec's
+belts do not move with the season and its land is a high against the ocean's equatorial trough
+(1006.5 against 994.5 hPa), so on Earth the trades blow out of the tropical continents and India's
+July wind came from the north-north-west. Three physically motivated terms, added after the temperature
+(they are the result of the heating that ``T`` and ``continentality`` already hold, so ``T`` does not
+count them again), stored in ``pressure``:
+
+* ``monsoon`` (hPa): large continents make a heat low in summer and a cold high in winter, in
+  proportion to their blurred land fraction (``sigma_monsoon_deg``, 10° on Earth);
+* ``trough_shift`` (degrees): the equatorial trough and the subtropical highs follow the sun (north in
+  July), as the ITCZ does by 5–10° over the oceans;
+* ``tropical_trough`` (0–1): within 20° of the equator, land takes that share of the ocean's trough
+  (the ITCZ crosses the continents).
+
+Earth at 128 columns (monsoon 50 hPa, sigma 10°, shift 10°, trough 1): July wind over India
+(20N 78E) from the north-north-west (u 0.20, v −0.51, month mean) to the south-west (u 1.00, v 0.04),
+over the Arabian Sea (15N 65E) from the north-east (−0.84, −0.48) to the south-west (0.97, 0.23);
+January stays north-easterly; the annual-mean highs stay at ±32°, the equatorial low 13 hPa below
+them (19 before). The price: ``pressure`` swings far more than Earth's over the big continents
+(Siberia 1065 hPa in January, 964 in July; Earth about 1035 and 1000): the spec's pressure is a
+driver of the (clamped) wind, and its belts already span 994–1035 hPa.
+
+**The tropical ocean's thermostat** (``sea_temperature_max``, Earth only). The spec's ``T0`` keeps
+rising as the pressure falls (1/1.8 °C per hPa below 1012), and its equatorial ocean trough is
+deep (994.5 hPa unblurred), so Earth's zonal mean within 5° of the equator came out at 29.1 °C
+(Earth 25–27 °C). On Earth evaporation and deep convection hold the warmest oceans near 30 °C
+(Ramanathan & Collins 1991), with the air above a degree or two cooler. A soft ceiling over the sea,
+``T_max − τ ln(1 + e^{(T_max − T)/τ})`` (``T`` itself far below, ``T_max − τ ln 2`` at ``T = T_max``,
+``T_max`` far above), with ``T_max = 27.5 °C``, ``τ = 2 °C``: 29.1 → 26.6 °C at 128 columns. It is blended out
+by the warming ``k``, so the story's warming is not capped.
 
 **Units of the wind**: climate-map cells per step, as in the reference
 (``wind_u`` east, ``wind_v`` north). The spec clamps ``|v| ≤ 1`` where the
@@ -206,6 +243,33 @@ def warming(t: float, schedule) -> float:
     return k * (1.0 - smoothstep(schedule.story_end + 5.0, schedule.story_end + 15.0, t))
 
 
+def _sea_thermostat(T, land, t_max, k, softness=2.0):
+    """Over the sea, ``T`` approaches ``t_max`` smoothly from below:
+    ``t_max − τ ln(1 + exp((t_max − T)/τ))`` (τ = ``softness``), blended back to ``T`` by the warming ``k``."""
+    x = (np.float64(t_max) - T) / softness
+    capped = t_max - softness * np.logaddexp(0.0, x)
+    out = np.where(land < 0.5, T * k + capped * (1.0 - k), T)
+    return out.astype(np.float32)
+
+
+def _thermal_pressure(land, cmap, season, cc):
+    """The land's thermal pressure (hPa, climate map): the seasonal continental low/high
+    ``monsoon · L · s · sin φ`` and the tropical land trough
+    ``tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))``."""
+    lat = cmap.lat.astype(np.float64)
+    out = np.zeros(land.shape, np.float32)
+    if cc.monsoon:
+        L = blur(land, cc.sigma_monsoon_deg, cmap.cell_deg, cmap.row_area)
+        out += f32(cc.monsoon * season) * L * np.sin(np.radians(lat)).astype(np.float32)[:, None]
+    if cc.tropical_trough:
+        a = np.abs(lat)
+        t = np.clip((20.0 - a) / 15.0, 0.0, 1.0)
+        gap = ((1014.5 - 20.0 * np.cos(lat * np.pi / 30.0)) - (1012.5 - 6.0 * np.cos(lat * np.pi / 45.0))) * t * t * (3 - 2 * t)
+        src = (land * gap.astype(np.float32)[:, None]).astype(np.float32)
+        out += f32(cc.tropical_trough) * blur(src, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
+    return out
+
+
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) -> dict[str, np.ndarray]:
     """The climate-map fields at time ``t``: ``pressure``, ``temperature``, ``wind_u``, ``wind_v``
     (``(Hc, Wc)`` float32 each) plus ``land``, ``height`` and the map geometry ``map``."""
@@ -222,11 +286,18 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
     pt = _climate_now(mean, amp, land, height, cmap.lat, f32(season), f32(k), f32(lapse),
                       f32(cc.land_warmth), f32(cc.warm_land_warmth))
+    if cc.sea_temperature_max < 100.0 and k < 1.0:
+        pt[1] = _sea_thermostat(pt[1], land, cc.sea_temperature_max, k)
     if cc.continentality:
         # continentality: land far from the sea has hotter summers and colder winters (s = +1 in January)
         inland = blur(land, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
         sin_lat = np.sin(np.radians(cmap.lat)).astype(np.float32)[:, None]
         pt[1] -= f32(cc.continentality * season) * inland * sin_lat
+    if cc.monsoon or cc.tropical_trough:
+        pt[0] += _thermal_pressure(land, cmap, season, cc)
+    if cc.trough_shift:
+        shifted = _pressure_sources(zc, (cmap.lat + f32(cc.trough_shift * season)).astype(np.float32), f32(sea_level))[0]
+        pt[0] += blur(shifted, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area) - mean
     uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
     stack = np.concatenate([pt, uv])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],

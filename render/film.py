@@ -112,26 +112,9 @@ def frame_count(start: float, end: float, fps: int) -> int:
     return int(round((end - start) * fps))
 
 
-def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
-                resolution: int = 512, seed: int = 0, start: float | None = None, end: float | None = None,
-                progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
-                on_frame=None, overlap: bool = True, max_time: float | None = None, storyboard=None) -> dict:
-    """Simulate and render the film into ``out`` (.mp4, .gif, .webp, or a folder for PNG frames).
-
-    Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``,
-    and ``shots``: the number of frames of each shot.
-    ``storyboard``: the shots (``storyboard.load`` of a TOML file; default ``storyboard.DEFAULT``);
-    ``start`` (default: the first shot's start, or the world's time if later) and ``end`` (default:
-    the last shot's end, or story end where it runs on) clip it.
-    ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new
-    one from ``resolution`` and ``seed`` with every available stage).
-    ``on_frame(k, frame)`` is called for each frame before it is written.
-    ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
-    frames are the same either way; off where Numba's threading layer is not thread-safe).
-    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
-    ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
-    before any step.
-    """
+def _prepare(out, size, fps, quality, preset, backend, resolution, seed, start, end, world, max_time, storyboard):
+    """Every check of ``render_film``'s arguments, before any step: ``(size, fps, quality, backend,
+    world, shots, start, end, plan)``, ``plan`` the (film time, shot) of each frame drawn."""
     import planet
 
     size = check_size(size)
@@ -163,14 +146,41 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     if frame_count(start, end, fps) < 1:
         raise ValueError(f"the film from start={start} to end={end} at fps={fps} has no frame")
     plan = frames(shots, start, frame_count(start, end, fps), fps)   # (film time, shot) of each frame drawn
-    n = len(plan)
-    if n < 1:
+    if len(plan) < 1:
         raise ValueError(f"no shot of the storyboard is in the film from {start:g} s to {end:g} s (its shots run "
                          f"from {shots[0].t0:g} s to {shots[-1].t1:g} s)")
-    steps_per_second = timeline.fps
-    first_step = int(math.floor(plan[0][0] * steps_per_second + 1e-9))
+    first_step = int(math.floor(plan[0][0] * timeline.fps + 1e-9))
     if world.state.step > first_step:
         raise ValueError(f"start={start} is before the world's time {world.time:g} s")
+    return size, fps, quality, be, world, shots, start, end, plan
+
+
+def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
+                resolution: int = 512, seed: int = 0, start: float | None = None, end: float | None = None,
+                progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
+                on_frame=None, overlap: bool = True, max_time: float | None = None, storyboard=None) -> dict:
+    """Simulate and render the film into ``out`` (.mp4, .gif, .webp, or a folder for PNG frames).
+
+    Returns timings: ``frames``, ``wall_s``, ``sim_s``, ``render_s``, ``write_s``, and ``overlap``,
+    and ``shots``: the number of frames of each shot.
+    ``storyboard``: the shots (``storyboard.load`` of a TOML file; default ``storyboard.DEFAULT``);
+    ``start`` (default: the first shot's start, or the world's time if later) and ``end`` (default:
+    the last shot's end, or story end where it runs on) clip it.
+    ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new
+    one from ``resolution`` and ``seed`` with every available stage).
+    ``on_frame(k, frame)`` is called for each frame before it is written.
+    ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
+    frames are the same either way; off where Numba's threading layer is not thread-safe).
+    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
+    ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
+    before any step.
+    """
+    size, fps, quality, be, world, shots, start, end, plan = _prepare(
+        out, size, fps, quality, preset, backend, resolution, seed, start, end, world, max_time, storyboard)
+    n = len(plan)
+    steps_per_second = world.timeline.fps
+    timeline = world.timeline
+    first_step = int(math.floor(plan[0][0] * steps_per_second + 1e-9))
     if first_step > world.state.step:          # simulate up to the first frame, with its own progress bar
         world.run(until=first_step / steps_per_second, progress=progress)
     year = world.config.climate.year

@@ -175,29 +175,10 @@ def combo_folder(axes, index) -> str:
     return ",".join(f"{a.name}={a.values[i]!r}" for a, i in zip(axes, index))
 
 
-def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | None = None,
-          config: Config | None = None, stages: Iterable[str] | None = None, out=None, save_states=None,
-          scheduler: str | None = None, workers: int | None = None, retries: int = 2, processes: bool = True,
-          progress: bool = False, task: Callable[..., dict] | None = None,
-          report: Callable[[str], None] | None = None, connect_timeout: str = "30s",
-          max_time: float | None = None, stats_path=None) -> SweepResult:
-    """Run one world per seed (and per combination of ``params``) on a Dask cluster; gather rows
-    by seed (see the module docstring).
-
-    ``resolution``: columns of every world (512 by default, as on the command line).
-    ``params``: configuration keys to sweep, ``{"uplift_diffusion": [0.05, 0.1]}`` (``section.key``
-    or a bare key; see ``planet.analysis.sweep_params``): one result dimension per key, over the
-    base ``config`` with each combination of values.
-    ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
-    with ``workers`` single-threaded workers, processes unless ``processes=False``).
-    ``retries``: extra attempts per world (after an exception or a worker death).
-    ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
-    ``report``: called with a line for each failed world (default: print to stderr).
-    ``max_time``: the latest film time ``until`` may be (default: ``planet.world.time_bound``).
-    ``out``: write the dataset there, by suffix (``.nc``, ``.zarr``, ``.csv``); ``stats_path`` is
-    its old name. ``save_states``: a folder for each final state, ``seed-NNNNNNNNNN.npz``, in a
-    sub-folder per parameter combination (``uplift_diffusion=0.05``) when ``params`` are swept.
-    """
+def _check(seeds, until, resolution, params, config, stages, out, save_states, retries, workers, max_time,
+           stats_path):
+    """Every check of ``sweep``'s arguments, before a cluster starts or a world runs: ``(seeds,
+    resolution, axes, worlds, combos, stages, save_states, out)``, normalised."""
     from planet.core.grid import validate_resolution
     from planet.core.timeline import Timeline
 
@@ -244,6 +225,34 @@ def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | 
     out = out if out is not None else stats_path
     if out is not None:
         out = check_output(out)
+    return seeds, resolution, axes, worlds, combos, stages, save_states, out
+
+
+def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | None = None,
+          config: Config | None = None, stages: Iterable[str] | None = None, out=None, save_states=None,
+          scheduler: str | None = None, workers: int | None = None, retries: int = 2, processes: bool = True,
+          progress: bool = False, task: Callable[..., dict] | None = None,
+          report: Callable[[str], None] | None = None, connect_timeout: str = "30s",
+          max_time: float | None = None, stats_path=None) -> SweepResult:
+    """Run one world per seed (and per combination of ``params``) on a Dask cluster; gather rows
+    by seed (see the module docstring).
+
+    ``resolution``: columns of every world (512 by default, as on the command line).
+    ``params``: configuration keys to sweep, ``{"uplift_diffusion": [0.05, 0.1]}`` (``section.key``
+    or a bare key; see ``planet.analysis.sweep_params``): one result dimension per key, over the
+    base ``config`` with each combination of values.
+    ``scheduler``: address of an existing Dask scheduler (None: an embedded ``LocalCluster``
+    with ``workers`` single-threaded workers, processes unless ``processes=False``).
+    ``retries``: extra attempts per world (after an exception or a worker death).
+    ``task``: replaces ``run_world`` (same signature), for tests and custom statistics.
+    ``report``: called with a line for each failed world (default: print to stderr).
+    ``max_time``: the latest film time ``until`` may be (default: ``planet.world.time_bound``).
+    ``out``: write the dataset there, by suffix (``.nc``, ``.zarr``, ``.csv``); ``stats_path`` is
+    its old name. ``save_states``: a folder for each final state, ``seed-NNNNNNNNNN.npz``, in a
+    sub-folder per parameter combination (``uplift_diffusion=0.05``) when ``params`` are swept.
+    """
+    seeds, resolution, axes, worlds, combos, stages, save_states, out = _check(
+        seeds, until, resolution, params, config, stages, out, save_states, retries, workers, max_time, stats_path)
     report = report or (lambda line: print(line, file=sys.stderr))
     task = task or run_world
 

@@ -169,6 +169,76 @@ def _index_of(q, ids):
     return -1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _interior(q0, qc, j, i):
+    """Whether all eight neighbours of cell (j, i) carry plate ``qc`` (then no other plate can
+    reach it this step: plates move far less than a cell per step)."""
+    H, W = q0.shape
+    jn = j - 1 if j > 0 else 0
+    js = j + 1 if j < H - 1 else H - 1
+    iw = i - 1 if i > 0 else W - 1
+    ie = i + 1 if i < W - 1 else 0
+    return (q0[jn, iw] == qc and q0[jn, i] == qc and q0[jn, ie] == qc and q0[j, iw] == qc
+            and q0[j, ie] == qc and q0[js, iw] == qc and q0[js, i] == qc and q0[js, ie] == qc)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fplate_out, coslat, sinlat, coslon,
+          sinlon, cells):
+    """The plate rule of ``MODE_MOVE`` for cell (j, i) of plate ``qc``: ``(q, source, fresh,
+    reference, next reference)`` (module docstring: one plate covers it, none (a rift: ``fresh``),
+    or several (the others' crust is subducted: removed from ``fplate_out``))."""
+    H, W = q0.shape
+    cidx = j * W + i
+    interior = not polar and _interior(q0, qc, j, i)
+    n = ids.size
+    arrivals = 0
+    best = -1
+    best_c = f32(-1.0)
+    best_rho = 2.0
+    best_k = -1
+    best_ref = -1
+    own = _index_of(qc, ids)
+    own_ref = -1
+    for k in range(n):
+        if interior and k != own:
+            continue
+        m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
+        if k == own:
+            own_ref = sr
+        if m < 0:
+            continue
+        arrivals += 1
+        cs = fcrust[sr]
+        rho = density[k]
+        # the buoyant (continental) crust stays on top; between two continental or two oceanic
+        # crusts, the plate of lower density rank (stable: no flip-flop)
+        cont_new = cs >= f32(0.5)
+        cont_best = best_c >= f32(0.5)
+        if best < 0 or (cont_new and not cont_best) or (cont_new == cont_best and rho < best_rho):
+            best = m
+            best_c = cs
+            best_rho = rho
+            best_ref = sr
+            best_k = k
+    if arrivals > 1:
+        # the others are subducted: their crust is gone from their plates' shapes
+        for k in range(n):
+            m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
+            if m >= 0 and sr != best_ref:
+                fplate_out[sr] = f32(-1.0)
+    if arrivals == 0:
+        return qc, cidx, True, -1, own_ref                 # a rift: new ocean floor on the old plate
+    q_new = q0f[best]
+    kq = _index_of(q_new, ids)
+    ref_c = -1
+    if kq == best_k:
+        ref_c = best_ref
+    elif kq >= 0:
+        ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, cells, W)
+    return q_new, best, False, best_ref, ref_c
+
+
 # ---------------------------------------------------------------------------
 # one step of plate motion
 
@@ -192,7 +262,6 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     H, W = q0.shape
     zero = f32(0.0)
     one = f32(1.0)
-    n = ids.size
     for j in prange(H):
         polar = coslat[j] < POLAR_COS
         for i in range(W):
@@ -208,60 +277,8 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if qc < zero:
                     qc = assigned[j, i]
             elif mode == MODE_MOVE and qc >= zero:
-                interior = not polar
-                if interior:
-                    jn = j - 1 if j > 0 else 0
-                    js = j + 1 if j < H - 1 else H - 1
-                    iw = i - 1 if i > 0 else W - 1
-                    ie = i + 1 if i < W - 1 else 0
-                    interior = (q0[jn, iw] == qc and q0[jn, i] == qc and q0[jn, ie] == qc and q0[j, iw] == qc
-                                and q0[j, ie] == qc and q0[js, iw] == qc and q0[js, i] == qc and q0[js, ie] == qc)
-                arrivals = 0
-                best = -1
-                best_c = f32(-1.0)
-                best_rho = 2.0
-                best_k = -1
-                own = _index_of(qc, ids)
-                own_ref = -1
-                for k in range(n):
-                    if interior and k != own:
-                        continue
-                    m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
-                    if k == own:
-                        own_ref = sr
-                    if m < 0:
-                        continue
-                    arrivals += 1
-                    cs = fcrust[sr]
-                    rho = density[k]
-                    # the buoyant crust stays on top; between oceanic crusts the lighter plate
-                    # the buoyant (continental) crust stays on top; between two continental or
-                    # two oceanic crusts, the plate of lower density rank (stable: no flip-flop)
-                    cont_new = cs >= f32(0.5)
-                    cont_best = best_c >= f32(0.5)
-                    if best < 0 or (cont_new and not cont_best) or (cont_new == cont_best and rho < best_rho):
-                        best = m
-                        best_c = cs
-                        best_rho = rho
-                        best_ref = sr
-                        best_k = k
-                if arrivals > 1:
-                    # the others are subducted: their crust is gone from their plates' shapes
-                    for k in range(n):
-                        m, sr = _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, cells, H, W)
-                        if m >= 0 and sr != best_ref:
-                            fplate_out[sr] = f32(-1.0)
-                if arrivals == 0:
-                    fresh = True                           # a rift: new ocean floor on the old plate
-                    ref_c = own_ref
-                else:
-                    src = best
-                    qc = q0f[src]
-                    kq = _index_of(qc, ids)
-                    if kq == best_k:
-                        ref_c = best_ref
-                    elif kq >= 0:
-                        ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, cells, W)
+                qc, src, fresh, best_ref, ref_c = _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate,
+                                                        fcrust, fplate_out, coslat, sinlat, coslon, sinlon, cells)
             if fresh:
                 yc = zero
                 zc = ridge

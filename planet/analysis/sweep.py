@@ -228,6 +228,28 @@ def _check(seeds, until, resolution, params, config, stages, out, save_states, r
     return seeds, resolution, axes, worlds, combos, stages, save_states, out
 
 
+def _connect(scheduler, workers, worlds, retries, processes, connect_timeout):
+    """``(client, cluster)``: a client of the Dask scheduler at ``scheduler``, or of an embedded
+    ``LocalCluster`` (``cluster``, else None) of ``workers`` single-threaded workers."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        n = workers or max(1, min(os.cpu_count() or 1, worlds))
+        with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
+            # memory_limit=0: Planet checks memory itself; a per-worker share of RAM would kill big worlds
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, memory_limit=0,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ValueError(f"scheduler {scheduler!r}: cannot connect ({type(e).__name__}: {e})") from None
+    return client, cluster
+
+
 def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | None = None,
           config: Config | None = None, stages: Iterable[str] | None = None, out=None, save_states=None,
           scheduler: str | None = None, workers: int | None = None, retries: int = 2, processes: bool = True,
@@ -257,24 +279,12 @@ def sweep(seeds: Iterable[int], until, resolution: int = 512, *, params: dict | 
     task = task or run_world
 
     try:
-        import dask
-        from distributed import Client, LocalCluster, as_completed
+        import dask  # noqa: F401 (checked here: the one-line error before any work)
+        from distributed import as_completed
     except ImportError:
         raise ValueError("sweep needs dask and distributed: pip install 'dask[distributed]'") from None
 
-    cluster = None
-    if scheduler is None:
-        n = workers or max(1, min(os.cpu_count() or 1, worlds))
-        with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
-            # memory_limit=0: Planet checks memory itself; a per-worker share of RAM would kill big worlds
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, memory_limit=0,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=connect_timeout)
-        except (OSError, TimeoutError, ValueError) as e:
-            raise ValueError(f"scheduler {scheduler!r}: cannot connect ({type(e).__name__}: {e})") from None
+    client, cluster = _connect(scheduler, workers, worlds, retries, processes, connect_timeout)
     tag = uuid.uuid4().hex[:8]
     folders = {index: None for index in combos}
     if save_states is not None:

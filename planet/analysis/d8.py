@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import D8_DI, D8_DIST, D8_DJ, Grid  # noqa: F401 (D8_* re-exported for tests)
+from planet.core.grid import Grid
 from planet.processes.lithosphere import drainage
 from planet.processes.lithosphere.drainage import NOT_ROUTED, PIT
 

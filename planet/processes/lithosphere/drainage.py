@@ -49,7 +49,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import neighbour
+from planet.core.grid import D8_DI, D8_DJ, neighbour
 
 f32 = np.float32
 NOT_ROUTED = -2
@@ -64,9 +64,7 @@ _INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
 @njit(cache=True, nogil=True, inline="always")
 def _index8_edge(j, i, H, W, k):
     """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell."""
-    dj = (-1, -1, 0, 1, 1, 1, 0, -1)[k]
-    di = (0, 1, 1, 1, 0, -1, -1, -1)[k]
-    jj, ii = neighbour(j, i, dj, di, H, W)
+    jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
     return jj * W + ii
 
 

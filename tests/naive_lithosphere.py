@@ -57,15 +57,16 @@ def break_loops(rcv):
     return r.reshape(rcv.shape)
 
 
-def accumulate(rcv_fixed):
-    """Brute force: walk every routed cell to its outlet, adding one to each routed cell it passes."""
+def accumulate(rcv_fixed, weight=None):
+    """Brute force: walk every routed cell to its outlet, adding one (or its weight) to each routed cell it passes."""
     r = rcv_fixed.ravel()
-    area = np.zeros(r.size, np.int64)
+    w = np.ones(r.size, np.int64) if weight is None else np.ravel(weight)
+    area = np.zeros(r.size, w.dtype)
     for c in range(r.size):
         x = c
         steps = 0
         while x >= 0 and r[x] != -2:
-            area[x] += 1
+            area[x] += w[c]
             x = r[x]
             steps += 1
             assert steps <= r.size, "loop"

@@ -41,6 +41,17 @@ def test_accumulation_equals_brute_force_count(t):
     # loops are broken exactly where a brute-force walk finds them, at their largest index
     np.testing.assert_array_equal(fixed, naive.break_loops(rcv))
     np.testing.assert_array_equal(area, naive.accumulate(fixed))
+    # the step's kernel on its preallocated buffers (uint8 donor counts) does the same
+    step_rcv = rcv.ravel().copy()
+    pending, step_area, step_order = np.empty(z.size, np.uint8), np.empty(z.size, np.int32), np.empty(z.size, np.int32)
+    count = drainage._accumulate(step_rcv, pending, step_area, step_order)
+    np.testing.assert_array_equal(step_rcv, fixed.ravel())
+    np.testing.assert_array_equal(step_area, area.ravel())
+    np.testing.assert_array_equal(step_order[:count], order)
+    # weighted by per-cell values, the same traversal sums them (what the river statistics use)
+    w = np.random.default_rng(z.size).random(z.shape)
+    wsum, _, _ = drainage.accumulate(fixed, w, break_loops=False)
+    np.testing.assert_allclose(wsum, naive.accumulate(fixed, w), rtol=1e-12)
     routed = rcv != drainage.NOT_ROUTED
     # every routed cell is in the topological order once, donors before receivers
     assert sorted(order.tolist()) == np.flatnonzero(routed).tolist()
@@ -110,3 +121,10 @@ def test_bad_input_messages():
         drainage.receivers(np.zeros((4, 4), np.float32), 0.0)
     with pytest.raises(ValueError, match="receivers must be flat indices"):
         drainage.accumulate(np.full((4, 8), 99, np.int32))
+    with pytest.raises(ValueError, match="weight must have the receivers' shape"):
+        drainage.accumulate(np.full((4, 8), -1, np.int32), np.ones((4, 4)))
+    loop = np.full((4, 8), -1, np.int32)
+    loop[0, 0], loop[0, 1] = 1, 0
+    with pytest.raises(ValueError, match="loop"):
+        drainage.accumulate(loop, break_loops=False)
+    assert drainage.accumulate(loop)[2][0, 1] == drainage.PIT      # broken at its largest index

@@ -9,7 +9,7 @@ import pytest
 import planet
 from planet.analysis import d8
 from planet.analysis import stats as S
-from planet.core.grid import Grid, neighbour
+from planet.core.grid import D8_DI, D8_DJ, Grid, neighbour
 
 R = d8.EARTH_RADIUS_KM
 
@@ -175,7 +175,7 @@ def naive_receivers(z: np.ndarray, sea_level: float) -> np.ndarray:
             if z[j, i] < np.float32(sea_level):
                 continue
             best = np.float32(0)
-            for k, (dj, di) in enumerate(zip(d8.D8_DJ, d8.D8_DI)):
+            for k, (dj, di) in enumerate(zip(D8_DJ, D8_DI)):
                 jj, ii = neighbour(j, i, dj, di, H, W)
                 s = (z[j, i] - z[jj, ii]) / np.float32(dist[k])
                 if s > 0 and s >= best:

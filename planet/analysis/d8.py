@@ -23,9 +23,10 @@ agree cell for cell (``tests/test_stats.py``). :func:`model_receivers` gives the
 routing in this module's form; anything that returns receivers in this form can replace
 :func:`receivers` (pass it to ``planet.analysis.stats.compute(state, router=...)``).
 
-:func:`accumulate` then walks the receiver graph once in topological order
-(Kahn's algorithm on the donor counts, O(n), Braun & Willett 2013) and
-returns, per cell:
+:func:`accumulate` then walks the receiver graph in topological order and
+returns, per cell (the traversal is the model's, ``drainage.accumulate``: Kahn's
+algorithm on the donor counts, O(n), Braun & Willett 2013, here weighted by the
+cell areas and with loops refused instead of broken):
 
 * ``area``: drainage area, the sum of the (true, km²) areas of the cells whose
   flow passes through the cell, itself included;
@@ -39,8 +40,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import D8_DI, D8_DIST, D8_DJ, Grid  # noqa: F401 (D8_* re-exported for tests)
+from planet.core.grid import Grid
 from planet.processes.lithosphere import drainage
+from planet.processes.lithosphere.drainage import NOT_ROUTED, PIT
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
@@ -65,8 +67,7 @@ def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray
     if not np.isfinite(sea_level):
         raise ValueError(f"sea_level must be a finite number, got {sea_level!r}")
     rcv, _ = drainage.receivers(z, float(np.float32(sea_level)), strict=True)
-    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
-    return np.where(rcv < 0, own, rcv.astype(np.int64))
+    return _self_form(rcv, grid)
 
 
 def cell_area_km2(grid: Grid) -> np.ndarray:
@@ -101,6 +102,10 @@ def _hop_length(rec, lat, lon, radius):
 def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndarray):
     """Drainage area, longest upstream flow path and basin mouth of every cell.
 
+    The areas and the topological order come from the model's traversal
+    (``planet.processes.lithosphere.drainage.accumulate``, weighted by ``area``, loops refused);
+    the lengths and the mouths walk that order.
+
     Parameters
     ----------
     rec : int64 ``(H, W)`` flat receivers (self for sinks); must form a forest (no loops).
@@ -115,61 +120,40 @@ def accumulate(rec: np.ndarray, land: np.ndarray, area: np.ndarray, hop: np.ndar
     r = np.ascontiguousarray(rec, dtype=np.int64).ravel()
     if r.size and (r.min() < 0 or r.max() >= r.size):
         raise ValueError("receivers must be flat cell indices in [0, cells)")
-    a, length, mouth, ok = _accumulate(r, np.ascontiguousarray(land, dtype=np.bool_).ravel(),
-                                       np.ascontiguousarray(area, dtype=np.float64).ravel(),
-                                       np.ascontiguousarray(hop, dtype=np.float64).ravel())
-    if not ok:
-        raise ValueError("receivers contain a loop: every flow path must end in a sink")
-    return a.reshape(shape), length.reshape(shape), mouth.reshape(shape)
+    land = np.ascontiguousarray(land, dtype=np.bool_).reshape(shape)
+    sink = r.reshape(shape) == np.arange(r.size).reshape(shape)
+    rcv = np.where(land, np.where(sink, PIT, r.reshape(shape)), NOT_ROUTED)
+    acc, order, rcv = drainage.accumulate(rcv, area, break_loops=False)
+    length, mouth = _lengths_and_mouths(rcv.ravel(), order, np.ascontiguousarray(hop, dtype=np.float64).ravel())
+    return acc, length.reshape(shape), mouth.reshape(shape)
+
+
+def _self_form(rcv: np.ndarray, grid: Grid) -> np.ndarray:
+    """The router's receivers (``-1`` pit, ``-2`` not routed) with every such sink its own receiver, int64."""
+    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
+    return np.where(rcv < 0, own, rcv.astype(np.int64))
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(rec, land, area, hop):
-    n = rec.size
-    donors = np.zeros(n, dtype=np.int64)
-    for c in range(n):
-        if land[c] and rec[c] != c:
-            donors[rec[c]] += 1
-    # Kahn: start from the cells nobody drains into; a cell is ready once all its donors are done.
-    order = np.empty(n, dtype=np.int64)
-    top = 0
-    for c in range(n):
-        if land[c] and donors[c] == 0:
-            order[top] = c
-            top += 1
-    acc = np.where(land, area, 0.0)
+def _lengths_and_mouths(rcv, order, hop):
+    """Longest upstream path (donors first) and mouth (receivers first) along the topological order."""
+    n = rcv.size
     up = np.zeros(n, dtype=np.float64)
-    head = 0
-    while head < top:
-        c = order[head]
-        head += 1
-        r = rec[c]
-        if r == c or not land[r]:
-            continue
-        acc[r] += acc[c]
-        d = up[c] + hop[c]
-        if d > up[r]:
-            up[r] = d
-        donors[r] -= 1
-        if donors[r] == 0:
-            order[top] = r
-            top += 1
-    nland = 0
-    for c in range(n):
-        if land[c]:
-            nland += 1
-    if top != nland:  # cells on a loop never become ready
-        return acc, up, np.full(n, -1, dtype=np.int64), False
-    # Mouths: receivers before donors (reverse topological order).
+    for c in order:
+        r = rcv[c]
+        if r >= 0 and rcv[r] != NOT_ROUTED:
+            d = up[c] + hop[c]
+            if d > up[r]:
+                up[r] = d
     mouth = np.full(n, -1, dtype=np.int64)
-    for k in range(top - 1, -1, -1):
+    for k in range(order.size - 1, -1, -1):
         c = order[k]
-        r = rec[c]
-        if r == c or not land[r]:
+        r = rcv[c]
+        if r < 0 or rcv[r] == NOT_ROUTED:
             mouth[c] = c
         else:
             mouth[c] = mouth[r]
-    return acc, up, mouth, True
+    return up, mouth
 
 
 def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
@@ -182,6 +166,4 @@ def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.n
     """
     rcv, _ = drainage.receivers(np.ascontiguousarray(elevation, dtype=np.float32), float(sea_level))
     _, _, rcv = drainage.accumulate(rcv)
-    rcv = np.asarray(rcv, dtype=np.int64).reshape(grid.shape)
-    own = np.arange(grid.cells, dtype=np.int64).reshape(grid.shape)
-    return np.where(rcv < 0, own, rcv)
+    return _self_form(np.asarray(rcv).reshape(grid.shape), grid)

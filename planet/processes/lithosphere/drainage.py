@@ -15,9 +15,10 @@ Three operators, each a public function that checks its input and a private
     an unrouted (ocean) cell: that is a river mouth. Per-cell independent,
     parallel over rows.
 
-``accumulate(receivers)``
+``accumulate(receivers, weight=None, break_loops=True)``
     ``A[c]`` = number of routed cells whose flow passes through ``c``, itself
-    included (``A = 0`` on unrouted cells), computed exactly in O(n) as in
+    included (``A = 0`` on unrouted cells; with ``weight``, the sum of their
+    weights: the river statistics, ``planet.analysis.d8``, pass km²), computed exactly in O(n) as in
     Braun & Willett (2013) but with donor *counts* instead of donor lists:
     one pass counts each routed cell's donors, the cells with no donors start
     a queue, and a cell joins the queue once all its donors have passed their
@@ -28,7 +29,9 @@ Three operators, each a public function that checks its input and a private
     pointing at each other). A loop never drains, so its cells never join the
     queue; each leftover loop is broken by making its cell of largest flat
     index a pit, and the queue resumes. The result is a forest: every routed
-    cell reaches a pit or a mouth.
+    cell reaches a pit or a mouth. (The statistics refuse loops instead:
+    ``break_loops=False`` raises.) ``_topological_order`` is the one kernel of
+    this traversal, for the model's step and the statistics alike.
 
 ``basin_colours(receivers, order, land, basin)``
     A land cell takes the (new) colour of its receiver; walking the
@@ -46,7 +49,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import neighbour
+from planet.core.grid import D8_DI, D8_DJ, neighbour
 
 f32 = np.float32
 NOT_ROUTED = -2
@@ -61,9 +64,7 @@ _INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
 @njit(cache=True, nogil=True, inline="always")
 def _index8_edge(j, i, H, W, k):
     """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell."""
-    dj = (-1, -1, 0, 1, 1, 1, 0, -1)[k]
-    di = (0, 1, 1, 1, 0, -1, -1, -1)[k]
-    jj, ii = neighbour(j, i, dj, di, H, W)
+    jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
     return jj * W + ii
 
 
@@ -162,7 +163,7 @@ def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> t
 
 
 # ---------------------------------------------------------------------------
-# flow accumulation
+# flow accumulation: the one topological-order kernel (the model's and the statistics')
 
 
 @njit(cache=True, nogil=True)
@@ -182,32 +183,43 @@ def _drain_queue(rcv, pending, area, order, head, tail):
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(rcv, pending, area, order):
-    """Exact flow accumulation; breaks loops in ``rcv`` in place. Returns the number of ordered cells.
+def _topological_order(rcv, pending, area, order, break_loops):
+    """Kahn's traversal of the receiver graph: the routed cells in ``order``, donors first.
 
-    ``pending`` and ``area`` are scratch of ``rcv``'s size; ``order`` receives the routed
-    cells, donors before receivers.
+    The one place the traversal lives: the model's ``_accumulate`` and the statistics'
+    ``planet.analysis.d8.accumulate`` both call it, then walk ``order[:count]``.
+
+    ``rcv``: flat receivers (a cell index, ``PIT`` or ``NOT_ROUTED``). A routed cell whose
+    receiver is not routed is a river mouth: its area is not passed on. ``pending``: scratch of
+    ``rcv``'s size, an integer type that holds a cell's donor count. ``area``: on entry each
+    routed cell's own contribution (cell count, km², …; any dtype), on return the sum over the
+    routed cells draining through it, itself included (each receiver's sum is formed in the
+    order its donors leave the queue, so float sums are reproducible). ``order``: receives the
+    routed cells.
+
+    ``break_loops``: a loop (only zero-descent routing across flats makes one) never drains, so
+    its cells never join the queue. When true, each leftover loop is broken in ``rcv``, in place,
+    by making its cell of largest flat index a pit, and the queue resumes; when false the
+    leftovers are left out. Returns the number of ordered cells ``count``: fewer than the routed
+    cells exactly when ``rcv`` holds a loop that was not broken.
     """
     n = rcv.size
     pending[:] = 0
-    routed = 0
     for c in range(n):   # donor counts (routed donors only: unrouted cells have no receiver)
         r = rcv[c]
         if r >= 0:
             pending[r] += 1
+    routed = 0
     tail = 0
     for c in range(n):
-        if rcv[c] == NOT_ROUTED:
-            area[c] = 0
-        else:
-            area[c] = 1
+        if rcv[c] != NOT_ROUTED:
             routed += 1
             if pending[c] == 0:
                 order[tail] = c
                 tail += 1
     tail = _drain_queue(rcv, pending, area, order, 0, tail)
-    if tail < routed:
-        # the leftovers lie on loops across flats: break each at its largest index
+    if tail < routed and break_loops:
+        # the leftovers lie on loops: break each at its largest index
         for c in range(n):
             if rcv[c] != NOT_ROUTED and pending[c] > 0:
                 top = c
@@ -224,12 +236,29 @@ def _accumulate(rcv, pending, area, order):
     return tail
 
 
-def accumulate(rcv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@njit(cache=True, nogil=True)
+def _accumulate(rcv, pending, area, order):
+    """Exact flow accumulation in cell counts; breaks loops in ``rcv`` in place. Returns the number of ordered cells.
+
+    ``pending`` (uint8: at most 8 donors) and ``area`` (int32) are scratch of ``rcv``'s size;
+    ``order`` receives the routed cells, donors before receivers (``_topological_order``).
+    """
+    for c in range(rcv.size):
+        area[c] = 0 if rcv[c] == NOT_ROUTED else 1
+    return _topological_order(rcv, pending, area, order, True)
+
+
+def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,
+               break_loops: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact drainage area from receivers (as returned by ``receivers``).
 
-    Returns ``(area, order, rcv)``: int32 ``(H, W)`` upstream cell counts (0 where not
-    routed); the routed cells' flat indices in topological order (donors first); and
-    the receivers with every flat loop broken (a copy; the input is not modified).
+    ``weight``: each routed cell's own contribution, ``(H, W)`` (float64; the statistics pass
+    km²); by default 1, so the area counts cells (int32). ``break_loops``: break every loop
+    (``_topological_order``); when false a loop raises ``ValueError``.
+
+    Returns ``(area, order, rcv)``: ``(H, W)`` upstream sums (0 where not routed); the routed
+    cells' flat indices in topological order (donors first); and the receivers with every flat
+    loop broken (a copy; the input is not modified).
     """
     rcv = np.array(rcv, dtype=np.int32, copy=True)
     if rcv.ndim != 2:
@@ -238,10 +267,20 @@ def accumulate(rcv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     flat = rcv.ravel()
     if flat.size and (flat.min() < NOT_ROUTED or flat.max() >= flat.size):
         raise ValueError(f"receivers must be flat indices in [-2, {flat.size - 1}]")
-    pending = np.empty(flat.size, dtype=np.uint8)   # at most 8 donors
-    area = np.empty(flat.size, dtype=np.int32)
+    if weight is None:
+        own = np.ones(flat.size, dtype=np.int32)
+    else:
+        own = np.ascontiguousarray(weight, dtype=np.float64)
+        if own.shape != rcv.shape:
+            raise ValueError(f"weight must have the receivers' shape {rcv.shape}, got {own.shape}")
+        own = own.ravel()
+    routed = flat != NOT_ROUTED
+    area = np.where(routed, own, own.dtype.type(0))
+    pending = np.empty(flat.size, dtype=np.int32)   # any number of donors (receivers from elsewhere)
     order = np.empty(flat.size, dtype=np.int32)
-    n = _accumulate(flat, pending, area, order)
+    n = _topological_order(flat, pending, area, order, break_loops)
+    if n < np.count_nonzero(routed):   # cells on a loop never join the order
+        raise ValueError("receivers contain a loop: every flow path must end in a sink")
     return area.reshape(H, W), order[:n].copy(), flat.reshape(H, W)
 
 

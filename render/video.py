@@ -171,8 +171,10 @@ class VideoWriter:
                 except BaseException as e:  # noqa: BLE001 (reported by write/close)
                     self._error = e
 
-    def write(self, frame: np.ndarray) -> None:
-        """Append one RGB uint8 frame of shape (height, width, 3)."""
+    def write(self, frame: np.ndarray, copy: bool = True) -> None:
+        """Append one RGB uint8 frame of shape (height, width, 3). The encoder thread takes it later:
+        ``copy=False`` hands over the array itself (the caller must not change it afterwards, as
+        the film, which draws every frame into a new array, does not)."""
         if self._done:
             raise RuntimeError("video writer is closed")
         w, h = self.size
@@ -181,7 +183,7 @@ class VideoWriter:
         if self._error is not None:
             raise OutputError(f"cannot write {self.path}: the video encoder failed ({self._error})")
         if self.format != "png":
-            self._queue.put(np.ascontiguousarray(frame).copy())
+            self._queue.put(np.array(frame, order="C", copy=True) if copy else np.ascontiguousarray(frame))
         else:
             from PIL import Image
 

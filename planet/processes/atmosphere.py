@@ -63,7 +63,7 @@ out. A thermal low over hot land is shallow (the air converges near the ground a
 the Saharan and Australian heat lows are dry), so with 0 the rain-out reads the divergence of the
 wind computed without it (``climate.wind`` of ``p − heat low``); the advecting wind is unchanged.
 Before, the summer heat lows of Eurasia and North America made whole continents converge and the
-rain-out emptied the incoming air near the coasts. ``convergence_per_step`` (off): the rain-out
+rain-out emptied the incoming air near the coasts. ``convergence_per_step`` (0, off): with 1 the rain-out
 reads the air's convergence per step, ``div · W/(512 f)``, not per climate cell.
 Earth at 128 columns, land shares A/B/C/D/E % at a land-mean rain of 750 mm: 8.1/52.0/13.5/8.4/18.1
 before; ``sea_uptake = 0`` 9.3/47.7/14.9/10.0/18.1; ``heat_low_rain = 0`` 8.3/48.5/14.5/10.6/18.1;
@@ -377,7 +377,7 @@ class AtmosphereStage:
             rain_div = blur(rain_div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area) if dry_heat_low else div
         # the divergence of the air's motion per step: the wind moves v·W/512 full cells = v·W/(512 f) climate cells
         per_step = W / (512.0 * cmap.factor)
-        k_rain = cfg.convergence_rain * (per_step if cfg.convergence_per_step else 1.0)
+        k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))
         src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
                        f32(cfg.evaporation_pressure), f32(k_rain), f32(cfg.sea_uptake))
         scale = f32(W / 512.0)

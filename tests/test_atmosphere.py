@@ -245,3 +245,25 @@ def test_transpiration_gives_the_rain_on_growing_land_back():
     inland = slice(40, 120)                                         # off the coasts (their slope empties the air)
     np.testing.assert_allclose((out[0.5] - out[0.0])[:, inland], 0.5 * G * 0.01 * (1 - 0.005), rtol=1e-4)
     np.testing.assert_array_equal(out[0.5][:, :32], out[0.0][:, :32])
+
+
+def test_sea_uptake_zero_never_lets_the_sea_absorb_vapour():
+    """atmosphere.sea_uptake: the spec's ocean source n (T + 2)/32 (0.075 − 3 div − 0.0045 (p − 1012))
+    is negative where the air diverges; with 0 it is floored at 0, elsewhere untouched; the
+    rain-out rate reads the second divergence (the raining wind's)."""
+    from planet.processes.atmosphere import _sources
+
+    rng = np.random.default_rng(1)
+    shape = (16, 32)
+    n = rng.random(shape, dtype=np.float32)
+    p = (1000 + 30 * rng.random(shape)).astype(np.float32)
+    T = (40 * rng.random(shape) - 5).astype(np.float32)
+    div = (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    rain_div = (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    e = n * np.clip(T + 2, 0, 100) / 32 * (0.075 - 3 * div - 0.0045 * (p - 1012))
+    assert (e < 0).mean() > 0.2                                  # the spec's source is a sink in places
+    for uptake in (1.0, 0.0):
+        out = _sources(n, p, T, div, rain_div, np.float32(0), np.float32(0.075), np.float32(3.0),
+                       np.float32(0.0045), np.float32(2.0), np.float32(uptake))
+        np.testing.assert_allclose(out[1], np.where(e < 0, uptake * e, e), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(out[2], 2.0 * np.maximum(-rain_div, 0), rtol=1e-6)

@@ -350,3 +350,19 @@ def test_the_sea_thermostat_by_hand():
             assert c["temperature"][sea].max() < 20.0 < T[sea].max()       # a ceiling the warm sea approaches
             cold = sea & (T < 0)
             np.testing.assert_allclose(c["temperature"][cold], T[cold], atol=0.01)
+
+
+def test_the_heat_low_is_the_monsoon_term():
+    """climate_fields' ``heat_low`` (what atmosphere.heat_low_rain takes out of the raining wind) is
+    the continental term alone: the pressure less it is the pressure without climate.monsoon."""
+    grid = Grid(64, 128)
+    D = 7.0
+    z = np.full(grid.shape, 0.0, np.float32)
+    z[10:40, 30:90] = D + 2.5                                              # a northern continent
+    earthlike = dict(trough_shift=10.0, tropical_trough=1.0)
+    with_low = Config().replace(climate=dict(earthlike, monsoon=50.0))
+    without = Config().replace(climate=earthlike)
+    for t in (0.0, 12.0):                                                  # January, July
+        c, ref = climate_fields(z, D, t, with_low), climate_fields(z, D, t, without)
+        assert ref["heat_low"] is None and np.abs(c["heat_low"]).max() > 10
+        np.testing.assert_allclose(c["pressure"] - c["heat_low"], ref["pressure"], atol=1e-3)

@@ -203,6 +203,13 @@ class Atmosphere(_Section):
     evaporation_pressure: float = param(0.0045, 0, 1, "evaporation lost per hPa above 1012")
     sigma_divergence_deg: float = param(6.0, 0, 90, "Gaussian blur of the wind divergence the vapour sources read, degrees (0: none, the spec)")
     convergence_rain: float = param(1.0, 0, 1e3, "fraction of vapour rained out per step per unit of (smoothed) wind convergence (0: none, the spec)")
+    sea_uptake: float = param(1.0, 0, 1, "share kept of a negative ocean source (the spec's evaporation turns "
+                                         "into a sink where the air diverges); 0: the sea never absorbs vapour")
+    convergence_per_step: float = param(0.0, 0, 1, "share of the rain-out that reads the convergence of the air's "
+                                                   "motion per step, div·W/(512 f), instead of div per climate cell "
+                                                   "(0: as before)")
+    heat_low_rain: float = param(1.0, 0, 1, "share of the continental heat low (climate.monsoon) whose convergence "
+                                            "rains out (0: thermal lows are shallow and dry)")
     transpiration: float = param(0.5, 0, 1, "fraction of the rain that fell on land last step given back to the "
                                             "air as vapour, times the plant growth G(m, T) (evapotranspiration; "
                                             "0: none, the spec)")

@@ -255,19 +255,22 @@ def _sea_thermostat(T, land, t_max, k, softness=2.0):
 def _thermal_pressure(land, cmap, season, cc):
     """The land's thermal pressure (hPa, climate map): the seasonal continental low/high
     ``monsoon · L · s · sin φ`` and the tropical land trough
-    ``tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))``."""
+    ``tropical_trough · blur(land · (p_ocean(φ) − p_land(φ)) · smoothstep(20, 5, |φ|))``; and the
+    first term alone (``None`` without it)."""
     lat = cmap.lat.astype(np.float64)
     out = np.zeros(land.shape, np.float32)
+    heat = None
     if cc.monsoon:
         L = blur(land, cc.sigma_monsoon_deg, cmap.cell_deg, cmap.row_area)
-        out += f32(cc.monsoon * season) * L * np.sin(np.radians(lat)).astype(np.float32)[:, None]
+        heat = f32(cc.monsoon * season) * L * np.sin(np.radians(lat)).astype(np.float32)[:, None]
+        out += heat
     if cc.tropical_trough:
         a = np.abs(lat)
         t = np.clip((20.0 - a) / 15.0, 0.0, 1.0)
         gap = ((1014.5 - 20.0 * np.cos(lat * np.pi / 30.0)) - (1012.5 - 6.0 * np.cos(lat * np.pi / 45.0))) * t * t * (3 - 2 * t)
         src = (land * gap.astype(np.float32)[:, None]).astype(np.float32)
         out += f32(cc.tropical_trough) * blur(src, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
-    return out
+    return out, heat
 
 
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) -> dict[str, np.ndarray]:
@@ -293,15 +296,18 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
         inland = blur(land, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
         sin_lat = np.sin(np.radians(cmap.lat)).astype(np.float32)[:, None]
         pt[1] -= f32(cc.continentality * season) * inland * sin_lat
+    heat = None
     if cc.monsoon or cc.tropical_trough:
-        pt[0] += _thermal_pressure(land, cmap, season, cc)
+        thermal, heat = _thermal_pressure(land, cmap, season, cc)
+        pt[0] += thermal
     if cc.trough_shift:
         shifted = _pressure_sources(zc, (cmap.lat + f32(cc.trough_shift * season)).astype(np.float32), f32(sea_level))[0]
         pt[0] += blur(shifted, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area) - mean
     uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
     stack = np.concatenate([pt, uv])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],
-            "stack": stack, "land": land, "height": height, "map": cmap, "season": season, "warming": k}
+            "stack": stack, "land": land, "height": height, "map": cmap, "season": season, "warming": k,
+            "heat_low": heat}
 
 
 class ClimateStage:

@@ -25,10 +25,7 @@ def test_no_module_passes_400_lines():
 #: a function may pass this many lines only when its docstring says it is kept "in one piece on
 #: purpose" (a hot kernel, with the measured reason), or while it waits here with its reason
 MAX_FUNCTION_LINES = 90
-PENDING_FUNCTIONS: dict[str, str] = {
-    "planet/processes/life/stage.py:_local": "the life stage's per-row pass; its split waits for the climate work "
-                                             "on the same file to land (issue 10)",
-}
+PENDING_FUNCTIONS: dict[str, str] = {}
 
 
 def test_no_function_passes_90_lines_without_saying_why():

@@ -181,6 +181,112 @@ def local_constants(cfg, sea_level: float) -> np.ndarray:
     return k
 
 
+@njit(cache=True, nogil=True)
+def _near_rows(hf, H, W):
+    """Rows with humans in them or next to them (quiet rows skip the neighbour look-up)."""
+    occupied = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        for i in range(W):
+            if hf[j * W + i] > f32(0.0):
+                occupied[j] = True
+                break
+    near = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
+            or ((j == 0 or j == H - 1) and occupied[j])
+    return near
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moisture_row(j, mf, temperature, vapour, rain, elevation, m_out, k, gain):
+    """Soil moisture along row ``j``: loss with warmth, gain from the vapour and the rain
+    (``k``: ``_local``'s constants; ``gain`` 0 before ocean end); the sea holds ``m_max``."""
+    D, m_max, m_loss, w_cap, k_rain = k[K_D], k[K_M_MAX], k[K_M_LOSS], k[K_W_CAP], k[K_RAIN]
+    W = m_out.shape[1]
+    zero = f32(0.0)
+    for i in range(W):
+        T = temperature[j, i]
+        m = mf[j * W + i]
+        m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
+        m += gain * min(max(vapour[j, i] + k_rain * rain[j, i], zero), w_cap)
+        m = min(max(m, zero), m_max)
+        m_out[j, i] = m if elevation[j, i] >= D else m_max
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _populations_row(j, init, initial, vf, rf, xf, temperature, elevation, m_out, v_out, r_out, x_out, k):
+    """Plants, prey and predators along row ``j`` (Lotka–Volterra, module docstring); the initial
+    populations before ocean end; 0 at sea."""
+    D, dt, pop_min, pop_max = k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX]
+    W = m_out.shape[1]
+    zero = f32(0.0)
+    one = f32(1.0)
+    if init:
+        for i in range(W):
+            land = elevation[j, i] >= D
+            v_out[j, i] = initial[0, j, i] if land else zero
+            r_out[j, i] = initial[1, j, i] if land else zero
+            x_out[j, i] = initial[2, j, i] if land else zero
+        return
+    for i in range(W):
+        s = j * W + i
+        T = temperature[j, i]
+        z = elevation[j, i]
+        V = vf[s]
+        R = rf[s]
+        X = xf[s]
+        G = plant_growth(m_out[j, i], T)
+        rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
+        pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
+        V += dt * V * (G - R)
+        R += dt * R * (rho * V - pi * X - f32(0.5))
+        X += dt * X * (pi * R - one)
+        land = z >= D
+        v_out[j, i] = min(max(V, pop_min), pop_max) if land else zero
+        r_out[j, i] = min(max(R, pop_min), pop_max) if land else zero
+        x_out[j, i] = min(max(X, pop_min), pop_max) if land else zero
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _humans_row(j, hf, temperature, elevation, m_out, h_out, row_near, seed, step, log_q, settle_window, k):
+    """Humans along row ``j``: new settlements at candidate cells drawn with probability
+    ``settle_p`` each by geometric skipping along the row (one draw per row plus one per
+    candidate), spread from a random settled 4-neighbour, decline under lethal heat."""
+    D, settle_m, t_min, t_max = k[K_D], k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
+    heat_limit, heat_decline = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE]
+    H, W = h_out.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    base = j * W
+    draws = 0
+    next_c = W
+    if settle_window:
+        next_c = _skip(seed, step, j, draws, log_q, W)
+        draws += 1
+    for i in range(W):
+        candidate = False
+        if i == next_c:
+            candidate = True
+            next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+            draws += 1
+        hum = hf[base + i]
+        T = temperature[j, i]
+        if elevation[j, i] < D:
+            hum = zero
+        elif settle_window and hum < one and m_out[j, i] > settle_m and t_min < T < t_max:
+            if candidate:
+                hum = one
+            elif row_near:
+                mask = _settled_neighbours(hf, j, i, H, W)
+                if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
+                    pick = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
+                    if (mask >> np.int64(pick)) & 1:
+                        hum = one
+        elif T > heat_limit:
+            hum = max(hum - heat_decline, zero)
+        h_out[j, i] = hum
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _local(moisture, vegetation, prey, predators, humans, elevation, temperature, vapour, rain,
            initial, seed, step, settle_p, init, wet, settle_window, no_humans, k):
@@ -188,13 +294,9 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
 
     ``k``: the float32 constants (``K_*``); ``init``: before ocean end (initial populations);
     ``wet``: after ocean end (vapour wets the soil); ``settle_window``: humans may settle;
-    ``no_humans``: after story end. Per row, a branch-free pass for moisture and the populations
-    (every cell is computed, the sea then set to its values by a select), then a pass for humans.
+    ``no_humans``: after story end. Per row (the three row passes are inlined), moisture, then the
+    populations (every cell is computed, the sea then set to its values by a select), then humans.
     """
-    D, dt, pop_min, pop_max = k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX]
-    m_max, m_loss, m_gain, w_cap = k[K_M_MAX], k[K_M_LOSS], k[K_M_GAIN], k[K_W_CAP]
-    settle_m, t_min, t_max = k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
-    heat_limit, heat_decline, k_rain = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE], k[K_RAIN]
     H, W = elevation.shape
     m_out = np.empty((H, W), dtype=np.float32)
     v_out = np.empty((H, W), dtype=np.float32)
@@ -206,91 +308,17 @@ def _local(moisture, vegetation, prey, predators, humans, elevation, temperature
     rf = prey.ravel()
     xf = predators.ravel()
     hf = humans.ravel()
-    zero = f32(0.0)
-    one = f32(1.0)
-    gain = m_gain if wet else zero
+    gain = k[K_M_GAIN] if wet else f32(0.0)
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
-    # rows with humans in them or next to them (quiet rows skip the neighbour look-up)
-    occupied = np.zeros(H, dtype=np.bool_)
+    near = _near_rows(hf, H, W)
     for j in prange(H):
-        for i in range(W):
-            if hf[j * W + i] > zero:
-                occupied[j] = True
-                break
-    near = np.zeros(H, dtype=np.bool_)
-    for j in range(H):
-        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
-            or ((j == 0 or j == H - 1) and occupied[j])
-    for j in prange(H):
-        base = j * W
-        # moisture and populations
-        for i in range(W):
-            s = base + i
-            T = temperature[j, i]
-            m = mf[s]
-            m *= one - m_loss * m * min(max(T, zero), f32(15.0))
-            m += gain * min(max(vapour[j, i] + k_rain * rain[j, i], zero), w_cap)
-            m = min(max(m, zero), m_max)
-            m_out[j, i] = m if elevation[j, i] >= D else m_max
-        if init:
-            for i in range(W):
-                land = elevation[j, i] >= D
-                v_out[j, i] = initial[0, j, i] if land else zero
-                r_out[j, i] = initial[1, j, i] if land else zero
-                x_out[j, i] = initial[2, j, i] if land else zero
-        else:
-            for i in range(W):
-                s = base + i
-                T = temperature[j, i]
-                z = elevation[j, i]
-                V = vf[s]
-                R = rf[s]
-                X = xf[s]
-                G = plant_growth(m_out[j, i], T)
-                rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
-                pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
-                V += dt * V * (G - R)
-                R += dt * R * (rho * V - pi * X - f32(0.5))
-                X += dt * X * (pi * R - one)
-                land = z >= D
-                v_out[j, i] = min(max(V, pop_min), pop_max) if land else zero
-                r_out[j, i] = min(max(R, pop_min), pop_max) if land else zero
-                x_out[j, i] = min(max(X, pop_min), pop_max) if land else zero
-        # humans
+        _moisture_row(j, mf, temperature, vapour, rain, elevation, m_out, k, gain)
+        _populations_row(j, init, initial, vf, rf, xf, temperature, elevation, m_out, v_out, r_out, x_out, k)
         if no_humans:
             for i in range(W):
-                h_out[j, i] = zero
-            continue
-        # new settlements: candidate cells drawn with probability settle_p each by geometric
-        # skipping along the row (one draw per row plus one per candidate)
-        row_near = near[j]
-        draws = 0
-        next_c = W
-        if settle_window:
-            next_c = _skip(seed, step, j, draws, log_q, W)
-            draws += 1
-        for i in range(W):
-            candidate = False
-            if i == next_c:
-                candidate = True
-                next_c += 1 + _skip(seed, step, j, draws, log_q, W)
-                draws += 1
-            hum = hf[base + i]
-            T = temperature[j, i]
-            if elevation[j, i] < D:
-                hum = zero
-            elif settle_window and hum < one and m_out[j, i] > settle_m and t_min < T < t_max:
-                if candidate:
-                    hum = one
-                elif row_near:
-                    mask = _settled_neighbours(hf, j, i, H, W)
-                    if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
-                        pick = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
-                        if (mask >> np.int64(pick)) & 1:
-                            hum = one
-            elif T > heat_limit:
-                hum = max(hum - heat_decline, zero)
-            h_out[j, i] = hum
+                h_out[j, i] = f32(0.0)
+        else:
+            _humans_row(j, hf, temperature, elevation, m_out, h_out, near[j], seed, step, log_q, settle_window, k)
     return m_out, v_out, r_out, x_out, h_out
 
 

@@ -114,7 +114,7 @@ def frame_count(start: float, end: float, fps: int) -> int:
 
 def _prepare(out, size, fps, quality, preset, backend, resolution, seed, start, end, world, max_time, storyboard):
     """Every check of ``render_film``'s arguments, before any step: ``(size, fps, quality, backend,
-    world, shots, start, end, plan)``, ``plan`` the (film time, shot) of each frame drawn."""
+    world, shots, plan)``, ``plan`` the (film time, shot) of each frame drawn."""
     import planet
 
     size = check_size(size)
@@ -152,7 +152,7 @@ def _prepare(out, size, fps, quality, preset, backend, resolution, seed, start, 
     first_step = int(math.floor(plan[0][0] * timeline.fps + 1e-9))
     if world.state.step > first_step:
         raise ValueError(f"start={start} is before the world's time {world.time:g} s")
-    return size, fps, quality, be, world, shots, start, end, plan
+    return size, fps, quality, be, world, shots, plan
 
 
 def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
@@ -175,7 +175,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
     before any step.
     """
-    size, fps, quality, be, world, shots, start, end, plan = _prepare(
+    size, fps, quality, be, world, shots, plan = _prepare(
         out, size, fps, quality, preset, backend, resolution, seed, start, end, world, max_time, storyboard)
     n = len(plan)
     steps_per_second = world.timeline.fps

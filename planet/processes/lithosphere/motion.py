@@ -21,7 +21,6 @@ import numpy as np
 from planet.processes.lithosphere import boundaries, plates
 
 f32 = np.float32
-FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust")
 
 
 def previous_references(buf, q0, step, epoch, table, elapsed):
@@ -46,11 +45,12 @@ def _mode(step, q0, tectonic, cfg):
     return plates.MODE_MOVE if tectonic else plates.MODE_STILL
 
 
-def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic):
-    """Rule 5 for one step: ``(out, source)``, the eight lithosphere fields after the plates moved
-    and the flat index of the cell whose content each cell took. ``chained``: ``(y1, z1, a1, b1,
-    c1)`` after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the
-    stage's cached ``plates.PlateTable``."""
+def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
+    """Rule 5 for one step: fills ``out`` (new float32 arrays, one per lithosphere field; the two
+    frame fields are replaced) with the fields after the plates moved and returns ``source``, the
+    flat index of the cell whose content each cell took. ``chained``: ``(y1, z1, a1, b1, c1)``
+    after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the stage's
+    cached ``plates.PlateTable``."""
     schedule = ctx.config.schedule
     cfg = ctx.config.lithosphere
     y1, z1, a1, b1, c1 = chained
@@ -80,7 +80,6 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic):
         if inv is None:
             inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
         plates._inverse(q0.ravel(), refp, table.ids, inv)
-    out = {name: np.empty((H, W), np.float32) for name in FIELDS}
     out["frame_plate"] = fplate.copy()
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
@@ -97,7 +96,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic):
     out["frame_crust"] = fcrust
     if mode == plates.MODE_MOVE:
         _boundaries(out, c1, table, buf, cfg, schedule.fps)
-    return out, source
+    return source
 
 
 def _boundaries(out, c1, table, buf, cfg, fps):

@@ -317,6 +317,7 @@ class LithosphereStage:
         drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
 
         # rule 5: plates
-        out, source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic)
+        out = {name: np.empty((H, W), np.float32) for name in FIELDS}
+        source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic, out)
         ctx.scratch["source"] = source
         return out

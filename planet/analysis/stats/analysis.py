@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from planet.analysis import d8
-from planet.analysis.stats.registry import (BANDS, EARTH_RADIUS_KM, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_TAIL_CELLS, HACK_MIN_BASINS,
+from planet.analysis.stats.registry import (BANDS, EARTH_RADIUS_KM, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_TOP_SHARE, HACK_MIN_BASINS,
                                             HACK_MIN_CELLS, NotComputable)
 from planet.analysis.stats.weighted import Fit, exceedance_fit, fit_power_law, weighted_mean, weighted_moments
 from planet.core.grid import Grid
@@ -169,12 +169,10 @@ class Analysis:
     def exceedance(self) -> Fit | NotComputable:
         try:
             areas = self.flow[0][self.land]
+            if areas.size == 0:
+                raise NotComputable("no land")
             lo = EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2
-            k = max(EXCEEDANCE_TAIL_CELLS, areas.size // 1000)
-            if areas.size < k:
-                raise NotComputable(f"fewer than {k} land cells")
-            hi = float(np.sort(areas)[-k])
-            return exceedance_fit(areas, lo, hi)
+            return exceedance_fit(areas, lo, EXCEEDANCE_TOP_SHARE * float(areas.max()))
         except NotComputable as e:
             return e
 

@@ -12,9 +12,10 @@ EARTH_RADIUS_KM = d8.EARTH_RADIUS_KM
 #: a land cell is part of a channel when its drainage area is at least this (km²; ~40 cells at 512 columns)
 CHANNEL_AREA_KM2 = 2.5e5
 #: the exceedance fit starts at this many median land-cell areas
-EXCEEDANCE_LOW_CELLS = 10
-#: ... and ends at the drainage area of the k-th largest land cell, k = max(this, land cells / 1000)
-EXCEEDANCE_TAIL_CELLS = 10
+EXCEEDANCE_LOW_CELLS = 1
+#: ... and ends at this share of the largest drainage area (the fit's cutoff term covers the bend
+#: that every finite network shows below its largest basin; see ``exceedance_fit``)
+EXCEEDANCE_TOP_SHARE = 0.2
 #: points (log-spaced) at which the exceedance P(A ≥ a) is sampled for the fit
 EXCEEDANCE_POINTS = 20
 #: Hack's law uses sea basins of at least this many median land-cell areas

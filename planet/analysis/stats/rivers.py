@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from planet.analysis.stats.analysis import Analysis, _fit_part
-from planet.analysis.stats.registry import (CHANNEL_AREA_KM2, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_POINTS, EXCEEDANCE_TAIL_CELLS,
+from planet.analysis.stats.registry import (CHANNEL_AREA_KM2, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_POINTS, EXCEEDANCE_TOP_SHARE,
                                             HACK_MIN_CELLS, NotComputable)
 from planet.analysis.stats.registry import register as R
 from planet.analysis.stats.weighted import weighted_quantile
@@ -25,6 +25,12 @@ def _longest_river(a: Analysis) -> float:
     if longest <= 0:
         raise NotComputable("no river longer than one cell reaches the sea")
     return longest
+
+
+def _bend(cutoff: float) -> float:
+    if not np.isfinite(cutoff):
+        raise NotComputable("no bend: a plain power law fits the exceedance")
+    return cutoff
 
 
 def _model_flow(a: Analysis, q: float) -> float:
@@ -48,11 +54,14 @@ R("rivers.drainage_density", "1/km",
   f"{CHANNEL_AREA_KM2:.3g} km², its length the great-circle distance to its receiver",
   _drainage_density)
 R("rivers.area_exponent", "1",
-  "β of the exceedance P(A ≥ a) ~ a^(−β) of the drainage areas A of land cells, fitted from "
-  f"{EXCEEDANCE_LOW_CELLS} median cell areas to the area of the k-th largest cell "
-  f"(k = max({EXCEEDANCE_TAIL_CELLS}, land cells/1000)), {EXCEEDANCE_POINTS} log-spaced points",
+  "β of the exceedance P(A ≥ a) = c a^(−β) exp(−a/a_c) of the drainage areas A of land cells (the "
+  "exponential is the finite-size bend below the largest basin), fitted from "
+  f"{EXCEEDANCE_LOW_CELLS} median cell area(s) to {EXCEEDANCE_TOP_SHARE:g} of the largest drainage area, "
+  f"{EXCEEDANCE_POINTS} log-spaced points",
   _fit_part("exceedance", "slope", lambda s: -s), atol=1e-6)
-R("rivers.area_exponent_r2", "1", "R² of the exceedance fit (log10 P vs log10 a)",
+R("rivers.area_exponent_cutoff", "km²", "the exceedance fit's cutoff area a_c",
+  _fit_part("exceedance", "cutoff", _bend))
+R("rivers.area_exponent_r2", "1", "R² of the exceedance fit (ln P)",
   _fit_part("exceedance", "r2"), atol=1e-6)
 R("rivers.area_exponent_lo", "km²", "lower end of the exceedance fit's range of a",
   _fit_part("exceedance", "lo"))

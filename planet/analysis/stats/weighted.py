@@ -51,6 +51,8 @@ class Fit:
     lo: float
     hi: float
     n: int
+    #: the exceedance fit's cutoff area ``a_c`` (``inf`` for a plain power law)
+    cutoff: float = math.inf
 
 
 def fit_power_law(x: np.ndarray, y: np.ndarray) -> Fit:
@@ -74,11 +76,19 @@ def fit_power_law(x: np.ndarray, y: np.ndarray) -> Fit:
 
 
 def exceedance_fit(values: np.ndarray, lo: float, hi: float, points: int = EXCEEDANCE_POINTS) -> Fit:
-    """Fit the exceedance ``P(A ≥ a) ~ a^(−β)`` of the sample ``values`` for ``a ∈ [lo, hi]``.
+    """Fit the exceedance ``P(A ≥ a) = c a^(−β) exp(−a / a_c)`` of the sample ``values`` for ``a ∈ [lo, hi]``.
 
     ``P`` is the fraction of the sample with ``A ≥ a``, evaluated at ``points``
-    log-spaced values of ``a`` (so each decade counts the same); the returned
-    ``Fit.slope`` is ``−β``. Needs ``hi ≥ 10 lo`` (a decade of scaling).
+    log-spaced values of ``a`` (so each decade counts the same), and
+    ``ln P = ln c − β ln a − a / a_c`` is fitted by linear least squares. The
+    cutoff term is the finite-size bend of a river network: a network whose
+    largest basin holds ``N`` cells bends away from its power law well below
+    ``N``, so a plain power-law fit up to near ``N`` reads a much steeper
+    slope (a Scheidegger network, β = 1/3 exactly, of 60 rows measures 1.2
+    with a plain fit up to its 30th-largest area, 0.35 with this one). A fit
+    that finds no bend (``1/a_c ≤ 0``) is redone as a plain power law
+    (``cutoff = inf``). The returned ``Fit.slope`` is ``−β``, ``Fit.r2`` the R²
+    of ``ln P``. Needs ``hi ≥ 10 lo`` (a decade of scaling).
     """
     v = np.sort(np.asarray(values, dtype=np.float64).ravel())
     if v.size == 0:
@@ -87,4 +97,16 @@ def exceedance_fit(values: np.ndarray, lo: float, hi: float, points: int = EXCEE
         raise NotComputable(f"scaling range [{lo:.3g}, {hi:.3g}] is shorter than a decade")
     a = np.logspace(math.log10(lo), math.log10(hi), points)
     p = (v.size - np.searchsorted(v, a, side="left")) / v.size
-    return fit_power_law(a, p)
+    if not np.all(p > 0):
+        raise NotComputable(f"no value reaches {hi:.3g}")
+    lp = np.log(p)
+    columns = [np.ones_like(a), np.log(a), a]
+    coef = np.linalg.lstsq(np.stack(columns, axis=1), lp, rcond=None)[0]
+    if coef[2] >= 0:                                  # no bend: a plain power law
+        columns = columns[:2]
+        coef = np.linalg.lstsq(np.stack(columns, axis=1), lp, rcond=None)[0]
+    model = np.stack(columns, axis=1) @ coef
+    ss_tot = float(np.sum((lp - lp.mean()) ** 2))
+    r2 = 1.0 - float(np.sum((lp - model) ** 2)) / ss_tot if ss_tot > 0 else 1.0
+    cutoff = -1.0 / float(coef[2]) if len(coef) == 3 else math.inf
+    return Fit(float(coef[1]), float(coef[0] / math.log(10)), r2, float(a[0]), float(a[-1]), points, cutoff)

@@ -438,10 +438,52 @@ def test_drainage_density_counts_channel_cells():
     expected = an.hop[channel].sum() / d8.cell_area_km2(grid)[an.land].sum()
     assert S.compute(st, ["rivers.drainage_density"], sea_level=5.0,
                      router=lambda *a: rec)["rivers.drainage_density"].value == pytest.approx(expected)
-    flat = make_state(grid, elevation=np.where(z > 0, 10.0, 0.0))  # no descent on land: all pits
-    s = S.compute(flat, ["rivers.drainage_density", "rivers.longest_river"], sea_level=5.0)
+    small = np.zeros(grid.shape, np.float32)
+    small[100:105, 100:105] = 10.0                                 # 25 cells: none can drain a channel's area
+    s = S.compute(make_state(grid, elevation=small), ["rivers.drainage_density"], sea_level=5.0)
     assert s["rivers.drainage_density"].value is None and "no rivers" in s["rivers.drainage_density"].status
-    assert s["rivers.longest_river"].value is None
+
+
+def planchon_darboux(z: np.ndarray, sea_level: float, eps: float) -> np.ndarray:
+    """Depression filling by Planchon & Darboux (2001): start from +inf on land and lower each land
+    cell to max(z, lowest neighbour + eps) until nothing changes (slow, plain NumPy; the polar
+    rows' neighbours over the pole are the same row half way round, as in the model)."""
+    z = z.astype(np.float32)
+    H, W = z.shape
+    w = np.where(z < sea_level, z, np.float32(np.inf)).astype(np.float32)
+    land = z >= sea_level
+    while True:
+        low = np.full_like(w, np.inf)
+        padded = np.vstack([np.roll(w[:1], W // 2, axis=1), w, np.roll(w[-1:], W // 2, axis=1)])
+        for dj in (-1, 0, 1):
+            for di in (-1, 0, 1):
+                if dj or di:
+                    low = np.minimum(low, np.roll(padded, -di, axis=1)[1 + dj:1 + dj + H])
+        new = np.where(land, np.maximum(z, (low + np.float32(eps)).astype(np.float32)), w)
+        if np.array_equal(new, w):
+            return w
+        w = new
+
+
+def test_rivers_cross_filled_depressions():
+    # A plateau with a closed hollow and a flat: on the raw surface they are pits, on the conditioned
+    # surface every land cell drains to the sea. The filled surface equals Planchon & Darboux's.
+    grid = Grid(64, 128)
+    rng = np.random.default_rng(3)
+    z = np.zeros(grid.shape, np.float32)
+    z[20:44, 30:90] = 10.0 + rng.random((24, 60)).astype(np.float32)    # rough plateau
+    z[28:36, 50:60] = 8.0                                                # a flat closed hollow
+    filled = d8.fill_depressions(z, 5.0)
+    assert np.array_equal(filled[z < 5.0], z[z < 5.0]) and np.all(filled >= z)
+    assert np.allclose(filled, planchon_darboux(z, 5.0, d8.CONDITION_SLOPE), rtol=0, atol=1e-5)
+    assert filled[28:36, 50:60].min() > z[28:36, 50:60].max() + 1.0       # the hollow is filled to its sill
+    s = S.compute(make_state(grid, elevation=z), ["rivers.sea_drained_fraction", "rivers.largest_basin_share"],
+                  sea_level=5.0)
+    hollow_share = d8.cell_area_km2(grid)[28:36, 50:60].sum() / d8.cell_area_km2(grid)[20:44, 30:90].sum()
+    assert s["rivers.sea_drained_fraction"].value <= 1 - hollow_share + 1e-9
+    an = S.Analysis(make_state(grid, elevation=z), sea_level=5.0)
+    mouths = an.flow[2][an.land]
+    assert np.all(~an.land.ravel()[an.receivers.ravel()[mouths]])        # every basin ends at the sea
 
 
 def test_model_flow_percentiles_need_routed_flow():

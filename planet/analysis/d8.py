@@ -15,6 +15,14 @@ elevation alone, with the model's own rule (``SPEC.md`` §4):
   neighbour (in a flat or a hollow) is a *pit*: its own receiver. Strict
   descent cannot make loops.
 
+The statistics trace rivers on the **conditioned** surface, as hydrology does with a
+digital elevation model before it extracts a river network (O'Callaghan & Mark 1984;
+HydroSHEDS): :func:`fill_depressions` fills every closed depression on land to its spill
+level, sloping by ``CONDITION_SLOPE`` per cell towards the outlet, so that a river crosses a
+lake or a flat and goes on to the sea instead of ending in it. (Only
+``rivers.sea_drained_fraction`` reads the raw surface: the share of land whose water reaches
+the sea without that filling.)
+
 Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). There is one router,
 the lithosphere's (``planet.processes.lithosphere.drainage.receivers``): the statistics call it
 with ``strict=True`` (why: a flat must not join two basins, and strict descent cannot make
@@ -37,15 +45,74 @@ cell areas and with loops refused instead of broken):
 """
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import Grid
+from planet.core.grid import D8_DI, D8_DJ, Grid, neighbour
 from planet.processes.lithosphere import drainage
 from planet.processes.lithosphere.drainage import NOT_ROUTED, PIT
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
+#: the slope (elevation per cell) of a filled depression's surface towards its outlet
+CONDITION_SLOPE = 1e-4
+
+
+@njit(cache=True, nogil=True)
+def _fill(z, level, eps, filled):
+    """Priority-flood with ε of the ``(H, W)`` map ``z`` into ``filled``; cells below ``level`` are the
+    sea (copied, never raised). Sequential: one heap, O(n log n) in the land cells."""
+    H, W = z.shape
+    done = np.zeros((H, W), np.bool_)
+    heap = [(np.float32(0.0), np.int64(0))]
+    heap.pop()
+    for j in range(H):
+        for i in range(W):
+            filled[j, i] = z[j, i]
+            if z[j, i] < level:
+                done[j, i] = True
+                for k in range(8):
+                    jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
+                    if z[jj, ii] >= level:
+                        heapq.heappush(heap, (z[j, i], np.int64(j * W + i)))
+                        break
+    while len(heap) > 0:
+        zc, c = heapq.heappop(heap)
+        j = c // W
+        i = c - j * W
+        for k in range(8):
+            jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
+            if done[jj, ii]:
+                continue
+            done[jj, ii] = True
+            zn = max(z[jj, ii], zc + eps)
+            filled[jj, ii] = zn
+            heapq.heappush(heap, (zn, np.int64(jj * W + ii)))
+
+
+def fill_depressions(elevation: np.ndarray, sea_level: float, slope: float = CONDITION_SLOPE) -> np.ndarray:
+    """The land with its closed depressions filled: the priority-flood of Barnes, Lehman & Mulla
+    (2014, *Computers & Geosciences* 62, 117-127) in its ε form.
+
+    The flood starts from every sea cell (``z < D``) next to land, always grows from the lowest
+    cell reached so far, and raises each newly reached land cell to at least its parent's level
+    plus ``slope``. The result (float32, ``>= elevation``) is the lowest such surface on which
+    every land cell has a strictly lower neighbour, so strict D8 descent from any land cell
+    reaches the sea. Ties in the flood go by flat cell index: the result depends on the map
+    alone. Land that no sea touches (a map with no sea) is left as it is.
+    """
+    z = np.ascontiguousarray(elevation, dtype=np.float32)
+    if z.ndim != 2:
+        raise ValueError(f"elevation must be a 2-D map, got shape {z.shape}")
+    if not np.isfinite(sea_level):
+        raise ValueError(f"sea_level must be a finite number, got {sea_level!r}")
+    if not slope > 0:
+        raise ValueError(f"slope must be > 0, got {slope!r}")
+    out = np.empty_like(z)
+    _fill(z, np.float32(sea_level), np.float32(slope), out)
+    return out
 
 
 def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:

@@ -125,12 +125,26 @@ class Analysis:
         return math.sqrt(weighted_mean(resid[land] ** 2, self.weight[land]))
 
     # -- rivers -------------------------------------------------------------------
-    @cached_property
-    def receivers(self) -> np.ndarray:
-        rec = np.asarray(self.router(self.state["elevation"], self.sea_level, self.grid), dtype=np.int64)
+    def _route(self, elevation: np.ndarray) -> np.ndarray:
+        rec = np.asarray(self.router(elevation, self.sea_level, self.grid), dtype=np.int64)
         if rec.shape != self.grid.shape:
             raise ValueError(f"router must return receivers of shape {self.grid.shape}, got {rec.shape}")
         return rec
+
+    @cached_property
+    def receivers(self) -> np.ndarray:
+        """The rivers' receivers, traced on the conditioned surface (``d8.fill_depressions``)."""
+        return self._route(d8.fill_depressions(self.state["elevation"], self.sea_level))
+
+    @cached_property
+    def sea_drained_raw(self) -> float:
+        """Share of the land area whose water reaches the sea on the raw surface (no filling)."""
+        rec = self._route(self.state["elevation"])
+        land = self.need_land()
+        area = d8.accumulate(rec, land, self.area_km2, np.zeros(self.grid.shape))[0].ravel()
+        flat_land = land.ravel()
+        mouths = np.flatnonzero(flat_land & ~flat_land[rec.ravel()])
+        return float(np.sum(area[mouths]) / self.land_area_km2)
 
     @cached_property
     def flow(self):

@@ -1,5 +1,9 @@
 """River statistics from the D8 graph of ``planet.analysis.d8``: basins, drainage density, the
-drainage-area exceedance exponent β, Hack's exponent h, the longest river, the model's flow."""
+drainage-area exceedance exponent β, Hack's exponent h, the longest river, the model's flow.
+
+Rivers are traced on the conditioned surface (closed depressions filled, ``d8.fill_depressions``),
+as hydrology extracts river networks from elevation models; ``rivers.sea_drained_fraction`` alone
+reads the raw surface."""
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +49,9 @@ R("rivers.sea_basins", "count",
   "number of basins draining to the sea: land cells whose D8 receiver is an ocean cell (river mouths)",
   lambda a: float((a.need_land(), a.sea_mouths.size)[1]), rtol=0.0, atol=0.5)
 R("rivers.sea_drained_fraction", "1",
-  "fraction of the land area whose flow reaches the sea (the rest ends in inland pits)",
-  lambda a: float(np.sum(a.need_sea_basins()) / a.land_area_km2))
+  "fraction of the land area whose flow reaches the sea on the raw surface, before closed depressions are "
+  "filled (the rest ends in inland pits); every other river statistic traces the filled surface",
+  lambda a: a.sea_drained_raw)
 R("rivers.largest_basin_share", "1", "area of the largest basin draining to the sea / land area",
   lambda a: float(np.max(a.need_sea_basins()) / a.land_area_km2))
 R("rivers.drainage_density", "1/km",

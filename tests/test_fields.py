@@ -40,7 +40,9 @@ def test_guard_ranges_are_the_table_ranges():
     ranges = field_ranges()
     assert set(ranges) == set(FIELDS)
     for name, f in FIELDS.items():
-        assert (ranges[name].lo, ranges[name].hi, ranges[name].special) == (f.lo, f.hi, f.special), name
+        # closed bounds widened by a few float32 units in the last place (guard.ULPS)
+        assert (ranges[name].lo, ranges[name].hi) == pytest.approx((f.lo, f.hi), rel=1e-6, abs=0), name
+        assert ranges[name].special == f.special, name
 
 
 def test_a_stage_declaring_an_unknown_field_or_a_foreign_one_is_refused():

@@ -130,15 +130,29 @@ def test_table_matches_the_documented_ranges():
     r = field_ranges()
     assert r["plate"].bad(np.array([[-1.0, 0.0, 0.5, 1.0, -0.5]], np.float32)).tolist() == [[False, False, False, True, True]]
     assert r["basin"].bad(np.array([[0.0, 1.0]], np.float32)).tolist() == [[False, True]]
-    assert (r["vapour"].hi, r["co2"].hi, r["moisture"].hi, r["humans"].hi, r["uplift"].hi) == (3, 3, 5, 1, 1)
-    assert (r["vegetation"].hi, r["prey"].hi, r["predators"].hi, r["trails"].hi) == (5, 5, 5, 1)
+    near = lambda *v: pytest.approx(v, rel=1e-6)             # closed bounds are widened by a few float32 ulps
+    assert (r["vapour"].hi, r["co2"].hi, r["moisture"].hi, r["humans"].hi, r["uplift"].hi) == near(3, 3, 5, 1, 1)
+    assert (r["vegetation"].hi, r["prey"].hi, r["predators"].hi, r["trails"].hi) == near(5, 5, 5, 1)
     assert r["elevation"].hi == math.inf and r["drainage_area"].lo == 0
     assert r["temperature"].text() == "finite" and r["pressure"].text() == "finite"
-    assert (r["wind_u"].lo, r["wind_u"].hi) == (-1.0001, 1.0001)
-    assert field_ranges(Config().replace(climate={"wind_max": 2.0}))["wind_v"].lo == -2.0
+    assert (r["wind_u"].lo, r["wind_u"].hi) == (pytest.approx(-1.0001, rel=1e-6), pytest.approx(1.0001, rel=1e-6))
+    assert field_ranges(Config().replace(climate={"wind_max": 2.0}))["wind_v"].lo == pytest.approx(-2.0, rel=1e-6)
     # caps that are configuration constants widen the range (never narrow it)
-    assert field_ranges(Config().replace(atmosphere={"vapour_max": 7.0}))["vapour"].hi == 7.0
-    assert field_ranges(Config().replace(life={"population_min": 0.0, "population_max": 0.5}))["prey"].hi == 5.0
+    assert field_ranges(Config().replace(atmosphere={"vapour_max": 7.0}))["vapour"].hi == pytest.approx(7.0, rel=1e-6)
+    assert field_ranges(Config().replace(life={"population_min": 0.0, "population_max": 0.5}))["prey"].hi == pytest.approx(5.0, rel=1e-6)
+
+
+def test_a_float32_clamp_at_the_limit_passes():
+    # A kernel that caps a float32 field at the limit stores float32(limit), which can lie beyond the
+    # float64 limit (found by the slow property test: wind_max 6.768213335118602 stored as 6.7682137).
+    limit = 6.768213335118602
+    stored = np.float32(6.768213748931885)
+    assert float(stored) > limit
+    r = field_ranges(Config().replace(climate={"wind_max": limit}))["wind_u"]
+    at = np.array([[stored, -stored]], np.float32)
+    assert r.ok(float(at.min()), float(at.max())) and not r.bad(at).any()
+    beyond = np.float32(limit * (1 + 1e-5))                  # ~20 units in the last place: a real breach
+    assert r.bad(np.array([[beyond, -beyond]], np.float32)).all()
 
 
 def test_check_state_on_a_fresh_world():

@@ -201,17 +201,18 @@ def fidelity_stats(seed, steps=(3000, 7500), res=512):
 def test_fidelity_against_reference_statistics():
     """Seed 0 (the reference protoplanet) within loose bands of the spec's reference numbers;
     other seeds (other protoplanets, other geography) only within broad plausibility bands.
-    Measured (512 x 256, seeds 0 / 1 / 2): land 0.365 / 0.471 / 0.307 at step 3000 (reference 0.33)
-    and 0.241 / 0.274 / 0.261 at step 7500 (reference 0.18); median z 6.2 / 7.1 / 3.5 (5.8) and
-    4.1 / 5.0 / 4.7 (3.1). This model keeps somewhat more land late in the story."""
+    Issue 11 lifts the reference's numbers as targets where the geology on the sphere departs
+    from them; seed 0 keeps the reference's land and plate count, and its median elevation and
+    flow percentiles are held to the other seeds' bands. With isostasy the ocean floor, most of
+    the sphere, relaxes to ``ocean_floor_level`` = 2, so the median is 2.3 at step 3000 (reference
+    5.8); the flow is less concentrated than the reference's (99th / 99.9th percentiles 94 / 224
+    cells at step 3000, reference 138 / 583)."""
     got = fidelity_stats(0)
     for step, ref in REFERENCE.items():
         g = got[step]
         assert abs(g["land"] - ref["land"]) < 0.12, (step, g)
         assert abs(g["plates"] - ref["plates"]) <= 4, (step, g)
-        assert abs(g["median"] - ref["median"]) < 2.5, (step, g)
-        assert ref["p99"] / 2 < g["p99"] < ref["p99"] * 2, (step, g)
-        assert ref["p999"] / 2.5 < g["p999"] < ref["p999"] * 2.5, (step, g)
+        assert 1.0 < g["median"] < 9.0 and 50 < g["p99"] < 1000 and g["p999"] > g["p99"], (step, g)
     for seed in (1, 2):
         for step, g in fidelity_stats(seed).items():
             assert 0.1 < g["land"] < 0.7 and 3 <= g["plates"] <= 20, (seed, step, g)

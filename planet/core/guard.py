@@ -71,14 +71,31 @@ class FieldRange:
         return ~(inside & np.isfinite(a))
 
 
+#: float32 units in the last place by which a closed bound is widened (see ``field_ranges``)
+ULPS = 4
+
+
+def _widen(bound: float, side: float) -> float:
+    if not math.isfinite(bound) or bound == 0:      # a clamp at 0 (max(x, 0)) is exact
+        return bound
+    return float(np.float32(bound)) + side * ULPS * float(np.spacing(np.float32(abs(bound))))
+
+
 def field_ranges(config: Config | None = None) -> dict[str, FieldRange]:
     """The allowed values of every state field: the ranges of ``planet.core.fields.FIELDS``, with
     upper bounds that are configuration constants widened (never narrowed) by ``config``, so a
-    configuration that shrinks a cap does not flag values the model produces before it applies."""
+    configuration that shrinks a cap does not flag values the model produces before it applies.
+    A closed bound is widened by ``ULPS`` float32 units in the last place: a float32 kernel that
+    clamps a field to a limit (a wind's length scaled down to ``wind_max``, then interpolated)
+    lands within a few units of it, on either side (a wind capped at 6.768213335 was stored as
+    6.7682137, one unit above ``float32(6.768213335)``)."""
     config = config or Config()
     out = {}
     for name, f in FIELDS.items():
         lo, hi = valid_range(f, config)
+        lo = _widen(lo, -1.0)
+        if not f.hi_open:
+            hi = _widen(hi, 1.0)
         out[name] = FieldRange(lo, hi, hi_open=f.hi_open, special=f.special)
     return out
 

@@ -136,7 +136,7 @@ class Lithosphere(_Section):
     collision_uplift: float = param(0.3, 0, 100, "uplift gained on the overriding side of a convergent boundary per "
                                              "cell width of crust consumed")
     uplift_rate: float = param(0.05, 0, 10, "elevation gained per step at uplift y = 1 (below the height cap)")
-    continent_fraction: float = param(0.5, 0, 1, "share of the sphere's area with continental crust at ocean start")
+    continent_fraction: float = param(0.58, 0, 1, "share of the sphere's area with continental crust at ocean start")
     isostasy: float = param(4e-3, 0, 1, "rate per step at which elevation relaxes to the crust's buoyant level")
     ocean_floor_level: float = param(2.0, 0, 100, "buoyant elevation of oceanic crust")
     continent_level: float = param(10.5, 0, 100, "buoyant elevation of continental crust (thickness 1)")

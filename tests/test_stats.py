@@ -392,7 +392,7 @@ def scheidegger(grid: Grid, rows: int, seed: int):
 @pytest.mark.parametrize("rows", [40, 80, 120])
 def test_river_exponents_of_scheidegger_networks(rows):
     # The estimators against a network whose exponents are known: β = 1/3, h = 2/3. (The plain
-    # power-law fit up to the 30th-largest area that β used before read 1.2-1.7 on these networks.)
+    # power-law fit up to the 30th-largest area that β used before read 0.95-1.35 on these networks.)
     grid = Grid(256, 512)
     z, rec = scheidegger(grid, rows, seed=rows)
     s = S.compute(make_state(grid, elevation=z), "rivers", sea_level=5.0, router=lambda *a: rec)

@@ -140,11 +140,8 @@ class Analysis:
     def sea_drained_raw(self) -> float:
         """Share of the land area whose water reaches the sea on the raw surface (no filling)."""
         rec = self._route(self.state["elevation"])
-        land = self.need_land()
-        area = d8.accumulate(rec, land, self.area_km2, np.zeros(self.grid.shape))[0].ravel()
-        flat_land = land.ravel()
-        mouths = np.flatnonzero(flat_land & ~flat_land[rec.ravel()])
-        return float(np.sum(area[mouths]) / self.land_area_km2)
+        area = d8.accumulate(rec, self.need_land(), self.area_km2, np.zeros(self.grid.shape))[0].ravel()
+        return float(np.sum(area[_sea_mouths(rec, self.land)]) / self.land_area_km2)
 
     @cached_property
     def flow(self):
@@ -160,10 +157,7 @@ class Analysis:
     @cached_property
     def sea_mouths(self) -> np.ndarray:
         """Flat indices of the land cells that drain straight into the ocean (one per sea basin)."""
-        rec = self.receivers.ravel()
-        land = self.land.ravel()
-        idx = np.flatnonzero(land & ~land[rec])
-        return idx
+        return _sea_mouths(self.receivers, self.land)
 
     @cached_property
     def sea_basin_areas(self) -> np.ndarray:
@@ -251,6 +245,12 @@ class Analysis:
         x = self.field(name, why)
         land = self.need_land()
         return weighted_mean(x[land], self.weight[land])
+
+
+def _sea_mouths(rec: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """Flat indices of the land cells whose receiver in ``rec`` is an ocean cell."""
+    flat_land = land.ravel()
+    return np.flatnonzero(flat_land & ~flat_land[rec.ravel()])
 
 
 def _fit_part(attr: str, part: str, transform=lambda v: v):

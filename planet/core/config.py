@@ -215,6 +215,17 @@ class Atmosphere(_Section):
                                             "0: none, the spec)")
     upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h) "
                                       "instead of the slope |∇h| (rain shadows; 0: the spec)")
+    subsidence: float = param(0.0, 0, 10, "background rain-out held back per unit of divergence (sinking air), "
+                                          "as convergence_rain adds it per unit of convergence: rate = "
+                                          "max(precipitation + k·(conv − subsidence·div), 0) (0: the reference)")
+    orographic_scale: float = param(0.0, 0, 100, "lift (units of h) over which air condenses 1 − 1/e of its vapour: "
+                                                 "w −= w (1 − e^{−lift/scale}) instead of orographic·lift "
+                                                 "(0: the reference's fixed sink; 2.2 km = 3.6 h on Earth)")
+    lift_smoothing_deg: float = param(0.0, 0, 30, "σ in degrees of the blur of the land's height whose slope lifts "
+                                                  "the air (narrow ridges are flowed around; 0: the reference)")
+    eddy_mixing_deg: float = param(0.0, 0, 10, "σ in degrees of the Gaussian by which transient eddies mix the "
+                                               "vapour each step, √(2KΔt) (1.88 for K = 1e6 m²/s; "
+                                               "0: none, the reference; planet.processes.inland)")
     noise_interval: float = param(0.5, 1e-3, 100, "film seconds between the vapour-noise slices (linear in between)")
     trail_fade: float = param(0.96, 0, 1, "factor by which a wind-particle trail fades per step")
 

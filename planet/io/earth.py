@@ -188,7 +188,8 @@ def synthetic_relief(land: np.ndarray, grid) -> np.ndarray:
     lon = (grid.lon[None, :] + 180.0) % 360.0 - 180.0 + 0 * lat
     n = _noise(grid)
     ranges = smoothstep_np(RANGE_NOISE, 1.0, n) ** 2
-    h = 50.0 + 350.0 * (1.0 - np.exp(-dist / 800.0)) + 3000.0 * ranges * (1.0 - np.exp(-dist / 150.0))
+    margin = 1.0 - smoothstep_np(RANGE_MARGIN_KM[0], RANGE_MARGIN_KM[1], dist)   # cratons are low (docstring)
+    h = 50.0 + 350.0 * (1.0 - np.exp(-dist / 800.0)) + 3000.0 * ranges * (1.0 - np.exp(-dist / 150.0)) * margin
 
     def vialov(top, radius):
         x = np.minimum(dist / radius, 1.0)
@@ -204,6 +205,8 @@ def synthetic_relief(land: np.ndarray, grid) -> np.ndarray:
 
 #: the ridged noise above which a made-up range rises (module docstring)
 RANGE_NOISE = 0.87
+#: made-up ranges stand at full height up to the first distance from a coast (km) and fade out by the second
+RANGE_MARGIN_KM = (300.0, 700.0)
 
 
 def smoothstep_np(a, b, x):
@@ -231,9 +234,10 @@ def _ridged(p):
 
 #: the climate settings planet.earth uses unless given a config (the reference's otherwise): see the README
 EARTH_CLIMATE = {"continentality": 12.0, "monsoon": 50.0, "sigma_monsoon_deg": 10.0, "trough_shift": 10.0,
-                 "tropical_trough": 1.0, "sea_temperature_max": 27.5}
+                 "tropical_trough": 1.0, "sea_temperature_max": 27.0}
 #: the atmosphere settings planet.earth uses unless given a config (module docstring)
-EARTH_ATMOSPHERE = {"sea_uptake": 0.0, "heat_low_rain": 0.0}
+EARTH_ATMOSPHERE = {"sea_uptake": 0.0, "heat_low_rain": 0.0, "convergence_per_step": 1.0, "subsidence": 1.0,
+                    "lift_smoothing_deg": 4.0, "orographic_scale": 3.6, "eddy_mixing_deg": 1.33}
 
 
 def earth_config(config=None):

@@ -21,10 +21,11 @@ falls), summed over each month and turned into millimetres by one constant,
 against one independent number, not against the classes: it was chosen so
 that the model's mean precipitation over Earth's land (``planet.earth``,
 Antarctica included) is near Earth's, about 750 mm a year (Legates & Willmott
-1990), at 128 columns with the Earth settings of ``planet.io.earth`` (749 mm; it was
+1990), at 128 columns with the Earth settings of ``planet.io.earth`` (749 mm; 732 mm since
+the lowland interiors and ``planet.processes.inland``'s settings, kept; it was
 155 before rising air rained out and the Earth settings let the rain inland,
 60 before the sea stopped absorbing vapour and heat lows stopped raining; kept at 60 it would
-give 1022 mm); the values measured at 128 and 512 columns are in the README. Vapour is a model unit; no other conversion is implied.
+give 998 mm); the values measured at 128 and 512 columns are in the README. Vapour is a model unit; no other conversion is implied.
 
 **Classes** follow Peel, Finlayson & McMahon (2007), Table 1, with ``MAT``
 the annual mean temperature, ``MAP`` the annual precipitation (mm),

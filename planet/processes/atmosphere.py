@@ -55,9 +55,9 @@ air rises it rains: at the convergence line the vapour settles at
 ``source / (0.005 + 1.0 · convergence) ≈ 3 n (T + 2)/32``, proportional to the noise ``n``, so the band
 is broad and broken (no row saturated, half-maximum width 20° on the water world).
 
-**Vapour inland on Earth**: ``sea_uptake``, ``heat_low_rain``, ``convergence_per_step``, ``subsidence`` and
-``eddy_mixing_deg`` (the reference's values by default; ``planet.earth`` sets them) are described, with
-what each does to Earth's climate, in ``planet.processes.inland``.
+**Vapour inland on Earth**: ``sea_uptake``, ``heat_low_rain``, ``convergence_per_step``, ``subsidence``,
+``lift_smoothing_deg``, ``orographic_scale`` and ``eddy_mixing_deg`` (the eddies blur the vapour after the
+advection) keep the reference's sinks by default; ``planet.earth`` sets them: ``planet.processes.inland``.
 
 with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
 coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences

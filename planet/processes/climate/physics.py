@@ -57,6 +57,12 @@ them (19 before). The price: ``pressure`` swings far more than Earth's over the 
 (Siberia 1065 hPa in January, 964 in July; Earth about 1035 and 1000): the spec's pressure is a
 driver of the (clamped) wind, and its belts already span 994–1035 hPa.
 
+**Thermal lows** (``heat_low``, for the atmosphere's rain-out): the ``monsoon`` term and, when
+``atmosphere.heat_low_rain < 1``, the land's own seasonal pressure against the ocean's at the same
+latitude, ``s · blur(land · (A_land(φ) − A_ocean(φ)))`` (``_land_amplitude``; the amplitude is blurred
+linearly, so this is exactly the continents' part of ``amplitude · s``). The atmosphere's rain-out can
+leave their convergence out (``planet.processes.inland``); pressure, temperature and wind are unchanged.
+
 **The tropical ocean's thermostat** (``sea_temperature_max``, Earth only). The spec's ``T0`` keeps
 rising as the pressure falls (1/1.8 °C per hPa below 1012), and its equatorial ocean trough is
 deep (994.5 hPa unblurred), so Earth's zonal mean within 5° of the equator came out at 29.1 °C

@@ -163,8 +163,8 @@ def _divergence(wind_u, wind_v, vmax):
 def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain, sea_uptake,
              subsidence):
     """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean (where negative, times
-    ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``
-    (``div`` the smoothed divergence, ``rain_div`` that of the wind whose convergence rains)."""
+    ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``, less
+    ``k_rain · subsidence · max(rain_div, 0)`` (``div`` the smoothed divergence, ``rain_div`` the raining wind's)."""
     H, W = noise.shape
     out = np.empty((3, H, W), dtype=np.float32)
     for j in range(H):

@@ -24,7 +24,8 @@ wind moves the vapour 0.04 cells per step, so the air lost 1/e of its vapour eve
 * ``lift_smoothing_deg = 4``: the orographic sink reads the slope of the land's height blurred by
   σ = 4° (``lift_relief``; FWHM ≈ 1000 km, the Rossby radius of deformation): air is lifted over broad
   barriers and flows around narrow ridges (Smith 1979), and the made-up relief's ranges are a cell or
-  two wide.
+  two wide. The blurred height reaches a little over the sea: air blowing onshore starts to rise
+  before the coast.
 * ``orographic_scale = 3.6`` (h units, 2.2 km): lifted air condenses a share of its vapour,
   ``w −= w (1 − e^{−lift/scale})`` with ``lift = max(v·∇h, 0)`` per step (2.2 km is the scale height of
   the saturation vapour along a moist adiabat: 6.5 °C/km × 7 %/°C), instead of the spec's fixed

@@ -211,8 +211,8 @@ class Atmosphere(_Section):
                                             "amplitude) whose convergence rains out (0: thermal lows are shallow and dry)")
     transpiration: float = param(0.5, 0, 1, "fraction of last step's rain on land given back to the air as vapour, times the "
                                             "plant growth G(m, T) (evapotranspiration; 0: none, the spec)")
-    upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h) "
-                                      "instead of the slope |∇h| (rain shadows; 0: the spec)")
+    upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h), not |∇h| (0: the spec)")
+    evaporation_per_step: float = param(0.0, 0, 1, "share of the evaporation's divergence term that reads div per step, div·W/(512 f)")
     subsidence: float = param(0.0, 0, 10, "background rain-out held back per unit of divergence: max(0.005 + k(conv − this·div), 0)")
     orographic_scale: float = param(0.0, 0, 100, "lift (h) over which air condenses 1 − 1/e of its vapour (0: the fixed sink orographic·lift)")
     lift_smoothing_deg: float = param(0.0, 0, 30, "blur (σ, degrees) of the land height whose slope lifts the air (0: none)")

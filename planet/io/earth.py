@@ -58,10 +58,11 @@ pressure, winds and temperature; a ``config`` that sets one keeps its own value)
   (thermal lows are shallow and dry); the rest of the rising air's rain-out is unchanged.
   Together: Köppen B 52 → 43 % of the land, D 8 → 13 %, Canada D (README).
 * ``convergence_per_step = 1``, ``subsidence = 1``, ``lift_smoothing_deg = 4``, ``orographic_scale = 3.6``,
-  ``eddy_mixing_deg = 1.33``: rising air rains out what converges into it per step, sinking air holds its
-  rain back, air is lifted by broad barriers only and condenses a share of its vapour, and transient
-  eddies (K = 5·10⁵ m²/s) carry vapour inland. With the lowland interiors: B 43 → 32 %, A 9 → 18 %,
-  D 13 → 18 %, the Amazon and Congo A (``planet.processes.inland`` has each step's numbers).
+  ``eddy_mixing_deg = 1.33``, ``evaporation_per_step = 1``: rising air rains out what converges into it
+  per step, sinking air holds its rain back, air is lifted by broad barriers only and condenses a share
+  of its vapour, transient eddies (K = 5·10⁵ m²/s) carry vapour inland, and the evaporation reads the
+  divergence per step (the same rain at 128 and 512 columns). With the lowland interiors: B 43 → 31 %,
+  A 9 → 18 %, D 13 → 19 %, the Amazon and Congo A (``planet.processes.inland`` has each step's numbers).
 
 Earth also gets what every world now has (``planet.processes.atmosphere``, ``planet.processes.life``):
 the orographic sink reads the upslope wind (rain shadows), half the rain on growing land evaporates
@@ -248,7 +249,8 @@ EARTH_CLIMATE = {"continentality": 12.0, "monsoon": 50.0, "sigma_monsoon_deg": 1
                  "tropical_trough": 1.0, "sea_temperature_max": 27.0}
 #: the atmosphere settings planet.earth uses unless given a config (module docstring)
 EARTH_ATMOSPHERE = {"sea_uptake": 0.0, "heat_low_rain": 0.0, "convergence_per_step": 1.0, "subsidence": 1.0,
-                    "lift_smoothing_deg": 4.0, "orographic_scale": 3.6, "eddy_mixing_deg": 1.33}
+                    "lift_smoothing_deg": 4.0, "orographic_scale": 3.6, "eddy_mixing_deg": 1.33,
+                    "evaporation_per_step": 1.0}
 
 
 def earth_config(config=None):

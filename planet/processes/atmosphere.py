@@ -373,7 +373,8 @@ class AtmosphereStage:
         # the divergence of the air's motion per step: the wind moves v·W/512 full cells = v·W/(512 f) climate cells
         per_step = W / (512.0 * cmap.factor)
         k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))
-        src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
+        k_div = cfg.evaporation_divergence * (1.0 + cfg.evaporation_per_step * (per_step - 1.0))
+        src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(k_div),
                        f32(cfg.evaporation_pressure), f32(k_rain), f32(cfg.sea_uptake), f32(cfg.subsidence))
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0

@@ -31,6 +31,12 @@ wind moves the vapour 0.04 cells per step, so the air lost 1/e of its vapour eve
   the saturation vapour along a moist adiabat: 6.5 °C/km × 7 %/°C), instead of the spec's fixed
   ``0.3 · lift``, which took the whole of a thin vapour and made every slope a perfect sink.
 * ``eddy_mixing_deg = 1.33``: transient eddies mix the vapour (``eddy_mix``, below).
+* ``evaporation_per_step = 1``: the ocean evaporation's divergence term ``3 div v`` also reads the
+  divergence of the air's motion per step. The wind is clamped to one climate cell per step nearly
+  everywhere (all cells at 128 columns, 97 % at 512), so per climate cell the same flow diverges 4 times
+  more on the 128-column map (5.6° cells) than on the 512-column one (1.4°): the land-mean rain was
+  732 mm at 128 and 511 at 512; per step it is 506 and 488, and ``planet.analysis.koppen.MM_PER_RAIN``
+  went from 44 to 65 mm per vapour unit to keep the land mean near Earth's 750 mm (747 at 128).
 
 **Eddies.** The model's wind is a steady, season-driven flow clamped to ``|v| ≤ 1`` climate cell per
 step: it moves vapour at most 0.70° (78 km) per step at any resolution. A model year is 1440 steps,
@@ -51,9 +57,10 @@ before 9.3/43.4/16.1/13.1/18.1 (749 mm); lowland interiors (``planet.io.earth``)
 (739); ``convergence_per_step`` 9.8/48.9/14.8/8.8/17.7 (635); ``eddy_mixing_deg`` 15.2/38.2/18.0/10.8/17.7
 (811); ``subsidence`` 18.4/31.0/17.8/15.1/17.7 (913); ``lift_smoothing_deg`` 18.8/28.2/17.2/18.1/17.7 (792);
 ``orographic_scale`` 19.0/26.5/18.3/18.5/17.7 (816); the land's amplitude dry (``heat_low_rain``)
-18.4/31.7/14.4/17.7/17.7 (732 mm).
-Measured and not kept, each against the final settings at 128 columns: ``eddy_mixing_deg = 1.88``
-(K = 10⁶ m²/s: 19.1/25.2/16.5/21.5/17.7 but 897 mm, and central Australia still Cfa); the heat lows
+18.4/31.7/14.4/17.7/17.7 (732 mm); ``evaporation_per_step`` 15.0/43.5/10.6/13.2/17.7 (506 mm), and with
+65 mm per vapour unit (the final calibration) 18.1/30.5/15.0/18.7/17.7 (747 mm). All but the last at 44.
+Measured and not kept, each against the final settings but ``evaporation_per_step`` (128 columns, 44 mm
+per unit): ``eddy_mixing_deg = 1.88`` (K = 10⁶ m²/s: 19.1/25.2/16.5/21.5/17.7 but 897 mm, and central Australia still Cfa); the heat lows
 raining again (``heat_low_rain`` ≈ 1: 19.0/24.9/21.2/17.2/17.7, Siberia BSk, Arabia Cwa); no
 ``subsidence`` (15.5/38.4/16.0/12.4/17.7, 649 mm). In intermediate settings: the diverging air thinning
 its vapour (flux form) instead of ``subsidence`` (B 41–45 %); the rain-out scaled by the relative

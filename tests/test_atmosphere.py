@@ -264,6 +264,6 @@ def test_sea_uptake_zero_never_lets_the_sea_absorb_vapour():
     assert (e < 0).mean() > 0.2                                  # the spec's source is a sink in places
     for uptake in (1.0, 0.0):
         out = _sources(n, p, T, div, rain_div, np.float32(0), np.float32(0.075), np.float32(3.0),
-                       np.float32(0.0045), np.float32(2.0), np.float32(uptake))
+                       np.float32(0.0045), np.float32(2.0), np.float32(uptake), np.float32(0.0))
         np.testing.assert_allclose(out[1], np.where(e < 0, uptake * e, e), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(out[2], 2.0 * np.maximum(-rain_div, 0), rtol=1e-6)

@@ -17,14 +17,15 @@ stage). **Precipitation** is the model's ``rain`` field (the atmosphere
 stage's diagnostic: the vapour the sinks — rain-out ``0.005 w``, the rain-out
 of rising air, orographic lift and saturation — remove from a cell per step: the rain that
 falls), summed over each month and turned into millimetres by one constant,
-``MM_PER_RAIN = 44`` mm per vapour unit. That constant is a calibration
+``MM_PER_RAIN = 65`` mm per vapour unit. That constant is a calibration
 against one independent number, not against the classes: it was chosen so
 that the model's mean precipitation over Earth's land (``planet.earth``,
 Antarctica included) is near Earth's, about 750 mm a year (Legates & Willmott
-1990), at 128 columns with the Earth settings of ``planet.io.earth`` (749 mm; it was
-155 before rising air rained out and the Earth settings let the rain inland,
-60 before the sea stopped absorbing vapour and heat lows stopped raining; kept at 60 it would
-give 1022 mm); the values measured at 128 and 512 columns are in the README. Vapour is a model unit; no other conversion is implied.
+1990), at 128 columns with the Earth settings of ``planet.io.earth`` (747 mm, 720 at 512 columns).
+It was 44 until the evaporation read the divergence per step (``planet.processes.inland``), which
+made the rain the same at 128 and 512 columns (it had been 732 and 511 mm with 44); before that, 60
+until the sea stopped absorbing vapour and heat lows stopped raining, and 155 before rising air
+rained out. The values measured at 128 and 512 columns are in the README. Vapour is a model unit; no other conversion is implied.
 
 **Classes** follow Peel, Finlayson & McMahon (2007), Table 1, with ``MAT``
 the annual mean temperature, ``MAP`` the annual precipitation (mm),
@@ -49,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 
 #: mm of precipitation per unit of vapour removed (calibration: see the module docstring)
-MM_PER_RAIN = 44.0
+MM_PER_RAIN = 65.0
 
 GROUPS = ("A", "B", "C", "D", "E")
 

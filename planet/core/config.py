@@ -205,16 +205,18 @@ class Atmosphere(_Section):
     convergence_rain: float = param(1.0, 0, 1e3, "fraction of vapour rained out per step per unit of (smoothed) wind convergence (0: none, the spec)")
     sea_uptake: float = param(1.0, 0, 1, "share kept of a negative ocean source (the spec's evaporation turns "
                                          "into a sink where the air diverges); 0: the sea never absorbs vapour")
-    convergence_per_step: float = param(0.0, 0, 1, "share of the rain-out that reads the convergence of the air's "
-                                                   "motion per step, div·W/(512 f), instead of div per climate cell "
-                                                   "(0: as before)")
-    heat_low_rain: float = param(1.0, 0, 1, "share of the continental heat low (climate.monsoon) whose convergence "
-                                            "rains out (0: thermal lows are shallow and dry)")
-    transpiration: float = param(0.5, 0, 1, "fraction of the rain that fell on land last step given back to the "
-                                            "air as vapour, times the plant growth G(m, T) (evapotranspiration; "
-                                            "0: none, the spec)")
-    upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h) "
-                                      "instead of the slope |∇h| (rain shadows; 0: the spec)")
+    convergence_per_step: float = param(0.0, 0, 1, "share of the rain-out that reads the convergence of the air's motion per "
+                                                   "step, div·W/(512 f), instead of div per climate cell (0: as before)")
+    heat_low_rain: float = param(1.0, 0, 1, "share of the land's thermal pressure (climate.monsoon and the land's own seasonal "
+                                            "amplitude) whose convergence rains out (0: thermal lows are shallow and dry)")
+    transpiration: float = param(0.5, 0, 1, "fraction of last step's rain on land given back to the air as vapour, times the "
+                                            "plant growth G(m, T) (evapotranspiration; 0: none, the spec)")
+    upslope: float = param(1.0, 0, 1, "share of the orographic sink that reads the upslope wind max(0, v·∇h), not |∇h| (0: the spec)")
+    evaporation_per_step: float = param(0.0, 0, 1, "share of the evaporation's divergence term that reads div per step, div·W/(512 f)")
+    subsidence: float = param(0.0, 0, 10, "background rain-out held back per unit of divergence: max(0.005 + k(conv − this·div), 0)")
+    orographic_scale: float = param(0.0, 0, 100, "lift (h) over which air condenses 1 − 1/e of its vapour (0: the fixed sink orographic·lift)")
+    lift_smoothing_deg: float = param(0.0, 0, 30, "blur (σ, degrees) of the land height whose slope lifts the air (0: none)")
+    eddy_mixing_deg: float = param(0.0, 0, 10, "σ (degrees) of the eddies' mixing of the vapour each step, √(2KΔt) (0: none)")
     noise_interval: float = param(0.5, 1e-3, 100, "film seconds between the vapour-noise slices (linear in between)")
     trail_fade: float = param(0.96, 0, 1, "factor by which a wind-particle trail fades per step")
 

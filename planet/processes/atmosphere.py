@@ -55,20 +55,9 @@ air rises it rains: at the convergence line the vapour settles at
 ``source / (0.005 + 1.0 · convergence) ≈ 3 n (T + 2)/32``, proportional to the noise ``n``, so the band
 is broad and broken (no row saturated, half-maximum width 20° on the water world).
 
-**Vapour inland on Earth** (``planet.earth`` sets the first two to 0; the defaults above keep generated
-worlds as they were). ``sea_uptake``: the spec's ocean source turns negative where the air diverges,
-so the sea absorbed vapour and air reached the coasts dried; with 0 evaporation is never negative.
-``heat_low_rain``: the share of the continental heat low (``climate.monsoon``) whose convergence rains
-out. A thermal low over hot land is shallow (the air converges near the ground and sinks above:
-the Saharan and Australian heat lows are dry), so with 0 the rain-out reads the divergence of the
-wind computed without it (``climate.wind`` of ``p − heat low``); the advecting wind is unchanged.
-Before, the summer heat lows of Eurasia and North America made whole continents converge and the
-rain-out emptied the incoming air near the coasts. ``convergence_per_step`` (0, off): with 1 the rain-out
-reads the air's convergence per step, ``div · W/(512 f)``, not per climate cell.
-Earth at 128 columns, land shares A/B/C/D/E % at a land-mean rain of 750 mm: 8.1/52.0/13.5/8.4/18.1
-before; ``sea_uptake = 0`` 9.3/47.7/14.9/10.0/18.1; ``heat_low_rain = 0`` 8.3/48.5/14.5/10.6/18.1;
-both 9.3/43.4/16.1/13.1/18.1; and ``convergence_per_step`` 10.4/40.0/18.2/13.3/18.1, but central
-Australia turns Cwa, so it stays off. The README lists what else was measured and not kept.
+**Vapour inland on Earth**: ``sea_uptake``, ``heat_low_rain``, ``convergence_per_step``, ``subsidence``,
+``lift_smoothing_deg``, ``orographic_scale`` and ``eddy_mixing_deg`` (the eddies blur the vapour after the
+advection) keep the reference's sinks by default; ``planet.earth`` sets them: ``planet.processes.inland``.
 
 with ``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` (``u, v`` the map's unit
 coordinates), ``h = 0.4 max(0, z − D)`` and ``|∇h|`` by central differences
@@ -103,6 +92,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.climate import blur, box_average, climate_map, wind
+from planet.processes.inland import eddy_mix, lift_relief
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
@@ -170,10 +160,11 @@ def _divergence(wind_u, wind_v, vmax):
 
 
 @njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
-def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain, sea_uptake):
+def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain, sea_uptake,
+             subsidence):
     """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean (where negative, times
-    ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``
-    (``div`` the smoothed divergence, ``rain_div`` that of the wind whose convergence rains)."""
+    ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``, less
+    ``k_rain · subsidence · max(rain_div, 0)`` (``div`` the smoothed divergence, ``rain_div`` the raining wind's)."""
     H, W = noise.shape
     out = np.empty((3, H, W), dtype=np.float32)
     for j in range(H):
@@ -184,7 +175,8 @@ def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_
             out[0, j, i] = early * n
             e = n * T / f32(32.0) * (evaporation - k_div * d - k_p * (pressure[j, i] - f32(1012.0)))
             out[1, j, i] = e if e >= f32(0.0) else sea_uptake * e
-            out[2, j, i] = k_rain * max(-rain_div[j, i], f32(0.0))
+            # rising air rains out; sinking air (subsidence > 0) holds back the background rain-out (inland.py)
+            out[2, j, i] = k_rain * (max(-rain_div[j, i], f32(0.0)) - subsidence * max(rain_div[j, i], f32(0.0)))
     return out
 
 
@@ -254,9 +246,9 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _vapour_co2(w_adv, c_adv, rain, rain_before, elevation, humans, moisture, temperature, wind_u, wind_v, sources,
+def _vapour_co2(w_adv, c_adv, rain, rain_before, elevation, relief, humans, moisture, temperature, wind_u, wind_v, sources,
                 row0, row1, row_w, col0, col1, col_w, D, scale, precipitation, orographic,
-                vapour_max, emission, uptake, co2_max, with_co2, transpiration, upslope, vmax):
+                vapour_max, emission, uptake, co2_max, with_co2, transpiration, upslope, vmax, lift_scale):
     """Sources and sinks of vapour and CO2 after advection (in place on ``w_adv``, ``c_adv``); ``rain``
     receives the vapour the sinks removed."""
     H, W = w_adv.shape
@@ -289,17 +281,20 @@ def _vapour_co2(w_adv, c_adv, rain, rain_before, elevation, humans, moisture, te
             elif transpiration > zero:       # evapotranspiration: wet, growing land gives vapour back
                 w += transpiration * plant_growth(moisture[j, i], temperature[j, i]) * rain_before[j, i]
             w_in = w
-            w -= min(precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx, one) * w
+            w -= min(max(precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx, zero), one) * w
             # orographic lift: |∇h| with h = 0.4 max(0, z − D)
             ie = i + 1 if i + 1 < W else 0
             iw = i - 1 if i > 0 else W - 1
-            gx = (max(elevation[j, ie] - D, zero) - max(elevation[j, iw] - D, zero)) * grad_scale
-            gy = (max(elevation[jn, i] - D, zero) - max(elevation[js, i] - D, zero)) * grad_scale
+            gx = (max(relief[j, ie] - D, zero) - max(relief[j, iw] - D, zero)) * grad_scale
+            gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
             slope = np.sqrt(gx * gx + gy * gy)
             if upslope > zero:        # rain shadows: only air blowing up the slope is lifted
                 u, v = _clamp_wind(wind_u[j, i], wind_v[j, i], vmax)
                 slope = slope * (one - upslope) + upslope * max(u * gx + v * gy, zero)
-            w -= orographic * slope
+            if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
+                w -= (one - np.exp(-slope / lift_scale)) * w
+            else:
+                w -= orographic * slope
             w = min(max(w, zero), vapour_max)
             rain[j, i] = max(w_in - w, zero)
             w_adv[j, i] = w
@@ -378,21 +373,26 @@ class AtmosphereStage:
         # the divergence of the air's motion per step: the wind moves v·W/512 full cells = v·W/(512 f) climate cells
         per_step = W / (512.0 * cmap.factor)
         k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))
-        src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(cfg.evaporation_divergence),
-                       f32(cfg.evaporation_pressure), f32(k_rain), f32(cfg.sea_uptake))
+        k_div = cfg.evaporation_divergence * (1.0 + cfg.evaporation_per_step * (per_step - 1.0))
+        src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(k_div),
+                       f32(cfg.evaporation_pressure), f32(k_rain), f32(cfg.sea_uptake), f32(cfg.subsidence))
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0
         # CO2 stays exactly 0 until someone emits: skip its advection and sources until then
         with_co2 = emission > 0.0 or bool(fields["co2"].any())
         vapour, co2 = _advect_pair(fields["vapour"], fields["co2"], fields["wind_u"], fields["wind_v"], scale, vmax,
                                    with_co2)
+        vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies (0: off; inland.py)
         rain = np.zeros_like(vapour)
-        _vapour_co2(vapour, co2, rain, fields.get("rain", rain), fields["elevation"], fields["humans"], fields["moisture"],
+        relief = lift_relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
+        _vapour_co2(vapour, co2, rain, fields.get("rain", rain), fields["elevation"], relief, fields["humans"],
+                    fields["moisture"],
                     fields["temperature"], fields["wind_u"], fields["wind_v"],
                     src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),
                     f32(cfg.vapour_max), f32(emission), f32(cfg.co2_uptake), f32(cfg.co2_max), with_co2,
-                    f32(cfg.transpiration if t >= sched.ocean_end else 0.0), f32(cfg.upslope), vmax)
+                    f32(cfg.transpiration if t >= sched.ocean_end else 0.0), f32(cfg.upslope), vmax,
+                    f32(cfg.orographic_scale))
         trails = _trails(fields["trails"], fields["wind_u"], fields["wind_v"], scale, vmax, f32(cfg.trail_fade),
                          f32(cfg.particle_death), float(cfg.particle_birth), int(ctx.seed), int(ctx.step))
         return {"vapour": vapour, "co2": co2, "trails": trails, "rain": rain}

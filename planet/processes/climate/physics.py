@@ -57,6 +57,12 @@ them (19 before). The price: ``pressure`` swings far more than Earth's over the 
 (Siberia 1065 hPa in January, 964 in July; Earth about 1035 and 1000): the spec's pressure is a
 driver of the (clamped) wind, and its belts already span 994–1035 hPa.
 
+**Thermal lows** (``heat_low``, for the atmosphere's rain-out): the ``monsoon`` term and, when
+``atmosphere.heat_low_rain < 1``, the land's own seasonal pressure against the ocean's at the same
+latitude, ``s · blur(land · (A_land(φ) − A_ocean(φ)))`` (``_land_amplitude``; the amplitude is blurred
+linearly, so this is exactly the continents' part of ``amplitude · s``). The atmosphere's rain-out can
+leave their convergence out (``planet.processes.inland``); pressure, temperature and wind are unchanged.
+
 **The tropical ocean's thermostat** (``sea_temperature_max``, Earth only). The spec's ``T0`` keeps
 rising as the pressure falls (1/1.8 °C per hPa below 1012), and its equatorial ocean trough is
 deep (994.5 hPa unblurred), so Earth's zonal mean within 5° of the equator came out at 29.1 °C
@@ -273,6 +279,15 @@ def _thermal_pressure(land, cmap, season, cc):
     return out, heat
 
 
+def _land_amplitude(land, cmap, season, cc):
+    """The land's share of the seasonal pressure, ``s · blur(land · (A_land(φ) − A_ocean(φ)))`` (hPa): the
+    pressure ``mean + amplitude · s`` holds ``blur(A_ocean + land · (A_land − A_ocean)) · s``, so this is the
+    continents' summer low and winter high against the ocean at the same latitude."""
+    gap = np.array([_amplitude(f32(phi), True) - _amplitude(f32(phi), False) for phi in cmap.lat], np.float32)
+    src = (land * gap[:, None]).astype(np.float32)
+    return f32(season) * blur(src, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
+
+
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) -> dict[str, np.ndarray]:
     """The climate-map fields at time ``t``: ``pressure``, ``temperature``, ``wind_u``, ``wind_v``
     (``(Hc, Wc)`` float32 each) plus ``land``, ``height`` and the map geometry ``map``."""
@@ -303,6 +318,10 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     if cc.trough_shift:
         shifted = _pressure_sources(zc, (cmap.lat + f32(cc.trough_shift * season)).astype(np.float32), f32(sea_level))[0]
         pt[0] += blur(shifted, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area) - mean
+    if config.atmosphere.heat_low_rain < 1.0:
+        # the land's own seasonal amplitude is a thermal low/high too: the atmosphere's rain-out may leave it out
+        dry = _land_amplitude(land, cmap, season, cc)
+        heat = dry if heat is None else heat + dry
     uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
     stack = np.concatenate([pt, uv])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],

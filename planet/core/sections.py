@@ -116,6 +116,8 @@ class Lithosphere(_Section):
     uplift_rate: float = param(0.05, 0, 10, "elevation gained per step at uplift y = 1 (below the height cap)")
     continent_fraction: float = param(0.58, 0, 1, "share of the sphere's area with continental crust at ocean start")
     isostasy: float = param(4e-3, 0, 1, "rate per step at which elevation relaxes to the crust's buoyant level")
+    flexure_radius: float = param(2.0, 0, 20, "flexural length (L0): standard deviation of the kernel over which "
+                                  "isostasy averages the load; 0: every cell on its own (Airy)")
     ocean_floor_level: float = param(2.0, 0, 100, "buoyant elevation of oceanic crust")
     continent_level: float = param(10.5, 0, 100, "buoyant elevation of continental crust (thickness 1)")
     thickened_relief: float = param(4.0, 0, 100, "extra buoyant elevation per unit of crust thickness above 1")

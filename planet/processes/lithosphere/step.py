@@ -26,10 +26,14 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
    ``κ_y cos φ_face / (cos φ_j dy²)`` (each capped at 0.45, which binds only above 1024
    columns); ``y >= 0``;
 2. tectonic uplift: ``z += clamp(2y − 1, 0, cap)``, ``cap = 1`` if ``z − D <= 1`` else ``1/(z − D)``;
-   **isostasy**: ``z += r_iso s0 (z_eq(C) − z)`` with
+   **isostasy**: ``z += r_iso s0 ⟨z_eq(C) − z⟩_R`` with
    ``z_eq(C) = z_ocean + (z_cont − z_ocean) min(C, 1) + h_thick max(C − 1, 0)``
-   (continental crust floats high, thickened crust higher); thickened crust relaxes,
-   ``C −= r_thin max(C − 1, 0)``;
+   (continental crust floats high, thickened crust higher) and ``⟨·⟩_R`` the previous step's
+   deficit smoothed by a nearly Gaussian kernel of standard deviation ``R`` (``flexure_radius``,
+   ``L0``) on the sphere: the plate bends as a whole, so a valley narrower than ``R`` is not
+   buoyed back up on its own (``flexure``; ``R = 0``: every cell on its own, Airy, with the
+   cell's value after uplift);
+   the excess of thickened crust over 1 spreads within continents (diffusivity ``crust_spreading``);
 3. for cells with ``z >= D − 0.05``:
    thermal erosion (a slope limiter): across each of the 4 faces whose slope
    ``|z_n − z| / d`` exceeds the talus slope ``S_c`` (``talus``, z per ``L0``),
@@ -59,7 +63,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, drainage, motion, plates
+from planet.processes.lithosphere import boundaries, drainage, flexure, motion, plates
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.crust import spread_rows  # noqa: F401 (re-exported)
 from planet.processes.lithosphere.drainage import _true_area
@@ -80,7 +84,7 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist,
+def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
                  y_out, z_out, a_out, b_out, c_out, land):
     """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
     (jw, iw). Kept in one piece on purpose: one call per row; a call per cell (or per rule) pays
@@ -118,7 +122,10 @@ def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic
         cc = c0[j, i]
         thick = max(cc - one, zero)
         z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
-        zc += r_iso * s0 * (z_eq - zc)
+        if iso.shape[0] == H:
+            zc += r_iso * s0 * iso[j, i]        # regional (flexural) isostasy, see ``flexure``
+        else:
+            zc += r_iso * s0 * (z_eq - zc)
         # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept,
         # within continents (east-west implicitly, already in c0; north-south here, in flux form
         # on the sphere). Not onto the ocean floor: a front one cell wide would advance a cell per
@@ -177,7 +184,7 @@ def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, area_pow,
+def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
              y_out, z_out, a_out, b_out, c_out, land):
     """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.drainage``,
     ``true_area`` in ``L0²``); ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
@@ -186,7 +193,7 @@ def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, i
     """
     zf = z0.ravel()
     for j in prange(z0.shape[0]):
-        _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist,
+        _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
                      y_out, z_out, a_out, b_out, c_out, land)
 
 
@@ -231,10 +238,12 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     D = f32(sea_level)
     ch = np.empty((H, W), np.float32)
     spread_rows(c0, metrics.c_east, ch)
+    iso = (flexure.regional_deficit(z0, c0, config, metrics) if config.flexure_radius > 0
+           else np.zeros((1, 1), np.float32))
     _surface(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv, np.ascontiguousarray(direction, dtype=np.int8),
              area, true_area.reshape(H, W), bool(tectonic),
              _constants(config, D, f32(D - f32(config.shore)), ocean_fill, metrics), _tables(metrics),
-             metrics.inv_dist, np.zeros(1, np.float32), y, z, a, b, c, land)
+             metrics.inv_dist, iso, y, z, a, b, c, land)
     return y, z, a, land, c
 
 
@@ -263,7 +272,8 @@ class LithosphereStage:
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
-                land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
+                land=np.empty(n, np.bool_), iso=np.empty((H, W), np.float32), no_iso=np.zeros((1, 1), np.float32),
+                yh=np.empty((H, W), np.float32),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W))}
         return self._scratch[key]
@@ -311,9 +321,11 @@ class LithosphereStage:
         land = buf["land"]
         ch = np.empty((H, W), np.float32)
         spread_rows(c0, metrics.c_east, ch)
+        iso = (flexure.regional_deficit(z0, c0, cfg, metrics, buf["iso"]) if cfg.flexure_radius > 0
+               else buf["no_iso"])
         _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W),
                  true_area.reshape(H, W), tectonic, _constants(cfg, D, level, s0, metrics), _tables(metrics),
-                 metrics.inv_dist, np.zeros(1, np.float32), y1, z1, a1, b1, c1, land.reshape(H, W))
+                 metrics.inv_dist, iso, y1, z1, a1, b1, c1, land.reshape(H, W))
         drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
 
         # rule 5: plates

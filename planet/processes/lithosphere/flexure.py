@@ -1,0 +1,117 @@
+"""Regional (flexural) isostasy: the lithosphere answers the load averaged over a flexural length.
+
+A plate is not a bed of independent columns: it bends over a flexural wavelength of a few hundred
+kilometres (continental lithosphere, elastic thickness 20–80 km; Watts, *Isostasy and Flexure of
+the Lithosphere*, 2001). A river valley narrower than that is not buoyed back up on its own; the
+region around it is, so erosion deepens valleys and lifts the interfluves (isostatic rebound)
+instead of being undone cell by cell.
+
+Here the isostatic rate of every cell reads the deficit ``d = z_eq(C) − z`` smoothed by a nearly
+Gaussian kernel of standard deviation ``σ`` (``flexure_radius``, in ``L0``) on the sphere: three
+passes of a box of half-width ``σ`` along each axis (a box of half-width ``r`` has variance
+``r²/3``; three passes, ``r²``, and their sum is within a few per cent of a Gaussian, which is
+isotropic: no axis-aligned edges). Along a row the box is ``σ / dx_j`` columns wide each side
+(at most half the row; periodic), along a column ``σ / dy`` rows (rows beyond a pole left out and
+the weights renormalised). The half-widths are not rounded to whole cells: a cell the box's edge
+cuts counts with the share of it inside, so each pass is the exact box mean of the cell-wise
+constant field, the same physical kernel at every resolution; a half-width under half a cell is
+the cell itself (Airy). East-west passes are running sums (``O(1)`` per cell at any width, which
+matters near the poles); north-south passes add the few rows of the box.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+f32 = np.float32
+PASSES = 3
+
+
+def half_widths(sigma, metrics, W):
+    """The box's half-widths in cells: ``(rows, cols[j])`` (floats, see the module)."""
+    rows = sigma / metrics.dy
+    cols = np.minimum(sigma / metrics.dx, (W - 1) / 2.0)
+    return float(rows), cols.astype(np.float64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _split(r):
+    """Half-width ``r`` (cells) → (whole cells each side ``K``, weight ``f`` of the cell beyond)."""
+    if r < 0.5:
+        return 0, 0.0
+    K = int(math.floor(r - 0.5))
+    return K, r - (K + 0.5)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _deficit(z0, c0, z_ocean, z_cont, h_thick, out):
+    """``z_eq(C) − z`` per cell."""
+    H, W = z0.shape
+    one = f32(1.0)
+    zero = f32(0.0)
+    for j in prange(H):
+        for i in range(W):
+            cc = c0[j, i]
+            out[j, i] = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * max(cc - one, zero) - z0[j, i]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _box_rows(src, cols, out):
+    """East-west box mean of half-width ``cols[j]`` cells in every row (periodic)."""
+    H, W = src.shape
+    for j in prange(H):
+        K, f = _split(cols[j])
+        norm = 1.0 / (2 * K + 1 + 2 * f)
+        s = 0.0
+        for k in range(-K, K + 1):
+            s += src[j, k % W]
+        for i in range(W):
+            out[j, i] = f32((s + f * (src[j, (i - K - 1) % W] + src[j, (i + K + 1) % W])) * norm)
+            s += np.float64(src[j, (i + K + 1) % W]) - np.float64(src[j, (i - K) % W])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _box_columns(src, rows, out):
+    """North-south box mean of half-width ``rows`` cells, rows beyond the poles left out."""
+    H, W = src.shape
+    K, f = _split(rows)
+    for j in prange(H):
+        acc = np.zeros(W, np.float64)
+        w = 0.0
+        for jj in range(max(j - K - 1, 0), min(j + K + 1, H - 1) + 1):
+            wj = f if (jj == j - K - 1 or jj == j + K + 1) else 1.0
+            if wj == 0.0:
+                continue
+            w += wj
+            for i in range(W):
+                acc[i] += wj * src[jj, i]
+        for i in range(W):
+            out[j, i] = f32(acc[i] / w)
+
+
+def smooth(field, sigma, metrics, out=None, passes=PASSES):
+    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis."""
+    H, W = field.shape
+    rows, cols = half_widths(sigma, metrics, W)
+    a = np.ascontiguousarray(field, dtype=np.float32).copy()
+    b = np.empty((H, W), np.float32)
+    for _ in range(passes):
+        _box_rows(a, cols, b)
+        a, b = b, a
+    for _ in range(passes):
+        _box_columns(a, rows, b)
+        a, b = b, a
+    if out is None:
+        return a
+    out[:] = a
+    return out
+
+
+def regional_deficit(z0, c0, cfg, metrics, out=None):
+    """The deficit ``z_eq(C) − z`` smoothed over the flexural length (see the module)."""
+    H, W = z0.shape
+    d = np.empty((H, W), np.float32)
+    _deficit(z0, c0, f32(cfg.ocean_floor_level), f32(cfg.continent_level), f32(cfg.thickened_relief), d)
+    return smooth(d, cfg.flexure_radius, metrics, out)

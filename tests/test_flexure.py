@@ -27,7 +27,7 @@ def test_one_east_west_pass_is_the_box_mean():
     src = rng.uniform(-5, 5, (H, W)).astype(np.float32)
     cols = np.array([0.3, 0.5, 0.9, 2.25, 7.0, 15.5])
     out = np.empty((H, W), np.float32)
-    flexure._box_rows(src, cols, out)
+    flexure._box_rows(src, cols, 1, out)
     for j in range(H):
         w = np.array([_overlap(di, cols[j]) for di in range(-W // 2, W - W // 2)])
         for i in range(W):

@@ -58,18 +58,34 @@ def _deficit(z0, c0, z_ocean, z_cont, h_thick, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _box_rows(src, cols, out):
-    """East-west box mean of half-width ``cols[j]`` cells in every row (periodic)."""
+def _box_rows(src, cols, passes, out):
+    """``passes`` east-west box means of half-width ``cols[j]`` cells in every row (periodic),
+    done on a copy of the row padded with its wrapped ends (no modulo in the running sums)."""
     H, W = src.shape
     for j in prange(H):
         K, f = _split(cols[j])
         norm = 1.0 / (2 * K + 1 + 2 * f)
-        s = 0.0
-        for k in range(-K, K + 1):
-            s += src[j, k % W]
+        a = np.empty(W, np.float64)
         for i in range(W):
-            out[j, i] = f32((s + f * (src[j, (i - K - 1) % W] + src[j, (i + K + 1) % W])) * norm)
-            s += np.float64(src[j, (i + K + 1) % W]) - np.float64(src[j, (i - K) % W])
+            a[i] = src[j, i]
+        pad = np.empty(W + 2 * K + 2, np.float64)      # pad[i + K + 1] = a[i]
+        for _ in range(passes):
+            for i in range(W):
+                pad[i + K + 1] = a[i]
+            for i in range(K + 1):
+                pad[i] = a[(i - K - 1) % W]
+                pad[W + K + 1 + i] = a[i % W]
+            s = 0.0
+            for k in range(1, 2 * K + 2):
+                s += pad[k]
+            for i in range(W):
+                c = i + K + 1
+                edge = f32(pad[c - K - 1] + pad[c + K + 1])     # float32 between passes and at the edges
+                a[i] = f32((s + f * edge) * norm)
+                if i < W - 1:
+                    s += pad[c + K + 1] - pad[c - K]
+        for i in range(W):
+            out[j, i] = f32(a[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -95,11 +111,9 @@ def smooth(field, sigma, metrics, out=None, passes=PASSES):
     """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis."""
     H, W = field.shape
     rows, cols = half_widths(sigma, metrics, W)
-    a = np.ascontiguousarray(field, dtype=np.float32).copy()
+    a = np.empty((H, W), np.float32)
     b = np.empty((H, W), np.float32)
-    for _ in range(passes):
-        _box_rows(a, cols, b)
-        a, b = b, a
+    _box_rows(np.ascontiguousarray(field, dtype=np.float32), cols, passes, a)
     for _ in range(passes):
         _box_columns(a, rows, b)
         a, b = b, a

@@ -144,7 +144,8 @@ def test_regions_fall_in_their_groups(year, region, request):
 KNOWN_MISSES = {
     "central Australia": "828 mm a year, most of it in summer (it was BSk 576 mm): the monsoon trough's "
                          "convergence (climate.trough_shift, tropical_trough) reaches 24 S in January and the "
-                         "air over Australia holds as much vapour as over the warm pool; B at 512 columns (README)",
+                         "air over Australia holds as much vapour as over the warm pool; B at 512 columns "
+                         "(test_regions_and_shares_at_512, slow)",
 }
 
 
@@ -187,3 +188,14 @@ def test_cli_run_and_film_on_earth(tmp_path):
 
     img = np.asarray(Image.open(pngs[-1]))
     assert img.std() > 5                                          # a picture, not a blank frame
+
+
+@pytest.mark.slow
+def test_regions_and_shares_at_512():
+    """The README's resolution: every region in its group and the Köppen shares within 8 points of
+    Peel et al. 2007 (one model year at 512 columns, about two minutes on one core)."""
+    classes = K.classes_of(K.climatology(planet.earth(512), years=1))
+    for region, (group, (lat, lon)) in REGIONS.items():
+        assert str(at(classes, lat, lon).values)[:1] == group, (region, str(at(classes, lat, lon).values))
+    shares = K.group_shares(classes)
+    assert all(abs(shares[g] - K.PEEL_SHARES[g]) <= 0.08 for g in K.GROUPS), shares

@@ -30,6 +30,14 @@ THRESHOLD_GRID = 256
 STREAM_CRUST = 21
 
 
+@njit(cache=True, nogil=True, inline="always")
+def buoyant_level(c, z_ocean, z_cont, h_thick):
+    """The elevation crust of thickness ``c`` floats at (isostasy's ``z_eq``):
+    ``z_ocean + (z_cont − z_ocean) min(c, 1) + h_thick max(c − 1, 0)`` (float32 in, float32 out)."""
+    one = f32(1.0)
+    return z_ocean + (z_cont - z_ocean) * min(c, one) + h_thick * max(c - one, f32(0.0))
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _score(points, z0, offset):
     H, W = z0.shape

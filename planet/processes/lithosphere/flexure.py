@@ -25,6 +25,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.crust import buoyant_level
+
 f32 = np.float32
 PASSES = 3
 
@@ -49,12 +51,9 @@ def _split(r):
 def _deficit(z0, c0, z_ocean, z_cont, h_thick, out):
     """``z_eq(C) − z`` per cell."""
     H, W = z0.shape
-    one = f32(1.0)
-    zero = f32(0.0)
     for j in prange(H):
         for i in range(W):
-            cc = c0[j, i]
-            out[j, i] = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * max(cc - one, zero) - z0[j, i]
+            out[j, i] = buoyant_level(c0[j, i], z_ocean, z_cont, h_thick) - z0[j, i]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -107,8 +106,8 @@ def _box_columns(src, rows, out):
             out[j, i] = f32(acc[i] / w)
 
 
-def smooth(field, sigma, metrics, out=None, passes=PASSES):
-    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis."""
+def smooth(field, sigma, metrics, passes=PASSES):
+    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis (a new array)."""
     H, W = field.shape
     rows, cols = half_widths(sigma, metrics, W)
     a = np.empty((H, W), np.float32)
@@ -117,15 +116,15 @@ def smooth(field, sigma, metrics, out=None, passes=PASSES):
     for _ in range(passes):
         _box_columns(a, rows, b)
         a, b = b, a
-    if out is None:
-        return a
-    out[:] = a
-    return out
+    return a
 
 
-def regional_deficit(z0, c0, cfg, metrics, out=None):
-    """The deficit ``z_eq(C) − z`` smoothed over the flexural length (see the module)."""
-    H, W = z0.shape
-    d = np.empty((H, W), np.float32)
+def regional_deficit(z0, c0, cfg, metrics):
+    """The deficit ``z_eq(C) − z`` smoothed over the flexural length (see the module), or, when
+    ``flexure_radius`` is 0 (Airy), a ``(1, 1)`` placeholder: the surface kernel then reads each
+    cell's own deficit."""
+    if cfg.flexure_radius <= 0:
+        return np.zeros((1, 1), np.float32)
+    d = np.empty(z0.shape, np.float32)
     _deficit(z0, c0, f32(cfg.ocean_floor_level), f32(cfg.continent_level), f32(cfg.thickened_relief), d)
-    return smooth(d, cfg.flexure_radius, metrics, out)
+    return smooth(d, cfg.flexure_radius, metrics)

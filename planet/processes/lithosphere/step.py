@@ -65,7 +65,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.processes.lithosphere import boundaries, drainage, flexure, motion, plates
 from planet.processes.lithosphere import crust as crust_mod
-from planet.processes.lithosphere.crust import spread_rows  # noqa: F401 (re-exported)
+from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
 from planet.processes.lithosphere.metrics import (  # noqa: F401
     DIFFUSION_CAP,
@@ -121,11 +121,10 @@ def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic
         zc += u_rate * yc * cap
         cc = c0[j, i]
         thick = max(cc - one, zero)
-        z_eq = z_ocean + (z_cont - z_ocean) * min(cc, one) + h_thick * thick
         if iso.shape[0] == H:
             zc += r_iso * s0 * iso[j, i]        # regional (flexural) isostasy, see ``flexure``
         else:
-            zc += r_iso * s0 * (z_eq - zc)
+            zc += r_iso * s0 * (buoyant_level(cc, z_ocean, z_cont, h_thick) - zc)
         # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept,
         # within continents (east-west implicitly, already in c0; north-south here, in flux form
         # on the sphere). Not onto the ocean floor: a front one cell wide would advance a cell per
@@ -238,8 +237,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     D = f32(sea_level)
     ch = np.empty((H, W), np.float32)
     spread_rows(c0, metrics.c_east, ch)
-    iso = (flexure.regional_deficit(z0, c0, config, metrics) if config.flexure_radius > 0
-           else np.zeros((1, 1), np.float32))
+    iso = flexure.regional_deficit(z0, c0, config, metrics)
     _surface(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv, np.ascontiguousarray(direction, dtype=np.int8),
              area, true_area.reshape(H, W), bool(tectonic),
              _constants(config, D, f32(D - f32(config.shore)), ocean_fill, metrics), _tables(metrics),
@@ -272,8 +270,7 @@ class LithosphereStage:
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
-                land=np.empty(n, np.bool_), iso=np.empty((H, W), np.float32), no_iso=np.zeros((1, 1), np.float32),
-                yh=np.empty((H, W), np.float32),
+                land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W))}
         return self._scratch[key]
@@ -321,8 +318,7 @@ class LithosphereStage:
         land = buf["land"]
         ch = np.empty((H, W), np.float32)
         spread_rows(c0, metrics.c_east, ch)
-        iso = (flexure.regional_deficit(z0, c0, cfg, metrics, buf["iso"]) if cfg.flexure_radius > 0
-               else buf["no_iso"])
+        iso = flexure.regional_deficit(z0, c0, cfg, metrics)
         _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W),
                  true_area.reshape(H, W), tectonic, _constants(cfg, D, level, s0, metrics), _tables(metrics),
                  metrics.inv_dist, iso, y1, z1, a1, b1, c1, land.reshape(H, W))

@@ -61,6 +61,22 @@ def test_lift_relief_blurs_the_land_height_only():
     assert 0.01 < r[30, 28] - D < 0.5 and r[30, 30] - D < 0.9                  # its edge is a gentle slope
 
 
+def test_the_stage_recomputes_the_lift_relief_only_when_the_terrain_changes():
+    grid = Grid.from_resolution(128)
+    D = 0.5
+    rng = np.random.default_rng(2)
+    z = rng.uniform(0, 2, grid.shape).astype(np.float32)
+    relief = inland.LiftRelief()
+    first = relief(z, D, 4.0, grid.area)
+    np.testing.assert_array_equal(first, inland.lift_relief(z, D, 4.0, grid.area))
+    assert relief(z.copy(), D, 4.0, grid.area) is first                   # same terrain: no new blur
+    z[10, 10] += 1.0                                                        # the terrain moved
+    np.testing.assert_array_equal(relief(z, D, 4.0, grid.area), inland.lift_relief(z, D, 4.0, grid.area))
+    np.testing.assert_array_equal(relief(z, 0.7, 4.0, grid.area), inland.lift_relief(z, 0.7, 4.0, grid.area))
+    np.testing.assert_array_equal(relief(z, D, 2.0, grid.area), inland.lift_relief(z, D, 2.0, grid.area))
+    assert relief(z, D, 0.0, grid.area) is z
+
+
 def test_sinking_air_holds_the_background_rain_back():
     from planet.processes.atmosphere import _sources
 

@@ -92,7 +92,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.climate import blur, box_average, climate_map, wind
-from planet.processes.inland import eddy_mix, lift_relief
+from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
@@ -322,6 +322,7 @@ class AtmosphereStage:
 
     def __init__(self):
         self._noise: dict = {}
+        self._relief = LiftRelief()
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -384,7 +385,7 @@ class AtmosphereStage:
                                    with_co2)
         vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies (0: off; inland.py)
         rain = np.zeros_like(vapour)
-        relief = lift_relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
+        relief = self._relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
         _vapour_co2(vapour, co2, rain, fields.get("rain", rain), fields["elevation"], relief, fields["humans"],
                     fields["moisture"],
                     fields["temperature"], fields["wind_u"], fields["wind_v"],

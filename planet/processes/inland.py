@@ -101,3 +101,22 @@ def lift_relief(elevation: np.ndarray, sea_level: float, sigma_deg: float, area:
         return elevation
     land = np.maximum(elevation - np.float32(sea_level), np.float32(0.0))
     return eddy_mix(land, sigma_deg, area) + np.float32(sea_level)
+
+
+class LiftRelief:
+    """``lift_relief`` for one stage, recomputed only when the elevation, the sea level or σ changed:
+    on a frozen terrain (``planet.earth``, ``stages=`` without the lithosphere) the blur runs once, not
+    every step (1.6 ms a step at 512 columns). The result is the function's, bit for bit."""
+
+    def __init__(self):
+        self._key = None
+        self._value = None
+
+    def __call__(self, elevation, sea_level, sigma_deg, area):
+        if sigma_deg <= 0:
+            return elevation
+        key = (float(sea_level), float(sigma_deg))
+        if self._key is None or self._key[1] != key or not np.array_equal(self._key[0], elevation):
+            self._key = (elevation.copy(), key)
+            self._value = lift_relief(elevation, sea_level, sigma_deg, area)
+        return self._value

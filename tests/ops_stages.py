@@ -43,7 +43,8 @@ class ChurnStage:
         from planet.processes.lithosphere.protoplanet import protoplanet
 
         return {**protoplanet(grid, seed), "crust": np.zeros(grid.shape, np.float32),
-                "frame_plate": np.full(grid.shape, -1.0, np.float32), "frame_crust": np.zeros(grid.shape, np.float32)}
+                "frame_plate": np.full(grid.shape, -1.0, np.float32), "frame_crust": np.zeros(grid.shape, np.float32),
+                "drift_east": np.zeros(grid.shape, np.float32), "drift_north": np.zeros(grid.shape, np.float32)}
 
     def advance(self, fields, ctx):
         rng = np.random.default_rng([ctx.seed, ctx.step, 7])
@@ -58,7 +59,8 @@ class ChurnStage:
         area = (z_new * f32(2)).astype(np.float32)
         return {"elevation": z_new.astype(np.float32), "uplift": y_new.astype(np.float32),
                 "basin": b_new.astype(np.float32), "plate": plate, "drainage_area": area,
-                "crust": fields["crust"].copy(), "frame_plate": plate.copy(), "frame_crust": fields["frame_crust"].copy()}
+                "crust": fields["crust"].copy(), "frame_plate": plate.copy(), "frame_crust": fields["frame_crust"].copy(),
+                "drift_east": fields["drift_east"].copy(), "drift_north": fields["drift_north"].copy()}
 
 
 class PoisonStage:

@@ -254,3 +254,16 @@ def test_conserve_crust_keeps_the_volume_when_the_pile_is_capped():
     assert crust[3, 6] == 3.0                            # piled up to the cap there ...
     assert float((crust.astype(np.float64) * a).sum()) == pytest.approx(before, rel=1e-6)  # ... the rest kept
     assert (crust[crust > 0] <= 3.0).all() and (crust[:2] == 0).all()   # on continental crust only
+
+
+def test_no_east_west_streaks_near_the_poles(young_world):
+    """Content rides on markers (``lithosphere.drift``), so the cells of a polar row, narrower than
+    the frame cells their crust came from, do not copy one another's elevation: beyond 65° of
+    latitude no more cells equal their west neighbour than within 50° of the equator. (With the
+    frame's holders, before the markers, seed 0 at 128 columns and 60 s measured 55 % against 20 %.)"""
+    z = young_world.state.elevation
+    H = z.shape[0]
+    lat = np.abs(90 - 180 * (np.arange(H) + 0.5) / H)
+    same = z == np.roll(z, 1, axis=1)
+    polar, low = same[lat > 65].mean(), same[lat < 50].mean()
+    assert polar <= low + 0.02, (polar, low)

@@ -54,14 +54,16 @@ def test_seeding_does_not_depend_on_the_grid():
 
 
 def _blank(H, W, q, crust=0.0):
-    f = {n: np.zeros((H, W), np.float32) for n in ("uplift", "elevation", "drainage_area", "basin", "crust")}
+    f = {n: np.zeros((H, W), np.float32)
+         for n in ("uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")}
     f["crust"][:] = crust
     f["elevation"] = (np.arange(H * W, dtype=np.float32) % 97).reshape(H, W)
     return np.full((H, W), q, np.float32), f
 
 
 def _run(q0, chained, t, step, time, frame):
-    out, source, fp, fc = plates.step_plates(q0, chained, frame[0], frame[1], t, time, seed=1, step=step)
+    out, source, fp, fc = plates.step_plates(q0, chained, frame[0], frame[1], t, time, seed=1, step=step,
+                                             drift=(chained["drift_east"], chained["drift_north"]))
     return out, source, (fp, fc)
 
 
@@ -93,10 +95,12 @@ def test_a_lone_plate_rotates_rigidly_about_its_pole():
     held = f["drainage_area"].astype(np.int64) - 1
     start = pos.reshape(-1, 3)[held.ravel()]
     err = np.degrees(np.arccos(np.clip((start * back.reshape(-1, 3)).sum(1), -1, 1)))
-    # cells are 5.6° tall. Measured: median 2.95°, 95th percentile 23.8° (the cells whose epoch-start
-    # cell the previous step's grid did not sample take a neighbour's elevation and basin: those
-    # fields relax or are recomputed; the plate shapes and the crust are exact, see the next test)
-    assert np.median(err) < 3.0 and np.percentile(err, 95) < 25.0, (np.median(err), np.percentile(err, 95))
+    # cells are 5.6° tall. Measured with markers (``drift``): median 2.5°, 95th percentile 6.0°
+    # (with the frame's holders, before the markers: 3.0° and 23.8°)
+    assert np.median(err) < 3.0 and np.percentile(err, 95) < 8.0, (np.median(err), np.percentile(err, 95))
+    # the content stays distinct: no cell copies its neighbour's content step after step (measured:
+    # 28 % of cells equal their west neighbour, 44 % with the frame's holders)
+    assert (held == np.roll(held, 1, axis=1)).mean() < 0.35
     moved = held.ravel() != np.arange(H * W)
     assert moved.mean() > 0.8
 

@@ -89,6 +89,12 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _F("frame_crust", "lithosphere", "1", "crust in the epoch-start frame",
        "crust thickness of the crust that sat in each cell when the plates formed, kept up to date as the "
        "crust moves", 0.0),
+    _F("drift_east", "lithosphere", "1", "east offset of the cell's crust marker",
+       "where the material point whose content the cell holds sits, east of the cell centre, in cell widths "
+       "(inside the cell within 0.5)", -1.5, 1.5),
+    _F("drift_north", "lithosphere", "1", "north offset of the cell's crust marker",
+       "where the material point whose content the cell holds sits, north of the cell centre, in cell heights "
+       "(inside the cell within 0.5)", -1.5, 1.5),
     _F("pressure", "climate", "hPa", "sea-level air pressure",
        "annual mean plus the seasonal amplitude, blurred on the climate map (any finite value: the formulas' "
        "constants are configuration)", neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),

@@ -261,7 +261,7 @@ def build_state(z: np.ndarray, *, step: int, seed: int = 0, config=None, stages=
               "drainage_area": area.astype(np.float32), "basin": basin,
               # continental crust under the land, ocean floor elsewhere; no plates yet, so no frame
               "crust": land.astype(np.float32), "frame_plate": np.full((H, W), -1.0, np.float32),
-              "frame_crust": land.astype(np.float32)}
+              "frame_crust": land.astype(np.float32), "drift_east": zeros.copy(), "drift_north": zeros.copy()}
     climate = ClimateStage()
     fields.update(climate._full(climate_fields(z, float(D), t, config)))
     fields.update({"vapour": zeros.copy(), "co2": zeros.copy(), "trails": zeros.copy(), "rain": zeros.copy()})

@@ -26,27 +26,13 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
+from planet.processes.lithosphere.drift import _frame, _velocity
 from planet.processes.lithosphere.euler import f32
 from planet.processes.lithosphere.plates import CONTINENTAL, _index_of
 
 # the 4 face neighbours N, E, S, W
 _DJ = np.array([-1, 0, 1, 0], np.int64)
 _DI = np.array([0, 1, 0, -1], np.int64)
-
-
-@njit(cache=True, nogil=True)
-def _frame(j, i, coslat, sinlat, coslon, sinlon):
-    """Centre ``x``, east ``ê`` and north ``n̂`` of cell (j, i) (``x = (sin λ cos φ, sin φ, cos λ cos φ)``)."""
-    cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
-    return (so * cl, sl, co * cl), (co, 0.0, -so), (-sl * so, cl, -sl * co)
-
-
-@njit(cache=True, nogil=True)
-def _velocity(k, px, py, pz, poles, omega):
-    """``v_k(p) = ω_k e_k × p``."""
-    ex, ey, ez = poles[k, 0], poles[k, 1], poles[k, 2]
-    w = omega[k]
-    return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -9,7 +9,8 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
   plate id -1), ``MODE_ASSIGN`` while a cell has no plate (the epoch's seeding, ``territory``),
   ``MODE_MOVE`` while tectonic, else ``MODE_STILL``;
 * **moving**: the previous step's epoch-start cells (``previous_references``), the crust the cells
-  hold written back to them, and who held each of them (``plates._inverse``), then the plate rule;
+  hold written back to them, and who held each of them (``plates._inverse``), then the plate rule,
+  whose cells take their content from their plate's markers (``drift``);
 * **a new epoch**: the plates' shapes and crust as they are now become the epoch-start frame;
 * **after moving**: collision uplift and the consumed continental crust piled where continents
   collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planet.processes.lithosphere import boundaries, plates
+from planet.processes.lithosphere import boundaries, drift, plates
 
 f32 = np.float32
 
@@ -81,13 +82,18 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
             inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
         plates._inverse(q0.ravel(), refp, table.ids, inv)
     out["frame_plate"] = fplate.copy()
+    u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
+    v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
+    omega, reach_rows = _marker_reach(buf, table, schedule.fps, H, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
                    table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
                    buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
-                   out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out)
+                   out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
+                   u0, v0, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, out["drift_east"],
+                   out["drift_north"])
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:
         # a new epoch: the plates' shapes and crust as they are now
@@ -97,6 +103,18 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     if mode == plates.MODE_MOVE:
         _boundaries(out, c1, table, buf, cfg, schedule.fps)
     return source
+
+
+def _marker_reach(buf, table, fps, H, W):
+    """The plates' angular speeds in radians per step and the markers' search reach per row
+    (``drift.reach``), kept for the epoch."""
+    cached = buf.get("drift_reach")
+    if cached is None or cached[0] is not table or cached[1] != fps:
+        omega = np.asarray(table.omega, np.float64) / fps
+        cached = buf["drift_reach"] = (table, fps, omega,
+                                       drift.reach(H, W, float(np.abs(omega).max(initial=0.0))))
+        buf.setdefault("drift_widths", drift.widths(H, W))
+    return cached[2], cached[3]
 
 
 def _boundaries(out, c1, table, buf, cfg, fps):

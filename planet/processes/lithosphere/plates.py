@@ -23,13 +23,14 @@ point of its frame under cell ``c`` is ``R_k(−θ_k) x_c`` (Rodrigues' formula)
 ``r_k(c)`` is the frame cell containing it. Plate ``k`` **covers** ``c`` exactly when
 ``frame_plate[r_k(c)] = k``: coverage is the rigid shape rotated, so no plate moves in grid-axis
 jumps, slow plates and cells near their pole move as they should, nothing is lost or gained by
-the rasterisation however long the epoch, and a pole of the sphere is an ordinary point. The
-crust thickness a covering plate brings is ``frame_crust[r_k(c)]``; the crust's other fields
-(elevation, uplift, flow, basin colour) come from the cell that held ``r_k(c)`` on the previous
-step (a table ``inv[k, r]`` built each step), or, where the previous step's grid did not sample
-that reference (a rotated grid drops some cells), its nearest sampled neighbour. Each step the
-crust the cells hold (after the surface rules: spreading, thickening) is written back to their
-references, so the frame stays current.
+the rasterisation however long the epoch, and a pole of the sphere is an ordinary point. What
+the covering plate brings (crust, elevation, uplift, flow, basin colour) is carried by markers
+at continuous positions (``drift``); where none of the plate's markers is within reach, the
+crust thickness is ``frame_crust[r_k(c)]`` and the other fields come from the cell that held
+``r_k(c)`` on the previous step (a table ``inv[k, r]`` built each step), or, where the previous
+step's grid did not sample that reference, its nearest sampled neighbour. Each step the crust
+the cells hold (after the surface rules: spreading, thickening) is written back to their
+references, so the frame stays current: convergence reads it.
 
 * **one plate covers** ``c``: ``c`` takes its crust — an ordinary move, or the edge of a plate
   sliding past (transform);
@@ -53,6 +54,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.cells import cell_of, cell_tables
+from planet.processes.lithosphere.drift import LIMIT, carry, reach, widths
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -246,7 +248,7 @@ def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fpl
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
             coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
-            ref_out):
+            ref_out, u0, v0, poles, omega, wrow, h, reach_rows, u_out, v_out):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -257,7 +259,9 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     (a copy of ``fplate``) loses the cells whose crust is subducted this step. ``ref_out`` (flat)
     gets, in ``MODE_MOVE``, what ``_references`` will compute from ``q`` at the next step (the
     epoch-start cell of each cell's crust under its plate's rotation now; -1 elsewhere), so the
-    stage need not rotate every cell twice.
+    stage need not rotate every cell twice. ``u0``, ``v0`` (flat) and ``u_out``, ``v_out``: the
+    markers' offsets before and after (``drift``; ``poles``, ``omega`` radians per step, ``wrow``,
+    ``h`` the cells' widths and height, ``reach_rows`` the markers' search reach).
     """
     H, W = q0.shape
     zero = f32(0.0)
@@ -271,6 +275,9 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
             fresh = False
             best_ref = -1
             ref_c = -1
+            marked = False
+            uc = u0[cidx]
+            vc = v0[cidx]
             if mode == MODE_CLEAR:
                 qc = f32(-1.0)
             elif mode == MODE_ASSIGN:
@@ -279,6 +286,18 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
             elif mode == MODE_MOVE and qc >= zero:
                 qc, src, fresh, best_ref, ref_c = _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate,
                                                         fcrust, fplate_out, coslat, sinlat, coslon, sinlon, cells)
+                uc = 0.0
+                vc = 0.0
+                kq = _index_of(qc, ids)
+                if not fresh and kq >= 0:
+                    # what the covering plate brings: its marker nearest the cell (``drift``)
+                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, poles, omega, coslat, sinlat, coslon, sinlon, wrow,
+                                      h, reach_rows)
+                    if m >= 0:
+                        src = m
+                        uc = um
+                        vc = vm
+                        marked = True
             if fresh:
                 yc = zero
                 zc = ridge
@@ -290,7 +309,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 zc = z1[src]
                 ac = a1[src]
                 bc = b1[src]
-                cc = fcrust[best_ref] if best_ref >= 0 else c1[src]
+                cc = fcrust[best_ref] if best_ref >= 0 and not marked else c1[src]
             if tectonic and mode != MODE_MOVE:
                 yc -= decay * yc          # (while plates move, ``_uplift`` decays and lifts)
             q[j, i] = qc
@@ -301,23 +320,30 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
             c[j, i] = max(cc, zero)
             source[j, i] = src
             ref_out[cidx] = ref_c
+            u_out[j, i] = min(max(uc, -LIMIT), LIMIT)
+            v_out[j, i] = min(max(vc, -LIMIT), LIMIT)
 
 
 def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, step, dt=1.0 / 60, ridge=1.0,
-                crust_max=3.0, decay=0.01):
+                crust_max=3.0, decay=0.01, drift=None):
     """One step of rigid motion on whole maps (for tests and notebooks; the stage calls the kernels).
 
     ``q0``: plate ids; ``chained``: ``uplift, elevation, drainage_area, basin, crust`` maps after the
     surface rules; ``frame_plate``/``frame_crust``: the plates' shapes and crust in the epoch-start
     frame; ``table``: the plates; ``time``: film seconds since the epoch began (``dt`` per step).
-    Returns ``(fields, source, frame_plate, frame_crust)``; ``fields`` has the five and ``plate``
-    (uplift only carried: ``_uplift`` lifts it)."""
+    ``drift``: the markers' offsets ``(east, north)`` before the step (default 0).
+    Returns ``(fields, source, frame_plate, frame_crust)``; ``fields`` has the five, ``plate``
+    (uplift only carried: ``_uplift`` lifts it) and the markers' ``drift_east``, ``drift_north``."""
     q0 = np.ascontiguousarray(q0, dtype=np.float32)
     H, W = q0.shape
     n = H * W
     names = ("uplift", "elevation", "drainage_area", "basin", "crust")
     ins = [np.ascontiguousarray(chained[k], dtype=np.float32).ravel() for k in names]
-    outs = {k: np.empty((H, W), np.float32) for k in names + ("plate",)}
+    outs = {k: np.empty((H, W), np.float32) for k in names + ("plate", "drift_east", "drift_north")}
+    if drift is None:
+        drift = (np.zeros((H, W), np.float32), np.zeros((H, W), np.float32))
+    u0, v0 = (np.ascontiguousarray(d, dtype=np.float32).ravel() for d in drift)
+    omega = np.asarray(table.omega, np.float64) * dt
     trig = trig_tables(H, W)
     cells = cell_tables(H, W)
     fplate = np.ascontiguousarray(frame_plate, dtype=np.float32)
@@ -332,5 +358,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
-            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32))
+            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0,
+            np.asarray(table.poles, np.float64), omega, widths(H, W), np.pi / H,
+            reach(H, W, float(np.abs(omega).max(initial=0.0))), outs["drift_east"], outs["drift_north"])
     return outs, source, fplate_out, fcrust

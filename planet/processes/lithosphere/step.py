@@ -78,7 +78,8 @@ from planet.processes.lithosphere.metrics import (  # noqa: F401
 from planet.processes.lithosphere.protoplanet import protoplanet
 
 f32 = np.float32
-FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust")
+FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust",
+          "drift_east", "drift_north")
 # ---------------------------------------------------------------------------
 # rules 1-4 per cell
 
@@ -261,6 +262,8 @@ class LithosphereStage:
         out["crust"] = crust_mod.initial_crust(grid, seed, out["elevation"], config.lithosphere)
         out["frame_plate"] = np.full(grid.shape, -1.0, np.float32)
         out["frame_crust"] = out["crust"].copy()
+        out["drift_east"] = np.zeros(grid.shape, np.float32)
+        out["drift_north"] = np.zeros(grid.shape, np.float32)
         return out
 
     def _buffers(self, H, W, cfg):

@@ -43,6 +43,24 @@ def test_save_load_roundtrip(tmp_path, world):
     assert not list(tmp_path.glob(".*tmp"))  # no temporary left behind
 
 
+def test_a_file_written_before_the_markers_still_reads(tmp_path):
+    """A state file written before ``drift_east``/``drift_north`` existed reads with the markers at
+    their cell centres (their initial value), and the world goes on from it; a file lacking a field
+    that was always there is still refused."""
+    w = Planet(resolution=128, seed=5)
+    s = w.run(until=20)
+    old = {n: s[n] for n in s.names if n not in ("drift_east", "drift_north")}
+    State(old, step=s.step, seed=s.seed, config=s.config, stages=s.stages).save(tmp_path / "old.npz")
+    again = planet.load(tmp_path / "old.npz")
+    assert (again.state.drift_east == 0).all() and (again.state.drift_north == 0).all()
+    assert again.state.elevation.tobytes() == s.elevation.tobytes()
+    assert again.step(2).step == s.step + 2
+    del old["elevation"]
+    State(old, step=s.step, seed=s.seed, config=s.config, stages=s.stages).save(tmp_path / "bad.npz")
+    with pytest.raises(StateFileError, match="missing field 'elevation'"):
+        State.load(tmp_path / "bad.npz")
+
+
 def test_load_refuses_damaged_files(tmp_path, world):
     path = tmp_path / "w.npz"
     world.save(path)

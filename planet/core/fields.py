@@ -45,6 +45,7 @@ class Field:
     neutral: float = 0.0        # the value a view assumes where a state lacks the field
     standard_name: str | None = None   # CF standard name, where one exists
     dtype: str = "float32"
+    added: bool = False         # added after state files were first written: a file without it reads as ``neutral``
 
     def range_text(self) -> str:
         if self.lo == -math.inf and self.hi == math.inf:
@@ -91,10 +92,10 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
        "crust moves", 0.0),
     _F("drift_east", "lithosphere", "1", "east offset of the cell's crust marker",
        "where the material point whose content the cell holds sits, east of the cell centre, in cell widths "
-       "(inside the cell within 0.5)", -1.5, 1.5),
+       "(inside the cell within 0.5)", -1.5, 1.5, added=True),
     _F("drift_north", "lithosphere", "1", "north offset of the cell's crust marker",
        "where the material point whose content the cell holds sits, north of the cell centre, in cell heights "
-       "(inside the cell within 0.5)", -1.5, 1.5),
+       "(inside the cell within 0.5)", -1.5, 1.5, added=True),
     _F("pressure", "climate", "hPa", "sea-level air pressure",
        "annual mean plus the seasonal amplitude, blurred on the climate map (any finite value: the formulas' "
        "constants are configuration)", neutral=1012.0, standard_name="air_pressure_at_mean_sea_level"),

@@ -32,8 +32,8 @@ KERNELS = {
                  "_land_amplitude", "_wind", "upsample", "climate_fields", "_climate_step")],
     "atmosphere": [("planet.processes.atmosphere", n) for n in
                    ("_divergence", "wind", "blur", "_sources", "_advect_pair", "eddy_mix", "vapour_step", "_trails",
-                    "_noise_slice", "_atmosphere_step")],
-    "life": [("planet.processes.life.stage", n) for n in ("_ride", "_local", "_diffuse", "_life_step")],
+                    "_noise_slice")],
+    "life": [("planet.processes.life.stage", n) for n in ("life_step",)],
 }
 OUTER = {"climate_fields"}     # contains other timed kernels: reported, not subtracted twice
 

@@ -33,44 +33,69 @@ def _sample(a, r0, c0, c1, w00, w01, w10, w11):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _advected(vapour, co2, with_co2, u0, v0, s2, s, vmax, vmax2, scale, polar, j, i, fw):
-    """Vapour and CO2 (0 unless ``with_co2``) at the departure point of cell ``(j, i)``: ``x − v`` with
-    ``|v|`` clamped to ``vmax`` (``s2``, ``s``: the wind's squared length and length), bilinear."""
+def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
+    """Departure points ``x − v`` (``|v|`` clamped, the NaN/inf guard of ``atmosphere._departure``) and
+    the clamped wind (``sampling._clamp_wind``) along row ``j``; branch-free, so that it vectorises."""
+    W = ry.shape[0]
+    zero = f32(0.0)
+    one = f32(1.0)
+    vmax2 = vmax * vmax
+    fj = f32(j)
+    for i in range(W):
+        u0 = wind_u[j, i]
+        v0 = wind_v[j, i]
+        s2 = u0 * u0 + v0 * v0
+        s = np.sqrt(s2)
+        q = vmax / s
+        k = q if s2 > vmax2 else one
+        dy = v0 * k * scale
+        dx = u0 * k * scale
+        ok = (abs(dy) <= f32(1e6)) & (abs(dx) <= f32(1e6))   # NaN/inf wind: no float becomes an index
+        ry[i] = fj + (dy if ok else zero)
+        rx[i] = f32(i) - (dx if ok else zero)
+        kc = q if s > vmax else one
+        cu[i] = u0 * kc if s > vmax else u0
+        cv[i] = v0 * kc if s > vmax else v0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
+    """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``)."""
     H, W = vapour.shape
     zero = f32(0.0)
     one = f32(1.0)
-    k = one
-    if s2 > vmax2:
-        k = vmax / s
-    dy = v0 * k * scale
-    dx = u0 * k * scale
-    if not (abs(dy) <= f32(1e6) and abs(dx) <= f32(1e6)):   # NaN/inf wind: no float becomes an index
-        dy = zero
-        dx = zero
-    y = f32(j) + dy
-    x = f32(i) - dx
-    if polar:
-        return _bilinear(vapour, y, x, H, W), (_bilinear(co2, y, x, H, W) if with_co2 else zero)
-    # y > 0 here and x + W > 0, so truncation is floor
-    r0 = np.int64(y)
-    fy = y - f32(r0)
-    xs = x + fw
-    c0 = np.int64(xs)
-    fx = xs - f32(c0)
-    c0 -= W
-    if c0 < 0:
-        c0 += W
-    elif c0 >= W:
+    fw = f32(W)
+    for i in range(W):
+        y = ry[i]
+        x = rx[i]
+        if polar:
+            wr[i] = _bilinear(vapour, y, x, H, W)
+            if with_co2:
+                cr[i] = _bilinear(co2, y, x, H, W)
+            continue
+        r0 = np.int64(y)               # y > 0 here and x + W > 0, so truncation is floor
+        fy = y - f32(r0)
+        xs = x + fw
+        c0 = np.int64(xs)
+        fx = xs - f32(c0)
         c0 -= W
-    c1 = c0 + 1
-    if c1 == W:
-        c1 = 0
-    w00 = (one - fy) * (one - fx)
-    w01 = (one - fy) * fx
-    w10 = fy * (one - fx)
-    w11 = fy * fx
-    w = _sample(vapour, r0, c0, c1, w00, w01, w10, w11)
-    return w, (_sample(co2, r0, c0, c1, w00, w01, w10, w11) if with_co2 else zero)
+        if c0 < 0:
+            c0 += W
+        elif c0 >= W:
+            c0 -= W
+        c1 = c0 + 1
+        if c1 == W:
+            c1 = 0
+        w00 = (one - fy) * (one - fx)
+        w01 = (one - fy) * fx
+        w10 = fy * (one - fx)
+        w11 = fy * fx
+        wr[i] = _sample(vapour, r0, c0, c1, w00, w01, w10, w11)
+        if with_co2:
+            cr[i] = _sample(co2, r0, c0, c1, w00, w01, w10, w11)
+    if not with_co2:
+        for i in range(W):
+            cr[i] = zero
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -79,20 +104,19 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
                 upslope, vmax, lift_scale):
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
-    ``c_out`` (0 unless ``with_co2``), the vapour the sinks removed into ``rain``."""
+    ``c_out`` (0 unless ``with_co2``), the vapour the sinks removed into ``rain``. Per row, simple
+    loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
     one = f32(1.0)
-    vmax2 = vmax * vmax
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
-    fw = f32(W)
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
     Wc = sources.shape[2]
     for j in prange(H):
         a = row0[j]
         b = row1[j]
         wy = row_w[j]
-        # the three climate source fields interpolated to this row (the column blend follows per cell)
+        # the three climate source fields interpolated to this row, then to each column
         s_all = np.empty(Wc, dtype=np.float32)
         s_sea = np.empty(Wc, dtype=np.float32)
         s_rain = np.empty(Wc, dtype=np.float32)
@@ -100,61 +124,77 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
             s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
             s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
             s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
-        jn = max(j - 1, 0)
-        js = min(j + 1, H - 1)
-        polar = j < reach or j >= H - reach
+        f_all0 = np.empty(W, dtype=np.float32)
+        f_all1 = np.empty(W, dtype=np.float32)
+        f_sea = np.empty(W, dtype=np.float32)
+        f_rain = np.empty(W, dtype=np.float32)
+        h = np.empty(W + 2, dtype=np.float32)     # the row's h / 0.4 with one wrapped cell either side
         for i in range(W):
-            u0 = wind_u[j, i]
-            v0 = wind_v[j, i]
-            s2 = u0 * u0 + v0 * v0
-            s = np.sqrt(s2)
-            if advect:                # atmosphere._departure and _advect_pair
-                w, c = _advected(vapour, co2, with_co2, u0, v0, s2, s, vmax, vmax2, scale, polar, j, i, fw)
-            else:
-                w = vapour[j, i]
-                c = co2[j, i] if with_co2 else zero
-            # ---- vapour sources and sinks (atmosphere module docstring)
             ca = col0[i]
             cb = col1[i]
             wx = col_w[i]
-            w = w + s_all[ca] * (one - wx) + s_all[cb] * wx
-            z = elevation[j, i]
-            if z <= D:
-                w += s_sea[ca] * (one - wx) + s_sea[cb] * wx
-            elif transpiration > zero:       # evapotranspiration: wet, growing land gives vapour back
-                w += transpiration * plant_growth(moisture[j, i], temperature[j, i]) * rain_before[j, i]
-            w_in = w
-            w -= min(max(precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx, zero), one) * w
-            # orographic lift: |∇h| with h = 0.4 max(0, z − D)
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            gx = (max(relief[j, ie] - D, zero) - max(relief[j, iw] - D, zero)) * grad_scale
+            f_all0[i] = s_all[ca] * (one - wx)
+            f_all1[i] = s_all[cb] * wx
+            f_sea[i] = s_sea[ca] * (one - wx) + s_sea[cb] * wx
+            f_rain[i] = precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx
+            h[i + 1] = max(relief[j, i] - D, zero)
+        h[0] = h[W]
+        h[W + 1] = h[1]
+        ry = np.empty(W, dtype=np.float32)
+        rx = np.empty(W, dtype=np.float32)
+        cu = np.empty(W, dtype=np.float32)
+        cv = np.empty(W, dtype=np.float32)
+        wr = np.empty(W, dtype=np.float32)
+        cr = np.empty(W, dtype=np.float32)
+        _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
+        if advect:
+            _advect_row(j, vapour, co2, with_co2, j < reach or j >= H - reach, ry, rx, wr, cr)
+        else:
+            for i in range(W):
+                wr[i] = vapour[j, i]
+                cr[i] = co2[j, i] if with_co2 else zero
+        # sources, precipitation and rain-out (atmosphere module docstring)
+        jn = max(j - 1, 0)
+        js = min(j + 1, H - 1)
+        w_in = np.empty(W, dtype=np.float32)
+        for i in range(W):
+            w = wr[i] + f_all0[i] + f_all1[i]
+            m = moisture[j, i]
+            T = temperature[j, i]
+            w_sea = w + f_sea[i]
+            # evapotranspiration: wet, growing land gives vapour back
+            w_land = w + transpiration * plant_growth(m, T) * rain_before[j, i]
+            w = w_sea if elevation[j, i] <= D else (w_land if transpiration > zero else w)
+            w_in[i] = w
+            w -= min(max(f_rain[i], zero), one) * w
+            # orographic lift: |∇h| with h = 0.4 max(0, z − D); rain shadows: only air blowing up the slope
+            gx = (h[i + 2] - h[i]) * grad_scale
             gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
             slope = np.sqrt(gx * gx + gy * gy)
-            if upslope > zero:        # rain shadows: only air blowing up the slope is lifted
-                u = u0
-                v = v0
-                if s > vmax:          # sampling._clamp_wind
-                    kc = vmax / s
-                    u = u0 * kc
-                    v = v0 * kc
-                slope = slope * (one - upslope) + upslope * max(u * gx + v * gy, zero)
-            if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
-                w -= (one - np.exp(-slope / lift_scale)) * w
-            else:
-                w -= orographic * slope
-            w = min(max(w, zero), vapour_max)
-            rain[j, i] = max(w_in - w, zero)
+            up = slope * (one - upslope) + upslope * max(cu[i] * gx + cv[i] * gy, zero)
+            wr[i] = w
+            rx[i] = up if upslope > zero else slope
+        if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
+            for i in range(W):
+                wr[i] -= (one - np.exp(-rx[i] / lift_scale)) * wr[i]
+        else:
+            for i in range(W):
+                wr[i] -= orographic * rx[i]
+        for i in range(W):
+            w = min(max(wr[i], zero), vapour_max)
+            rain[j, i] = max(w_in[i] - w, zero)
             w_out[j, i] = w
-            # ---- CO2
-            if with_co2:
+        if with_co2:
+            for i in range(W):
                 hum = humans[j, i]
-                if hum > zero:
-                    c += emission * hum
-                else:
-                    c -= uptake * plant_growth(moisture[j, i], temperature[j, i])
-                c = min(max(c, zero), co2_max)
-            c_out[j, i] = c
+                c = cr[i]
+                up_c = c + emission * hum
+                down_c = c - uptake * plant_growth(moisture[j, i], temperature[j, i])
+                c = up_c if hum > zero else down_c
+                c_out[j, i] = min(max(c, zero), co2_max)
+        else:
+            for i in range(W):
+                c_out[j, i] = zero
 
 
 @njit(cache=True, nogil=True)  # climate map only: too small to pay for threads

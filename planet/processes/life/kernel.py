@@ -93,15 +93,15 @@ def _near_rows(hf, src, ride, H, W):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _moisture_row(j, mf, src, ride, temperature, vapour, rain, elevation, m_row, k, gain):
-    """Soil moisture along row ``j`` into ``m_row``: loss with warmth, gain from the vapour and the rain
-    (``gain`` 0 before ocean end); the sea holds ``m_max``."""
+def _moisture_row(j, m_in, temperature, vapour, rain, elevation, m_row, k, gain):
+    """Soil moisture along row ``j`` into ``m_row`` from the ridden ``m_in``: loss with warmth, gain from
+    the vapour and the rain (``gain`` 0 before ocean end); the sea holds ``m_max``."""
     D, m_max, m_loss, w_cap, k_rain = k[K_D], k[K_M_MAX], k[K_M_LOSS], k[K_W_CAP], k[K_RAIN]
     W = m_row.shape[0]
     zero = f32(0.0)
     for i in range(W):
         T = temperature[j, i]
-        m = mf[_at(src, ride, j * W + i)]
+        m = m_in[i]
         m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
         m += gain * min(max(vapour[j, i] + k_rain * rain[j, i], zero), w_cap)
         m = min(max(m, zero), m_max)
@@ -109,10 +109,9 @@ def _moisture_row(j, mf, src, ride, temperature, vapour, rain, elevation, m_row,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _populations_row(j, init, initial, vf, rf, xf, src, ride, temperature, elevation, m_row, v_row, r_row, x_row,
-                     k):
-    """Plants, prey and predators along row ``j`` (Lotka–Volterra, ``stage`` docstring); the initial
-    populations before ocean end; 0 at sea."""
+def _populations_row(j, init, initial, v_in, r_in, x_in, temperature, elevation, m_row, v_row, r_row, x_row, k):
+    """Plants, prey and predators along row ``j`` (Lotka–Volterra, ``stage`` docstring) from the ridden
+    ``v_in, r_in, x_in``; the initial populations before ocean end; 0 at sea. Selects, no branches."""
     D, dt, pop_min, pop_max = k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX]
     W = m_row.shape[0]
     zero = f32(0.0)
@@ -125,12 +124,11 @@ def _populations_row(j, init, initial, vf, rf, xf, src, ride, temperature, eleva
             x_row[i] = initial[2, j, i] if land else zero
         return
     for i in range(W):
-        s = _at(src, ride, j * W + i)
         T = temperature[j, i]
         z = elevation[j, i]
-        V = vf[s]
-        R = rf[s]
-        X = xf[s]
+        V = v_in[i]
+        R = r_in[i]
+        X = x_in[i]
         G = plant_growth(m_row[i], T)
         rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
         pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
@@ -141,6 +139,27 @@ def _populations_row(j, init, initial, vf, rf, xf, src, ride, temperature, eleva
         v_row[i] = min(max(V, pop_min), pop_max) if land else zero
         r_row[i] = min(max(R, pop_min), pop_max) if land else zero
         x_row[i] = min(max(X, pop_min), pop_max) if land else zero
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
+    """Row ``j`` of moisture (and, after ocean end, the populations) as they ride: ``f.flat[src[j W + i]]``."""
+    W = gm.shape[0]
+    base = j * W
+    if ride:
+        for i in range(W):
+            s = src[base + i]
+            gm[i] = mf[s]
+            if not init:
+                gv[i] = vf[s]
+                gr[i] = rf[s]
+                gx[i] = xf[s]
+    else:
+        for i in range(W):
+            gm[i] = mf[base + i]
+            gv[i] = vf[base + i]
+            gr[i] = rf[base + i]
+            gx[i] = xf[base + i]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -273,11 +292,15 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         rb = np.empty((n, W), dtype=np.float32)
         xb = np.empty((n, W), dtype=np.float32)
         lb = np.empty((n, W), dtype=np.float32)
+        gm = np.empty(W, dtype=np.float32)
+        gv = np.empty(W, dtype=np.float32)
+        gr = np.empty(W, dtype=np.float32)
+        gx = np.empty(W, dtype=np.float32)
         for r in range(lo, hi):
             b = r - lo
-            _moisture_row(r, mf, src, ride, temperature, vapour, rain, elevation, mb[b], k, gain)
-            _populations_row(r, init, initial, vf, rf, xf, src, ride, temperature, elevation, mb[b], vb[b], rb[b],
-                             xb[b], k)
+            _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
+            _moisture_row(r, gm, temperature, vapour, rain, elevation, mb[b], k, gain)
+            _populations_row(r, init, initial, gv, gr, gx, temperature, elevation, mb[b], vb[b], rb[b], xb[b], k)
             for i in range(W):
                 lb[b, i] = f32(1.0) if elevation[r, i] >= D else f32(0.0)
         for j in range(j0, j1):

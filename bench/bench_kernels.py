@@ -6,7 +6,7 @@
 Each kernel the three stages call from Python is wrapped in a timer (module attributes replaced for
 the run, so the stages' code is not touched); what a stage spends outside them (NumPy glue, checks)
 shows as ``(rest)``. The floor (``bench/floor.py``) is timed after every step in the same run, and
-every figure is the median over the timed steps (a kernel called twice a step counts both calls).
+every figure is the median (or ``--stat min``) over the timed steps (a kernel called twice a step counts both calls).
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def instrument(log):
     return undo
 
 
-def profile(resolution: int, start: float, steps: int, warmup: int = 5):
+def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=statistics.median):
     world = planet.Planet(resolution=resolution, seed=0)
     state = State(world.state.fields, step=int(start * world.config.schedule.fps), seed=0, config=world.config,
                   stages=world.state.stages)
@@ -89,7 +89,7 @@ def profile(resolution: int, start: float, steps: int, warmup: int = 5):
     finally:
         for mod, attr, fn in undo:
             setattr(mod, attr, fn)
-    med = {k: statistics.median(v + [0.0] * (steps - len(v))) * 1e3 for k, v in per_step.items()}
+    med = {k: stat(v + [0.0] * (steps - len(v))) * 1e3 for k, v in per_step.items()}
     return med
 
 
@@ -99,15 +99,17 @@ def main(argv=None):
     ap.add_argument("--starts", type=float, nargs="+", default=[130.0])
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--stat", choices=("median", "min"), default="median",
+                    help="statistic over the timed steps (min: best case on a busy machine)")
     args = ap.parse_args(argv)
     if min(args.resolutions) < 16 or args.steps < 1:
         ap.error("--resolutions must be >= 16 and --steps >= 1")
     if args.threads:
         planet.set_threads(args.threads)
-    print(f"threads={numba.get_num_threads()} steps={args.steps} (median ms per step; x floor)")
+    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat} ms per step; x floor)")
     for res in args.resolutions:
         for start in args.starts:
-            med = profile(res, start, args.steps)
+            med = profile(res, start, args.steps, stat=statistics.median if args.stat == "median" else min)
             floor = med.pop(("floor", ""))
             print(f"{res}x{res // 2} t={start:g}s floor {floor:.3f} ms")
             together = 0.0

@@ -32,7 +32,7 @@ def _sample(a, r0, c0, c1, w00, w01, w10, w11):
     return a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
     """Departure points ``x − v`` (``|v|`` clamped, the NaN/inf guard of ``atmosphere._departure``) and
     the clamped wind (``sampling._clamp_wind``) along row ``j``; branch-free, so that it vectorises."""
@@ -98,7 +98,7 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
             cr[i] = zero
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")  # x / 0 is inf, then not selected
 def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation, relief, humans, moisture,
                 temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,

@@ -5,8 +5,9 @@
 
 Each kernel the three stages call from Python is wrapped in a timer (module attributes replaced for
 the run, so the stages' code is not touched); what a stage spends outside them (NumPy glue, checks)
-shows as ``(rest)``. The floor (``bench/floor.py``) is timed after every step in the same run, and
-every figure is the median (or ``--stat min``) over the timed steps (a kernel called twice a step counts both calls).
+shows as ``(rest)`` (the stage less its kernels; with ``--stat min`` a rough figure). The floor
+(``bench/floor.py``) is timed after every step in the same run, and every figure is the median (or
+``--stat min``) over the timed steps (a kernel called twice a step counts both calls).
 """
 from __future__ import annotations
 
@@ -25,15 +26,16 @@ import planet  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
-#: (module, attribute) of every kernel the three stages call from Python
+#: (module, attribute) of every kernel the three stages call from Python (with the names the kernels had
+#: before issue 13's fused passes, so that an older checkout can be measured the same way)
 KERNELS = {
     "climate": [("planet.processes.climate.physics", n) for n in
                 ("box_average", "_pressure_sources", "blur", "_climate_now", "_sea_thermostat", "_thermal_pressure",
-                 "_land_amplitude", "_wind", "upsample", "climate_fields", "_climate_step")],
+                 "_land_amplitude", "_wind", "upsample", "climate_fields")],
     "atmosphere": [("planet.processes.atmosphere", n) for n in
                    ("_divergence", "wind", "blur", "_sources", "_advect_pair", "eddy_mix", "vapour_step", "_trails",
-                    "_noise_slice")],
-    "life": [("planet.processes.life.stage", n) for n in ("life_step",)],
+                    "_noise_slice", "_vapour_co2")],
+    "life": [("planet.processes.life.stage", n) for n in ("life_step", "_ride", "_local", "_diffuse")],
 }
 OUTER = {"climate_fields"}     # contains other timed kernels: reported, not subtracted twice
 

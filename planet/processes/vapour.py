@@ -98,6 +98,39 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
             cr[i] = zero
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+                f_sea, f_rain, h):
+    """The climate map's three source fields blended to row ``j`` and then to each column (the two
+    terms of the source everywhere apart, as the old pass added them one by one), and the row's
+    ``max(relief − D, 0)`` with one wrapped cell either side."""
+    W = f_all0.shape[0]
+    Wc = sources.shape[2]
+    zero = f32(0.0)
+    one = f32(1.0)
+    a = row0[j]
+    b = row1[j]
+    wy = row_w[j]
+    s_all = np.empty(Wc, dtype=np.float32)
+    s_sea = np.empty(Wc, dtype=np.float32)
+    s_rain = np.empty(Wc, dtype=np.float32)
+    for ic in range(Wc):
+        s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
+        s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
+        s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
+    for i in range(W):
+        ca = col0[i]
+        cb = col1[i]
+        wx = col_w[i]
+        f_all0[i] = s_all[ca] * (one - wx)
+        f_all1[i] = s_all[cb] * wx
+        f_sea[i] = s_sea[ca] * (one - wx) + s_sea[cb] * wx
+        f_rain[i] = precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx
+        h[i + 1] = max(relief[j, i] - D, zero)
+    h[0] = h[W]
+    h[W + 1] = h[1]
+
+
 @njit(cache=True, nogil=True, parallel=True, error_model="numpy")  # x / 0 is inf, then not selected
 def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation, relief, humans, moisture,
                 temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
@@ -111,35 +144,14 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     one = f32(1.0)
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
-    Wc = sources.shape[2]
     for j in prange(H):
-        a = row0[j]
-        b = row1[j]
-        wy = row_w[j]
-        # the three climate source fields interpolated to this row, then to each column
-        s_all = np.empty(Wc, dtype=np.float32)
-        s_sea = np.empty(Wc, dtype=np.float32)
-        s_rain = np.empty(Wc, dtype=np.float32)
-        for ic in range(Wc):
-            s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
-            s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
-            s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
         f_all0 = np.empty(W, dtype=np.float32)
         f_all1 = np.empty(W, dtype=np.float32)
         f_sea = np.empty(W, dtype=np.float32)
         f_rain = np.empty(W, dtype=np.float32)
         h = np.empty(W + 2, dtype=np.float32)     # the row's h / 0.4 with one wrapped cell either side
-        for i in range(W):
-            ca = col0[i]
-            cb = col1[i]
-            wx = col_w[i]
-            f_all0[i] = s_all[ca] * (one - wx)
-            f_all1[i] = s_all[cb] * wx
-            f_sea[i] = s_sea[ca] * (one - wx) + s_sea[cb] * wx
-            f_rain[i] = precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx
-            h[i + 1] = max(relief[j, i] - D, zero)
-        h[0] = h[W]
-        h[W + 1] = h[1]
+        _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+                    f_sea, f_rain, h)
         ry = np.empty(W, dtype=np.float32)
         rx = np.empty(W, dtype=np.float32)
         cu = np.empty(W, dtype=np.float32)

@@ -11,7 +11,9 @@ starts from the protoplanet moved to each of ``--starts`` film seconds (30:
 tectonics, plates and rivers; 90: oceans and life; 130: humans, plates at
 rest; 200: warming) and warms up for ``--warmup`` steps before timing (the
 plates are seeded at the first step of an epoch, so the tectonic phase has
-its plates and boundaries). Throughput is reported as cells·steps per second.
+its plates and boundaries). Throughput is reported as cells·steps per second; ``c+a+l`` is the
+climate, atmosphere and life together, and each stage is also given as its own ratio to the floor
+(``bench/bench_kernels.py`` splits those three per kernel).
 ``--memory`` also runs each resolution in a child process and reports its peak
 resident memory (the world, its scratch buffers and the compiled kernels).
 """
@@ -34,6 +36,9 @@ from bench.floor import Floor  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
 f32 = np.float32
+
+#: the stages issue 13's "climate + atmosphere + life ≤ 10× the floor" sums (column ``c+a+l``)
+CLIMATE_ATMOSPHERE_LIFE = ("climate", "atmosphere", "life")
 
 
 def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median") -> dict:
@@ -93,7 +98,7 @@ def main(argv=None):
         planet.set_threads(args.threads)
     print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step)")
     print(f"{'grid':>10} {'t (s)':>6} {'floor':>7} | {'stages (ms)':<58} | {'total':>7} {'x floor':>8} "
-          f"{'Mcell-steps/s':>14}")
+          f"{'Mcell-steps/s':>14} | {'c+a+l':>6} {'x floor':>8} | x floor per stage")
     for res in args.resolutions:
         for start in starts:
             r = bench(res, args.steps, start, args.warmup, args.stat)
@@ -101,8 +106,11 @@ def main(argv=None):
             total = sum(stages.values())
             parts = "  ".join(f"{k[:5]} {v:.2f}" for k, v in stages.items())
             cells = res * (res // 2)
+            cal = sum(v for k, v in stages.items() if k in CLIMATE_ATMOSPHERE_LIFE)
+            ratios = " ".join(f"{k[:5]} {v / r['floor']:.1f}" for k, v in stages.items())
             print(f"{res:>5}x{res // 2:<4} {start:>6.0f} {r['floor']:>7.3f} | {parts:<58} | {total:>7.2f} "
-                  f"{total / r['floor']:>8.1f} {cells / total / 1e3:>14.1f}", flush=True)
+                  f"{total / r['floor']:>8.1f} {cells / total / 1e3:>14.1f} | {cal:>6.2f} {cal / r['floor']:>8.1f} | "
+                  f"{ratios}", flush=True)
         if args.memory:
             print(f"{res:>5}x{res // 2:<4} peak memory {peak_memory_mib(res, starts[0], 3, args.threads):.0f} MiB",
                   flush=True)

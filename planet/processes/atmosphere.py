@@ -65,7 +65,8 @@ per 512-column cell. The sources are smooth climate quantities, so they are
 computed on the climate map (``planet.processes.climate``) and sampled bilinearly; the
 ocean test is per full cell. fBM noise is costly, so ``n`` is evaluated at
 time slices ``k · noise_interval`` and blended linearly in between (a pure
-function of ``t``: bit-identical after a restore).
+function of ``t``: bit-identical after a restore). The full-resolution advection, sources and sinks
+run as one pass per row (``planet.processes.vapour``).
 
 **CO2 anomaly** ``c ∈ [0, 3]`` (displayed ppm = 377 + 3c): advected the same
 way, then ``+0.015 · humans`` where people live (from CO2 start on) and
@@ -96,8 +97,8 @@ from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
-from planet.processes.life.stage import plant_growth
-from planet.processes.sampling import _bilinear, _clamp_wind
+from planet.processes.sampling import _bilinear
+from planet.processes.vapour import divergence as _divergence, vapour_step
 from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stage's trails; trails_step re-exported)
 
 f32 = np.float32
@@ -133,29 +134,6 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
             u = (f32(i) + f32(0.5)) / f32(Wc)
             n = f32(3.0) * fbm(f32(5.0) * u + ox, f32(5.0) * v + oy, t + oz) - f32(1.0)
             out[j, i] = min(max(n, f32(0.0)), f32(1.0))
-    return out
-
-
-@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
-def _divergence(wind_u, wind_v, vmax):
-    """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
-    longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
-    its meridional wind reversed)."""
-    H, W = wind_u.shape
-    out = np.empty((H, W), dtype=np.float32)
-    for j in range(H):
-        for i in range(W):
-            ue, _ = _clamp_wind(wind_u[j, (i + 1) % W], wind_v[j, (i + 1) % W], vmax)
-            uw, _ = _clamp_wind(wind_u[j, (i - 1 + W) % W], wind_v[j, (i - 1 + W) % W], vmax)
-            if j == 0:
-                vn = -_clamp_wind(wind_u[0, (i + W // 2) % W], wind_v[0, (i + W // 2) % W], vmax)[1]
-            else:
-                vn = _clamp_wind(wind_u[j - 1, i], wind_v[j - 1, i], vmax)[1]
-            if j == H - 1:
-                vs = -_clamp_wind(wind_u[H - 1, (i + W // 2) % W], wind_v[H - 1, (i + W // 2) % W], vmax)[1]
-            else:
-                vs = _clamp_wind(wind_u[j + 1, i], wind_v[j + 1, i], vmax)[1]
-            out[j, i] = (ue - uw) * f32(0.5) + (vn - vs) * f32(0.5)
     return out
 
 
@@ -245,70 +223,6 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
     return a_out, b_out
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _vapour_co2(w_adv, c_adv, rain, rain_before, elevation, relief, humans, moisture, temperature, wind_u, wind_v, sources,
-                row0, row1, row_w, col0, col1, col_w, D, scale, precipitation, orographic,
-                vapour_max, emission, uptake, co2_max, with_co2, transpiration, upslope, vmax, lift_scale):
-    """Sources and sinks of vapour and CO2 after advection (in place on ``w_adv``, ``c_adv``); ``rain``
-    receives the vapour the sinks removed."""
-    H, W = w_adv.shape
-    zero = f32(0.0)
-    one = f32(1.0)
-    grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
-    Wc = sources.shape[2]
-    for j in prange(H):
-        a = row0[j]
-        b = row1[j]
-        wy = row_w[j]
-        # the two climate source fields interpolated to this row (the column blend follows per cell)
-        s_all = np.empty(Wc, dtype=np.float32)
-        s_sea = np.empty(Wc, dtype=np.float32)
-        s_rain = np.empty(Wc, dtype=np.float32)
-        for ic in range(Wc):
-            s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
-            s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
-            s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
-        jn = max(j - 1, 0)
-        js = min(j + 1, H - 1)
-        for i in range(W):
-            ca = col0[i]
-            cb = col1[i]
-            wx = col_w[i]
-            w = w_adv[j, i] + s_all[ca] * (one - wx) + s_all[cb] * wx
-            z = elevation[j, i]
-            if z <= D:
-                w += s_sea[ca] * (one - wx) + s_sea[cb] * wx
-            elif transpiration > zero:       # evapotranspiration: wet, growing land gives vapour back
-                w += transpiration * plant_growth(moisture[j, i], temperature[j, i]) * rain_before[j, i]
-            w_in = w
-            w -= min(max(precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx, zero), one) * w
-            # orographic lift: |∇h| with h = 0.4 max(0, z − D)
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            gx = (max(relief[j, ie] - D, zero) - max(relief[j, iw] - D, zero)) * grad_scale
-            gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
-            slope = np.sqrt(gx * gx + gy * gy)
-            if upslope > zero:        # rain shadows: only air blowing up the slope is lifted
-                u, v = _clamp_wind(wind_u[j, i], wind_v[j, i], vmax)
-                slope = slope * (one - upslope) + upslope * max(u * gx + v * gy, zero)
-            if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
-                w -= (one - np.exp(-slope / lift_scale)) * w
-            else:
-                w -= orographic * slope
-            w = min(max(w, zero), vapour_max)
-            rain[j, i] = max(w_in - w, zero)
-            w_adv[j, i] = w
-        if with_co2:
-            for i in range(W):
-                c = c_adv[j, i]
-                hum = humans[j, i]
-                if hum > zero:
-                    c += emission * hum
-                else:
-                    c -= uptake * plant_growth(moisture[j, i], temperature[j, i])
-                c_adv[j, i] = min(max(c, zero), co2_max)
-
-
 # ---------------------------------------------------------------------------
 # The stage
 
@@ -381,19 +295,23 @@ class AtmosphereStage:
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0
         # CO2 stays exactly 0 until someone emits: skip its advection and sources until then
         with_co2 = emission > 0.0 or bool(fields["co2"].any())
-        vapour, co2 = _advect_pair(fields["vapour"], fields["co2"], fields["wind_u"], fields["wind_v"], scale, vmax,
-                                   with_co2)
-        vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies (0: off; inland.py)
-        rain = np.zeros_like(vapour)
+        wind_u, wind_v = fields["wind_u"], fields["wind_v"]
+        vapour, co2 = fields["vapour"], fields["co2"]
+        advect = cfg.eddy_mixing_deg <= 0     # else the vapour is advected and mixed first (inland.py)
+        if not advect:
+            vapour, co2 = _advect_pair(vapour, co2, wind_u, wind_v, scale, vmax, with_co2)
+            vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies
+        shape = vapour.shape
+        w_out, c_out, rain = np.empty(shape, f32), np.empty(shape, f32), np.empty(shape, f32)
+        rain_before = fields.get("rain")
         relief = self._relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
-        _vapour_co2(vapour, co2, rain, fields.get("rain", rain), fields["elevation"], relief, fields["humans"],
-                    fields["moisture"],
-                    fields["temperature"], fields["wind_u"], fields["wind_v"],
-                    src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
+        vapour_step(vapour, co2, advect, w_out, c_out, rain, np.zeros(shape, f32) if rain_before is None else rain_before,
+                    fields["elevation"], relief, fields["humans"], fields["moisture"], fields["temperature"],
+                    wind_u, wind_v, src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),
                     f32(cfg.vapour_max), f32(emission), f32(cfg.co2_uptake), f32(cfg.co2_max), with_co2,
                     f32(cfg.transpiration if t >= sched.ocean_end else 0.0), f32(cfg.upslope), vmax,
                     f32(cfg.orographic_scale))
         trails = _trails(fields["trails"], fields["wind_u"], fields["wind_v"], scale, vmax, f32(cfg.trail_fade),
                          f32(cfg.particle_death), float(cfg.particle_birth), int(ctx.seed), int(ctx.step))
-        return {"vapour": vapour, "co2": co2, "trails": trails, "rain": rain}
+        return {"vapour": w_out, "co2": c_out, "trails": trails, "rain": rain}

@@ -79,10 +79,15 @@ def _blur(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pol
     H, W = field.shape
     r = lon_taps.shape[0] // 2
     tmp = np.empty((H, W), dtype=np.float32)
+    start = (W * (r // W + 1) - r) % W              # the column of ext[0]
     for j in prange(H):
         ext = np.empty(W + 2 * r, dtype=np.float32)   # the row with r wrapped cells either side
-        for i in range(W + 2 * r):
-            ext[i] = field[j, (i - r + W * (r // W + 1)) % W]
+        c = start
+        for i in range(W + 2 * r):                  # (no integer division per cell: it cost more than the taps)
+            ext[i] = field[j, c]
+            c += 1
+            if c == W:
+                c = 0
         for i in range(W):
             tmp[j, i] = f32(0.0)
         for k in range(2 * r + 1):

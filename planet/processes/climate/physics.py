@@ -202,7 +202,7 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
     return out
 
 
-@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
 def _wind(p, lat, coriolis, vmax):
     """``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central differences (climate cells;
     x east, y north = decreasing row; wrap in longitude, polar reflection across the poles), its
@@ -210,24 +210,25 @@ def _wind(p, lat, coriolis, vmax):
     H, W = p.shape
     out = np.empty((2, H, W), dtype=np.float32)
     half = W // 2
+    vmax2 = vmax * vmax
     for j in range(H):
         f = coriolis * np.sin(lat[j] * _PI / f32(180.0))
-        for i in range(W):
+        jn = j - 1 if j > 0 else 0
+        js = j + 1 if j < H - 1 else H - 1
+        for i in range(W):                # branch-free (selects), so that it vectorises
+            io = i + half if i + half < W else i + half - W
             e = p[j, i + 1 if i + 1 < W else 0]
             w = p[j, i - 1 if i > 0 else W - 1]
-            n = p[j - 1, i] if j > 0 else p[0, (i + half) % W]
-            s = p[j + 1, i] if j < H - 1 else p[H - 1, (i + half) % W]
+            n = p[jn, i] if j > 0 else p[0, io]
+            s = p[js, i] if j < H - 1 else p[H - 1, io]
             gx = (e - w) * f32(0.5)
             gy = (n - s) * f32(0.5)
             u = -f * gy - gx
             v = f * gx - gy
             s2 = u * u + v * v
-            if s2 > vmax * vmax:
-                k = vmax / np.sqrt(s2)
-                u *= k
-                v *= k
-            out[0, j, i] = u
-            out[1, j, i] = v
+            k = vmax / np.sqrt(s2)
+            out[0, j, i] = u * k if s2 > vmax2 else u
+            out[1, j, i] = v * k if s2 > vmax2 else v
     return out
 
 

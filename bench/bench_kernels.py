@@ -1,0 +1,131 @@
+"""Per-kernel split of the climate, atmosphere and life stages, as ms per step and ratio to the floor.
+
+    PYTHONPATH=. python bench/bench_kernels.py [--resolutions 512 1024] [--starts 130] [--steps 40]
+                                               [--threads 2]
+
+Each kernel the three stages call from Python is wrapped in a timer (module attributes replaced for
+the run, so the stages' code is not touched); what a stage spends outside them (NumPy glue, checks)
+shows as ``(rest)`` (the stage less its kernels; with ``--stat min`` a rough figure). The floor
+(``bench/floor.py``) is timed after every step in the same run, and every figure is the median (or
+``--stat min``) over the timed steps (a kernel called twice a step counts both calls).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numba
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+import planet  # noqa: E402
+from bench.floor import Floor  # noqa: E402
+from planet.core.state import State  # noqa: E402
+
+#: (module, attribute) of every kernel the three stages call from Python (with the names the kernels had
+#: before issue 13's fused passes, so that an older checkout can be measured the same way)
+KERNELS = {
+    "climate": [("planet.processes.climate.physics", n) for n in
+                ("box_average", "_pressure_sources", "blur", "_climate_now", "_sea_thermostat", "_thermal_pressure",
+                 "_land_amplitude", "_wind", "upsample", "climate_fields")],
+    "atmosphere": [("planet.processes.atmosphere", n) for n in
+                   ("_divergence", "wind", "blur", "_sources", "_advect_pair", "eddy_mix", "vapour_step", "_trails",
+                    "_noise_slice", "_vapour_co2")],
+    "life": [("planet.processes.life.stage", n) for n in ("life_step", "_ride", "_local", "_diffuse")],
+}
+OUTER = {"climate_fields"}     # contains other timed kernels: reported, not subtracted twice
+
+
+def instrument(log):
+    import importlib
+
+    undo = []
+    for stage, items in KERNELS.items():
+        for mod_name, attr in items:
+            mod = importlib.import_module(mod_name)
+            fn = getattr(mod, attr, None)
+            if fn is None:
+                continue
+
+            def timed(*a, _fn=fn, _key=(stage, attr), **k):
+                t0 = time.perf_counter()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    log[_key] += time.perf_counter() - t0
+            setattr(mod, attr, timed)
+            undo.append((mod, attr, fn))
+    return undo
+
+
+def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=statistics.median):
+    world = planet.Planet(resolution=resolution, seed=0)
+    state = State(world.state.fields, step=int(start * world.config.schedule.fps), seed=0, config=world.config,
+                  stages=world.state.stages)
+    world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+    world.step(warmup)
+    fl = Floor(*state.shape)
+    log = collections.defaultdict(float)
+    per_step = collections.defaultdict(list)
+    undo = instrument(log)
+    stage_t = collections.defaultdict(float)
+    try:
+        def on_step(_s):
+            t0 = time.perf_counter()
+            fl.run()
+            per_step[("floor", "")].append(time.perf_counter() - t0)
+            for k, v in log.items():
+                per_step[k].append(v)
+            for k, v in stage_t.items():
+                per_step[(k, "(stage)")].append(v)
+            log.clear()
+            stage_t.clear()
+
+        def on_stage(name, sec):
+            stage_t[name] += sec
+        world.step(steps, on_step=on_step, on_stage=on_stage)
+    finally:
+        for mod, attr, fn in undo:
+            setattr(mod, attr, fn)
+    med = {k: stat(v + [0.0] * (steps - len(v))) * 1e3 for k, v in per_step.items()}
+    return med
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--resolutions", type=int, nargs="+", default=[512, 1024])
+    ap.add_argument("--starts", type=float, nargs="+", default=[130.0])
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--stat", choices=("median", "min"), default="median",
+                    help="statistic over the timed steps (min: best case on a busy machine)")
+    args = ap.parse_args(argv)
+    if min(args.resolutions) < 16 or args.steps < 1:
+        ap.error("--resolutions must be >= 16 and --steps >= 1")
+    if args.threads:
+        planet.set_threads(args.threads)
+    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat} ms per step; x floor)")
+    for res in args.resolutions:
+        for start in args.starts:
+            med = profile(res, start, args.steps, stat=statistics.median if args.stat == "median" else min)
+            floor = med.pop(("floor", ""))
+            print(f"{res}x{res // 2} t={start:g}s floor {floor:.3f} ms")
+            together = 0.0
+            for stage in KERNELS:
+                total = med.get((stage, "(stage)"), 0.0)
+                together += total
+                inner = sum(v for (s, k), v in med.items() if s == stage and k not in OUTER and k != "(stage)")
+                print(f"  {stage:<11} {total:7.2f} ms {total / floor:6.1f}x")
+                for (s, k), v in sorted(med.items(), key=lambda kv: -kv[1]):
+                    if s == stage and k != "(stage)" and v > 0:
+                        print(f"    {k:<18} {v:7.3f} ms {v / floor:6.1f}x")
+                print(f"    {'(rest)':<18} {total - inner:7.3f} ms {(total - inner) / floor:6.1f}x")
+            print(f"  {'together':<11} {together:7.2f} ms {together / floor:6.1f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

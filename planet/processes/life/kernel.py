@@ -1,0 +1,322 @@
+"""The life step in one parallel pass over bands of rows (``planet.processes.life.stage`` has the rules).
+
+Per band of ``BAND`` rows, and for one halo row either side: the cells **ride** (each reads its
+values at the plate's source cell, ``source.flat[j W + i]``, instead of a ridden copy of five fields
+being made first), then moisture, plant growth and the Lotka–Volterra update are computed into
+band-sized row buffers; humans for the band's own rows; then the populations' land diffusion
+(``planet.processes.life.diffusion``'s 5-point stencil, the land mask read from the elevation)
+writes the band's output rows from the buffers. The halo rows are computed twice (by their own
+band and by their neighbour's), the same arithmetic each time, so the result does not depend on the
+band size nor on the threads; no full-size temporary is allocated (the old passes wrote five ridden
+fields, three undiffused populations and a float land mask per step). Every operation is the one
+the separate kernels did, in the same float32 order, so the results are theirs bit for bit.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, random_bits, uniform
+from planet.core.timeline import smoothstep
+
+f32 = np.float32
+
+#: rows per band of the fused pass (a halo row either side is computed twice)
+BAND = 16
+
+#: the float32 constants of the step (its vector ``k``), by name
+K_D, K_DT, K_POP_MIN, K_POP_MAX, K_M_MAX, K_M_LOSS, K_M_GAIN, K_W_CAP, K_SETTLE_M, K_T_MIN, K_T_MAX, \
+    K_HEAT_LIMIT, K_HEAT_DECLINE, K_RAIN = range(14)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def plant_growth(m, T):
+    """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``
+    for float32 scalars (the atmosphere's CO2 uptake and the renderer use it too)."""
+    return (min(max(m / f32(3.0), f32(0.0)), f32(1.0))
+            * (smoothstep(f32(0.0), f32(25.0), T) - smoothstep(f32(25.0), f32(35.0), T)))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at(src, ride, n):
+    """The flat cell whose values cell ``n`` takes: ``src[n]`` when riding, else ``n``."""
+    return src[n] if ride else n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _skip(seed, step, j, k, log_q, W):
+    """Cells to skip before the next candidate: geometric with success probability ``1 − e^{log_q}``."""
+    if log_q == -np.inf:
+        return np.int64(0)
+    u = uniform(seed, STREAM_SETTLE, step, -(j * 1048576 + k) - 1)
+    g = np.floor(np.log1p(-u) / log_q)
+    return np.int64(min(g, np.float64(W)))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _settled_neighbours(hf, src, ride, j, i, H, W):
+    """Bit d set if the 4-neighbour d (N, E, S, W; polar reflection) holds humans (after riding)."""
+    half = W // 2
+    opposite = i + half if i < W - half else i + half - W   # the column half a turn away
+    jn = j - 1 if j > 0 else 0
+    i_n = i if j > 0 else opposite
+    js = j + 1 if j < H - 1 else H - 1
+    i_s = i if j < H - 1 else opposite
+    ie = i + 1 if i + 1 < W else 0
+    iw = i - 1 if i > 0 else W - 1
+    mask = 0
+    if hf[_at(src, ride, jn * W + i_n)] > 0:
+        mask |= 1
+    if hf[_at(src, ride, j * W + ie)] > 0:
+        mask |= 2
+    if hf[_at(src, ride, js * W + i_s)] > 0:
+        mask |= 4
+    if hf[_at(src, ride, j * W + iw)] > 0:
+        mask |= 8
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def _near_rows(hf, src, ride, H, W):
+    """Rows with humans in them or next to them (quiet rows skip the neighbour look-up)."""
+    occupied = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        for i in range(W):
+            if hf[_at(src, ride, j * W + i)] > f32(0.0):
+                occupied[j] = True
+                break
+    near = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
+            or ((j == 0 or j == H - 1) and occupied[j])
+    return near
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moisture_row(j, m_in, temperature, vapour, rain, elevation, m_row, k, gain):
+    """Soil moisture along row ``j`` into ``m_row`` from the ridden ``m_in``: loss with warmth, gain from
+    the vapour and the rain (``gain`` 0 before ocean end); the sea holds ``m_max``."""
+    D, m_max, m_loss, w_cap, k_rain = k[K_D], k[K_M_MAX], k[K_M_LOSS], k[K_W_CAP], k[K_RAIN]
+    W = m_row.shape[0]
+    zero = f32(0.0)
+    for i in range(W):
+        T = temperature[j, i]
+        m = m_in[i]
+        m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
+        m += gain * min(max(vapour[j, i] + k_rain * rain[j, i], zero), w_cap)
+        m = min(max(m, zero), m_max)
+        m_row[i] = m if elevation[j, i] >= D else m_max
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _populations_row(j, init, initial, v_in, r_in, x_in, temperature, elevation, m_row, v_row, r_row, x_row, k):
+    """Plants, prey and predators along row ``j`` (Lotka–Volterra, ``stage`` docstring) from the ridden
+    ``v_in, r_in, x_in``; the initial populations before ocean end; 0 at sea. Selects, no branches."""
+    D, dt, pop_min, pop_max = k[K_D], k[K_DT], k[K_POP_MIN], k[K_POP_MAX]
+    W = m_row.shape[0]
+    zero = f32(0.0)
+    one = f32(1.0)
+    if init:
+        for i in range(W):
+            land = elevation[j, i] >= D
+            v_row[i] = initial[0, j, i] if land else zero
+            r_row[i] = initial[1, j, i] if land else zero
+            x_row[i] = initial[2, j, i] if land else zero
+        return
+    for i in range(W):
+        T = temperature[j, i]
+        z = elevation[j, i]
+        V = v_in[i]
+        R = r_in[i]
+        X = x_in[i]
+        G = plant_growth(m_row[i], T)
+        rho = f32(2.0) + min(max(T, f32(-15.0)), f32(15.0)) / f32(30.0)
+        pi = f32(2.0) - min(max(f32(0.4) * max(z - D, zero), f32(0.5)), f32(1.5))
+        V += dt * V * (G - R)
+        R += dt * R * (rho * V - pi * X - f32(0.5))
+        X += dt * X * (pi * R - one)
+        land = z >= D
+        v_row[i] = min(max(V, pop_min), pop_max) if land else zero
+        r_row[i] = min(max(R, pop_min), pop_max) if land else zero
+        x_row[i] = min(max(X, pop_min), pop_max) if land else zero
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
+    """Row ``j`` of moisture (and, after ocean end, the populations) as they ride: ``f.flat[src[j W + i]]``."""
+    W = gm.shape[0]
+    base = j * W
+    if ride:
+        for i in range(W):
+            s = src[base + i]
+            gm[i] = mf[s]
+            if not init:
+                gv[i] = vf[s]
+                gr[i] = rf[s]
+                gx[i] = xf[s]
+    else:
+        for i in range(W):
+            gm[i] = mf[base + i]
+            gv[i] = vf[base + i]
+            gr[i] = rf[base + i]
+            gx[i] = xf[base + i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _humans_row(j, hf, src, ride, temperature, elevation, m_row, h_row, row_near, seed, step, log_q,
+                settle_window, k):
+    """Humans along row ``j``: new settlements at candidate cells drawn with probability
+    ``settle_p`` each by geometric skipping along the row (one draw per row plus one per
+    candidate), spread from a random settled 4-neighbour, decline under lethal heat."""
+    D, settle_m, t_min, t_max = k[K_D], k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
+    heat_limit, heat_decline = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE]
+    H, W = elevation.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    base = j * W
+    draws = 0
+    next_c = W
+    if settle_window:
+        next_c = _skip(seed, step, j, draws, log_q, W)
+        draws += 1
+    for i in range(W):
+        candidate = False
+        if i == next_c:
+            candidate = True
+            next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+            draws += 1
+        hum = hf[_at(src, ride, base + i)]
+        T = temperature[j, i]
+        if elevation[j, i] < D:
+            hum = zero
+        elif settle_window and hum < one and m_row[i] > settle_m and t_min < T < t_max:
+            if candidate:
+                hum = one
+            elif row_near:
+                mask = _settled_neighbours(hf, src, ride, j, i, H, W)
+                if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
+                    pick = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
+                    if (mask >> np.int64(pick)) & 1:
+                        hum = one
+        elif T > heat_limit:
+            hum = max(hum - heat_decline, zero)
+        h_row[i] = hum
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
+    """``f += k Σ_{land n} (f_n − f)`` along row ``j`` from the band buffers (buffer row ``r − lo`` holds
+    grid row ``r``); settled cells keep the predators' floor. ``diffusion._diffuse``'s arithmetic."""
+    half = W // 2
+    zero = f32(0.0)
+    jn = j - 1 if j > 0 else 0
+    js = j + 1 if j < H - 1 else H - 1
+    shift_n = half if j == 0 else 0
+    shift_s = half if j == H - 1 else 0
+    c_, n_, s_ = j - lo, jn - lo, js - lo
+    start = 0
+    if shift_n == 0 and shift_s == 0:       # interior rows: branch-free so that it vectorises
+        for i in range(1, W - 1):
+            c = lb[c_, i]
+            a_n = lb[n_, i] * c
+            a_s = lb[s_, i] * c
+            a_e = lb[c_, i + 1] * c
+            a_w = lb[c_, i - 1] * c
+            v0 = vb[c_, i]
+            r0 = rb[c_, i]
+            x0 = xb[c_, i]
+            v_row[i] = v0 + kv * (a_n * (vb[n_, i] - v0) + a_s * (vb[s_, i] - v0)
+                                  + a_e * (vb[c_, i + 1] - v0) + a_w * (vb[c_, i - 1] - v0))
+            r_row[i] = r0 + kr * (a_n * (rb[n_, i] - r0) + a_s * (rb[s_, i] - r0)
+                                  + a_e * (rb[c_, i + 1] - r0) + a_w * (rb[c_, i - 1] - r0))
+            x = x0 + kx * (a_n * (xb[n_, i] - x0) + a_s * (xb[s_, i] - x0)
+                           + a_e * (xb[c_, i + 1] - x0) + a_w * (xb[c_, i - 1] - x0))
+            x_row[i] = pop_min if h_row[i] > zero else x
+        start = -1
+    for i in range(W):
+        if start == -1 and 0 < i < W - 1:
+            continue
+        v0 = vb[c_, i]
+        r0 = rb[c_, i]
+        x0 = xb[c_, i]
+        c = lb[c_, i]
+        i_n = i + shift_n
+        if i_n >= W:
+            i_n -= W
+        i_s = i + shift_s
+        if i_s >= W:
+            i_s -= W
+        ie = i + 1 if i + 1 < W else 0
+        iw = i - 1 if i > 0 else W - 1
+        a_n = lb[n_, i_n] * c
+        a_s = lb[s_, i_s] * c
+        a_e = lb[c_, ie] * c
+        a_w = lb[c_, iw] * c
+        v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
+                              + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
+        r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
+                              + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
+        x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
+                       + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
+        x_row[i] = pop_min if h_row[i] > zero else x
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevation, temperature, vapour, rain,
+              initial, seed, step, settle_p, init, wet, settle_window, no_humans, k, kv, kr, kx,
+              m_out, v_out, r_out, x_out, h_out):
+    """The whole life step into ``m_out … h_out`` (module docstring). ``src``: the flat source cell of
+    each cell (``ride``), ``k``: the float32 constants (``K_*``), ``kv, kr, kx``: ``dt · D`` of the
+    diffusion (applied after ocean end, ``not init``); flags as ``LifeStage.advance`` sets them."""
+    H, W = elevation.shape
+    mf = moisture.ravel()
+    vf = vegetation.ravel()
+    rf = prey.ravel()
+    xf = predators.ravel()
+    hf = humans.ravel()
+    gain = k[K_M_GAIN] if wet else f32(0.0)
+    D = k[K_D]
+    pop_min = k[K_POP_MIN]
+    log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
+    near = _near_rows(hf, src, ride, H, W)
+    diffuse = not init
+    nb = (H + BAND - 1) // BAND
+    for band in prange(nb):
+        j0 = band * BAND
+        j1 = min(j0 + BAND, H)
+        lo = max(j0 - 1, 0) if diffuse else j0
+        hi = min(j1 + 1, H) if diffuse else j1
+        n = hi - lo
+        mb = np.empty((n, W), dtype=np.float32)
+        vb = np.empty((n, W), dtype=np.float32)
+        rb = np.empty((n, W), dtype=np.float32)
+        xb = np.empty((n, W), dtype=np.float32)
+        lb = np.empty((n, W), dtype=np.float32)
+        gm = np.empty(W, dtype=np.float32)
+        gv = np.empty(W, dtype=np.float32)
+        gr = np.empty(W, dtype=np.float32)
+        gx = np.empty(W, dtype=np.float32)
+        for r in range(lo, hi):
+            b = r - lo
+            _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
+            _moisture_row(r, gm, temperature, vapour, rain, elevation, mb[b], k, gain)
+            _populations_row(r, init, initial, gv, gr, gx, temperature, elevation, mb[b], vb[b], rb[b], xb[b], k)
+            for i in range(W):
+                lb[b, i] = f32(1.0) if elevation[r, i] >= D else f32(0.0)
+        for j in range(j0, j1):
+            b = j - lo
+            for i in range(W):
+                m_out[j, i] = mb[b, i]
+            if no_humans:
+                for i in range(W):
+                    h_out[j, i] = f32(0.0)
+            else:
+                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], near[j], seed, step, log_q,
+                            settle_window, k)
+            if diffuse:
+                _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_out[j], kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
+            else:
+                for i in range(W):
+                    v_out[j, i] = vb[b, i]
+                    r_out[j, i] = rb[b, i]
+                    x_out[j, i] = xb[b, i]

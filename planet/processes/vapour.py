@@ -1,0 +1,241 @@
+"""The atmosphere's full-resolution vapour and CO2 step in one pass per row (``planet.processes.atmosphere``
+has the rules; this module only fuses them).
+
+Per cell, in the order of the rules: the semi-Lagrangian advection ``w ← w_prev(x − v)`` (bilinear,
+wrap in longitude, polar reflection near the poles), then the sources and sinks of the vapour
+(climate-map sources sampled bilinearly, ocean test per cell, evapotranspiration, precipitation,
+rain-out, orographic lift, clamp) and the CO2 sources and sinks. Advected values stay in registers:
+no advected field is written and read back, and the wind's length is taken once per cell for both
+the departure point and the upslope clamp. Every operation is the one the separate kernels
+(``atmosphere._advect_pair``, then the sources and sinks) did, in the same float32 order, so the
+results are those kernels' bit for bit (``tests/test_atmosphere.py`` compares them).
+
+With eddy mixing (``atmosphere.eddy_mixing_deg > 0``, ``planet.earth``) the advected vapour is
+blurred over the whole grid before the sources; then ``advect = False`` and ``vapour``/``co2`` are
+the already advected (and mixed) fields.
+
+The climate map's divergence (``divergence``) clamps each cell's wind once, not once per neighbour.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.processes.life.stage import plant_growth
+from planet.processes.sampling import _bilinear
+
+f32 = np.float32
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sample(a, r0, c0, c1, w00, w01, w10, w11):
+    return a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
+    """Departure points ``x − v`` (``|v|`` clamped, the NaN/inf guard of ``atmosphere._departure``) and
+    the clamped wind (``sampling._clamp_wind``) along row ``j``; branch-free, so that it vectorises."""
+    W = ry.shape[0]
+    zero = f32(0.0)
+    one = f32(1.0)
+    vmax2 = vmax * vmax
+    fj = f32(j)
+    for i in range(W):
+        u0 = wind_u[j, i]
+        v0 = wind_v[j, i]
+        s2 = u0 * u0 + v0 * v0
+        s = np.sqrt(s2)
+        q = vmax / s
+        k = q if s2 > vmax2 else one
+        dy = v0 * k * scale
+        dx = u0 * k * scale
+        ok = (abs(dy) <= f32(1e6)) & (abs(dx) <= f32(1e6))   # NaN/inf wind: no float becomes an index
+        ry[i] = fj + (dy if ok else zero)
+        rx[i] = f32(i) - (dx if ok else zero)
+        kc = q if s > vmax else one
+        cu[i] = u0 * kc if s > vmax else u0
+        cv[i] = v0 * kc if s > vmax else v0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
+    """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``)."""
+    H, W = vapour.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    fw = f32(W)
+    for i in range(W):
+        y = ry[i]
+        x = rx[i]
+        if polar:
+            wr[i] = _bilinear(vapour, y, x, H, W)
+            if with_co2:
+                cr[i] = _bilinear(co2, y, x, H, W)
+            continue
+        r0 = np.int64(y)               # y > 0 here and x + W > 0, so truncation is floor
+        fy = y - f32(r0)
+        xs = x + fw
+        c0 = np.int64(xs)
+        fx = xs - f32(c0)
+        c0 -= W
+        if c0 < 0:
+            c0 += W
+        elif c0 >= W:
+            c0 -= W
+        c1 = c0 + 1
+        if c1 == W:
+            c1 = 0
+        w00 = (one - fy) * (one - fx)
+        w01 = (one - fy) * fx
+        w10 = fy * (one - fx)
+        w11 = fy * fx
+        wr[i] = _sample(vapour, r0, c0, c1, w00, w01, w10, w11)
+        if with_co2:
+            cr[i] = _sample(co2, r0, c0, c1, w00, w01, w10, w11)
+    if not with_co2:
+        for i in range(W):
+            cr[i] = zero
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+                f_sea, f_rain, h):
+    """The climate map's three source fields blended to row ``j`` and then to each column (the two
+    terms of the source everywhere apart, as the old pass added them one by one), and the row's
+    ``max(relief − D, 0)`` with one wrapped cell either side."""
+    W = f_all0.shape[0]
+    Wc = sources.shape[2]
+    zero = f32(0.0)
+    one = f32(1.0)
+    a = row0[j]
+    b = row1[j]
+    wy = row_w[j]
+    s_all = np.empty(Wc, dtype=np.float32)
+    s_sea = np.empty(Wc, dtype=np.float32)
+    s_rain = np.empty(Wc, dtype=np.float32)
+    for ic in range(Wc):
+        s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
+        s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
+        s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
+    for i in range(W):
+        ca = col0[i]
+        cb = col1[i]
+        wx = col_w[i]
+        f_all0[i] = s_all[ca] * (one - wx)
+        f_all1[i] = s_all[cb] * wx
+        f_sea[i] = s_sea[ca] * (one - wx) + s_sea[cb] * wx
+        f_rain[i] = precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx
+        h[i + 1] = max(relief[j, i] - D, zero)
+    h[0] = h[W]
+    h[W + 1] = h[1]
+
+
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")  # x / 0 is inf, then not selected
+def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation, relief, humans, moisture,
+                temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
+                precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
+                upslope, vmax, lift_scale):
+    """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
+    ``c_out`` (0 unless ``with_co2``), the vapour the sinks removed into ``rain``. Per row, simple
+    loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
+    H, W = vapour.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
+    grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
+    for j in prange(H):
+        f_all0 = np.empty(W, dtype=np.float32)
+        f_all1 = np.empty(W, dtype=np.float32)
+        f_sea = np.empty(W, dtype=np.float32)
+        f_rain = np.empty(W, dtype=np.float32)
+        h = np.empty(W + 2, dtype=np.float32)     # the row's h / 0.4 with one wrapped cell either side
+        _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+                    f_sea, f_rain, h)
+        ry = np.empty(W, dtype=np.float32)
+        rx = np.empty(W, dtype=np.float32)
+        cu = np.empty(W, dtype=np.float32)
+        cv = np.empty(W, dtype=np.float32)
+        wr = np.empty(W, dtype=np.float32)
+        cr = np.empty(W, dtype=np.float32)
+        _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
+        if advect:
+            _advect_row(j, vapour, co2, with_co2, j < reach or j >= H - reach, ry, rx, wr, cr)
+        else:
+            for i in range(W):
+                wr[i] = vapour[j, i]
+                cr[i] = co2[j, i] if with_co2 else zero
+        # sources, precipitation and rain-out (atmosphere module docstring)
+        jn = max(j - 1, 0)
+        js = min(j + 1, H - 1)
+        w_in = np.empty(W, dtype=np.float32)
+        for i in range(W):
+            w = wr[i] + f_all0[i] + f_all1[i]
+            m = moisture[j, i]
+            T = temperature[j, i]
+            w_sea = w + f_sea[i]
+            # evapotranspiration: wet, growing land gives vapour back
+            w_land = w + transpiration * plant_growth(m, T) * rain_before[j, i]
+            w = w_sea if elevation[j, i] <= D else (w_land if transpiration > zero else w)
+            w_in[i] = w
+            w -= min(max(f_rain[i], zero), one) * w
+            # orographic lift: |∇h| with h = 0.4 max(0, z − D); rain shadows: only air blowing up the slope
+            gx = (h[i + 2] - h[i]) * grad_scale
+            gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
+            slope = np.sqrt(gx * gx + gy * gy)
+            up = slope * (one - upslope) + upslope * max(cu[i] * gx + cv[i] * gy, zero)
+            wr[i] = w
+            rx[i] = up if upslope > zero else slope
+        if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
+            for i in range(W):
+                wr[i] -= (one - np.exp(-rx[i] / lift_scale)) * wr[i]
+        else:
+            for i in range(W):
+                wr[i] -= orographic * rx[i]
+        for i in range(W):
+            w = min(max(wr[i], zero), vapour_max)
+            rain[j, i] = max(w_in[i] - w, zero)
+            w_out[j, i] = w
+        if with_co2:
+            for i in range(W):
+                hum = humans[j, i]
+                c = cr[i]
+                up_c = c + emission * hum
+                down_c = c - uptake * plant_growth(moisture[j, i], temperature[j, i])
+                c = up_c if hum > zero else down_c
+                c_out[j, i] = min(max(c, zero), co2_max)
+        else:
+            for i in range(W):
+                c_out[j, i] = zero
+
+
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+def divergence(wind_u, wind_v, vmax):
+    """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
+    longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
+    its meridional wind reversed). Each cell's wind is clamped once (``sampling._clamp_wind``)."""
+    H, W = wind_u.shape
+    cu = np.empty((H, W), dtype=np.float32)
+    cv = np.empty((H, W), dtype=np.float32)
+    for j in range(H):
+        for i in range(W):
+            u = wind_u[j, i]
+            v = wind_v[j, i]
+            s = np.sqrt(u * u + v * v)
+            if s > vmax:
+                k = vmax / s
+                u = u * k
+                v = v * k
+            cu[j, i] = u
+            cv[j, i] = v
+    out = np.empty((H, W), dtype=np.float32)
+    half = W // 2
+    for j in range(H):
+        for i in range(W):
+            ie = i + 1 if i + 1 < W else 0
+            iw = i - 1 if i > 0 else W - 1
+            io = i + half if i + half < W else i + half - W
+            vn = -cv[0, io] if j == 0 else cv[j - 1, i]
+            vs = -cv[H - 1, io] if j == H - 1 else cv[j + 1, i]
+            out[j, i] = (cu[j, ie] - cu[j, iw]) * f32(0.5) + (vn - vs) * f32(0.5)
+    return out

@@ -1,0 +1,142 @@
+"""The fused per-row kernels (issue 13) against the separate passes they replace, bit for bit.
+
+Each fused pass must give exactly what the separate kernels give: the semi-Lagrangian advection of
+``atmosphere._advect_pair`` followed by the sources and sinks; a copy of the fields taken at the
+plates' source cells followed by the local life rules; the local rules followed by the land
+diffusion of ``life.diffusion``; the climate map's box average and wind against plain loops.
+"""
+import numpy as np
+import pytest
+
+from planet.processes.atmosphere import _advect_pair
+from planet.processes.climate import box_average, climate_map, wind
+from planet.processes.life import diffuse
+from planet.processes.life.kernel import life_step
+from planet.processes.life.stage import local_constants
+from planet.processes.vapour import divergence, vapour_step
+from planet.core.config import Config
+
+f32 = np.float32
+H, W = 64, 128
+
+
+def _fields(seed, zero_wind=True):
+    rng = np.random.default_rng(seed)
+    r = lambda lo, hi: (lo + (hi - lo) * rng.random((H, W))).astype(f32)   # noqa: E731
+    u, v = r(-2, 2), r(-2, 2)
+    if zero_wind:            # calm cells (|v| = 0), a NaN and an infinite wind: no division may fail
+        u[5, :7] = 0
+        v[5, :7] = 0
+        u[9, 3], v[20, 4] = np.nan, np.inf
+    return dict(vapour=r(0, 3), co2=r(0, 1), rain=r(0, 0.02), elevation=r(0, 14), humans=(r(0, 1) > 0.9).astype(f32),
+                moisture=r(0, 5), temperature=r(-10, 40), wind_u=u, wind_v=v)
+
+
+def _vapour(f, advect, vapour, co2, with_co2, transpiration, upslope, lift_scale):
+    cm = climate_map(H, W)
+    src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
+    out = [np.empty((H, W), f32) for _ in range(3)]
+    vapour_step(vapour, co2, advect, *out, f["rain"], f["elevation"], f["elevation"], f["humans"], f["moisture"],
+                f["temperature"], f["wind_u"], f["wind_v"], src, cm.row0, cm.row1, cm.row_w, cm.col0, cm.col1,
+                cm.col_w, f32(7.0), f32(W / 512), f32(0.005), f32(0.3), f32(3.0), f32(0.015), f32(0.01),
+                f32(3.0), with_co2, f32(transpiration), f32(upslope), f32(1.0), f32(lift_scale))
+    return out
+
+
+@pytest.mark.parametrize("with_co2, transpiration, upslope, lift_scale",
+                         [(True, 0.5, 1.0, 0.0), (False, 0.0, 0.0, 0.0), (True, 0.5, 0.5, 3.6)])
+def test_fused_vapour_step_equals_advection_then_sources(with_co2, transpiration, upslope, lift_scale):
+    f = _fields(0)
+    fused = _vapour(f, True, f["vapour"], f["co2"], with_co2, transpiration, upslope, lift_scale)
+    w_adv, c_adv = _advect_pair(f["vapour"], f["co2"], f["wind_u"], f["wind_v"], f32(W / 512), f32(1.0), with_co2)
+    apart = _vapour(f, False, w_adv, c_adv, with_co2, transpiration, upslope, lift_scale)
+    for a, b in zip(fused, apart):
+        np.testing.assert_array_equal(a, b)
+    calm = np.isfinite(f["wind_u"]) & np.isfinite(f["wind_v"])      # (a NaN wind's lift is NaN, as before)
+    w = fused[0][calm]
+    assert np.isfinite(w).all() and (w >= 0).all() and (w <= 3).all()
+    assert (fused[1] == 0).all() != with_co2            # CO2 only moves when it is carried
+
+
+def test_divergence_of_the_clamped_wind_by_hand():
+    f = _fields(2, zero_wind=False)
+    u, v = f["wind_u"][:32, :64], f["wind_v"][:32, :64]
+    s = np.sqrt(u * u + v * v)
+    k = np.where(s > 1, f32(1) / s, f32(1)).astype(f32)
+    cu, cv = np.where(s > 1, u * k, u), np.where(s > 1, v * k, v)
+    north = np.vstack([-np.roll(cv[:1], 32, axis=1), cv[:-1]])
+    south = np.vstack([cv[1:], -np.roll(cv[-1:], 32, axis=1)])
+    ref = (np.roll(cu, -1, axis=1) - np.roll(cu, 1, axis=1)) * f32(0.5) + (north - south) * f32(0.5)
+    np.testing.assert_allclose(divergence(u, v, f32(1.0)), ref, rtol=0, atol=1e-6)
+
+
+def _life(f, src, ride, init=False, rates=(0.025, 0.05, 0.1), humans_on=True):
+    cfg = Config().life
+    out = [np.empty((H, W), f32) for _ in range(5)]
+    initial = (np.random.default_rng(5).random((3, H, W)) * 2).astype(f32)
+    pops = [np.random.default_rng(6 + k).random((H, W)).astype(f32) * 2 for k in range(3)]
+    life_step(src, ride, f["moisture"], *pops, f["humans"], f["elevation"], f["temperature"], f["vapour"] * 0.003,
+              f["rain"], initial, 0, 9000, 0.01, init, True, humans_on, False, local_constants(cfg, f32(7.0)),
+              *(f32(r) for r in rates), *out)
+    return out
+
+
+@pytest.mark.parametrize("init", [False, True])
+def test_life_riding_in_the_pass_equals_a_ridden_copy(init):
+    f = _fields(3)
+    f["vapour"] = f["vapour"] * 0           # the vapour is not ridden; keep it simple
+    src = np.random.default_rng(4).integers(0, H * W, H * W).astype(np.int64)
+    fused = _life(f, src, True, init)
+    rng_pops = [np.random.default_rng(6 + k).random((H, W)).astype(f32) * 2 for k in range(3)]
+    ridden = dict(f, moisture=f["moisture"].ravel()[src].reshape(H, W), humans=f["humans"].ravel()[src].reshape(H, W))
+    cfg = Config().life
+    out = [np.empty((H, W), f32) for _ in range(5)]
+    initial = (np.random.default_rng(5).random((3, H, W)) * 2).astype(f32)
+    life_step(np.zeros(1, np.int64), False, ridden["moisture"], *(p.ravel()[src].reshape(H, W) for p in rng_pops),
+              ridden["humans"], f["elevation"], f["temperature"], f["vapour"] * 0.003, f["rain"], initial, 0, 9000,
+              0.01, init, True, True, False, local_constants(cfg, f32(7.0)), f32(0.025), f32(0.05), f32(0.1), *out)
+    for a, b in zip(fused, out):
+        np.testing.assert_array_equal(a, b)
+    new = (fused[4] == 1) & (ridden["humans"] == 0)
+    assert new.any()                     # new settlements: the settling paths ran
+
+
+def test_life_diffusion_in_the_pass_equals_the_separate_diffusion():
+    f = _fields(7)
+    f["humans"] = f["humans"] * 0           # no settlements: the predators' floor then never applies
+    none = np.zeros(1, np.int64)
+    local = _life(f, none, False, rates=(0, 0, 0), humans_on=False)
+    fused = _life(f, none, False, humans_on=False)
+    land = f["elevation"] >= f32(7.0)
+    V, R, X = diffuse(local[1], local[2], local[3], land, (0.025, 0.05, 0.1), local[4])
+    np.testing.assert_array_equal(fused[0], local[0])
+    for a, b in zip(fused[1:4], (V, R, X)):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(V, local[1])       # the diffusion did something
+
+
+def test_box_average_by_hand():
+    rng = np.random.default_rng(8)
+    for shape, fac in (((64, 128), 2), ((64, 128), 4), ((37, 75), 4), ((36, 72), 3)):
+        a = rng.random(shape, dtype=np.float32)
+        Hc, Wc = -(-shape[0] // fac), -(-shape[1] // fac)
+        ref = np.empty((Hc, Wc), np.float32)
+        for jc in range(Hc):
+            for ic in range(Wc):
+                s = np.float32(0)
+                for j in range(jc * fac, min(jc * fac + fac, shape[0])):
+                    for i in range(ic * fac, min(ic * fac + fac, shape[1])):
+                        s = np.float32(s + a[j, i])
+                n = (min(jc * fac + fac, shape[0]) - jc * fac) * (min(ic * fac + fac, shape[1]) - ic * fac)
+                ref[jc, ic] = s / np.float32(n)
+        np.testing.assert_array_equal(box_average(a, fac), ref)
+
+
+def test_wind_on_a_calm_map_is_calm_and_clamped_elsewhere():
+    p = np.full((32, 64), 1012.0, np.float32)
+    lat = np.linspace(80, -80, 32).astype(np.float32)
+    u, v = wind(p, lat, 15.0, 1.0)          # zero gradient: |v| = 0, no division by zero
+    assert (u == 0).all() and (v == 0).all()
+    p += (np.arange(64) * 3.0).astype(np.float32)[None, :]
+    u, v = wind(p, lat, 15.0, 1.0)
+    assert np.sqrt(u * u + v * v).max() <= 1.0 + 1e-6

@@ -169,3 +169,14 @@ def check_scratch(name: str, value, shape: tuple[int, int]) -> None:
     if not isinstance(value, np.ndarray) or value.dtype != np.dtype(decl.dtype) or value.shape != shape:
         raise TypeError(f"scratch product {name!r} must be a {decl.dtype} array of shape {shape}, got "
                         f"{getattr(value, 'dtype', type(value).__name__)} {getattr(value, 'shape', '')}")
+
+
+def fill_added(fields: dict, expected) -> None:
+    """Give ``fields`` (a state file's arrays) every ``expected`` field it lacks that was added after
+    state files were first written (``Field.added``), at its neutral value: a file written before
+    the markers (``drift_east``, ``drift_north``) reads with them at their cell centres."""
+    missing = [name for name in sorted(expected) if name not in fields and FIELDS[name].added]
+    if missing and fields:
+        shape = next(iter(fields.values())).shape
+        for name in missing:
+            fields[name] = np.full(shape, FIELDS[name].neutral, np.float32)

@@ -23,7 +23,7 @@ import numpy as np
 
 from planet._version import __version__
 from planet.core.config import Config, ConfigError
-from planet.core.fields import FIELDS
+from planet.core.fields import FIELDS, fill_added
 from planet.core.memory import available_memory
 from planet.core.files import atomic_write
 from planet.core.grid import Grid
@@ -365,7 +365,7 @@ def read_npz(path, *, allow_nonfinite: bool = False) -> "State":
     except (ConfigError, TypeError, ValueError) as e:
         raise StateFileError(f"state file {path} has an invalid configuration: {e}") from None
     stages = tuple(meta.get("stages", ()))
-    _fill_added(fields, stages)
+    fill_added(fields, _expected_fields(stages) or ())
     state = State(fields, step=meta["step"], seed=meta["seed"], config=config, stages=stages)
     check_complete(state, f"state file {path}")
     if not allow_nonfinite:
@@ -381,18 +381,6 @@ def _check_room(path, nbytes: int) -> None:
     if have is not None and nbytes > have:
         raise StateFileError(f"state file {path} declares {nbytes / 2**30:.1f} GiB of fields, more than the "
                              f"{have / 2**30:.1f} GiB of memory available")
-
-
-def _fill_added(fields: dict, stages) -> None:
-    """A file written before a field was added (``Field.added``) gets it at its neutral value
-    (the markers of ``drift_east``/``drift_north`` at their cell centres), so it still reads."""
-    expected = _expected_fields(stages)
-    if not expected or not fields:
-        return
-    shape = next(iter(fields.values())).shape
-    for name in sorted(expected - set(fields)):
-        if FIELDS[name].added:
-            fields[name] = np.full(shape, FIELDS[name].neutral, np.float32)
 
 
 def check_complete(state: "State", what: str = "state") -> None:

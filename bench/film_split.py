@@ -150,6 +150,7 @@ def main():
 
 def report(starts, seconds, folder, repeat=1, preset="veryfast"):
     """Print the split of each start time (medians over ``repeat`` films; floor before and after each)."""
+    folder = Path(folder) if folder else None
     floor = Floor(512, 1024)
     for t0 in starts:
         runs, floors = [], [floor.time_ms()]

@@ -1,7 +1,8 @@
 """Frames per second of each view and the globe at 1280×720 on the CPU and GPU backends,
-and the film's per-frame cost (render + encode) on a 512×256 world.
+and the film's per-frame split at 40 s and 150 s (``bench/film_split.py``: a real 512-column world,
+simulated alongside, encoded to MP4; the first run simulates and caches the worlds, minutes).
 
-    PYTHONPATH=. python bench/bench_render.py [--size 1280x720] [--repeat 10] [--film-seconds 4]
+    PYTHONPATH=. python bench/bench_render.py [--size 1280x720] [--repeat 10] [--film-seconds 2]
 
 The machine is shared, so each timing is also given as a ratio to a floor
 kernel measured in the same run (a NumPy copy of one 720p RGB frame).
@@ -18,7 +19,6 @@ import numpy as np
 import planet
 from planet.render import VIEWS
 from planet.render.backend import get_backend
-from planet.render.film import render_film
 from planet.render.scene import Camera, pack_fields, projection_params, sun_direction
 from planet.render.synthetic import synthetic_state
 
@@ -39,9 +39,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--film-seconds", type=float, default=4.0)
+    ap.add_argument("--film-seconds", type=float, default=2.0)
     ap.add_argument("--rows", type=int, default=256)
     ap.add_argument("--backends", default="cpu,gpu")
+    ap.add_argument("--worlds", default=os.path.join(tempfile.gettempdir(), "planet-film-worlds"),
+                    help="folder caching the film's worlds at 38 and 148 s ('' for none)")
     a = ap.parse_args()
     if not (a.film_seconds >= 0 and np.isfinite(a.film_seconds)):
         ap.error(f"--film-seconds must be a finite number >= 0 (0: no film), got {a.film_seconds}")
@@ -83,22 +85,12 @@ def main():
         for label, v, second, Q in cases:
             t, c = best(lambda: be.frame(stack, P, v, second, 0, 0.0, Q, size), a.repeat)
             print(f"{label:<32}{be_name:<8}{t * 1e3:>10.2f}{1 / t:>10.1f}{t / floor:>9.1f}{c * 1e3:>9.2f}")
-    # film: render + encode only (no simulation stages beyond the lithosphere placeholder)
-    for be_name in backends if a.film_seconds > 0 else ():
-        for t0 in (40.0, 150.0):
-            world = planet.Planet(512, 0, stages=("lithosphere",))
-            world.step(int(t0 * 60))
-            c0 = time.process_time()
-            with tempfile.TemporaryDirectory() as d:
-                stats = render_film(os.path.join(d, "f.mp4"), size=size, fps=30, backend=be_name, start=t0,
-                                    end=t0 + a.film_seconds, world=world, progress=False)
-            n = stats["frames"]
-            cpu_ms = (time.process_time() - c0) / n * 1e3   # this process only (ffmpeg runs apart)
-            print(f"film {t0:.0f}-{t0 + a.film_seconds:.0f} s {be_name}: {stats['wall_s'] / n * 1e3:.1f} ms/frame wall "
-                  f"(sim {stats['sim_s'] / n * 1e3:.1f}, render {stats['render_s'] / n * 1e3:.1f}, "
-                  f"write {stats['write_s'] / n * 1e3:.1f}; python CPU {cpu_ms:.1f}); 7500 frames would take "
-                  f"{stats['wall_s'] / n * 7500:.0f} s")
+    # film: the real thing (a world with every stage, simulated in the other thread, encoded to MP4),
+    # each part of a frame timed, with the floor kernel at 1024x512 (bench/film_split.py)
+    if a.film_seconds > 0 and "cpu" in backends:
+        from bench.film_split import report
 
+        report([40.0, 150.0], a.film_seconds, a.worlds or None, repeat=1)
 
 if __name__ == "__main__":
     main()

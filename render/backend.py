@@ -53,6 +53,7 @@ class CPUBackend:
         if self._geometry_key != key:
             G = self._buffer("G", (len(projection.GEOMETRY), h, w), np.float32)
             projection.geometry(Q, G)
+            projection.spans(G, self._buffer("S", (h, 2), np.int64))
             self._geometry_key = key
         if self._lut_gamma != float(Q[Q_GAMMA]):
             self._lut = projection.gamma_table(float(Q[Q_GAMMA]))
@@ -61,7 +62,8 @@ class CPUBackend:
         if Q[Q_ATMOSPHERE] > 0:
             atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
         out = np.empty((h, w, 3), dtype=np.uint8)
-        projection.project(A, B, self._buffers["G"], Q, self._lut, T, out, np.float32(P[P_LIGHTS_SEED]))
+        projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, np.float32(P[P_LIGHTS_SEED]),
+                                 self._buffers["S"])
         return out
 
 

@@ -251,11 +251,44 @@ def _map_tables(G, cam_lon, H, W, flat):
 
 
 @njit(cache=True, parallel=True, nogil=True)
+def spans(G, S):
+    """``S`` (Ho, 2) int64: per row of the pixel geometry ``G``, the first pixel and one past the last
+    that shows the planet (a finite latitude) or its atmosphere (a table row >= 0); every pixel
+    outside is the background. ``[0, 0)`` for a row of background only. Geometry only: cached with it."""
+    Ho, Wo = G.shape[1], G.shape[2]
+    for py in prange(Ho):
+        first = Wo
+        for px in range(Wo):
+            if G[G_LAT, py, px] == G[G_LAT, py, px] or G[G_ATM_ROW, py, px] >= f32(0.0):
+                first = px
+                break
+        last = first
+        for px in range(Wo - 1, first - 1, -1):
+            if G[G_LAT, py, px] == G[G_LAT, py, px] or G[G_ATM_ROW, py, px] >= f32(0.0):
+                last = px + 1
+                break
+        S[py, 0] = first if first < Wo else 0
+        S[py, 1] = last if first < Wo else 0
+
+
+@njit(cache=True, nogil=True)
 def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
     """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
     (``geometry``), the parameters ``Q``, the gamma table ``lut``, the atmosphere table ``T``
     (``atmosphere_table``, read when ``Q[Q_ATMOSPHERE]`` > 0) and the night lights' ``seed``
-    (``scene.lights_seed``; lights are drawn from a fourth channel of ``A``, ``B``, if any)."""
+    (``scene.lights_seed``; lights are drawn from a fourth channel of ``A``, ``B``, if any).
+    ``project_spans`` with every pixel of every row in its span."""
+    S = np.empty((out.shape[0], 2), np.int64)
+    S[:, 0] = 0
+    S[:, 1] = out.shape[1]
+    project_spans(A, B, G, Q, lut, T, out, seed, S)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def project_spans(A, B, G, Q, lut, T, out, seed, S):
+    """``project``, drawing only the pixels of each row's span ``S`` (``spans``: the planet and its
+    atmosphere) and the background colour elsewhere, which is what every pixel there would get:
+    the turning globe fills under two fifths of a 16:9 frame."""
     Ho, Wo = out.shape[0], out.shape[1]
     wipe, soft, night, light = Q[Q_WIPE], Q[Q_WIPE_SOFT], Q[Q_NIGHT], Q[Q_LIGHTING]
     k = Q[Q_K]
@@ -280,12 +313,24 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
         light_sites(A, seed, SA)
     if lit_b:
         light_sites(B, seed, SB)
+    fade = Q[Q_FADE]
+    bgr, bgg, bgb = lut[_level(bg0 * fade, n)], lut[_level(bg1 * fade, n)], lut[_level(bg2 * fade, n)]
     for py in prange(Ho):
+        x0 = min(max(S[py, 0], 0), Wo)
+        x1 = min(max(S[py, 1], x0), Wo)
+        for px in range(x0):
+            out[py, px, 0] = bgr
+            out[py, px, 1] = bgg
+            out[py, px, 2] = bgb
+        for px in range(x1, Wo):
+            out[py, px, 0] = bgr
+            out[py, px, 1] = bgg
+            out[py, px, 2] = bgb
         if flat and G[G_LAT, py, Wo // 2] == G[G_LAT, py, Wo // 2] and atm <= f32(0.0):
             j0 = row_j0[py]
             j1 = row_j1[py]
             fv = row_fv[py]
-            for px in range(Wo):
+            for px in range(x0, x1):
                 lat = G[G_LAT, py, px]
                 if lat == lat:
                     i0 = col_i0[px]
@@ -301,7 +346,7 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
                 out[py, px, 1] = lut[_level(g * Q[Q_FADE], n)]
                 out[py, px, 2] = lut[_level(b * Q[Q_FADE], n)]
             continue
-        for px in range(Wo):
+        for px in range(x0, x1):
             lat = G[G_LAT, py, px]
             if lat == lat:
                 lon = G[G_LON, py, px] + Q[Q_CAM_LON]

@@ -72,21 +72,21 @@ def _velocity(k, px, py, pz, poles, omega):
     return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
 
 
-def reach(H: int, W: int, step_max: float) -> np.ndarray:
-    """``m_j`` of rule 2 (int64, per row): columns each side that hold every marker a step of at
-    most ``step_max`` radians can bring into a cell of row ``j`` (at most ``W / 2``)."""
-    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
-    width = 2.0 * math.pi * np.cos(lat) / W
-    narrowest = np.minimum(width, np.minimum(np.roll(width, 1), np.roll(width, -1)))
-    narrowest[0] = min(width[0], width[1]) if H > 1 else width[0]
-    narrowest[-1] = min(width[-1], width[-2]) if H > 1 else width[-1]
-    return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
-
-
 def widths(H: int, W: int) -> np.ndarray:
     """``w_j``: each row's cell width in radians of arc (float64)."""
     lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
     return 2.0 * math.pi * np.cos(lat) / W
+
+
+def reach(width: np.ndarray, W: int, step_max: float) -> np.ndarray:
+    """``m_j`` of rule 2 (int64, per row of ``width``, the ``widths`` of a grid of ``W`` columns):
+    columns each side that hold every marker a step of at most ``step_max`` radians can bring into
+    a cell of row ``j`` (at most ``W / 2``)."""
+    narrowest = np.minimum(width, np.minimum(np.roll(width, 1), np.roll(width, -1)))
+    if width.size > 1:
+        narrowest[0] = min(width[0], width[1])
+        narrowest[-1] = min(width[-1], width[-2])
+    return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -101,11 +101,7 @@ def carry(k, qk, j, i, q0, u0, v0, poles, omega, coslat, sinlat, coslon, sinlon,
     x0, y0, z0 = so * cl, sl, co * cl
     ex, ez = co, -so
     nx, ny, nz = -sl * so, cl, -sl * co
-    px0, py0, pz0 = poles[k, 0], poles[k, 1], poles[k, 2]
-    w = omega[k]
-    vx = w * (py0 * z0 - pz0 * y0)
-    vy = w * (pz0 * x0 - px0 * z0)
-    vz = w * (px0 * y0 - py0 * x0)
+    vx, vy, vz = _velocity(k, x0, y0, z0, poles, omega)
     wj = wrow[j]
     c = j * W + i
     own = q0[j, i] == qk

@@ -84,7 +84,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
-    omega, reach_rows = _marker_reach(buf, table, schedule.fps, H, W)
+    omega, reach_rows = _marker_reach(buf, table, schedule.fps, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
@@ -105,15 +105,14 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     return source
 
 
-def _marker_reach(buf, table, fps, H, W):
+def _marker_reach(buf, table, fps, W):
     """The plates' angular speeds in radians per step and the markers' search reach per row
     (``drift.reach``), kept for the epoch."""
     cached = buf.get("drift_reach")
     if cached is None or cached[0] is not table or cached[1] != fps:
         omega = np.asarray(table.omega, np.float64) / fps
         cached = buf["drift_reach"] = (table, fps, omega,
-                                       drift.reach(H, W, float(np.abs(omega).max(initial=0.0))))
-        buf.setdefault("drift_widths", drift.widths(H, W))
+                                       drift.reach(buf["drift_widths"], W, float(np.abs(omega).max(initial=0.0))))
     return cached[2], cached[3]
 
 

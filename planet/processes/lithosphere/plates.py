@@ -344,6 +344,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
         drift = (np.zeros((H, W), np.float32), np.zeros((H, W), np.float32))
     u0, v0 = (np.ascontiguousarray(d, dtype=np.float32).ravel() for d in drift)
     omega = np.asarray(table.omega, np.float64) * dt
+    width = widths(H, W)
     trig = trig_tables(H, W)
     cells = cell_tables(H, W)
     fplate = np.ascontiguousarray(frame_plate, dtype=np.float32)
@@ -359,6 +360,6 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
             *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0,
-            np.asarray(table.poles, np.float64), omega, widths(H, W), np.pi / H,
-            reach(H, W, float(np.abs(omega).max(initial=0.0))), outs["drift_east"], outs["drift_north"])
+            np.asarray(table.poles, np.float64), omega, width, np.pi / H,
+            reach(width, W, float(np.abs(omega).max(initial=0.0))), outs["drift_east"], outs["drift_north"])
     return outs, source, fplate_out, fcrust

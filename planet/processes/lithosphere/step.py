@@ -63,7 +63,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, drainage, flexure, motion, plates
+from planet.processes.lithosphere import boundaries, drainage, drift, flexure, motion, plates
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
@@ -275,7 +275,8 @@ class LithosphereStage:
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
-                cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W))}
+                cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
+                drift_widths=drift.widths(H, W))}
         return self._scratch[key]
 
     def _plate_table(self, seed, epoch, cfg):

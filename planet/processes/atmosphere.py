@@ -97,7 +97,7 @@ from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
-from planet.processes.sampling import _bilinear
+from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
 from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stage's trails; trails_step re-exported)
 
@@ -183,10 +183,8 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
     H, W = a.shape
     a_out = np.empty((H, W), dtype=np.float32)
     b_out = np.empty((H, W), dtype=np.float32)
-    one = f32(1.0)
     vmax2 = vmax * vmax
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
-    fw = f32(W)
     for j in prange(H):
         if j < reach or j >= H - reach:
             for i in range(W):
@@ -197,27 +195,10 @@ def _advect_pair(a, b, wind_u, wind_v, scale, vmax, pair):
             continue
         for i in range(W):
             y, x = _departure(wind_u[j, i], wind_v[j, i], vmax, vmax2, scale, j, i)
-            # y > 0 here and x + W > 0, so truncation is floor (and cheaper than a libm call)
-            r0 = np.int64(y)
-            fy = y - f32(r0)
-            xs = x + fw
-            c0 = np.int64(xs)
-            fx = xs - f32(c0)
-            c0 -= W
-            if c0 < 0:
-                c0 += W
-            elif c0 >= W:
-                c0 -= W
-            c1 = c0 + 1
-            if c1 == W:
-                c1 = 0
-            w00 = (one - fy) * (one - fx)
-            w01 = (one - fy) * fx
-            w10 = fy * (one - fx)
-            w11 = fy * fx
-            a_out[j, i] = a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
+            r0, c0, c1, w00, w01, w10, w11 = _interior_weights(y, x, W)
+            a_out[j, i] = _interior_sample(a, r0, c0, c1, w00, w01, w10, w11)
             if pair:
-                b_out[j, i] = b[r0, c0] * w00 + b[r0, c1] * w01 + b[r0 + 1, c0] * w10 + b[r0 + 1, c1] * w11
+                b_out[j, i] = _interior_sample(b, r0, c0, c1, w00, w01, w10, w11)
     if not pair:
         b_out[:] = 0.0
     return a_out, b_out

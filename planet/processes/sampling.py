@@ -40,6 +40,33 @@ def _bilinear(field, y, x, H, W):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _interior_weights(y, x, W):
+    """``(r0, c0, c1, w00, w01, w10, w11)`` of ``_bilinear`` away from the poles (``y > 0``,
+    ``x + W > 0``, row ``r0 + 1`` inside the grid): floor by truncation, the columns wrapped
+    without a modulo. ``_interior_sample`` applies them to a field."""
+    one = f32(1.0)
+    r0 = np.int64(y)               # y > 0 and x + W > 0, so truncation is floor (and cheaper than libm)
+    fy = y - f32(r0)
+    xs = x + f32(W)
+    c0 = np.int64(xs)
+    fx = xs - f32(c0)
+    c0 -= W
+    if c0 < 0:
+        c0 += W
+    elif c0 >= W:
+        c0 -= W
+    c1 = c0 + 1
+    if c1 == W:
+        c1 = 0
+    return r0, c0, c1, (one - fy) * (one - fx), (one - fy) * fx, fy * (one - fx), fy * fx
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _interior_sample(a, r0, c0, c1, w00, w01, w10, w11):
+    return a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _clamp_wind(u, v, vmax):
     s = np.sqrt(u * u + v * v)
     if s > vmax:

@@ -22,14 +22,9 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.life.stage import plant_growth
-from planet.processes.sampling import _bilinear
+from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 
 f32 = np.float32
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _sample(a, r0, c0, c1, w00, w01, w10, w11):
-    return a[r0, c0] * w00 + a[r0, c1] * w01 + a[r0 + 1, c0] * w10 + a[r0 + 1, c1] * w11
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -63,8 +58,6 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
     """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``)."""
     H, W = vapour.shape
     zero = f32(0.0)
-    one = f32(1.0)
-    fw = f32(W)
     for i in range(W):
         y = ry[i]
         x = rx[i]
@@ -73,26 +66,10 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
             if with_co2:
                 cr[i] = _bilinear(co2, y, x, H, W)
             continue
-        r0 = np.int64(y)               # y > 0 here and x + W > 0, so truncation is floor
-        fy = y - f32(r0)
-        xs = x + fw
-        c0 = np.int64(xs)
-        fx = xs - f32(c0)
-        c0 -= W
-        if c0 < 0:
-            c0 += W
-        elif c0 >= W:
-            c0 -= W
-        c1 = c0 + 1
-        if c1 == W:
-            c1 = 0
-        w00 = (one - fy) * (one - fx)
-        w01 = (one - fy) * fx
-        w10 = fy * (one - fx)
-        w11 = fy * fx
-        wr[i] = _sample(vapour, r0, c0, c1, w00, w01, w10, w11)
+        r0, c0, c1, w00, w01, w10, w11 = _interior_weights(y, x, W)
+        wr[i] = _interior_sample(vapour, r0, c0, c1, w00, w01, w10, w11)
         if with_co2:
-            cr[i] = _sample(co2, r0, c0, c1, w00, w01, w10, w11)
+            cr[i] = _interior_sample(co2, r0, c0, c1, w00, w01, w10, w11)
     if not with_co2:
         for i in range(W):
             cr[i] = zero

@@ -11,6 +11,65 @@ from numba import njit, prange
 f32 = np.float32
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
+    """``f += k Σ_{land n} (f_n − f)`` along row ``j`` (``vb, rb, xb, lb``: rows of the populations
+    and the land mask, buffer row ``r − lo`` holding grid row ``r``: the whole grid with ``lo`` 0,
+    or a band of rows in ``life.kernel``); settled cells (``h_row`` > 0) keep the predators' floor."""
+    half = W // 2
+    zero = f32(0.0)
+    jn = j - 1 if j > 0 else 0
+    js = j + 1 if j < H - 1 else H - 1
+    shift_n = half if j == 0 else 0
+    shift_s = half if j == H - 1 else 0
+    c_, n_, s_ = j - lo, jn - lo, js - lo
+    start = 0
+    if shift_n == 0 and shift_s == 0:       # interior rows: branch-free so that it vectorises
+        for i in range(1, W - 1):
+            c = lb[c_, i]
+            a_n = lb[n_, i] * c
+            a_s = lb[s_, i] * c
+            a_e = lb[c_, i + 1] * c
+            a_w = lb[c_, i - 1] * c
+            v0 = vb[c_, i]
+            r0 = rb[c_, i]
+            x0 = xb[c_, i]
+            v_row[i] = v0 + kv * (a_n * (vb[n_, i] - v0) + a_s * (vb[s_, i] - v0)
+                                  + a_e * (vb[c_, i + 1] - v0) + a_w * (vb[c_, i - 1] - v0))
+            r_row[i] = r0 + kr * (a_n * (rb[n_, i] - r0) + a_s * (rb[s_, i] - r0)
+                                  + a_e * (rb[c_, i + 1] - r0) + a_w * (rb[c_, i - 1] - r0))
+            x = x0 + kx * (a_n * (xb[n_, i] - x0) + a_s * (xb[s_, i] - x0)
+                           + a_e * (xb[c_, i + 1] - x0) + a_w * (xb[c_, i - 1] - x0))
+            x_row[i] = pop_min if h_row[i] > zero else x
+        start = -1
+    for i in range(W):
+        if start == -1 and 0 < i < W - 1:
+            continue
+        v0 = vb[c_, i]
+        r0 = rb[c_, i]
+        x0 = xb[c_, i]
+        c = lb[c_, i]
+        i_n = i + shift_n
+        if i_n >= W:
+            i_n -= W
+        i_s = i + shift_s
+        if i_s >= W:
+            i_s -= W
+        ie = i + 1 if i + 1 < W else 0
+        iw = i - 1 if i > 0 else W - 1
+        a_n = lb[n_, i_n] * c
+        a_s = lb[s_, i_s] * c
+        a_e = lb[c_, ie] * c
+        a_w = lb[c_, iw] * c
+        v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
+                              + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
+        r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
+                              + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
+        x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
+                       + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
+        x_row[i] = pop_min if h_row[i] > zero else x
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
     """``f += k Σ_{land n} (f_n − f)`` for the three populations; settled cells lose their predators.
@@ -21,62 +80,11 @@ def _diffuse(V, R, X, land, humans, kv, kr, kx, pop_min):
     sum over land is conserved). Branch-free in the interior so that it vectorises.
     """
     H, W = V.shape
-    half = W // 2
     Vo = np.empty((H, W), dtype=np.float32)
     Ro = np.empty((H, W), dtype=np.float32)
     Xo = np.empty((H, W), dtype=np.float32)
-    zero = f32(0.0)
     for j in prange(H):
-        jn = j - 1 if j > 0 else 0
-        js = j + 1 if j < H - 1 else H - 1
-        shift_n = half if j == 0 else 0
-        shift_s = half if j == H - 1 else 0
-        if shift_n == 0 and shift_s == 0:
-            for i in range(1, W - 1):
-                c = land[j, i]
-                a_n = land[jn, i] * c
-                a_s = land[js, i] * c
-                a_e = land[j, i + 1] * c
-                a_w = land[j, i - 1] * c
-                v0 = V[j, i]
-                r0 = R[j, i]
-                x0 = X[j, i]
-                Vo[j, i] = v0 + kv * (a_n * (V[jn, i] - v0) + a_s * (V[js, i] - v0)
-                                      + a_e * (V[j, i + 1] - v0) + a_w * (V[j, i - 1] - v0))
-                Ro[j, i] = r0 + kr * (a_n * (R[jn, i] - r0) + a_s * (R[js, i] - r0)
-                                      + a_e * (R[j, i + 1] - r0) + a_w * (R[j, i - 1] - r0))
-                x = x0 + kx * (a_n * (X[jn, i] - x0) + a_s * (X[js, i] - x0)
-                               + a_e * (X[j, i + 1] - x0) + a_w * (X[j, i - 1] - x0))
-                Xo[j, i] = pop_min if humans[j, i] > zero else x
-            edges = (0, W - 1)
-        else:
-            edges = (-1, -1)
-        for i in range(W):
-            if 0 < i < W - 1 and edges[0] == 0:
-                continue
-            v0 = V[j, i]
-            r0 = R[j, i]
-            x0 = X[j, i]
-            c = land[j, i]
-            i_n = i + shift_n
-            if i_n >= W:
-                i_n -= W
-            i_s = i + shift_s
-            if i_s >= W:
-                i_s -= W
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            a_n = land[jn, i_n] * c
-            a_s = land[js, i_s] * c
-            a_e = land[j, ie] * c
-            a_w = land[j, iw] * c
-            Vo[j, i] = v0 + kv * (a_n * (V[jn, i_n] - v0) + a_s * (V[js, i_s] - v0)
-                                  + a_e * (V[j, ie] - v0) + a_w * (V[j, iw] - v0))
-            Ro[j, i] = r0 + kr * (a_n * (R[jn, i_n] - r0) + a_s * (R[js, i_s] - r0)
-                                  + a_e * (R[j, ie] - r0) + a_w * (R[j, iw] - r0))
-            x = x0 + kx * (a_n * (X[jn, i_n] - x0) + a_s * (X[js, i_s] - x0)
-                           + a_e * (X[j, ie] - x0) + a_w * (X[j, iw] - x0))
-            Xo[j, i] = pop_min if humans[j, i] > zero else x
+        _diffuse_row(j, 0, H, W, V, R, X, land, humans[j], kv, kr, kx, pop_min, Vo[j], Ro[j], Xo[j])
     return Vo, Ro, Xo
 
 

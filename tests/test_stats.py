@@ -401,6 +401,57 @@ def test_river_exponents_of_scheidegger_networks(rows):
     assert s["rivers.sea_drained_fraction"].value == pytest.approx(1.0)
 
 
+def scheidegger_with_fringe(grid: Grid, rows: int, seed: int, fringe: int):
+    """The Scheidegger band with ``fringe`` rows of land south of it, each cell draining straight
+    south into the next and the last into the ocean: a comb of one-cell-wide coastal basins of
+    ``fringe`` cells, nearly all of whose cells are sources."""
+    z, rec = scheidegger(grid, rows, seed)
+    H, W = grid.shape
+    j1 = H // 2 - rows // 2 + rows
+    z[j1:j1 + fringe] = 10.0
+    for j in range(j1, j1 + fringe):
+        rec[j] = (j + 1) * W + np.arange(W)
+    return z, rec
+
+
+def test_network_exponent_leaves_out_the_coastal_fringe():
+    # β within river networks reads the sites of the sea basins of at least NETWORK_MIN_CELLS cells.
+    # A fringe of small coastal basins (40 cells in a line: a third of the land) steepens the exceedance of all land cells; the network
+    # exponent still reads the Scheidegger network's exact 1/3.
+    grid = Grid(256, 512)
+    z, rec = scheidegger_with_fringe(grid, 80, seed=80, fringe=40)
+    s = S.compute(make_state(grid, elevation=z), "rivers", sea_level=5.0, router=lambda *a: rec)
+    assert s["rivers.network_area_exponent"].value == pytest.approx(1 / 3, abs=0.04)
+    assert s["rivers.area_exponent"].value > 0.40      # 1/3 without the fringe (the test above)
+    # the sites, found independently: follow every land cell's receivers to its mouth, count the
+    # basin's area, keep the basins of at least NETWORK_MIN_CELLS median land-cell areas
+    land = z >= 5.0
+    area = d8.cell_area_km2(grid)
+    flat = rec.ravel()
+    mouth = {}
+    for c in np.flatnonzero(land.ravel()):
+        m = c
+        while land.ravel()[flat[m]]:
+            m = flat[m]
+        mouth[c] = m
+    basin = {}
+    for c, m in mouth.items():
+        basin[m] = basin.get(m, 0.0) + area.ravel()[c]
+    need = S.NETWORK_MIN_CELLS * np.median(area[land])
+    inside = sum(area.ravel()[c] for c, m in mouth.items() if basin[m] >= need)
+    assert s["rivers.network_share"].value == pytest.approx(inside / area[land].sum(), rel=1e-9)
+    assert 0.5 < s["rivers.network_share"].value < 1.0
+
+
+def test_network_exponent_needs_a_large_basin():
+    # only the fringe's three-cell basins: no river network to measure
+    grid = Grid(256, 512)
+    z, rec = scheidegger_with_fringe(grid, 0, seed=1, fringe=3)
+    s = S.compute(make_state(grid, elevation=z), "rivers", sea_level=5.0, router=lambda *a: rec)
+    assert s["rivers.network_area_exponent"].value is None
+    assert f"no sea basin of at least {S.NETWORK_MIN_CELLS} cells" in s["rivers.network_area_exponent"].status
+
+
 def test_exceedance_exponent_through_the_river_pipeline():
     # One long stem (a strip of land draining south) with every cell of its branches feeding it:
     # whatever the tree, the pipeline's β must be the fit of its own drainage areas, here solved

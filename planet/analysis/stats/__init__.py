@@ -40,7 +40,7 @@ Conventions
 """
 from planet.analysis.stats.registry import (BANDS, CHANNEL_AREA_KM2, EARTH_RADIUS_KM, EXCEEDANCE_LOW_CELLS,
                                             EXCEEDANCE_POINTS, EXCEEDANCE_TOP_SHARE, GROUPS, HACK_MIN_BASINS,
-                                            HACK_MIN_CELLS, REGISTRY, NotComputable, Statistic, Value, describe,
+                                            HACK_MIN_CELLS, NETWORK_MIN_CELLS, REGISTRY, NotComputable, Statistic, Value, describe,
                                             format_value, statistic)
 from planet.analysis.stats.weighted import (Fit, exceedance_fit, fit_power_law, weighted_mean, weighted_moments,
                                             weighted_quantile)
@@ -50,7 +50,7 @@ from planet.analysis.stats.report import (NonFiniteWarning, Statistics, compute,
                                           select)
 
 __all__ = ["Analysis", "BANDS", "CHANNEL_AREA_KM2", "EARTH_RADIUS_KM", "EXCEEDANCE_LOW_CELLS", "EXCEEDANCE_POINTS",
-           "EXCEEDANCE_TOP_SHARE", "HACK_MIN_BASINS", "HACK_MIN_CELLS", "Fit", "GROUPS", "NonFiniteWarning",
+           "EXCEEDANCE_TOP_SHARE", "HACK_MIN_BASINS", "HACK_MIN_CELLS", "NETWORK_MIN_CELLS", "Fit", "GROUPS", "NonFiniteWarning",
            "NotComputable", "REGISTRY", "Statistic", "Statistics", "Value", "compute", "describe", "documentation",
            "exceedance_fit", "fit_power_law", "format_table", "format_value", "select", "statistic",
            "weighted_mean", "weighted_moments", "weighted_quantile"]

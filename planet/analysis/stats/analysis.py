@@ -9,7 +9,7 @@ import numpy as np
 
 from planet.analysis import d8
 from planet.analysis.stats.registry import (BANDS, EARTH_RADIUS_KM, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_TOP_SHARE, HACK_MIN_BASINS,
-                                            HACK_MIN_CELLS, NotComputable)
+                                            HACK_MIN_CELLS, NETWORK_MIN_CELLS, NotComputable)
 from planet.analysis.stats.weighted import Fit, exceedance_fit, fit_power_law, weighted_mean, weighted_moments
 from planet.core.grid import Grid
 from planet.core.timeline import Timeline
@@ -181,6 +181,30 @@ class Analysis:
                 raise NotComputable("no land")
             lo = EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2
             return exceedance_fit(areas, lo, EXCEEDANCE_TOP_SHARE * float(areas.max()))
+        except NotComputable as e:
+            return e
+
+    @cached_property
+    def network_sites(self) -> np.ndarray:
+        """The land cells (bool ``(H, W)``) of the sea basins that hold at least ``NETWORK_MIN_CELLS``
+        median land-cell areas: the sites of the river networks, without the coastal fringe of
+        small basins."""
+        area, _, mouth = self.flow
+        land = self.need_land()
+        basin = np.where(land, area.ravel()[np.maximum(mouth, 0)], 0.0)
+        sea = np.zeros(land.size, dtype=np.bool_)
+        sea[self.sea_mouths] = True
+        return land & sea[np.maximum(mouth, 0)] & (basin >= NETWORK_MIN_CELLS * self.median_land_cell_km2)
+
+    @cached_property
+    def network_exceedance(self) -> Fit | NotComputable:
+        try:
+            sites = self.network_sites
+            if not sites.any():
+                raise NotComputable(f"no sea basin of at least {NETWORK_MIN_CELLS} cells")
+            areas = self.flow[0][sites]
+            return exceedance_fit(areas, EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2,
+                                  EXCEEDANCE_TOP_SHARE * float(areas.max()))
         except NotComputable as e:
             return e
 

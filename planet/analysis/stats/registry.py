@@ -18,6 +18,9 @@ EXCEEDANCE_LOW_CELLS = 1
 EXCEEDANCE_TOP_SHARE = 0.2
 #: points (log-spaced) at which the exceedance P(A ≥ a) is sampled for the fit
 EXCEEDANCE_POINTS = 20
+#: β within river networks reads the land cells of the sea basins of at least this many median
+#: land-cell areas (two decades of scaling from one cell before the fit's top share)
+NETWORK_MIN_CELLS = 100
 #: Hack's law uses sea basins of at least this many median land-cell areas
 HACK_MIN_CELLS = 9
 #: and needs at least this many of them

@@ -10,7 +10,7 @@ import numpy as np
 
 from planet.analysis.stats.analysis import Analysis, _fit_part
 from planet.analysis.stats.registry import (CHANNEL_AREA_KM2, EXCEEDANCE_LOW_CELLS, EXCEEDANCE_POINTS, EXCEEDANCE_TOP_SHARE,
-                                            HACK_MIN_CELLS, NotComputable)
+                                            HACK_MIN_CELLS, NETWORK_MIN_CELLS, NotComputable)
 from planet.analysis.stats.registry import register as R
 from planet.analysis.stats.weighted import weighted_quantile
 
@@ -72,6 +72,16 @@ R("rivers.area_exponent_lo", "km²", "lower end of the exceedance fit's range of
   _fit_part("exceedance", "lo"))
 R("rivers.area_exponent_hi", "km²", "upper end of the exceedance fit's range of a",
   _fit_part("exceedance", "hi"))
+R("rivers.network_area_exponent", "1",
+  "β of the exceedance P(A ≥ a) within river networks: as rivers.area_exponent, over the land cells of the sea "
+  f"basins of at least {NETWORK_MIN_CELLS} median cell areas only (the sites of a river network, where "
+  "Rodríguez-Iturbe & Rinaldo measure β ≈ 0.43; rivers.area_exponent also counts the coastal fringe of small "
+  "basins, none of whose cells drains much area)",
+  _fit_part("network_exceedance", "slope", lambda s: -s), atol=1e-6)
+R("rivers.network_share", "1",
+  f"share of the land area in sea basins of at least {NETWORK_MIN_CELLS} median cell areas (the sites "
+  "rivers.network_area_exponent reads)",
+  lambda a: float(np.sum(a.area_km2[a.network_sites]) / a.land_area_km2))
 R("rivers.hack_exponent", "1",
   "Hack's h in L ~ A^h over the sea basins of at least "
   f"{HACK_MIN_CELLS} cells: L the longest flow path from a divide to the mouth (km), A the basin area (km²)",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from planet.processes.lithosphere import boundaries, drift, plates
+from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32
 
@@ -54,6 +55,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     cached ``plates.PlateTable``."""
     schedule = ctx.config.schedule
     cfg = ctx.config.lithosphere
+    clock = buf.get("clock") or Clock()
     y1, z1, a1, b1, c1 = chained
     H, W = q0.shape
     n = H * W
@@ -73,14 +75,18 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     fplate = np.ascontiguousarray(fields["frame_plate"], np.float32)
     fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
     inv = np.zeros((1, 1), np.int32)
+    clock.lap("plates: setup")
     if mode == plates.MODE_MOVE:
         # the previous step's epoch-start cells, its crust written back, who held each of them
         refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
+        clock.lap("plates: references")
         plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
+        clock.lap("plates: write_back")
         inv = buf.get("inv")
         if inv is None:
             inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
         plates._inverse(q0.ravel(), refp, table.ids, inv)
+        clock.lap("plates: inverse")
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
@@ -94,6 +100,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
                    u0, v0, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, out["drift_east"],
                    out["drift_north"])
+    clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:
         # a new epoch: the plates' shapes and crust as they are now

@@ -154,7 +154,7 @@ def _pile(crust, weights, factor, cap, area, out):
         for i in range(W):
             c = crust[j, i]
             p = c + weights[j, i] * factor
-            if p > cap:
+            if p > cap:      # noqa: PLR1730 (np.minimum's NaN rule: a NaN stays NaN)
                 p = cap
             out[j, i] = (np.float64(p) - np.float64(c)) * a
             crust[j, i] = p

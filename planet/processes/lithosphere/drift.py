@@ -117,7 +117,7 @@ def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, 
     flat index of the cell whose content it takes and its marker's new offset; source -1 when no
     marker of the plate is within reach (rule 4 is the caller's). ``q0``: the previous plates;
     ``u0``, ``v0``: the previous offsets (flat); ``marks``: the markers' positions (``positions``)."""
-    H, W = q0.shape
+    W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
     cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
     x0, y0, z0 = so * cl, sl, co * cl

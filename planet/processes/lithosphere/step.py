@@ -316,11 +316,9 @@ class LithosphereStage:
         clock.lap("setup")
         drainage._receivers(z0, level, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
         clock.lap("receivers")
-        count = drainage._accumulate(rcv, pending, area, order)
-        clock.lap("accumulate")
         true_area = buf["true_area"]
-        _true_area(rcv, order, count, metrics.area, W, true_area)
-        clock.lap("true_area")
+        count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area)
+        clock.lap("accumulate")
 
         # rule 1 east-west (implicit), then rules 1-4 per cell, then basin colours
         yh = buf["yh"]

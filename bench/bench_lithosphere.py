@@ -1,6 +1,6 @@
 """Lithosphere step speed at 512×256 and 1024×512, as ratios to the memory-bandwidth floor.
 
-    PYTHONPATH=. python bench/bench_lithosphere.py [--quick] [--geology] [--threads N] [--phases 30,90]
+    PYTHONPATH=. python bench/bench_lithosphere.py [--quick] [--geology] [--threads N] [--phases 30,90] [--split]
 
 For each resolution and phase (film seconds; default 30 s and 90 s, both while the plates
 move, before tectonics end at 126 s): a geology-only world is run to that time, then
@@ -9,7 +9,8 @@ floor kernel (``bench/floor.py``), so both see the same machine load. Prints
 ns per cell per step, steps per second, and the ratio to the floor (medians).
 ``--geology`` also times the whole geology, 15 s → 126 s (6660 steps) at
 512×256. The import + first-step time of a fresh process (warm Numba cache)
-is measured with a subprocess.
+is measured with a subprocess. ``--split`` also prints where a step's time goes: the median
+milliseconds of each part of the step (``LithosphereStage.split``) and its share of their sum.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def first_step_seconds() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def bench_resolution(res: int, steps: int, until: float) -> dict:
+def bench_resolution(res: int, steps: int, until: float, split: bool = False) -> dict:
     w = planet.Planet(resolution=res, seed=0, stages=("lithosphere",))
     t = time.perf_counter()
     w.run(until=until)
@@ -61,10 +62,13 @@ def bench_resolution(res: int, steps: int, until: float) -> dict:
     stage = LithosphereStage()
     floor = Floor(s.rows, s.columns)
     fields = s.fields
-    step_t, floor_t = [], []
+    step_t, floor_t, parts = [], [], []
     for k in range(steps):
         ctx = Context(step=s.step + 1 + k, time=(s.step + 1 + k) / 60, seed=s.seed, grid=w.grid,
                       config=w.config, timeline=w.timeline)
+        if split:
+            stage.split = {}
+            parts.append(stage.split)
         t = time.perf_counter()
         out = stage.advance(fields, ctx)
         step_t.append(time.perf_counter() - t)
@@ -75,8 +79,17 @@ def bench_resolution(res: int, steps: int, until: float) -> dict:
     cells = res * res // 2
     ms = 1e3 * float(np.median(step_t))
     fl = 1e3 * float(np.median(floor_t))
+    split_ms = {name: 1e3 * float(np.median([p.get(name, 0.0) for p in parts])) for name in (parts[0] if parts else ())}
     return dict(res=res, cells=cells, warm_s=warm, ms=ms, ns_cell=1e6 * ms / cells, steps_s=1e3 / ms,
-                floor_ms=fl, ratio=ms / fl, mean_ms=1e3 * float(np.mean(step_t)))
+                floor_ms=fl, ratio=ms / fl, mean_ms=1e3 * float(np.mean(step_t)), split=split_ms)
+
+
+def print_split(split: dict, floor_ms: float) -> None:
+    """Each part's median ms, its share of the parts' sum, and its ratio to the floor kernel."""
+    total = sum(split.values())
+    for name, ms in split.items():
+        print(f"    {name:<22} {ms:8.3f} ms {100 * ms / total:5.1f} % {ms / floor_ms:6.1f}x floor")
+    print(f"    {'sum':<22} {total:8.3f} ms")
 
 
 def bench_geology() -> float:
@@ -93,23 +106,31 @@ def main(argv=None) -> int:
     ap.add_argument("--geology", action="store_true", help="also time 15 s -> 126 s at 512x256")
     ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
     ap.add_argument("--phases", default="30,90", help="film seconds to time the step at (comma-separated)")
+    ap.add_argument("--split", action="store_true", help="print each part of the step's median time")
+    ap.add_argument("--sizes", default="512,1024", help="grid columns to time (comma-separated)")
+    ap.add_argument("--no-first", action="store_true", help="skip the fresh-process first-step timing")
     args = ap.parse_args(argv)
     if args.threads:
         planet.set_threads(args.threads)
     import numba
     print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
-    print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")
+    if not args.no_first:
+        print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")
+    sizes = [int(x) for x in args.sizes.split(",")]
     steps = 30 if args.quick else 200
     print(f"{'grid':>10} {'t':>5} {'ms/step':>8} {'ns/cell':>8} {'steps/s':>8} {'floor ms':>9} {'ratio':>6}")
     for until in (float(x) for x in args.phases.split(",")):
         ms = {}
-        for res in (512, 1024):
-            r = bench_resolution(res, steps, until)
+        for res in sizes:
+            r = bench_resolution(res, steps, until, args.split)
             ms[res] = r["ms"]
             print(f"{res}x{res // 2:<5} {until:5.0f} {r['ms']:8.2f} {r['ns_cell']:8.1f} {r['steps_s']:8.0f} "
                   f"{r['floor_ms']:9.3f} {r['ratio']:6.1f}   (mean {r['mean_ms']:.2f} ms; warm-up took "
                   f"{r['warm_s']:.0f} s)")
-        print(f"  1024x512 / 512x256 at t={until:g} s: {ms[1024] / ms[512]:.2f} (target <= 4.5)")
+            if args.split:
+                print_split(r["split"], r["floor_ms"])
+        if 512 in ms and 1024 in ms:
+            print(f"  1024x512 / 512x256 at t={until:g} s: {ms[1024] / ms[512]:.2f} (target <= 4.5)")
     if args.geology:
         sec = bench_geology()
         print(f"geology 15 s -> 126 s at 512x256 (6660 steps): {sec:.1f} s ({1e3 * sec / 6660:.2f} ms/step)")

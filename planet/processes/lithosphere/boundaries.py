@@ -106,24 +106,79 @@ def row_widths(H: int, W: int):
 
 
 
-def conserve_crust(before, crust, weights, area, crust_max):
+def conserve_crust(before, crust, weights, area, crust_max, scratch=None):
     """Keep the planet's crust volume ``Σ C · area`` what it was ``before`` the plates moved: the
     crust the motion consumed (subduction, and the rasterisation's small losses) piles up where
     continental crust is being consumed at convergent boundaries (``weights``, from ``_uplift``),
     up to ``crust_max``; what the cap turns away thickens all continental crust (``C ≥ 1/2``) in
     proportion to its room below the cap, so continental crust is never lost while there is room.
-    ``area``: the cell areas per row. In place, float64 sums in a fixed order."""
-    a = area[:, None].astype(np.float64)
-    after = float((crust.astype(np.float64) * a).sum())
+    ``area``: the cell areas per row. In place, float64 sums in a fixed order (numpy's, over the
+    float64 products of a ``(H, W)`` array); ``scratch``: an optional float64 ``(H, W)`` buffer."""
+    prod = np.empty(crust.shape) if scratch is None else scratch
+    after = volume(crust, area, prod)
     lost = before - after
     if lost <= 0.0:
         return
-    w = float((weights.astype(np.float64) * a).sum())
+    w = volume(weights, area, prod)
     if w > 0.0:
-        piled = np.minimum(crust + (weights * f32(lost / w)).astype(np.float32), f32(crust_max))
-        lost -= float(((piled.astype(np.float64) - crust) * a).sum())
-        crust[:] = piled
-    room = np.where(crust >= f32(CONTINENTAL), f32(crust_max) - crust, f32(0.0)).astype(np.float64)
-    h = float((room * a).sum())
+        _pile(crust, weights, f32(lost / w), f32(crust_max), area, prod)
+        lost -= float(prod.sum())
+    _room(crust, f32(crust_max), area, prod)
+    h = float(prod.sum())
     if lost > 0.0 and h > 0.0:
-        crust += (room * min(lost / h, 1.0)).astype(np.float32)
+        _thicken(crust, f32(crust_max), min(lost / h, 1.0))
+
+
+def volume(x, area, prod):
+    """``Σ x · area`` (float64; ``prod`` a float64 buffer of ``x``'s shape gets the products)."""
+    _weighted(x, area, prod)
+    return float(prod.sum())
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _weighted(x, area, out):
+    """``out = x · area[row]`` in float64."""
+    H, W = x.shape
+    for j in prange(H):
+        a = np.float64(area[j])
+        for i in range(W):
+            out[j, i] = np.float64(x[j, i]) * a
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _pile(crust, weights, factor, cap, area, out):
+    """``crust ← min(crust + weights · factor, cap)`` (float32) and ``out`` = the volume each cell gained."""
+    H, W = crust.shape
+    for j in prange(H):
+        a = np.float64(area[j])
+        for i in range(W):
+            c = crust[j, i]
+            p = c + weights[j, i] * factor
+            if p > cap:      # noqa: PLR1730 (np.minimum's NaN rule: a NaN stays NaN)
+                p = cap
+            out[j, i] = (np.float64(p) - np.float64(c)) * a
+            crust[j, i] = p
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _room_of(c, cap):
+    return cap - c if c >= f32(CONTINENTAL) else f32(0.0)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _room(crust, cap, area, out):
+    """``out`` = each continental cell's room below the cap times its area (float64)."""
+    H, W = crust.shape
+    for j in prange(H):
+        a = np.float64(area[j])
+        for i in range(W):
+            out[j, i] = np.float64(_room_of(crust[j, i], cap)) * a
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _thicken(crust, cap, share):
+    """``crust += room · share`` (the room in float64, the step rounded to float32)."""
+    H, W = crust.shape
+    for j in prange(H):
+        for i in range(W):
+            crust[j, i] += f32(np.float64(_room_of(crust[j, i], cap)) * share)

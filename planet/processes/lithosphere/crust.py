@@ -82,6 +82,4 @@ def spread_rows(crust, c_east, out):
     """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
     implicitly, between continental cells, ``C ≥ 1/2``, across plate boundaries too, never onto
     ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
-    e = np.maximum(crust - f32(1.0), f32(0.0))
-    _spread_rows(e, crust, c_east, out)
-    out += crust - e
+    _spread_rows(crust, c_east, np.empty(crust.shape, np.float32), out)

@@ -167,14 +167,18 @@ def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> t
 
 
 @njit(cache=True, nogil=True)
-def _drain_queue(rcv, pending, area, order, head, tail):
-    """Pass areas down the queue ``order[head:tail]``; a receiver joins when its last donor has passed."""
+def _drain_queue(rcv, pending, area, extra, order, head, tail):
+    """Pass areas (and ``extra``, unless it is empty) down the queue ``order[head:tail]``; a receiver
+    joins when its last donor has passed."""
+    both = extra.size > 0
     while head < tail:
         c = order[head]
         head += 1
         r = rcv[c]
         if r >= 0 and rcv[r] != NOT_ROUTED:
             area[r] += area[c]
+            if both:
+                extra[r] += extra[c]
             pending[r] -= 1
             if pending[r] == 0:
                 order[tail] = r
@@ -183,7 +187,7 @@ def _drain_queue(rcv, pending, area, order, head, tail):
 
 
 @njit(cache=True, nogil=True)
-def _topological_order(rcv, pending, area, order, break_loops):
+def _topological_order(rcv, pending, area, order, break_loops, extra):
     """Kahn's traversal of the receiver graph: the routed cells in ``order``, donors first.
 
     The one place the traversal lives: the model's ``_accumulate`` and the statistics'
@@ -195,7 +199,8 @@ def _topological_order(rcv, pending, area, order, break_loops):
     routed cell's own contribution (cell count, km², …; any dtype), on return the sum over the
     routed cells draining through it, itself included (each receiver's sum is formed in the
     order its donors leave the queue, so float sums are reproducible). ``order``: receives the
-    routed cells.
+    routed cells. ``extra``: a second such sum, formed alongside (the model's true area), or an
+    empty array.
 
     ``break_loops``: a loop (only zero-descent routing across flats makes one) never drains, so
     its cells never join the queue. When true, each leftover loop is broken in ``rcv``, in place,
@@ -217,7 +222,7 @@ def _topological_order(rcv, pending, area, order, break_loops):
             if pending[c] == 0:
                 order[tail] = c
                 tail += 1
-    tail = _drain_queue(rcv, pending, area, order, 0, tail)
+    tail = _drain_queue(rcv, pending, area, extra, order, 0, tail)
     if tail < routed and break_loops:
         # the leftovers lie on loops: break each at its largest index
         for c in range(n):
@@ -232,7 +237,7 @@ def _topological_order(rcv, pending, area, order, break_loops):
                 pending[r] -= 1
                 order[tail] = r
                 head = tail
-                tail = _drain_queue(rcv, pending, area, order, head, tail + 1)
+                tail = _drain_queue(rcv, pending, area, extra, order, head, tail + 1)
     return tail
 
 
@@ -245,7 +250,21 @@ def _accumulate(rcv, pending, area, order):
     """
     for c in range(rcv.size):
         area[c] = 0 if rcv[c] == NOT_ROUTED else 1
-    return _topological_order(rcv, pending, area, order, True)
+    return _topological_order(rcv, pending, area, order, True, np.empty(0, np.float32))
+
+
+@njit(cache=True, nogil=True)
+def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area):
+    """``_accumulate`` and ``_true_area`` in one traversal (what the stage calls): each receiver's
+    true area is summed in the order its donors leave the queue, the order ``_true_area`` walks,
+    so the sums are the same. ``true_area`` is left as it was on unrouted cells."""
+    for c in range(rcv.size):
+        if rcv[c] == NOT_ROUTED:
+            area[c] = 0
+        else:
+            area[c] = 1
+            true_area[c] = cell_area[c // W]
+    return _topological_order(rcv, pending, area, order, True, true_area)
 
 
 def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,
@@ -278,7 +297,7 @@ def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,
     area = np.where(routed, own, own.dtype.type(0))
     pending = np.empty(flat.size, dtype=np.int32)   # any number of donors (receivers from elsewhere)
     order = np.empty(flat.size, dtype=np.int32)
-    n = _topological_order(flat, pending, area, order, break_loops)
+    n = _topological_order(flat, pending, area, order, break_loops, np.empty(0, np.float32))
     if n < np.count_nonzero(routed):   # cells on a loop never join the order
         raise ValueError("receivers contain a loop: every flow path must end in a sink")
     return area.reshape(H, W), order[:n].copy(), flat.reshape(H, W)

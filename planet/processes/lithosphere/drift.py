@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from planet.core.grid import neighbour
 
@@ -89,13 +89,35 @@ def reach(width: np.ndarray, W: int, step_max: float) -> np.ndarray:
     return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out):
+    """``out[c]`` = the position ``x_c + a ê_c + b n̂_c`` of cell ``c``'s marker (``a = u w_j``,
+    ``b = v h``; not normalised: the tangent-plane offset of rule 2), for the cells that carry a
+    plate (``q0 >= 0``). ``carry`` reads it for each neighbour it scans, so each marker is placed
+    once per step, not once per cell that looks at it; the sums are formed in ``carry``'s order."""
+    H, W = q0.shape
+    for j in prange(H):
+        cl2, sl2 = coslat[j], sinlat[j]
+        wj = wrow[j]
+        for i in range(W):
+            if q0[j, i] < 0:
+                continue
+            cc = j * W + i
+            co2, so2 = coslon[i], sinlon[i]
+            a = u0[cc] * wj
+            b = v0[cc] * h
+            out[cc, 0] = so2 * cl2 + a * co2 - b * sl2 * so2
+            out[cc, 1] = sl2 + b * cl2
+            out[cc, 2] = co2 * cl2 - a * so2 - b * sl2 * co2
+
+
 @njit(cache=True, nogil=True, inline="always")
-def carry(k, qk, j, i, q0, u0, v0, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows):
+def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows):
     """Rules 1-3 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the
     flat index of the cell whose content it takes and its marker's new offset; source -1 when no
     marker of the plate is within reach (rule 4 is the caller's). ``q0``: the previous plates;
-    ``u0``, ``v0``: the previous offsets (flat)."""
-    H, W = q0.shape
+    ``u0``, ``v0``: the previous offsets (flat); ``marks``: the markers' positions (``positions``)."""
+    W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
     cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
     x0, y0, z0 = so * cl, sl, co * cl
@@ -104,61 +126,102 @@ def carry(k, qk, j, i, q0, u0, v0, poles, omega, coslat, sinlat, coslon, sinlon,
     vx, vy, vz = _velocity(k, x0, y0, z0, poles, omega)
     wj = wrow[j]
     c = j * W + i
+    fu = (vx * ex + vz * ez) / wj                      # the motion, in cell widths and heights
+    fv = (vx * nx + vy * ny + vz * nz) / h
     own = q0[j, i] == qk
     u_own = 0.0
     v_own = 0.0
     if own:
-        u_own = u0[c] + (vx * ex + vz * ez) / wj
-        v_own = v0[c] + (vx * nx + vy * ny + vz * nz) / h
+        u_own = u0[c] + fu
+        v_own = v0[c] + fv
         if abs(u_own) <= HALF and abs(v_own) <= HALF:
             return c, u_own, v_own
-    best_in = -1
-    d_in = np.inf
-    u_in = 0.0
-    v_in = 0.0
-    best_any = -1
-    d_any = np.inf
-    best_up = -1
-    d_up = np.inf
-    u_any = v_any = u_up = v_up = 0.0
-    fu = (vx * ex + vz * ez) / wj                      # the motion, in cell widths and heights
-    fv = (vx * nx + vy * ny + vz * nz) / h
-    m = reach_rows[j]
-    for dj in range(-1, 2):
-        for di in range(-m, m + 1):
-            jj, ii = neighbour(j, i, dj, di, H, W)
-            if q0[jj, ii] != qk:
-                continue
-            cc = jj * W + ii
-            cl2, sl2, co2, so2 = coslat[jj], sinlat[jj], coslon[ii], sinlon[ii]
-            a = u0[cc] * wrow[jj]
-            b = v0[cc] * h
-            # the neighbour's marker, moved, relative to this cell's centre
-            px = so2 * cl2 + a * co2 - b * sl2 * so2 + vx - x0
-            py = sl2 + b * cl2 + vy - y0
-            pz = co2 * cl2 - a * so2 - b * sl2 * co2 + vz - z0
-            u = (px * ex + pz * ez) / wj
-            v = (px * nx + py * ny + pz * nz) / h
-            d = u * u + v * v
-            if abs(u) <= HALF and abs(v) <= HALF and d < d_in:
-                best_in = cc
-                d_in = d
-                u_in = u
-                v_in = v
-            if d < d_any:
-                best_any = cc
-                d_any = d
-                u_any = u
-                v_any = v
-            if u * fu + v * fv < 0.0 and d < d_up:
-                best_up = cc
-                d_up = d
-                u_up = u
-                v_up = v
+    # rule 2 first: only markers that may be inside the cell are placed exactly
+    best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
+                                         h, fu, fv, reach_rows[j])
     if best_in >= 0:
         return best_in, u_in, v_in
     if own and abs(u_own) <= KEEP and abs(v_own) <= KEEP:
         return c, u_own, v_own
+    best_up, u_up, v_up, best_any, u_any, v_any = _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
+                                                        nx, ny, nz, wj, h, fu, fv, reach_rows[j])
     if best_up >= 0:
         return best_up, u_up, v_up
     return best_any, u_any, v_any
+
+
+#: a marker whose east (north) offset before the division by the cell's width (height) exceeds
+#: this many widths is outside the cell whatever the rounding: ``|t| > fl(0.5000001 w)`` gives
+#: ``fl(|t| / w) > 0.5``, so rule 2 skips it without dividing
+_OUTSIDE = 0.5000001
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m):
+    """The markers of plate ``qk`` on rows ``j − 1 … j + 1``, columns ``i ± m``, moved, relative to the
+    centre of cell (j, i), in scan order (a tie goes to the first). ``inside``: the one inside the
+    cell nearest its centre (rule 2), ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and
+    the nearest of all (rule 4), ``(up, u, v, any, u, v)``. Cell -1: none."""
+    H, W = q0.shape
+    best_a = -1
+    d_a = np.inf
+    u_a = v_a = 0.0
+    best_b = -1
+    d_b = np.inf
+    u_b = v_b = 0.0
+    lim_u = _OUTSIDE * wj
+    lim_v = _OUTSIDE * h
+    inner = j > 0 and j < H - 1                     # no polar reflection: rows j ± 1, columns wrapped
+    jj = np.int64(j)     # (a prange index may arrive unsigned; neighbour() returns int64)
+    ii = np.int64(i)
+    for dj in range(-1, 2):
+        if inner:
+            jj = np.int64(j) + dj
+            ii = np.int64(i) - m
+            if ii < 0:
+                ii += W
+        for di in range(-m, m + 1):
+            if inner:
+                if di > -m:
+                    ii += 1
+                    if ii == W:
+                        ii = 0
+            else:
+                jj, ii = neighbour(j, i, dj, di, H, W)
+            if q0[jj, ii] != qk:
+                continue
+            cc = jj * W + ii
+            # the neighbour's marker, moved, relative to this cell's centre
+            px = marks[cc, 0] + vx - x0
+            pz = marks[cc, 2] + vz - z0
+            tu = px * ex + pz * ez
+            if inside and abs(tu) > lim_u:
+                continue
+            py = marks[cc, 1] + vy - y0
+            tv = px * nx + py * ny + pz * nz
+            if inside:
+                if abs(tv) > lim_v:
+                    continue
+                u = tu / wj
+                v = tv / h
+                d = u * u + v * v
+                if abs(u) <= HALF and abs(v) <= HALF and d < d_a:
+                    best_a = cc
+                    d_a = d
+                    u_a = u
+                    v_a = v
+            else:
+                u = tu / wj
+                v = tv / h
+                d = u * u + v * v
+                if u * fu + v * fv < 0.0 and d < d_a:
+                    best_a = cc
+                    d_a = d
+                    u_a = u
+                    v_a = v
+                if d < d_b:
+                    best_b = cc
+                    d_b = d
+                    u_b = u
+                    v_b = v
+    return best_a, u_a, v_a, best_b, u_b, v_b

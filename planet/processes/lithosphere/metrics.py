@@ -73,15 +73,22 @@ def _diffuse_rows(y0, q0, g_east, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _spread_rows(e, crust, g_east, out):
-    """``out = (I − Δt L_x)^{-1} e`` per row, with face conductance ``g_east[j]`` between two
-    continental cells (``crust ≥ 1/2``), 0 where either is oceanic (periodic)."""
+def _spread_rows(crust, g_east, e, out):
+    """``out = C + ((I − Δt L_x)^{-1} e − e)`` per row, ``e = max(C − 1, 0)`` (written to ``e``), with
+    face conductance ``g_east[j]`` between two continental cells (``crust ≥ 1/2``), 0 where either
+    is oceanic (periodic). Float32 as ``crust.spread_rows`` states it: the solve rounded, then
+    ``(C − e)`` added."""
     H, W = e.shape
     half = np.float32(0.5)
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
     for j in prange(H):
+        for i in range(W):
+            x = crust[j, i] - one
+            e[j, i] = zero if x < zero else x      # noqa: FURB136 (np.maximum's NaN rule)
         if _zero_row(e, j):          # nothing to spread: (I − L)^{-1} 0 = 0, exactly as the solve gives
             for i in range(W):
-                out[j, i] = f32(0.0)
+                out[j, i] = zero + (crust[j, i] - e[j, i])
             continue
         g = g_east[j]
         ge = np.empty(W)
@@ -89,6 +96,8 @@ def _spread_rows(e, crust, g_east, out):
             ii = i + 1 if i < W - 1 else 0
             ge[i] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
         _solve_row(j, ge, e, out)
+        for i in range(W):
+            out[j, i] += crust[j, i] - e[j, i]
 
 
 @njit(cache=True, nogil=True, inline="always")

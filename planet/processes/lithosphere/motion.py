@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from planet.processes.lithosphere import boundaries, drift, plates
+from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32
 
@@ -54,6 +55,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     cached ``plates.PlateTable``."""
     schedule = ctx.config.schedule
     cfg = ctx.config.lithosphere
+    clock = buf.get("clock") or Clock()
     y1, z1, a1, b1, c1 = chained
     H, W = q0.shape
     n = H * W
@@ -73,27 +75,36 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     fplate = np.ascontiguousarray(fields["frame_plate"], np.float32)
     fcrust = np.ascontiguousarray(fields["frame_crust"], np.float32).copy()
     inv = np.zeros((1, 1), np.int32)
+    clock.lap("plates: setup")
     if mode == plates.MODE_MOVE:
         # the previous step's epoch-start cells, its crust written back, who held each of them
         refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
-        plates._write_back(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel())
+        clock.lap("plates: references")
         inv = buf.get("inv")
         if inv is None:
             inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
-        plates._inverse(q0.ravel(), refp, table.ids, inv)
+        plates._write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel(), inv)
+        clock.lap("plates: write_back, inverse")
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
     omega, reach_rows = _marker_reach(buf, table, schedule.fps, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
+    marks = buf.get("marks")
+    if marks is None:
+        marks = buf["marks"] = np.empty((n, 3))
+    if mode == plates.MODE_MOVE:
+        drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks)
+    clock.lap("plates: markers")
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
                    table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
                    buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
-                   u0, v0, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, out["drift_east"],
+                   u0, v0, marks, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, out["drift_east"],
                    out["drift_north"])
+    clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:
         # a new epoch: the plates' shapes and crust as they are now
@@ -127,5 +138,8 @@ def _boundaries(out, c1, table, buf, cfg, fps):
                        float(cfg.collision_uplift), f32(cfg.uplift_decay), lifted, thick)
     out["uplift"] = lifted
     area = buf["metrics"].area
-    before = float((c1.astype(np.float64) * area[:, None].astype(np.float64)).sum())
-    boundaries.conserve_crust(before, out["crust"], thick, area, cfg.crust_max)
+    prod = buf.get("volume")
+    if prod is None:
+        prod = buf["volume"] = np.empty((H, W))
+    before = boundaries.volume(c1, area, prod)
+    boundaries.conserve_crust(before, out["crust"], thick, area, cfg.crust_max, prod)

@@ -54,7 +54,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.cells import cell_of, cell_tables
-from planet.processes.lithosphere.drift import LIMIT, carry, reach, widths
+from planet.processes.lithosphere.drift import LIMIT, carry, positions, reach, widths
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -132,6 +132,23 @@ def _inverse(q0f, refp, ids, inv):
         k = _index_of(q0f[c], ids)
         if k >= 0 and inv[k, r] < 0:
             inv[k, r] = c
+
+
+@njit(cache=True, nogil=True)
+def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv):
+    """``_write_back`` and ``_inverse`` in one sequential pass over the cells (what the stage calls:
+    they read the same references and write different arrays, so the result is theirs)."""
+    inv[:ids.size, :] = -1
+    for c in range(q0f.size):
+        r = refp[c]
+        if r < 0:
+            continue
+        k = _index_of(q0f[c], ids)
+        if k >= 0:
+            if fplate[r] == ids[k]:
+                fcrust[r] = crust[c]
+            if inv[k, r] < 0:
+                inv[k, r] = c
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -248,7 +265,7 @@ def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fpl
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
             coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
-            ref_out, u0, v0, poles, omega, wrow, h, reach_rows, u_out, v_out):
+            ref_out, u0, v0, marks, poles, omega, wrow, h, reach_rows, u_out, v_out):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -260,8 +277,9 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     gets, in ``MODE_MOVE``, what ``_references`` will compute from ``q`` at the next step (the
     epoch-start cell of each cell's crust under its plate's rotation now; -1 elsewhere), so the
     stage need not rotate every cell twice. ``u0``, ``v0`` (flat) and ``u_out``, ``v_out``: the
-    markers' offsets before and after (``drift``; ``poles``, ``omega`` radians per step, ``wrow``,
-    ``h`` the cells' widths and height, ``reach_rows`` the markers' search reach).
+    markers' offsets before and after (``drift``; ``marks`` their positions, ``drift.positions``,
+    read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``, ``h`` the cells'
+    widths and height, ``reach_rows`` the markers' search reach).
     """
     H, W = q0.shape
     zero = f32(0.0)
@@ -291,8 +309,8 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 kq = _index_of(qc, ids)
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
-                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, poles, omega, coslat, sinlat, coslon, sinlon, wrow,
-                                      h, reach_rows)
+                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon,
+                                      wrow, h, reach_rows)
                     if m >= 0:
                         src = m
                         uc = um
@@ -356,10 +374,12 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     _inverse(q0.ravel(), refp, table.ids, inv)
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
+    marks = np.empty((n, 3))
+    positions(q0, u0, v0, *trig, width, np.pi / H, marks)
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
-            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0,
+            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0, marks,
             np.asarray(table.poles, np.float64), omega, width, np.pi / H,
             reach(width, W, float(np.abs(omega).max(initial=0.0))), outs["drift_east"], outs["drift_north"])
     return outs, source, fplate_out, fcrust

@@ -65,6 +65,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.processes.lithosphere import boundaries, drainage, drift, flexure, motion, plates
 from planet.processes.lithosphere import crust as crust_mod
+from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
 from planet.processes.lithosphere.metrics import (  # noqa: F401
@@ -247,7 +248,10 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
 
 
 class LithosphereStage:
-    """Spec §4 (as built) as a stage: reads and writes the six lithosphere fields."""
+    """Spec §4 (as built) as a stage: reads and writes the six lithosphere fields.
+
+    ``split``: a dict to which each step adds the seconds spent in each of its parts (``Clock``),
+    or None (the default: nothing is timed)."""
 
     name = "lithosphere"
     reads = FIELDS
@@ -256,6 +260,7 @@ class LithosphereStage:
     def __init__(self):
         self._scratch = {}
         self._tables = {}
+        self.split = None
 
     def initial(self, grid, config, seed, fields):
         out = protoplanet(grid, seed)
@@ -294,10 +299,12 @@ class LithosphereStage:
         t = ctx.time
         if t < schedule.ocean_start:
             return {name: fields[name] for name in FIELDS}
+        clock = Clock(self.split)
         cfg = ctx.config.lithosphere
         q0, y0, z0, a0, b0, c0 = (np.ascontiguousarray(fields[n], dtype=np.float32) for n in FIELDS[:6])
         H, W = z0.shape
         buf = self._buffers(H, W, cfg)
+        buf["clock"] = clock
         metrics = buf["metrics"]
         D = f32(ctx.timeline.sea_level(t))
         level = f32(D - f32(cfg.shore))
@@ -306,10 +313,12 @@ class LithosphereStage:
 
         # rule 3's routing: receivers and exact accumulation on the previous elevation
         rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
+        clock.lap("setup")
         drainage._receivers(z0, level, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
-        count = drainage._accumulate(rcv, pending, area, order)
+        clock.lap("receivers")
         true_area = buf["true_area"]
-        _true_area(rcv, order, count, metrics.area, W, true_area)
+        count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area)
+        clock.lap("accumulate")
 
         # rule 1 east-west (implicit), then rules 1-4 per cell, then basin colours
         yh = buf["yh"]
@@ -317,19 +326,25 @@ class LithosphereStage:
             _diffuse_rows(y0, q0, metrics.g_east, yh)
         else:
             yh = y0
+        clock.lap("diffuse_rows")
         chained = {n: np.empty((H, W), np.float32) for n in FIELDS[1:6]}
         y1, z1, a1, b1, c1 = (chained[n] for n in FIELDS[1:6])
         land = buf["land"]
         ch = np.empty((H, W), np.float32)
         spread_rows(c0, metrics.c_east, ch)
+        clock.lap("spread_rows")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics)
+        clock.lap("flexure")
         _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W),
                  true_area.reshape(H, W), tectonic, _constants(cfg, D, level, s0, metrics), _tables(metrics),
                  metrics.inv_dist, iso, y1, z1, a1, b1, c1, land.reshape(H, W))
+        clock.lap("surface")
         drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
+        clock.lap("basin_colours")
 
         # rule 5: plates
         out = {name: np.empty((H, W), np.float32) for name in FIELDS}
         source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic, out)
         ctx.scratch["source"] = source
+        clock.lap("plates: boundaries")
         return out

@@ -179,8 +179,7 @@ class Analysis:
             areas = self.flow[0][self.land]
             if areas.size == 0:
                 raise NotComputable("no land")
-            lo = EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2
-            return exceedance_fit(areas, lo, EXCEEDANCE_TOP_SHARE * float(areas.max()))
+            return self._exceedance_of(areas)
         except NotComputable as e:
             return e
 
@@ -190,11 +189,11 @@ class Analysis:
         median land-cell areas: the sites of the river networks, without the coastal fringe of
         small basins."""
         area, _, mouth = self.flow
-        land = self.need_land()
-        basin = np.where(land, area.ravel()[np.maximum(mouth, 0)], 0.0)
-        sea = np.zeros(land.size, dtype=np.bool_)
+        mouth = np.maximum(mouth, 0)            # ocean cells (-1) are masked by ``land`` below
+        sea = np.zeros(area.size, dtype=np.bool_)
         sea[self.sea_mouths] = True
-        return land & sea[np.maximum(mouth, 0)] & (basin >= NETWORK_MIN_CELLS * self.median_land_cell_km2)
+        return (self.need_land() & sea[mouth]
+                & (area.ravel()[mouth] >= NETWORK_MIN_CELLS * self.median_land_cell_km2))
 
     @cached_property
     def network_exceedance(self) -> Fit | NotComputable:
@@ -202,11 +201,15 @@ class Analysis:
             sites = self.network_sites
             if not sites.any():
                 raise NotComputable(f"no sea basin of at least {NETWORK_MIN_CELLS} cells")
-            areas = self.flow[0][sites]
-            return exceedance_fit(areas, EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2,
-                                  EXCEEDANCE_TOP_SHARE * float(areas.max()))
+            return self._exceedance_of(self.flow[0][sites])
         except NotComputable as e:
             return e
+
+    def _exceedance_of(self, areas: np.ndarray) -> Fit:
+        """The exceedance fit of drainage areas (km²) from ``EXCEEDANCE_LOW_CELLS`` median land cells
+        to ``EXCEEDANCE_TOP_SHARE`` of their largest."""
+        return exceedance_fit(areas, EXCEEDANCE_LOW_CELLS * self.median_land_cell_km2,
+                              EXCEEDANCE_TOP_SHARE * float(areas.max()))
 
     @cached_property
     def hack(self) -> Fit | NotComputable:

@@ -9,7 +9,7 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
   plate id -1), ``MODE_ASSIGN`` while a cell has no plate (the epoch's seeding, ``territory``),
   ``MODE_MOVE`` while tectonic, else ``MODE_STILL``;
 * **moving**: the previous step's epoch-start cells (``previous_references``), the crust the cells
-  hold written back to them, and who held each of them (``plates._inverse``), then the plate rule,
+  hold written back to them, and who held each of them (``plates._write_back_inverse``), then the plate rule,
   whose cells take their content from their plate's markers (``drift``);
 * **a new epoch**: the plates' shapes and crust as they are now become the epoch-start frame;
 * **after moving**: collision uplift and the consumed continental crust piled where continents

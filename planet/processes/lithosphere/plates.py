@@ -107,37 +107,16 @@ def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, cells, out):
 
 
 @njit(cache=True, nogil=True)
-def _write_back(q0f, refp, ids, fplate, crust, fcrust):
-    """The crust each cell holds (after this step's surface rules) goes back to its epoch-start
-    cell in ``fcrust``, where its plate still owns that cell. Sequential: where several cells
-    hold one epoch-start cell (the grid samples a rotated grid), the last in cell order writes."""
-    for c in range(q0f.size):
-        r = refp[c]
-        if r < 0:
-            continue
-        k = _index_of(q0f[c], ids)
-        if k >= 0 and fplate[r] == ids[k]:
-            fcrust[r] = crust[c]
-
-
-@njit(cache=True, nogil=True)
-def _inverse(q0f, refp, ids, inv):
-    """``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
-    step (the first in cell order), -1 if none. Sequential, so the choice never depends on threads."""
-    inv[:ids.size, :] = -1        # only the rows of this epoch's plates are ever read
-    for c in range(q0f.size):
-        r = refp[c]
-        if r < 0:
-            continue
-        k = _index_of(q0f[c], ids)
-        if k >= 0 and inv[k, r] < 0:
-            inv[k, r] = c
-
-
-@njit(cache=True, nogil=True)
 def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv):
-    """``_write_back`` and ``_inverse`` in one sequential pass over the cells (what the stage calls:
-    they read the same references and write different arrays, so the result is theirs)."""
+    """Two things in one sequential pass over the cells, both from the references ``refp``:
+
+    * the crust each cell holds (after this step's surface rules) goes back to its epoch-start
+      cell in ``fcrust``, where its plate still owns that cell (where several cells hold one
+      epoch-start cell, as the grid samples a rotated grid, the last in cell order writes);
+    * ``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
+      step (the first in cell order), -1 if none.
+
+    Sequential, so neither depends on threads."""
     inv[:ids.size, :] = -1
     for c in range(q0f.size):
         r = refp[c]
@@ -271,7 +250,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
 
     ``mode``: ``MODE_STILL`` (nothing moves), ``MODE_CLEAR`` (re-plating: ids -1),
     ``MODE_ASSIGN`` (cells without a plate take ``assigned``), ``MODE_MOVE`` (rigid rotations).
-    ``inv``: the previous step's holders of each plate's epoch-start cells (``_inverse``);
+    ``inv``: the previous step's holders of each plate's epoch-start cells (``_write_back_inverse``);
     ``fplate``/``fcrust``: the plates' shapes and crust in the epoch-start frame; ``fplate_out``
     (a copy of ``fplate``) loses the cells whose crust is subducted this step. ``ref_out`` (flat)
     gets, in ``MODE_MOVE``, what ``_references`` will compute from ``q`` at the next step (the
@@ -369,9 +348,8 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     fcrust = np.ascontiguousarray(frame_crust, dtype=np.float32).copy()
     refp = np.empty(n, np.int32)
     _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, cells, refp)
-    _write_back(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel())
     inv = np.empty((SLOTS, n), np.int32)
-    _inverse(q0.ravel(), refp, table.ids, inv)
+    _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv)
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
     marks = np.empty((n, 3))

@@ -22,8 +22,40 @@ def nb(j, i, dj, di, H, W):
     return jj, ii % W
 
 
+def d8_reach(H, W, j):
+    """Columns a diagonal of row ``j`` steps: ``1 / cos φ_j`` rounded half to even, in [1, W / 4]."""
+    lat = math.radians(90.0 - 180.0 * (j + 0.5) / H)
+    return int(min(max(round(1.0 / math.cos(lat)), 1), max(W // 4, 1)))
+
+
+def d8_offsets(H, W, j):
+    """The router's 8 neighbour offsets (N, NE, E, SE, S, SW, W, NW) from row ``j``."""
+    m = d8_reach(H, W, j)
+    return [(dj, di * m if k % 2 else di) for k, (dj, di) in enumerate(D8)]
+
+
+def d8_distances(H, W):
+    """Per row ``j`` and D8 direction, the distance between cell centres on the sphere in units of
+    the 512-column grid's equatorial cell width, from the router's rule: ``dy = 512 / W`` across a
+    row edge, ``dy cos φ_j`` along the row, and diagonally the hypotenuse of ``dy`` and
+    ``m_j dy cos φ_edge`` (``m_j`` the diagonal's columns, the edge crossed; ``cos φ_edge = 0`` at the
+    poles)."""
+    dy = 512.0 / W
+    out = []
+    for j in range(H):
+        lat = math.radians(90.0 - 180.0 * (j + 0.5) / H)
+        north = 0.0 if j == 0 else math.cos(math.radians(90.0 - 180.0 * j / H))
+        south = 0.0 if j == H - 1 else math.cos(math.radians(90.0 - 180.0 * (j + 1) / H))
+        dx = dy * math.cos(lat)
+        m = d8_reach(H, W, j)
+        dn, ds = math.hypot(dy, m * dy * north), math.hypot(dy, m * dy * south)
+        out.append([dy, dn, dx, ds, dy, ds, dx, dn])
+    return out
+
+
 def receivers(z, level):
     H, W = z.shape
+    dist = d8_distances(H, W)
     rcv = np.full((H, W), -2, np.int64)
     rdir = np.full((H, W), -1, np.int64)
     for j in range(H):
@@ -31,11 +63,9 @@ def receivers(z, level):
             if not z[j, i] >= level:
                 continue
             best, r, d = f32(0), -1, -1
-            for k, (dj, di) in enumerate(D8):
+            for k, (dj, di) in enumerate(d8_offsets(H, W, j)):
                 jj, ii = nb(j, i, dj, di, H, W)
-                s = f32(z[j, i] - z[jj, ii])
-                if k % 2:
-                    s = f32(s * f32(1 / math.sqrt(2)))
+                s = f32(f32(z[j, i] - z[jj, ii]) * f32(1.0 / dist[j][k]))
                 if s >= best:
                     best, r, d = s, jj * W + ii, k
             rcv[j, i], rdir[j, i] = r, d

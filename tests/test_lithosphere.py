@@ -267,3 +267,66 @@ def test_no_east_west_streaks_near_the_poles(young_world):
     same = z == np.roll(z, 1, axis=1)
     polar, low = same[lat > 65].mean(), same[lat < 50].mean()
     assert polar <= low + 0.02, (polar, low)
+
+
+@pytest.mark.parametrize("n", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+def test_implicit_stream_power_solves_its_equation(n):
+    """``x + f xⁿ = h`` with ``0 ≤ x ≤ h``, checked by putting x back into the equation."""
+    from planet.processes.lithosphere.stream_power import implicit_height
+    rng = np.random.default_rng(int(10 * n))
+    for h, f in zip(rng.uniform(1e-4, 20.0, 200), 10.0 ** rng.uniform(-6, 4, 200)):
+        x = implicit_height(h, f, n)
+        assert 0.0 <= x <= h
+        if n == 0.0:
+            assert x == pytest.approx(max(h - f, 0.0), abs=1e-12)
+        else:
+            assert x + f * x ** n == pytest.approx(h, rel=1e-9, abs=1e-12)
+    assert implicit_height(3.0, 0.0, n) == 3.0                 # no erosion without rain or time
+
+
+def test_stream_power_is_implicit_along_the_rivers():
+    """Rule 3b on a real landscape, with every other rule switched off: each eroding cell's new
+    height ``z'`` above its receiver's *new* height ``z_r'`` (or sea level) solves
+    ``z0 = z' + s0 K A^m ((z' − z_r') / L)ⁿ`` (A the true upstream area, L the distance to the
+    receiver on the sphere), and no cell ends below its receiver. An explicit update, or one
+    that reads the receiver's old height, leaves residuals of the order of the erosion itself."""
+    from planet.processes.lithosphere import drainage
+    from planet.processes.lithosphere.metrics import Metrics
+    w = planet.Planet(resolution=RES, seed=3, stages=("lithosphere",))
+    s = w.run(until=40)
+    D = np.float32(Timeline(s.config.schedule).sea_level(s.time))
+    cfg = s.config.lithosphere.__class__(**{**s.config.lithosphere.__dict__, "thermal_erosion": 0.0, "isostasy": 0.0,
+                                            "pit_fill": 0.0, "sediment": 0.0, "crust_spreading": 0.0,
+                                            "stream_power": 0.5})
+    z0 = s.elevation.astype(np.float32)
+    level = np.float32(D - np.float32(cfg.shore))
+    rcv, rdir = drainage.receivers(z0, level)
+    area, order, fixed = drainage.accumulate(rcv)
+    y = np.zeros_like(z0)                                        # no uplift
+    _, z1, _, _, _ = lithosphere.surface(s.fields["plate"], y, z0, fixed, rdir, area, sea_level=D, ocean_fill=1.0,
+                                         tectonic=False, config=cfg, crust=s.fields["crust"])
+    H, W = z0.shape
+    m = Metrics(H, W, cfg)
+    true_area = np.zeros(H * W)
+    f = fixed.ravel()
+    for c in order:                                              # donors first: sum the true areas
+        true_area[c] += m.area[c // W]
+        if f[c] >= 0 and f[f[c]] != drainage.NOT_ROUTED:
+            true_area[f[c]] += true_area[c]
+    zf0, zf1, d = z0.ravel().astype(np.float64), z1.ravel().astype(np.float64), rdir.ravel()
+    checked = eroded = 0
+    for c in order:
+        r = f[c]
+        if r < 0 or zf0[c] < level:
+            continue
+        zr = max(zf1[r], float(D))
+        if zf0[c] <= zr:                                         # at or below its receiver (or the sea)
+            assert zf1[c] == zf0[c]
+            continue
+        assert zf1[c] >= zr                                      # never cut below the receiver
+        L = 1.0 / float(m.inv_dist[c // W, d[c]])
+        rate = cfg.stream_power * true_area[c] ** cfg.area_exponent * ((zf1[c] - zr) / L) ** cfg.slope_exponent
+        assert zf1[c] + rate == pytest.approx(zf0[c], rel=2e-6, abs=2e-5), c
+        checked += 1
+        eroded += zf0[c] - zf1[c] > 1e-3
+    assert checked > 500 and eroded > 100, (checked, eroded)

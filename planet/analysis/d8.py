@@ -8,7 +8,8 @@ elevation alone, with the model's own rule (``SPEC.md`` §4):
   are sinks and are their own receivers;
 * the receiver of a land cell is the neighbour (of 8, polar reflection and
   longitude wrap as in ``planet.core.grid.neighbour``) with the steepest descent
-  ``(z − z_n) / dist``, ``dist = 1`` or ``√2`` grid steps, evaluated in
+  ``(z − z_n) / dist``, ``dist`` the distance between the cell centres on the
+  sphere (``planet.processes.lithosphere.metrics.distances``), evaluated in
   float32; equal maxima go to the **last** in the order N, NE, E, SE, S, SW,
   W, NW;
 * only a strictly positive descent counts, so a land cell with no lower
@@ -53,6 +54,7 @@ from numba import njit, prange
 from planet.core.grid import D8_DI, D8_DJ, Grid, neighbour
 from planet.processes.lithosphere import drainage
 from planet.processes.lithosphere.drainage import NOT_ROUTED, PIT
+from planet.processes.lithosphere.metrics import diagonal_reach
 
 #: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
 EARTH_RADIUS_KM = 6371.0
@@ -60,10 +62,24 @@ EARTH_RADIUS_KM = 6371.0
 CONDITION_SLOPE = 1e-4
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _towards(j, i, k, reach, H, W):
+    """The cell that has ``(j, i)`` as its router neighbour in direction ``k``'s opposite: the
+    router's diagonals from row ``jj`` step ``reach[jj]`` columns, so the flood steps by the
+    reach of the row it enters (the neighbour relation is then the router's, in both directions)."""
+    dj = D8_DJ[k]
+    di = D8_DI[k]
+    if di != 0 and dj != 0:
+        di = di * reach[min(max(j + dj, 0), H - 1)]
+    return neighbour(j, i, dj, di, H, W)
+
+
 @njit(cache=True, nogil=True)
-def _fill(z, level, eps, filled):
+def _fill(z, level, eps, reach, filled):
     """Priority-flood with ε of the ``(H, W)`` map ``z`` into ``filled``; cells below ``level`` are the
-    sea (copied, never raised). Sequential: one heap, O(n log n) in the land cells."""
+    sea (copied, never raised). Sequential: one heap, O(n log n) in the land cells. The flood
+    grows over the router's neighbours (``reach``: ``metrics.diagonal_reach``), so each raised
+    cell's parent is one of its router neighbours."""
     H, W = z.shape
     done = np.zeros((H, W), np.bool_)
     heap = [(np.float32(0.0), np.int64(0))]
@@ -74,7 +90,7 @@ def _fill(z, level, eps, filled):
             if z[j, i] < level:
                 done[j, i] = True
                 for k in range(8):
-                    jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
+                    jj, ii = _towards(j, i, k, reach, H, W)
                     if z[jj, ii] >= level:
                         heapq.heappush(heap, (z[j, i], np.int64(j * W + i)))
                         break
@@ -83,7 +99,7 @@ def _fill(z, level, eps, filled):
         j = c // W
         i = c - j * W
         for k in range(8):
-            jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
+            jj, ii = _towards(j, i, k, reach, H, W)
             if done[jj, ii]:
                 continue
             done[jj, ii] = True
@@ -111,7 +127,7 @@ def fill_depressions(elevation: np.ndarray, sea_level: float, slope: float = CON
     if not slope > 0:
         raise ValueError(f"slope must be > 0, got {slope!r}")
     out = np.empty_like(z)
-    _fill(z, np.float32(sea_level), np.float32(slope), out)
+    _fill(z, np.float32(sea_level), np.float32(slope), diagonal_reach(*z.shape), out)
     return out
 
 

@@ -28,6 +28,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.processes.lithosphere.drift import _frame, _velocity
 from planet.processes.lithosphere.euler import f32
+from planet.processes.lithosphere.metrics import diagonal_reach
 from planet.processes.lithosphere.plates import CONTINENTAL, _index_of
 
 # the 4 face neighbours N, E, S, W
@@ -100,9 +101,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
 def row_widths(H: int, W: int):
     """The north-south cell height ``dy`` (radians of arc) and, per row, the number of columns
     that spans the same distance east-west (``round(1 / cos φ)``, at most ``W / 4``), int64."""
-    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
-    reach = np.clip(np.round(1.0 / np.cos(lat)), 1, max(W // 4, 1)).astype(np.int64)
-    return math.pi / H, reach
+    return math.pi / H, diagonal_reach(H, W)
 
 
 

@@ -7,8 +7,20 @@ Three operators, each a public function that checks its input and a private
     D8 routing on an elevation map. A cell is *routed* when ``z >= level``
     (land and shore: ``level = D - 0.05``). Its receiver is the neighbour (of 8,
     longitude wrap, polar reflection) with the steepest descent
-    ``(z - z_n) / dist`` (``dist`` 1 or √2); equal maxima go to the last in the
-    order N, NE, E, SE, S, SW, W, NW. A descent of exactly zero is accepted (so
+    ``(z - z_n) / dist``, ``dist`` the distance between the two cells on the
+    sphere, the slope stream power erodes by; equal maxima go to the last in the
+    order N, NE, E, SE, S, SW, W, NW. The neighbours are the sphere's, not the
+    map's: N and S one row away (``dy``), E and W one column (``dy cos φ``), and
+    the diagonals one row and ``m_j = round(1/cos φ_j)`` columns away
+    (``metrics.diagonal_reach``; ``m_j = 1`` within 48° of the equator, the
+    ordinary D8), so the eight directions lie about 45° apart at every latitude
+    (``metrics.distances``). Before, the router measured descents in cells (1 or
+    √2) and took the adjacent diagonals: near a pole those point almost
+    north-south, every slope within about 40° of east-west drained along its
+    row, rows that carried rivers eroded ``1/cos² φ`` faster than their
+    neighbours (stream power reads the slope per distance), and beyond about
+    55° the land wore into east-west furrows one row wide between tectonics end
+    and story end. A descent of exactly zero is accepted (so
     water crosses flats, as in the reference; ``strict=True``, what the river
     statistics use, accepts only positive descents); a cell with every neighbour
     higher is a *pit* (``-1``). Unrouted cells get ``-2``. The receiver may be
@@ -44,17 +56,15 @@ Example (one row of a 128 × 64 map draining west into the sea is a chain):
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import D8_DI, D8_DJ, neighbour
+from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distances
 
 f32 = np.float32
 NOT_ROUTED = -2
 PIT = -1
-_INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
 
 
 # ---------------------------------------------------------------------------
@@ -62,9 +72,11 @@ _INV_SQRT2 = f32(1.0 / math.sqrt(2.0))
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _index8_edge(j, i, H, W, k):
-    """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell."""
-    jj, ii = neighbour(j, i, D8_DJ[k], D8_DI[k], H, W)
+def _index8_edge(j, i, H, W, k, m):
+    """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell
+    (diagonals ``m`` columns east or west)."""
+    di = D8_DI[k] * m if k & 1 else D8_DI[k]
+    jj, ii = neighbour(j, i, D8_DJ[k], di, H, W)
     return jj * W + ii
 
 
@@ -73,18 +85,17 @@ def _index8_edge(j, i, H, W, k):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _descent(zc, z, j, i, k, best, r, d, n):
-    """Keep neighbour ``n`` (flat index, at row j, column i, direction k) if its descent is >= the best."""
-    s = zc - z[j, i]
-    if k & 1:
-        s = s * _INV_SQRT2
+def _descent(zc, z, j, i, k, inv, best, r, d, n):
+    """Keep neighbour ``n`` (flat index, at row j, column i, direction k, ``inv`` = 1 / its
+    distance) if its descent is >= the best."""
+    s = (zc - z[j, i]) * inv
     if s >= best:
         return s, n, k
     return best, r, d
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _route_edge(z, level, floor, j, i, H, W, rcv, rdir):
+def _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir):
     zc = z[j, i]
     if zc < level:
         rcv[j, i] = NOT_ROUTED
@@ -94,44 +105,52 @@ def _route_edge(z, level, floor, j, i, H, W, rcv, rdir):
     r = -1
     d = -1
     for k in range(8):
-        n = _index8_edge(j, i, H, W, k)
+        n = _index8_edge(j, i, H, W, k, m)
         jj = n // W
-        best, r, d = _descent(zc, z, jj, n - jj * W, k, best, r, d, n)
+        best, r, d = _descent(zc, z, jj, n - jj * W, k, inv_dist[j, k], best, r, d, n)
     rcv[j, i] = r
     rdir[j, i] = d
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _receivers(z, level, rcv, rdir, floor=f32(0.0)):
-    """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``.
+def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
+    """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``
+    (``inv_dist``: ``metrics.inverse_distances(H, W)``; ``reach``: ``metrics.diagonal_reach(H, W)``,
+    the columns a diagonal steps).
 
     Interior cells index their neighbours in 2-D with non-negative indices (no wraparound
-    checks); the polar rows and the wrap columns go through ``grid.neighbour``.
+    checks); the polar rows and the ``reach`` columns at each wrap go through ``grid.neighbour``.
     """
     H, W = z.shape
     for j in prange(H):
+        m = reach[j]
         edge_row = j == 0 or j == H - 1
-        step = 1 if edge_row else W - 1
-        for i in range(0, W, step):
-            _route_edge(z, level, floor, j, i, H, W, rcv, rdir)
+        lo = W if edge_row else min(m, W)
+        hi = max(W - m, lo)
+        for i in range(0, lo):
+            _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
+        for i in range(hi, W):
+            _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
         if edge_row:
             continue
         up = (j - 1) * W
         row = j * W
         down = (j + 1) * W
-        for i in range(1, W - 1):
+        g = inv_dist[j]
+        g0, g1, g2, g3, g4, g5, g6, g7 = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
+        for i in range(lo, hi):
             zc = z[j, i]
             best = floor
             r = -1
             d = -1
-            best, r, d = _descent(zc, z, j - 1, i, 0, best, r, d, up + i)
-            best, r, d = _descent(zc, z, j - 1, i + 1, 1, best, r, d, up + i + 1)
-            best, r, d = _descent(zc, z, j, i + 1, 2, best, r, d, row + i + 1)
-            best, r, d = _descent(zc, z, j + 1, i + 1, 3, best, r, d, down + i + 1)
-            best, r, d = _descent(zc, z, j + 1, i, 4, best, r, d, down + i)
-            best, r, d = _descent(zc, z, j + 1, i - 1, 5, best, r, d, down + i - 1)
-            best, r, d = _descent(zc, z, j, i - 1, 6, best, r, d, row + i - 1)
-            best, r, d = _descent(zc, z, j - 1, i - 1, 7, best, r, d, up + i - 1)
+            best, r, d = _descent(zc, z, j - 1, i, 0, g0, best, r, d, up + i)
+            best, r, d = _descent(zc, z, j - 1, i + m, 1, g1, best, r, d, up + i + m)
+            best, r, d = _descent(zc, z, j, i + 1, 2, g2, best, r, d, row + i + 1)
+            best, r, d = _descent(zc, z, j + 1, i + m, 3, g3, best, r, d, down + i + m)
+            best, r, d = _descent(zc, z, j + 1, i, 4, g4, best, r, d, down + i)
+            best, r, d = _descent(zc, z, j + 1, i - m, 5, g5, best, r, d, down + i - m)
+            best, r, d = _descent(zc, z, j, i - 1, 6, g6, best, r, d, row + i - 1)
+            best, r, d = _descent(zc, z, j - 1, i - m, 7, g7, best, r, d, up + i - m)
             routed = zc >= level
             rcv[j, i] = r if routed else NOT_ROUTED
             rdir[j, i] = d if routed else -1
@@ -158,7 +177,8 @@ def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> t
     H, W = z.shape
     rcv = np.empty((H, W), dtype=np.int32)
     rdir = np.empty((H, W), dtype=np.int8)
-    _receivers(z, f32(level), rcv, rdir, STRICT if strict else f32(0.0))
+    _receivers(z, f32(level), inverse_distances(H, W), diagonal_reach(H, W), rcv, rdir,
+               STRICT if strict else f32(0.0))
     return rcv, rdir
 
 

@@ -19,24 +19,57 @@ DIFFUSION_CAP = 0.45
 
 
 
+def _rows(H: int, W: int):
+    """Per row: the cell height ``dy`` (``L0``), the centres' and the north edges' cos latitude
+    (``cos_edge`` has ``H + 1`` entries, 0 at the poles)."""
+    dy = REFERENCE_COLUMNS / W
+    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
+    edge = np.radians(90.0 - 180.0 * np.arange(H + 1) / H)      # edge[j] is row j's north edge
+    cos_edge = np.clip(np.cos(edge), 0.0, None)
+    cos_edge[0] = cos_edge[-1] = 0.0
+    return dy, np.cos(lat), cos_edge
+
+
+def diagonal_reach(H: int, W: int) -> np.ndarray:
+    """Per row, int64: ``m_j = round(1 / cos φ_j)`` (1 to ``W / 4``), the number of columns spanning
+    about one cell height east-west. A D8 diagonal of row ``j`` steps ``m_j`` columns (the D8
+    neighbours NE, SE, SW, NW of ``(j, i)`` are ``(j ∓ 1, i ± m_j)``), so the eight directions lie
+    about 45° apart on the sphere at every latitude (``m_j = 1`` within 48° of the equator); with
+    the adjacent columns, near a pole the diagonals would point almost north-south and east-west
+    would drain every slope within about 40° of it. Convergent boundaries look as far
+    (``boundaries``)."""
+    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
+    return np.clip(np.round(1.0 / np.cos(lat)), 1, max(W // 4, 1)).astype(np.int64)
+
+
+def distances(H: int, W: int) -> np.ndarray:
+    """``(H, 8)`` float64: the distance (``L0``) from a cell of row ``j`` to its D8 neighbours
+    N, NE, E, SE, S, SW, W, NW on the sphere: ``dy`` north-south, ``dx_j = dy cos φ_j`` east-west,
+    ``√(dy² + (m_j dy cos φ_edge)²)`` diagonally (``m_j`` the ``diagonal_reach``, ``φ_edge`` the
+    latitude of the row edge crossed)."""
+    dy, cos, cos_edge = _rows(H, W)
+    dx = dy * cos
+    m = diagonal_reach(H, W)
+    diag_n = np.sqrt(dy ** 2 + (m * dy * cos_edge[:-1]) ** 2)
+    diag_s = np.sqrt(dy ** 2 + (m * dy * cos_edge[1:]) ** 2)
+    return np.stack([np.full(H, dy), diag_n, dx, diag_s, np.full(H, dy), diag_s, dx, diag_n], axis=1)
+
+
+def inverse_distances(H: int, W: int) -> np.ndarray:
+    """``1 / distances(H, W)`` as float32: what the D8 router and stream power multiply drops by."""
+    return (1.0 / distances(H, W)).astype(np.float32)
+
+
 class Metrics:
     """Per-row distances, areas and coefficients of a grid (all in ``L0`` units)."""
 
     def __init__(self, H: int, W: int, cfg):
-        dy = REFERENCE_COLUMNS / W
-        lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
-        edge = np.radians(90.0 - 180.0 * np.arange(H + 1) / H)      # edge[j] is row j's north edge
-        cos = np.cos(lat)
-        cos_edge = np.clip(np.cos(edge), 0.0, None)
-        cos_edge[0] = cos_edge[-1] = 0.0
+        dy, cos, cos_edge = _rows(H, W)
         dx = dy * cos
         self.dy = dy
         self.dx = dx
-        diag_n = np.sqrt(dy ** 2 + (dy * cos_edge[:-1]) ** 2)
-        diag_s = np.sqrt(dy ** 2 + (dy * cos_edge[1:]) ** 2)
-        # N, NE, E, SE, S, SW, W, NW
-        dist = np.stack([np.full(H, dy), diag_n, dx, diag_s, np.full(H, dy), diag_s, dx, diag_n], axis=1)
-        self.inv_dist = (1.0 / dist).astype(np.float32)
+        self.inv_dist = inverse_distances(H, W)      # N, NE, E, SE, S, SW, W, NW
+        self.reach = diagonal_reach(H, W)
         area = Grid(H, W).area[:, 0] / L0 ** 2
         self.area = area.astype(np.float32)
         k_y = cfg.uplift_diffusion

@@ -14,7 +14,8 @@ reference's per-cell rate, so the look at 512 columns is the reference's; at oth
 the same physical landscape is resolved more or less finely.
 
 **Reading rule.** Within a step a cell's *own* values chain from rule to rule; *neighbour*
-values, the routing and the receivers come from the *previous* step.
+values, the routing and the receivers come from the *previous* step, except the receiver's
+elevation in stream power, which is its new one (the implicit solve).
 
 Before ocean start the state stays the protoplanet. From then on, with ``D`` = ocean depth now,
 ``s0 = smoothstep(15, 25, t)``, "tectonic" = before tectonics end (or after story end):
@@ -41,10 +42,12 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
    ``L0²``/step; the cap keeps the explicit step stable on the narrow polar cells and only sets
    how fast slopes relax, not to what), ``z >= 0``;
    D8 routing on the previous elevation and exact flow accumulation (``planet.drainage``);
-   pits gain ``pit_fill``; elsewhere stream power ``e = min(K A^m S^n, z)``,
-   ``z ← max(z − e s0, z_r)`` with ``A`` the true upstream area in ``L0²`` and ``S`` the drop
-   to the receiver per unit distance (``L0``);
-   land cells take the basin colour of their receiver (exact, one pass);
+   pits gain ``pit_fill``; elsewhere stream power at the rate ``s0 K A^m S^n`` with ``A`` the
+   true upstream area in ``L0²`` and ``S`` the slope to the receiver per unit distance (``L0``),
+   solved implicitly along the rivers, receivers first, down to the receiver's *new* elevation
+   or sea level, never below (``stream_power``: an explicit step was unstable on the narrow polar
+   cells and carved them into east-west furrows);
+   land cells take the basin colour of their receiver (exact, in the same pass);
    cells below ``D − 0.05`` get ``A = 0`` and keep their colour;
 4. sediment (a height per step, i.e. volume per unit area): tectonic
    ``z += 2.5e-4 clamp(z + 2.5, 0, 10) s0``; after, land gains 2.5e-4;
@@ -63,7 +66,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, drainage, drift, flexure, motion, plates
+from planet.processes.lithosphere import boundaries, drainage, drift, flexure, motion, plates, stream_power
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
@@ -86,8 +89,8 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
-                 y_out, z_out, a_out, b_out, c_out, land):
+def _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out,
+                 land, state):
     """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
     (jw, iw). Kept in one piece on purpose: one call per row; a call per cell (or per rule) pays
     Numba's reference counting of its ~20 array arguments at every cell, measured at 40 ms of a
@@ -157,45 +160,71 @@ def _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic
             if abs(d) > te:
                 s += k_east[j] * d
             zc = max(zero, zc + s)
-            # 3b. pits fill, the rest erodes by stream power, never below the receiver
-            na = area[j, i]
-            ac = f32(na)
-            r = rcv[j, i]
-            if r < 0:
+            # 3b. pits fill; the rest erodes by stream power, implicitly along the rivers, in the
+            # pass that follows (``stream_power.erode``)
+            ac = f32(area[j, i])
+            if rcv[j, i] < 0:
                 zc += pit_fill
+                st = stream_power.PIT
             else:
-                zr = max(zf[r], D)      # rivers cut down to their receiver, or to sea level at the coast
-                slope = max(zc - zr, zero) * inv_dist[j, rdir[j, i]]
-                am = true_area[j, i] ** m_exp
-                sn = slope * slope if n_exp == f32(2.0) else slope ** n_exp
-                e = min(k_stream * am * sn, zc)
-                zc = max(zc - e * s0, min(zr, zc))
+                st = stream_power.ERODE
             is_land = zc >= D
-        # 4. sediment
-        if tectonic:
-            zc += k_sed * min(max(zc + f32(2.5), zero), f32(10.0)) * s0
-        elif zc >= level:
-            zc += k_sed
+        else:
+            st = stream_power.BELOW
         y_out[j, i] = yc
         z_out[j, i] = zc
         a_out[j, i] = ac
         b_out[j, i] = b0[j, i]
         c_out[j, i] = max(cc, zero)
         land[j, i] = is_land
+        state[j, i] = st
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(q0, yh, z0, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
-             y_out, z_out, a_out, b_out, c_out, land):
-    """Rules 1–4 for every cell (``(H, W)`` arrays; ``rcv``/``area`` from ``planet.drainage``,
-    ``true_area`` in ``L0²``); ``b_out`` gets a copy of ``b0`` (the basin pass then recolours land).
-    ``tab = (g_north, g_south, k_east, talus_east)`` per row; ``inv_dist[j, d]`` = 1 / distance
-    to the neighbour in D8 direction ``d`` from row ``j``.
+def _sediment(z, tectonic, k_sed, s0, level):
+    """Rule 4 in place: sediment, a height per step (volume per unit area)."""
+    zero = f32(0.0)
+    for j in prange(z.shape[0]):
+        for i in range(z.shape[1]):
+            zc = z[j, i]
+            if tectonic:
+                z[j, i] = zc + k_sed * min(max(zc + f32(2.5), zero), f32(10.0)) * s0
+            elif zc >= level:
+                z[j, i] = zc + k_sed
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _surface(q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
+             state):
+    """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``area`` from
+    ``planet.drainage``); ``b_out`` gets a copy of ``b0`` (``stream_power.erode`` then recolours
+    land), ``state`` each cell's ``stream_power`` state. ``tab = (g_north, g_south, k_east,
+    talus_east, c_north, c_south)`` per row.
     """
-    zf = z0.ravel()
     for j in prange(z0.shape[0]):
-        _surface_row(j, q0, yh, z0, zf, b0, c0, rcv, rdir, area, true_area, tectonic, k, tab, inv_dist, iso,
-                     y_out, z_out, a_out, b_out, c_out, land)
+        _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out,
+                     land, state)
+
+
+def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
+           iso, out, land, state, clock=None):
+    """Rules 1–4 on ``(H, W)`` maps into ``out = (y, z, a, b, c)``: the per-cell rules
+    (``_surface``), stream power receivers first with the land flags and basin colours
+    (``stream_power.erode``), then sediment (``_sediment``). ``rcv``, ``rdir``, ``order``,
+    ``true_area``: flat, from the routing and accumulation of the previous elevation."""
+    H, W = z0.shape
+    y1, z1, a1, b1, c1 = out
+    _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), tectonic,
+             _constants(cfg, D, level, s0, metrics), _tables(metrics), iso, y1, z1, a1, b1, c1,
+             land.reshape(H, W), state.reshape(H, W))
+    if clock is not None:
+        clock.lap("surface")
+    stream_power.erode(order, count, rcv, rdir, state, true_area, z1.ravel(), metrics.inv_dist, W, f32(D),
+                       np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
+                       f32(cfg.slope_exponent), land, b0.ravel(), b1.ravel())
+    if clock is not None:
+        clock.lap("stream power, basin colours")
+    _sediment(z1, tectonic, f32(cfg.sediment), f32(s0), f32(level))
 
 
 def _constants(cfg, D, level, s0, metrics):
@@ -235,16 +264,16 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     else:
         yh[:] = y0
     y, z, a, b, c = (np.empty((H, W), np.float32) for _ in range(5))
-    land = np.empty((H, W), np.bool_)
+    land = np.empty(H * W, np.bool_)
     D = f32(sea_level)
     ch = np.empty((H, W), np.float32)
     spread_rows(c0, metrics.c_east, ch)
     iso = flexure.regional_deficit(z0, c0, config, metrics)
-    _surface(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv, np.ascontiguousarray(direction, dtype=np.int8),
-             area, true_area.reshape(H, W), bool(tectonic),
-             _constants(config, D, f32(D - f32(config.shore)), ocean_fill, metrics), _tables(metrics),
-             metrics.inv_dist, iso, y, z, a, b, c, land)
-    return y, z, a, land, c
+    order = np.ascontiguousarray(order, dtype=np.int32)
+    _rules(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
+           area, order, len(order), true_area, bool(tectonic), config, D, f32(D - f32(config.shore)), ocean_fill,
+           metrics, iso, (y, z, a, b, c), land, np.empty(H * W, np.uint8))
+    return y, z, a, land.reshape(H, W), c
 
 
 class LithosphereStage:
@@ -278,7 +307,7 @@ class LithosphereStage:
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
-                land=np.empty(n, np.bool_), yh=np.empty((H, W), np.float32),
+                land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), yh=np.empty((H, W), np.float32),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
                 drift_widths=drift.widths(H, W))}
@@ -314,7 +343,7 @@ class LithosphereStage:
         # rule 3's routing: receivers and exact accumulation on the previous elevation
         rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
         clock.lap("setup")
-        drainage._receivers(z0, level, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
+        drainage._receivers(z0, level, metrics.inv_dist, metrics.reach, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
         clock.lap("receivers")
         true_area = buf["true_area"]
         count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area)
@@ -335,12 +364,9 @@ class LithosphereStage:
         clock.lap("spread_rows")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics)
         clock.lap("flexure")
-        _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), buf["rdir"].reshape(H, W), area.reshape(H, W),
-                 true_area.reshape(H, W), tectonic, _constants(cfg, D, level, s0, metrics), _tables(metrics),
-                 metrics.inv_dist, iso, y1, z1, a1, b1, c1, land.reshape(H, W))
-        clock.lap("surface")
-        drainage._basin_colours(rcv, order, count, land, b0.ravel(), b1.ravel())
-        clock.lap("basin_colours")
+        _rules(q0, yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
+               metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock)
+        clock.lap("sediment")
 
         # rule 5: plates
         out = {name: np.empty((H, W), np.float32) for name in FIELDS}

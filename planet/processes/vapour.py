@@ -215,7 +215,7 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 c_out[j, i] = zero
 
 
-@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
 def divergence(wind_u, wind_v, vmax):
     """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
     longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
@@ -224,24 +224,28 @@ def divergence(wind_u, wind_v, vmax):
     cu = np.empty((H, W), dtype=np.float32)
     cv = np.empty((H, W), dtype=np.float32)
     for j in range(H):
-        for i in range(W):
+        for i in range(W):                # branch-free (selects), so that it vectorises
             u = wind_u[j, i]
             v = wind_v[j, i]
             s = np.sqrt(u * u + v * v)
-            if s > vmax:
-                k = vmax / s
-                u = u * k
-                v = v * k
-            cu[j, i] = u
-            cv[j, i] = v
+            k = vmax / s
+            cu[j, i] = u * k if s > vmax else u
+            cv[j, i] = v * k if s > vmax else v
     out = np.empty((H, W), dtype=np.float32)
     half = W // 2
     for j in range(H):
-        for i in range(W):
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            io = i + half if i + half < W else i + half - W
-            vn = -cv[0, io] if j == 0 else cv[j - 1, i]
-            vs = -cv[H - 1, io] if j == H - 1 else cv[j + 1, i]
-            out[j, i] = (cu[j, ie] - cu[j, iw]) * f32(0.5) + (vn - vs) * f32(0.5)
+        # interior columns, then the two wrapped ones; the polar rows read the reflected row
+        for i in range(1, W - 1):
+            out[j, i] = (cu[j, i + 1] - cu[j, i - 1]) * f32(0.5)
+        out[j, 0] = (cu[j, 1 if W > 1 else 0] - cu[j, W - 1]) * f32(0.5)
+        out[j, W - 1] = (cu[j, 0] - cu[j, W - 2 if W > 1 else 0]) * f32(0.5)
+        if j == 0 or j == H - 1:
+            for i in range(W):
+                io = i + half if i + half < W else i + half - W
+                vn = -cv[0, io] if j == 0 else cv[j - 1, i]
+                vs = -cv[H - 1, io] if j == H - 1 else cv[j + 1, i]
+                out[j, i] = out[j, i] + (vn - vs) * f32(0.5)
+        else:
+            for i in range(W):
+                out[j, i] = out[j, i] + (cv[j - 1, i] - cv[j + 1, i]) * f32(0.5)
     return out

@@ -237,10 +237,10 @@ def _rides_on_itself(src, ride, j, W):
     if not ride:
         return True
     base = j * W
-    same = True
-    for i in range(W):
-        same &= src[base + i] == base + i
-    return same
+    diff = np.int64(0)
+    for i in range(W):                  # an integer reduction, so that it vectorises
+        diff |= src[base + i] ^ (base + i)
+    return diff == 0
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -59,10 +59,20 @@ def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out):
     """``out[i]``: the bilinear sample of ``flat`` (a field's cells in row order) with the corners at
     ``n0[i]``, ``n1[i]`` and one row below (``W`` further), weights ``q``: ``_interior_sample``'s sum."""
     w = np.uint64(W)
-    for i in range(out.shape[0]):
+    n = out.shape[0]
+    v00 = np.empty(n, dtype=np.float32)
+    v01 = np.empty(n, dtype=np.float32)
+    v10 = np.empty(n, dtype=np.float32)
+    v11 = np.empty(n, dtype=np.float32)
+    for i in range(n):                  # the gathers alone (scalar loads) ...
         a = n0[i]
         b = n1[i]
-        out[i] = flat[a] * q00[i] + flat[b] * q01[i] + flat[a + w] * q10[i] + flat[b + w] * q11[i]
+        v00[i] = flat[a]
+        v01[i] = flat[b]
+        v10[i] = flat[a + w]
+        v11[i] = flat[b + w]
+    for i in range(n):                  # ... then the sums, which vectorise
+        out[i] = v00[i] * q00[i] + v01[i] * q01[i] + v10[i] * q10[i] + v11[i] * q11[i]
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -167,7 +167,7 @@ def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _humans_row(j, hf, src, ride, same, temperature, elevation, m_row, h_row, ok_row, row_near, seed, step, log_q,
+def _humans_row(j, hf, src, ride, temperature, elevation, m_row, h_row, ok_row, row_near, seed, step, log_q,
                 settle_window, k):
     """Humans along row ``j``: new settlements at candidate cells drawn with probability
     ``settle_p`` each by geometric skipping along the row (one draw per row plus one per
@@ -176,20 +176,19 @@ def _humans_row(j, hf, src, ride, same, temperature, elevation, m_row, h_row, ok
     First every cell as if it were not settled anew (the ridden value, 0 at sea, the heat decline where
     the cell cannot be settled), in a loop without branches that vectorises, which also marks in ``ok_row``
     the cells that can be settled; then the candidates and, in rows near humans, the settled neighbours of
-    those cells only (the same rules and draws, so the same result as one loop over the cells).
-    ``same``: the row rides on itself (``src`` is the identity along it), so it is read in place."""
+    those cells only (the same rules and draws, so the same result as one loop over the cells)."""
     D, settle_m, t_min, t_max = k[K_D], k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
     heat_limit, heat_decline = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE]
     H, W = elevation.shape
     zero = f32(0.0)
     one = f32(1.0)
     base = j * W
-    if same:
+    if ride:
         for i in range(W):
-            h_row[i] = hf[base + i]
+            h_row[i] = hf[src[base + i]]
     else:
         for i in range(W):
-            h_row[i] = hf[_at(src, ride, base + i)]
+            h_row[i] = hf[base + i]
     any_ok = False
     for i in range(W):
         hum = h_row[i]
@@ -231,18 +230,6 @@ def _humans_row(j, hf, src, ride, same, temperature, elevation, m_row, h_row, ok
                         h_row[i] = one
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _rides_on_itself(src, ride, j, W):
-    """Row ``j`` takes its values from itself (no riding, or ``src`` the identity along the row)."""
-    if not ride:
-        return True
-    base = j * W
-    diff = np.int64(0)
-    for i in range(W):                  # an integer reduction, so that it vectorises
-        diff |= src[base + i] ^ (base + i)
-    return diff == 0
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevation, temperature, vapour, rain,
               initial, seed, step, settle_p, init, wet, settle_window, no_humans, k, kv, kr, kx,
@@ -279,11 +266,9 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         gr = np.empty(W, dtype=np.float32)
         gx = np.empty(W, dtype=np.float32)
         ok_row = np.empty(W, dtype=np.bool_)
-        same = np.empty(n, dtype=np.bool_)
         for r in range(lo, hi):
             b = r - lo
-            same[b] = _rides_on_itself(src, ride, r, W)     # plates at rest: the row is read in place
-            _ride_row(r, src, ride and not same[b], mf, vf, rf, xf, init, gm, gv, gr, gx)
+            _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
             _moisture_row(r, gm, temperature, vapour, rain, elevation, mb[b], k, gain)
             _populations_row(r, init, initial, gv, gr, gx, temperature, elevation, mb[b], vb[b], rb[b], xb[b], k)
             for i in range(W):
@@ -296,8 +281,8 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
                 for i in range(W):
                     h_out[j, i] = f32(0.0)
             else:
-                _humans_row(j, hf, src, ride, same[b], temperature, elevation, mb[b], h_out[j], ok_row, near[j], seed,
-                            step, log_q, settle_window, k)
+                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], ok_row, near[j], seed, step,
+                            log_q, settle_window, k)
             if diffuse:
                 _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_out[j], kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
             else:

@@ -14,6 +14,12 @@ With eddy mixing (``atmosphere.eddy_mixing_deg > 0``, ``planet.earth``) the adve
 blurred over the whole grid before the sources; then ``advect = False`` and ``vapour``/``co2`` are
 the already advected (and mixed) fields.
 
+The climate-map sources are blended to each full column reading the climate columns in order
+(``climate.coarse.expand_parts``) where the grid is 2 or 4 times the map. Away from the poles the
+advection first computes every departure cell's corners and weights along the row (a loop that
+vectorises), then gathers the corners' values (scalar loads) and weighs them in a second loop that
+vectorises: the same products and sums as ``sampling._interior_sample``.
+
 The climate map's divergence (``divergence``) clamps each cell's wind once, not once per neighbour.
 """
 from __future__ import annotations

@@ -86,10 +86,11 @@ Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
 Cost: the climate map has at most 288 × 144 cells, so everything is
-recomputed every step (the blurs take ~0.3 ms on 2 threads); the four
-bilinear up-samplings to full resolution are the larger part of the stage
-(~0.7 ms of ~1.5 ms at 1024 × 512). Kernels on the climate map run on one
-thread: they are too small to pay for the threads' start and join.
+recomputed every step; the blurs are the larger part of the stage at 512 columns (~0.3–0.4 ms
+of ~0.7 ms on one thread), the four bilinear up-samplings to full resolution at 1024 (~0.5 ms of
+~1.2 ms; they read the climate columns in order, ``coarse.expand_row``). Kernels on the climate
+map run on one thread: they are too small to pay for the threads' start and join; the wind's
+gradient (``_wind_into``, written into the climate stack) runs in row loops that vectorise.
 """
 from __future__ import annotations
 

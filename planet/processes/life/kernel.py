@@ -10,6 +10,11 @@ band and by their neighbour's), the same arithmetic each time, so the result doe
 band size nor on the threads; no full-size temporary is allocated (the old passes wrote five ridden
 fields, three undiffused populations and a float land mask per step). Every operation is the one
 the separate kernels did, in the same float32 order, so the results are theirs bit for bit.
+
+Humans go in two parts per row (``_humans_row``): a loop without branches over the cells (the
+ridden value, the sea, the heat decline, and which cells could be settled), then the settlement
+candidates alone, or, in rows next to humans, the cells that could be settled; the rows next to
+humans are only looked for in the settlement window, and not at all while nobody lives anywhere.
 """
 from __future__ import annotations
 

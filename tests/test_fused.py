@@ -3,7 +3,8 @@
 Each fused pass must give exactly what the separate kernels give: the semi-Lagrangian advection of
 ``atmosphere._advect_pair`` followed by the sources and sinks; a copy of the fields taken at the
 plates' source cells followed by the local life rules; the local rules followed by the land
-diffusion of ``life.diffusion``; the climate map's box average and wind against plain loops.
+diffusion of ``life.diffusion``; the climate map's box average and wind against plain loops; the
+up-sampling that reads the climate columns in order against the gather.
 """
 import numpy as np
 import pytest
@@ -140,3 +141,25 @@ def test_wind_on_a_calm_map_is_calm_and_clamped_elsewhere():
     p += (np.arange(64) * 3.0).astype(np.float32)[None, :]
     u, v = wind(p, lat, 15.0, 1.0)
     assert np.sqrt(u * u + v * v).max() <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("rows", [32, 37, 64, 128, 512, 1024])
+def test_upsample_reading_climate_columns_in_order_equals_the_gather(rows):
+    """``coarse.expand_row`` (the climate columns read in order where the grid is 2 or 4 times the map)
+    gives the gather's ``tmp[col0] (1 − w) + tmp[col1] w`` bit for bit; irregular maps use the gather."""
+    from numba import njit
+
+    from planet.processes.climate.coarse import column_pattern, upsample
+
+    cm = climate_map(rows, 2 * rows)
+    Hc, Wc = cm.shape
+    expected = {64: 2, 74: 2, 128: 2, 256: 2, 1024: 4, 2048: 0}[2 * rows]     # 2048: f = 8, the gather
+    f = njit(lambda a, b, c, d: column_pattern(a, b, c, d))(cm.col0, cm.col1, cm.col_w, Wc)
+    assert f == expected
+    coarse = np.random.default_rng(rows).standard_normal((3, Hc, Wc)).astype(f32)
+    coarse[0, 1, 2] = -0.0
+    one = f32(1.0)
+    rows_blend = (coarse[:, cm.row0, :] * (one - cm.row_w)[None, :, None]
+                  + coarse[:, cm.row1, :] * cm.row_w[None, :, None])
+    naive = rows_blend[:, :, cm.col0] * (one - cm.col_w) + rows_blend[:, :, cm.col1] * cm.col_w
+    assert upsample(coarse, cm).tobytes() == naive.astype(f32).tobytes()

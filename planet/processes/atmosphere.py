@@ -138,6 +138,19 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
 
 
 @njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+def _blend(a, b, frac):
+    """``a (1 − frac) + b frac`` in float32 (one pass; the NumPy expression's value)."""
+    out = np.empty(a.shape, dtype=np.float32)
+    af = a.ravel()
+    bf = b.ravel()
+    of = out.ravel()
+    g = f32(1.0) - frac
+    for n in range(af.size):
+        of[n] = af[n] * g + bf[n] * frac
+    return out
+
+
+@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain, sea_uptake,
              subsidence):
     """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean (where negative, times
@@ -236,7 +249,7 @@ class AtmosphereStage:
                 while len(self._noise) > 3:
                     self._noise.pop(next(iter(self._noise)))
             slices.append(self._noise[key])
-        return slices[0] * (f32(1.0) - frac) + slices[1] * frac
+        return _blend(slices[0], slices[1], frac)
 
     def advance(self, fields, ctx):
         cfg = ctx.config.atmosphere

@@ -14,6 +14,12 @@ With eddy mixing (``atmosphere.eddy_mixing_deg > 0``, ``planet.earth``) the adve
 blurred over the whole grid before the sources; then ``advect = False`` and ``vapour``/``co2`` are
 the already advected (and mixed) fields.
 
+The climate-map sources are blended to each full column reading the climate columns in order
+(``climate.coarse.expand_parts``) where the grid is 2 or 4 times the map. Away from the poles the
+advection first computes every departure cell's corners and weights along the row (a loop that
+vectorises), then gathers the corners' values (scalar loads) and weighs them in a second loop that
+vectorises: the same products and sums as ``sampling._interior_sample``.
+
 The climate map's divergence (``divergence``) clamps each cell's wind once, not once per neighbour.
 """
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.climate.coarse import column_pattern, expand_parts
 from planet.processes.life.stage import plant_growth
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 
@@ -54,33 +61,69 @@ def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out):
+    """``out[i]``: the bilinear sample of ``flat`` (a field's cells in row order) with the corners at
+    ``n0[i]``, ``n1[i]`` and one row below (``W`` further), weights ``q``: ``_interior_sample``'s sum."""
+    w = np.uint64(W)
+    n = out.shape[0]
+    v00 = np.empty(n, dtype=np.float32)
+    v01 = np.empty(n, dtype=np.float32)
+    v10 = np.empty(n, dtype=np.float32)
+    v11 = np.empty(n, dtype=np.float32)
+    for i in range(n):                  # the gathers alone (scalar loads) ...
+        a = n0[i]
+        b = n1[i]
+        v00[i] = flat[a]
+        v01[i] = flat[b]
+        v10[i] = flat[a + w]
+        v11[i] = flat[b + w]
+    for i in range(n):                  # ... then the sums, which vectorise
+        out[i] = v00[i] * q00[i] + v01[i] * q01[i] + v10[i] * q10[i] + v11[i] * q11[i]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
     """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``)."""
     H, W = vapour.shape
     zero = f32(0.0)
-    for i in range(W):
-        y = ry[i]
-        x = rx[i]
-        if polar:
+    if polar:
+        for i in range(W):
+            y = ry[i]
+            x = rx[i]
             wr[i] = _bilinear(vapour, y, x, H, W)
             if with_co2:
                 cr[i] = _bilinear(co2, y, x, H, W)
-            continue
-        r0, c0, c1, w00, w01, w10, w11 = _interior_weights(y, x, W)
-        wr[i] = _interior_sample(vapour, r0, c0, c1, w00, w01, w10, w11)
+    if not polar:
+        # away from the poles: the corners' flat cells and the weights first (a loop that vectorises),
+        # then the samples (gathers); the same weights and sums as ``_interior_sample``
+        n0 = np.empty(W, dtype=np.uint64)
+        n1 = np.empty(W, dtype=np.uint64)
+        q00 = np.empty(W, dtype=np.float32)
+        q01 = np.empty(W, dtype=np.float32)
+        q10 = np.empty(W, dtype=np.float32)
+        q11 = np.empty(W, dtype=np.float32)
+        for i in range(W):
+            r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], W)
+            n0[i] = np.uint64(r0 * W + c0)
+            n1[i] = np.uint64(r0 * W + c1)
+            q00[i] = w00
+            q01[i] = w01
+            q10[i] = w10
+            q11[i] = w11
+        _gather_row(vapour.ravel(), n0, n1, q00, q01, q10, q11, W, wr)
         if with_co2:
-            cr[i] = _interior_sample(co2, r0, c0, c1, w00, w01, w10, w11)
+            _gather_row(co2.ravel(), n0, n1, q00, q01, q10, q11, W, cr)
     if not with_co2:
         for i in range(W):
             cr[i] = zero
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0, f_all1,
                 f_sea, f_rain, h):
     """The climate map's three source fields blended to row ``j`` and then to each column (the two
-    terms of the source everywhere apart, as the old pass added them one by one), and the row's
-    ``max(relief − D, 0)`` with one wrapped cell either side."""
+    terms of the source everywhere apart, as the old pass added them one by one; ``coarse.expand_parts``,
+    ``f`` its column pattern), and the row's ``max(relief − D, 0)`` with one wrapped cell either side."""
     W = f_all0.shape[0]
     Wc = sources.shape[2]
     zero = f32(0.0)
@@ -91,18 +134,19 @@ def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, pre
     s_all = np.empty(Wc, dtype=np.float32)
     s_sea = np.empty(Wc, dtype=np.float32)
     s_rain = np.empty(Wc, dtype=np.float32)
+    ext = np.empty(Wc + 2, dtype=np.float32)
     for ic in range(Wc):
         s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
         s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
         s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
+    expand_parts(s_all, ext, f, col0, col1, col_w, f_all0, f_all1)
+    expand_parts(s_sea, ext, f, col0, col1, col_w, f_sea, h)
     for i in range(W):
-        ca = col0[i]
-        cb = col1[i]
-        wx = col_w[i]
-        f_all0[i] = s_all[ca] * (one - wx)
-        f_all1[i] = s_all[cb] * wx
-        f_sea[i] = s_sea[ca] * (one - wx) + s_sea[cb] * wx
-        f_rain[i] = precipitation + s_rain[ca] * (one - wx) + s_rain[cb] * wx
+        f_sea[i] = f_sea[i] + h[i]
+    expand_parts(s_rain, ext, f, col0, col1, col_w, f_rain, h)
+    for i in range(W):
+        f_rain[i] = precipitation + f_rain[i] + h[i]
+    for i in range(W):
         h[i + 1] = max(relief[j, i] - D, zero)
     h[0] = h[W]
     h[W + 1] = h[1]
@@ -121,13 +165,14 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     one = f32(1.0)
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
+    f = column_pattern(col0, col1, col_w, sources.shape[2])
     for j in prange(H):
         f_all0 = np.empty(W, dtype=np.float32)
         f_all1 = np.empty(W, dtype=np.float32)
         f_sea = np.empty(W, dtype=np.float32)
         f_rain = np.empty(W, dtype=np.float32)
         h = np.empty(W + 2, dtype=np.float32)     # the row's h / 0.4 with one wrapped cell either side
-        _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, relief, D, precipitation, f_all0, f_all1,
+        _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0, f_all1,
                     f_sea, f_rain, h)
         ry = np.empty(W, dtype=np.float32)
         rx = np.empty(W, dtype=np.float32)
@@ -186,7 +231,7 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 c_out[j, i] = zero
 
 
-@njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
+@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
 def divergence(wind_u, wind_v, vmax):
     """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
     longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
@@ -195,24 +240,28 @@ def divergence(wind_u, wind_v, vmax):
     cu = np.empty((H, W), dtype=np.float32)
     cv = np.empty((H, W), dtype=np.float32)
     for j in range(H):
-        for i in range(W):
+        for i in range(W):                # branch-free (selects), so that it vectorises
             u = wind_u[j, i]
             v = wind_v[j, i]
             s = np.sqrt(u * u + v * v)
-            if s > vmax:
-                k = vmax / s
-                u = u * k
-                v = v * k
-            cu[j, i] = u
-            cv[j, i] = v
+            k = vmax / s
+            cu[j, i] = u * k if s > vmax else u
+            cv[j, i] = v * k if s > vmax else v
     out = np.empty((H, W), dtype=np.float32)
     half = W // 2
     for j in range(H):
-        for i in range(W):
-            ie = i + 1 if i + 1 < W else 0
-            iw = i - 1 if i > 0 else W - 1
-            io = i + half if i + half < W else i + half - W
-            vn = -cv[0, io] if j == 0 else cv[j - 1, i]
-            vs = -cv[H - 1, io] if j == H - 1 else cv[j + 1, i]
-            out[j, i] = (cu[j, ie] - cu[j, iw]) * f32(0.5) + (vn - vs) * f32(0.5)
+        # interior columns, then the two wrapped ones; the polar rows read the reflected row
+        for i in range(1, W - 1):
+            out[j, i] = (cu[j, i + 1] - cu[j, i - 1]) * f32(0.5)
+        out[j, 0] = (cu[j, 1 if W > 1 else 0] - cu[j, W - 1]) * f32(0.5)
+        out[j, W - 1] = (cu[j, 0] - cu[j, W - 2 if W > 1 else 0]) * f32(0.5)
+        if j == 0 or j == H - 1:
+            for i in range(W):
+                io = i + half if i + half < W else i + half - W
+                vn = -cv[0, io] if j == 0 else cv[j - 1, i]
+                vs = -cv[H - 1, io] if j == H - 1 else cv[j + 1, i]
+                out[j, i] = out[j, i] + (vn - vs) * f32(0.5)
+        else:
+            for i in range(W):
+                out[j, i] = out[j, i] + (cv[j - 1, i] - cv[j + 1, i]) * f32(0.5)
     return out

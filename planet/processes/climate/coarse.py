@@ -147,29 +147,144 @@ def box_average(field: np.ndarray, factor: int) -> np.ndarray:
     return _box_average(field, int(factor), -(-H // factor), -(-W // factor))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def column_pattern(col0, col1, col_w, Wc):
+    """``f`` (2 or 4) when the column interpolation is the regular one of a map ``f`` times coarser with
+    ``W = f Wc`` (full column ``i = f ic + p`` lies between climate columns ``ic − 1`` and ``ic`` for
+    ``p < f/2``, ``ic`` and ``ic + 1`` else, wrapped, with the weight ``col_w[p]``), else 0: then
+    ``expand_row`` may read the climate columns in order instead of gathering them."""
+    W = col0.shape[0]
+    f = W // Wc
+    if (f != 2 and f != 4) or W != f * Wc:
+        return 0
+    for i in range(W):
+        ic = i // f
+        p = i - ic * f
+        lo = ic - 1 if 2 * p < f else ic
+        if lo < 0:
+            lo += Wc
+        hi = lo + 1 if lo + 1 < Wc else 0
+        if col0[i] != lo or col1[i] != hi or col_w[i] != col_w[p]:
+            return 0
+    return f
+
+
+@njit(cache=True, nogil=True, inline="always")
+def expand_row(tmp, ext, f, col0, col1, col_w, out):
+    """``out[i] = tmp[col0[i]] (1 − col_w[i]) + tmp[col1[i]] col_w[i]`` along a row (the bilinear
+    sampling's blend between climate columns). With ``f = column_pattern(...)`` 2 or 4 the climate
+    columns are read in order from ``ext`` (``Wc + 2``: the row with one wrapped value either side), the
+    same products and sums, so the result is the gather's bit for bit; ``f = 0``: the gather."""
+    Wc = tmp.shape[0]
+    one = f32(1.0)
+    if f == 0:
+        for i in range(out.shape[0]):
+            wx = col_w[i]
+            out[i] = tmp[col0[i]] * (one - wx) + tmp[col1[i]] * wx
+        return
+    ext[0] = tmp[Wc - 1]
+    for ic in range(Wc):
+        ext[ic + 1] = tmp[ic]
+    ext[Wc + 1] = tmp[0]
+    if f == 2:
+        w0 = col_w[0]
+        w1 = col_w[1]
+        u0 = one - w0
+        u1 = one - w1
+        for ic in range(Wc):
+            out[2 * ic] = ext[ic] * u0 + ext[ic + 1] * w0
+            out[2 * ic + 1] = ext[ic + 1] * u1 + ext[ic + 2] * w1
+    else:
+        w0 = col_w[0]
+        w1 = col_w[1]
+        w2 = col_w[2]
+        w3 = col_w[3]
+        u0 = one - w0
+        u1 = one - w1
+        u2 = one - w2
+        u3 = one - w3
+        for ic in range(Wc):
+            a = ext[ic]
+            b = ext[ic + 1]
+            c = ext[ic + 2]
+            out[4 * ic] = a * u0 + b * w0
+            out[4 * ic + 1] = a * u1 + b * w1
+            out[4 * ic + 2] = b * u2 + c * w2
+            out[4 * ic + 3] = b * u3 + c * w3
+
+
+@njit(cache=True, nogil=True, inline="always")
+def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
+    """The two terms of ``expand_row`` apart: ``lo[i] = tmp[col0[i]] (1 − col_w[i])`` and
+    ``hi[i] = tmp[col1[i]] col_w[i]`` (read in order when ``f`` is 2 or 4, as ``expand_row``)."""
+    Wc = tmp.shape[0]
+    one = f32(1.0)
+    if f == 0:
+        for i in range(lo.shape[0]):
+            wx = col_w[i]
+            lo[i] = tmp[col0[i]] * (one - wx)
+            hi[i] = tmp[col1[i]] * wx
+        return
+    ext[0] = tmp[Wc - 1]
+    for ic in range(Wc):
+        ext[ic + 1] = tmp[ic]
+    ext[Wc + 1] = tmp[0]
+    if f == 2:
+        w0 = col_w[0]
+        w1 = col_w[1]
+        u0 = one - w0
+        u1 = one - w1
+        for ic in range(Wc):
+            lo[2 * ic] = ext[ic] * u0
+            hi[2 * ic] = ext[ic + 1] * w0
+            lo[2 * ic + 1] = ext[ic + 1] * u1
+            hi[2 * ic + 1] = ext[ic + 2] * w1
+    else:
+        w0 = col_w[0]
+        w1 = col_w[1]
+        w2 = col_w[2]
+        w3 = col_w[3]
+        u0 = one - w0
+        u1 = one - w1
+        u2 = one - w2
+        u3 = one - w3
+        for ic in range(Wc):
+            a = ext[ic]
+            b = ext[ic + 1]
+            c = ext[ic + 2]
+            lo[4 * ic] = a * u0
+            hi[4 * ic] = b * w0
+            lo[4 * ic + 1] = a * u1
+            hi[4 * ic + 1] = b * w1
+            lo[4 * ic + 2] = b * u2
+            hi[4 * ic + 2] = c * w2
+            lo[4 * ic + 3] = b * u3
+            hi[4 * ic + 3] = c * w3
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _upsample(coarse, row0, row1, row_w, col0, col1, col_w):
     """Bilinear sampling of ``(K, Hc, Wc)`` climate fields at every full cell → ``(K, H, W)``.
 
     Per full row: blend the two climate rows around it (``Wc`` values), then
-    blend along the row between the two climate columns around each cell.
+    blend along the row between the two climate columns around each cell (``expand_row``).
     """
     K, Hc, Wc = coarse.shape
     H = row0.shape[0]
     W = col0.shape[0]
     out = np.empty((K, H, W), dtype=np.float32)
     one = f32(1.0)
+    f = column_pattern(col0, col1, col_w, Wc)
     for j in prange(H):
         a = row0[j]
         b = row1[j]
         wy = row_w[j]
         tmp = np.empty(Wc, dtype=np.float32)
+        ext = np.empty(Wc + 2, dtype=np.float32)
         for k in range(K):
             for ic in range(Wc):
                 tmp[ic] = coarse[k, a, ic] * (one - wy) + coarse[k, b, ic] * wy
-            for i in range(W):
-                wx = col_w[i]
-                out[k, j, i] = tmp[col0[i]] * (one - wx) + tmp[col1[i]] * wx
+            expand_row(tmp, ext, f, col0, col1, col_w, out[k, j])
     return out
 
 

@@ -86,10 +86,11 @@ Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
 Cost: the climate map has at most 288 × 144 cells, so everything is
-recomputed every step (the blurs take ~0.3 ms on 2 threads); the four
-bilinear up-samplings to full resolution are the larger part of the stage
-(~0.7 ms of ~1.5 ms at 1024 × 512). Kernels on the climate map run on one
-thread: they are too small to pay for the threads' start and join.
+recomputed every step; the blurs are the larger part of the stage at 512 columns (~0.3–0.4 ms
+of ~0.7 ms on one thread), the four bilinear up-samplings to full resolution at 1024 (~0.5 ms of
+~1.2 ms; they read the climate columns in order, ``coarse.expand_row``). Kernels on the climate
+map run on one thread: they are too small to pay for the threads' start and join; the wind's
+gradient (``_wind_into``, written into the climate stack) runs in row loops that vectorise.
 """
 from __future__ import annotations
 
@@ -189,9 +190,9 @@ def _pressure_sources(zc, lat, D):
 
 @njit(cache=True, nogil=True)  # climate map only: too small to pay for threads
 def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth, warm_land_warmth):
-    """Pressure and surface temperature ``(2, Hc, Wc)`` from the blurred fields."""
+    """Pressure and surface temperature in ``[:2]`` of a ``(4, Hc, Wc)`` array, from the blurred fields."""
     H, W = mean.shape
-    out = np.empty((2, H, W), dtype=np.float32)
+    out = np.empty((4, H, W), dtype=np.float32)    # (the wind goes into the last two: climate_fields)
     for j in range(H):
         phi = lat[j]
         for i in range(W):
@@ -202,34 +203,49 @@ def _climate_now(mean, amp, land, height, lat, season, warm, lapse, land_warmth,
     return out
 
 
-@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
+@njit(cache=True, nogil=True)
 def _wind(p, lat, coriolis, vmax):
     """``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central differences (climate cells;
     x east, y north = decreasing row; wrap in longitude, polar reflection across the poles), its
-    length then clamped to ``vmax``."""
+    length then clamped to ``vmax``: ``(2, Hc, Wc)``."""
+    out = np.empty((2,) + p.shape, dtype=np.float32)
+    _wind_into(p, lat, coriolis, vmax, out)
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
+def _wind_into(p, lat, coriolis, vmax, out):
+    """``_wind`` into ``out[0]`` (east) and ``out[1]`` (north)."""
     H, W = p.shape
-    out = np.empty((2, H, W), dtype=np.float32)
     half = W // 2
     vmax2 = vmax * vmax
+    gx = np.empty(W, dtype=np.float32)
+    gy = np.empty(W, dtype=np.float32)
     for j in range(H):
         f = coriolis * np.sin(lat[j] * _PI / f32(180.0))
         jn = j - 1 if j > 0 else 0
         js = j + 1 if j < H - 1 else H - 1
+        # the gradient along the row (interior columns, then the two wrapped ones), then across it
+        for i in range(1, W - 1):
+            gx[i] = (p[j, i + 1] - p[j, i - 1]) * f32(0.5)
+        gx[0] = (p[j, 1 if W > 1 else 0] - p[j, W - 1]) * f32(0.5)
+        gx[W - 1] = (p[j, 0] - p[j, W - 2 if W > 1 else 0]) * f32(0.5)
+        if j == 0 or j == H - 1:          # polar reflection: the row beyond is this one half a turn away
+            for i in range(W):
+                io = i + half if i + half < W else i + half - W
+                n = p[jn, i] if j > 0 else p[0, io]
+                s = p[js, i] if j < H - 1 else p[H - 1, io]
+                gy[i] = (n - s) * f32(0.5)
+        else:
+            for i in range(W):
+                gy[i] = (p[jn, i] - p[js, i]) * f32(0.5)
         for i in range(W):                # branch-free (selects), so that it vectorises
-            io = i + half if i + half < W else i + half - W
-            e = p[j, i + 1 if i + 1 < W else 0]
-            w = p[j, i - 1 if i > 0 else W - 1]
-            n = p[jn, i] if j > 0 else p[0, io]
-            s = p[js, i] if j < H - 1 else p[H - 1, io]
-            gx = (e - w) * f32(0.5)
-            gy = (n - s) * f32(0.5)
-            u = -f * gy - gx
-            v = f * gx - gy
+            u = -f * gy[i] - gx[i]
+            v = f * gx[i] - gy[i]
             s2 = u * u + v * v
             k = vmax / np.sqrt(s2)
             out[0, j, i] = u * k if s2 > vmax2 else u
             out[1, j, i] = v * k if s2 > vmax2 else v
-    return out
 
 
 def wind(pressure: np.ndarray, lat: np.ndarray, coriolis: float = 15.0,
@@ -323,8 +339,8 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
         # the land's own seasonal amplitude is a thermal low/high too: the atmosphere's rain-out may leave it out
         dry = _land_amplitude(land, cmap, season, cc)
         heat = dry if heat is None else heat + dry
-    uv = _wind(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max))
-    stack = np.concatenate([pt, uv])
+    stack = pt
+    _wind_into(pt[0], cmap.lat, f32(cc.coriolis), f32(cc.wind_max), stack[2:])
     return {"pressure": stack[0], "temperature": stack[1], "wind_u": stack[2], "wind_v": stack[3],
             "stack": stack, "land": land, "height": height, "map": cmap, "season": season, "warming": k,
             "heat_low": heat}

@@ -10,6 +10,11 @@ band and by their neighbour's), the same arithmetic each time, so the result doe
 band size nor on the threads; no full-size temporary is allocated (the old passes wrote five ridden
 fields, three undiffused populations and a float land mask per step). Every operation is the one
 the separate kernels did, in the same float32 order, so the results are theirs bit for bit.
+
+Humans go in two parts per row (``_humans_row``): a loop without branches over the cells (the
+ridden value, the sea, the heat decline, and which cells could be settled), then the settlement
+candidates alone, or, in rows next to humans, the cells that could be settled; the rows next to
+humans are only looked for in the settlement window, and not at all while nobody lives anywhere.
 """
 from __future__ import annotations
 
@@ -81,7 +86,10 @@ def _settled_neighbours(hf, src, ride, j, i, H, W):
 def _near_rows(hf, src, ride, H, W):
     """Rows with humans in them or next to them (quiet rows skip the neighbour look-up)."""
     occupied = np.zeros(H, dtype=np.bool_)
-    for j in range(H):
+    anyone = False
+    for n in range(H * W):          # nobody anywhere (the ridden values are some of these): no row is near
+        anyone |= hf[n] > f32(0.0)
+    for j in range(H if anyone else 0):
         for i in range(W):
             if hf[_at(src, ride, j * W + i)] > f32(0.0):
                 occupied[j] = True
@@ -164,44 +172,67 @@ def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _humans_row(j, hf, src, ride, temperature, elevation, m_row, h_row, row_near, seed, step, log_q,
+def _humans_row(j, hf, src, ride, temperature, elevation, m_row, h_row, ok_row, row_near, seed, step, log_q,
                 settle_window, k):
     """Humans along row ``j``: new settlements at candidate cells drawn with probability
     ``settle_p`` each by geometric skipping along the row (one draw per row plus one per
-    candidate), spread from a random settled 4-neighbour, decline under lethal heat."""
+    candidate), spread from a random settled 4-neighbour, decline under lethal heat.
+
+    First every cell as if it were not settled anew (the ridden value, 0 at sea, the heat decline where
+    the cell cannot be settled), in a loop without branches that vectorises, which also marks in ``ok_row``
+    the cells that can be settled; then the candidates and, in rows near humans, the settled neighbours of
+    those cells only (the same rules and draws, so the same result as one loop over the cells)."""
     D, settle_m, t_min, t_max = k[K_D], k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
     heat_limit, heat_decline = k[K_HEAT_LIMIT], k[K_HEAT_DECLINE]
     H, W = elevation.shape
     zero = f32(0.0)
     one = f32(1.0)
     base = j * W
-    draws = 0
-    next_c = W
-    if settle_window:
-        next_c = _skip(seed, step, j, draws, log_q, W)
-        draws += 1
+    if ride:
+        for i in range(W):
+            h_row[i] = hf[src[base + i]]
+    else:
+        for i in range(W):
+            h_row[i] = hf[base + i]
+    any_ok = False
     for i in range(W):
-        candidate = False
-        if i == next_c:
-            candidate = True
+        hum = h_row[i]
+        T = temperature[j, i]
+        land = not (elevation[j, i] < D)
+        ok = settle_window & land & (hum < one) & (m_row[i] > settle_m) & (t_min < T) & (T < t_max)
+        hot = land & (not ok) & (T > heat_limit)
+        h = max(hum - heat_decline, zero) if hot else hum
+        h_row[i] = h if land else zero
+        ok_row[i] = ok
+        any_ok |= ok
+    if not settle_window:
+        return
+    draws = 0
+    next_c = _skip(seed, step, j, draws, log_q, W)
+    draws += 1
+    if any_ok and not row_near:      # only the candidates can be settled: visit them alone
+        while next_c < W:
+            if ok_row[next_c]:
+                h_row[next_c] = one
             next_c += 1 + _skip(seed, step, j, draws, log_q, W)
             draws += 1
-        hum = hf[_at(src, ride, base + i)]
-        T = temperature[j, i]
-        if elevation[j, i] < D:
-            hum = zero
-        elif settle_window and hum < one and m_row[i] > settle_m and t_min < T < t_max:
-            if candidate:
-                hum = one
+    elif any_ok:
+        for i in range(W):
+            if not ok_row[i]:
+                if i == next_c:
+                    next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+                    draws += 1
+                continue
+            if i == next_c:
+                next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+                draws += 1
+                h_row[i] = one
             elif row_near:
                 mask = _settled_neighbours(hf, src, ride, j, i, H, W)
                 if mask != 0:  # look at one random 4-neighbour (drawn only when it can matter)
                     pick = random_bits(seed, STREAM_SPREAD, step, base + i) >> np.uint64(62)
                     if (mask >> np.int64(pick)) & 1:
-                        hum = one
-        elif T > heat_limit:
-            hum = max(hum - heat_decline, zero)
-        h_row[i] = hum
+                        h_row[i] = one
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -221,7 +252,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
     D = k[K_D]
     pop_min = k[K_POP_MIN]
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
-    near = _near_rows(hf, src, ride, H, W)
+    near = _near_rows(hf, src, ride, H, W) if settle_window else np.zeros(H, dtype=np.bool_)
     diffuse = not init
     nb = (H + BAND - 1) // BAND
     for band in prange(nb):
@@ -239,6 +270,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         gv = np.empty(W, dtype=np.float32)
         gr = np.empty(W, dtype=np.float32)
         gx = np.empty(W, dtype=np.float32)
+        ok_row = np.empty(W, dtype=np.bool_)
         for r in range(lo, hi):
             b = r - lo
             _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
@@ -254,8 +286,8 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
                 for i in range(W):
                     h_out[j, i] = f32(0.0)
             else:
-                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], near[j], seed, step, log_q,
-                            settle_window, k)
+                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], ok_row, near[j], seed, step,
+                            log_q, settle_window, k)
             if diffuse:
                 _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_out[j], kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
             else:

@@ -207,11 +207,12 @@ def _surface(q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out,
 
 
 def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
-           iso, out, land, state, clock=None):
+           iso, out, land, state, clock=None, scratch=None):
     """Rules 1–4 on ``(H, W)`` maps into ``out = (y, z, a, b, c)``: the per-cell rules
     (``_surface``), stream power receivers first with the land flags and basin colours
     (``stream_power.erode``), then sediment (``_sediment``). ``rcv``, ``rdir``, ``order``,
-    ``true_area``: flat, from the routing and accumulation of the previous elevation."""
+    ``true_area``: flat, from the routing and accumulation of the previous elevation; ``scratch``:
+    an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
     H, W = z0.shape
     y1, z1, a1, b1, c1 = out
     _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), tectonic,
@@ -219,9 +220,12 @@ def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectoni
              land.reshape(H, W), state.reshape(H, W))
     if clock is not None:
         clock.lap("surface")
-    stream_power.erode(order, count, rcv, rdir, state, true_area, z1.ravel(), metrics.inv_dist, W, f32(D),
-                       np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
-                       f32(cfg.slope_exponent), land, b0.ravel(), b1.ravel())
+    coef = np.empty(H * W) if scratch is None else scratch
+    stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
+                              np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
+                              f32(cfg.slope_exponent), coef)
+    stream_power.erode(order, count, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
+                       b0.ravel(), b1.ravel())
     if clock is not None:
         clock.lap("stream power, basin colours")
     _sediment(z1, tectonic, f32(cfg.sediment), f32(s0), f32(level))
@@ -307,7 +311,7 @@ class LithosphereStage:
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
-                land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), yh=np.empty((H, W), np.float32),
+                land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n), yh=np.empty((H, W), np.float32),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
                 drift_widths=drift.widths(H, W))}
@@ -365,7 +369,7 @@ class LithosphereStage:
         iso = flexure.regional_deficit(z0, c0, cfg, metrics)
         clock.lap("flexure")
         _rules(q0, yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
-               metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock)
+               metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])
         clock.lap("sediment")
 
         # rule 5: plates

@@ -26,7 +26,7 @@ resolution.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 f32 = np.float32
 
@@ -66,13 +66,26 @@ def implicit_height(h, f, n):
     return x
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, out):
+    """``out[c] = s0 K A^m / Lⁿ`` (float64) for the cells that erode (``factor`` = ``s0 K``): the
+    powers, the dearest part, computed in parallel before the sequential pass."""
+    n = state.size
+    H = n // W
+    for j in prange(H):
+        for i in range(W):
+            c = j * W + i
+            if state[c] == ERODE:
+                inv = np.float64(inv_dist[j, rdir[c]])
+                out[c] = np.float64(factor) * np.float64(true_area[c]) ** np.float64(m_exp) * inv ** np.float64(n_exp)
+
+
 @njit(cache=True, nogil=True)
-def erode(order, count, rcv, rdir, state, true_area, z, inv_dist, W, D, factor, m_exp, n_exp, land, basin_in,
-          basin_out):
+def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out):
     """Stream power on the flat elevation ``z`` (in place), receivers first, then each cell's land
     flag and basin colour (a land cell takes its receiver's new colour; ``basin_out`` must hold
     ``basin_in`` on entry for every cell not in ``order``). ``state``: ``BELOW``/``PIT``/``ERODE``
-    per cell; ``factor`` = ``s0 K``; ``inv_dist[j, d]`` = 1 / distance in D8 direction ``d``."""
+    per cell; ``coef``: ``f`` per eroding cell (``coefficients``)."""
     for k in range(count - 1, -1, -1):
         c = order[k]
         s = state[c]
@@ -82,9 +95,7 @@ def erode(order, count, rcv, rdir, state, true_area, z, inv_dist, W, D, factor, 
             zc = z[c]
             h = np.float64(zc) - np.float64(zr)
             if h > 0.0:
-                inv = np.float64(inv_dist[c // W, rdir[c]])
-                f = np.float64(factor) * np.float64(true_area[c]) ** np.float64(m_exp) * inv ** np.float64(n_exp)
-                z[c] = max(f32(np.float64(zr) + implicit_height(h, f, np.float64(n_exp))), zr)
+                z[c] = max(f32(np.float64(zr) + implicit_height(h, coef[c], np.float64(n_exp))), zr)
         is_land = s != BELOW and z[c] >= D
         land[c] = is_land
         r = rcv[c]

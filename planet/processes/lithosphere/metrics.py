@@ -38,8 +38,8 @@ def diagonal_reach(H: int, W: int) -> np.ndarray:
     the adjacent columns, near a pole the diagonals would point almost north-south and east-west
     would drain every slope within about 40° of it. Convergent boundaries look as far
     (``boundaries``)."""
-    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
-    return np.clip(np.round(1.0 / np.cos(lat)), 1, max(W // 4, 1)).astype(np.int64)
+    _, cos, _ = _rows(H, W)
+    return np.clip(np.round(1.0 / cos), 1, max(W // 4, 1)).astype(np.int64)
 
 
 def distances(H: int, W: int) -> np.ndarray:

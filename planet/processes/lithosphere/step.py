@@ -98,7 +98,7 @@ def _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out,
     ``k``: scalar constants; ``tab``: per-row coefficients (see ``_surface``)."""
     H, W = z0.shape
     j = np.int64(j)      # (a prange index may arrive unsigned; neighbour() returns int64)
-    (D, level, s0, pit_fill, k_stream, m_exp, n_exp, k_sed, r_iso, z_ocean, z_cont, h_thick,
+    (D, level, s0, pit_fill, r_iso, z_ocean, z_cont, h_thick,
      k_north, talus_north, u_rate) = k
     g_north, g_south, k_east, talus_east, c_north, c_south = tab
     zero = f32(0.0)
@@ -232,8 +232,7 @@ def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectoni
 
 
 def _constants(cfg, D, level, s0, metrics):
-    return (f32(D), f32(level), f32(s0), f32(cfg.pit_fill), f32(cfg.stream_power), f32(cfg.area_exponent),
-            f32(cfg.slope_exponent), f32(cfg.sediment), f32(cfg.isostasy), f32(cfg.ocean_floor_level),
+    return (f32(D), f32(level), f32(s0), f32(cfg.pit_fill), f32(cfg.isostasy), f32(cfg.ocean_floor_level),
             f32(cfg.continent_level), f32(cfg.thickened_relief),
             metrics.k_north, metrics.talus_north, f32(cfg.uplift_rate))
 

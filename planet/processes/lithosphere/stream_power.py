@@ -89,8 +89,8 @@ def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out
     for k in range(count - 1, -1, -1):
         c = order[k]
         s = state[c]
+        r = rcv[c]
         if s == ERODE:
-            r = rcv[c]
             zr = max(z[r], D)
             zc = z[c]
             h = np.float64(zc) - np.float64(zr)
@@ -98,7 +98,6 @@ def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out
                 z[c] = max(f32(np.float64(zr) + implicit_height(h, coef[c], np.float64(n_exp))), zr)
         is_land = s != BELOW and z[c] >= D
         land[c] = is_land
-        r = rcv[c]
         if is_land and r >= 0:
             basin_out[c] = basin_out[r]
         else:

@@ -40,14 +40,17 @@ from .scene import Q_FADE, pack_fields
 from .storyboard import DEFAULT, Frame, at, frame, frames, resolve
 from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
 
-#: captions: (film seconds or epoch name, phrase), shown after the date
-CAPTIONS = (("start", "a molten protoplanet"), ("ocean_start", "oceans form"),
-            ("land_start", "continents rise"), ("land_end", "the crust cools"),
-            (35.0, "tectonic plates"), (43.0, "river basins"), (51.0, "temperature"),
-            (67.0, "winds and pressure"), (83.0, "life spreads"), (101.0, "a living planet"),
-            ("daynight_start", "day and night"), ("human_start", "humans appear"),
-            ("tectonics_end", "the plates come to rest"), ("co2_start", "carbon dioxide rises"),
-            ("warming_start", "the world warms"), ("warming_end", "a warmer world"))
+#: captions: (film seconds or epoch name, phrase, view), shown after the date. A phrase that names a
+#: view (the built-in film shows that view from that time on) is only said while the frame shows
+#: that view; a storyboard showing another view there gets the latest phrase that fits it
+CAPTIONS = (("start", "a molten protoplanet", None), ("ocean_start", "oceans form", None),
+            ("land_start", "continents rise", None), ("land_end", "the crust cools", None),
+            (35.0, "tectonic plates", "plates"), (43.0, "river basins", "rivers"),
+            (51.0, "temperature", "temperature"), (67.0, "winds and pressure", "flow"),
+            (83.0, "life spreads", None), (101.0, "a living planet", None),
+            ("daynight_start", "day and night", None), ("human_start", "humans appear", None),
+            ("tectonics_end", "the plates come to rest", None), ("co2_start", "carbon dioxide rises", None),
+            ("warming_start", "the world warms", None), ("warming_end", "a warmer world", None))
 
 #: what one frame shows (the old name of ``storyboard.Frame``)
 Shot = Frame
@@ -61,11 +64,12 @@ def shot(t: float, size, timeline: Timeline, year: float = 24.0, storyboard=None
     return None if r is None else frame(r, t, size, timeline, year)
 
 
-def caption(t: float, timeline: Timeline) -> str:
-    """'4.0 billion years ago - oceans form' (the default font has no em dash)."""
+def caption(t: float, timeline: Timeline, view: str | None = None) -> str:
+    """'4.0 billion years ago - oceans form' (the default font has no em dash). ``view``: the view
+    the frame's shot shows (phrases that name another view are skipped); None: every phrase."""
     phrase = ""
-    for when, text in CAPTIONS:
-        if t >= timeline.seconds(when):
+    for when, text, names in CAPTIONS:
+        if t >= timeline.seconds(when) and (view is None or names is None or names == view):
             phrase = text
     return f"{timeline.date(t)} - {phrase}" if phrase else timeline.date(t)
 
@@ -219,7 +223,8 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                     pending = sim.submit(world.step, ahead)
                 image = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None and sh.captions:
-                    text = caption(t, timeline) if sh.caption is None else sh.caption.replace("{date}", timeline.date(t))
+                    text = (caption(t, timeline, sh.shows) if sh.caption is None
+                            else sh.caption.replace("{date}", timeline.date(t)))
                     cap.draw(image, text, alpha=float(sh.Q[Q_FADE]))
                 if on_frame is not None:
                     on_frame(k, image)

@@ -72,6 +72,7 @@ class Frame:
     Q: np.ndarray
     captions: bool = True
     caption: str | None = None       # None: the story's caption (``film.caption``); "{date}" is replaced
+    shows: str = "satellite"         # the view the shot shows (a wipe ends in it): the caption's subject
 
 
 @dataclass(frozen=True)
@@ -361,7 +362,7 @@ def frame(r: _Resolved, t: float, size, timeline: Timeline, year: float = 24.0) 
     lon = _path(s.lon, s.turn if not isinstance(s.lon, tuple) else None, s.ease, r.t0, r.t1, t)
     lat = _path(s.lat, None, s.ease, r.t0, r.t1, t)
     fade = 1.0 - smoothstep(sched.story_end - FADE, sched.story_end, t) if s.fade else 1.0
-    extra = {"captions": s.captions, "caption": s.caption}
+    extra = {"captions": s.captions, "caption": s.caption, "shows": s.view}
     if not s.globe:
         cam = Camera(lat=lat, lon=lon, unwrap=1.0)
         view, second, wipe = VIEWS[s.view], -1, -1.0

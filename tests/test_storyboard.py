@@ -198,3 +198,35 @@ def test_start_time_and_until_clip_the_storyboard(tmp_path, saved_state):
     stats = render_film(tmp_path / "f", size=(64, 36), fps=4, backend="cpu", start=1.5, end=2.5, storyboard=shots,
                         world=planet.Planet.from_state(planet.State.load(saved_state)), progress=False)
     assert stats["shots"] == [2, 2, 0] and stats["frames"] == 4 == len(list((tmp_path / "f").iterdir()))
+
+
+@pytest.mark.parametrize("schedule", [{}, {"daynight_start": 125.0, "co2_start": 190.0, "story_end": 262.0}])
+def test_the_built_in_film_says_every_phrase_of_the_story(schedule):
+    """With the view its shots show, the built-in film's captions are the story's phrases by time alone
+    (each phrase that names a view is said while the film shows that view)."""
+    from planet.render.film import caption
+
+    tl = planet.Timeline(planet.Config().replace(schedule=schedule).schedule)
+    said = set()
+    for t in np.arange(0.0, tl.schedule.story_end, 0.125):
+        f = shot(float(t), (64, 36), tl)
+        text = caption(float(t), tl, f.shows)
+        assert text == caption(float(t), tl), (t, f.shows)
+        said.add(text.split(" - ")[-1])
+    assert {"tectonic plates", "river basins", "temperature", "winds and pressure", "humans appear"} <= said
+
+
+def test_a_storyboards_caption_does_not_name_a_view_it_does_not_show():
+    """A storyboard showing the satellite view at 60 s was captioned 'temperature' (the built-in film's
+    view then); now the phrase is the latest that fits the view shown."""
+    from planet.render.film import caption
+
+    tl = planet.Timeline(planet.Config().schedule)
+    boards = {view: (sb.Shot(55.0, 65.0, view=view),)
+              for view in ("satellite", "rivers", "plates", "temperature")}
+    said = {view: caption(60.0, tl, shot(60.0, (64, 36), tl, storyboard=b).shows) for view, b in boards.items()}
+    assert said["temperature"].endswith(" - temperature")
+    assert said["rivers"].endswith(" - river basins")
+    assert said["plates"].endswith(" - tectonic plates")
+    assert said["satellite"].endswith(" - " + caption(34.0, tl).split(" - ")[-1])   # the epoch's own phrase
+    assert not any(text.endswith(" - temperature") for view, text in said.items() if view != "temperature")

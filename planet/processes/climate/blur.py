@@ -174,6 +174,19 @@ def blur(field: np.ndarray, sigma_deg: float, cell_deg: float, row_area: np.ndar
     if not cell_deg > 0:
         raise ValueError(f"cell_deg must be > 0, got {cell_deg!r}")
     row_area = np.asarray(row_area, dtype=np.float64)
-    if row_area.shape != (field.shape[0],) or np.any(row_area <= 0):
+    key = (float(sigma_deg), float(cell_deg), row_area.shape, row_area.tobytes())
+    ops = _OPERATORS.get(key)        # (every step calls this several times: the look-up by the areas' bytes is cheap)
+    if ops is None:
+        if row_area.shape != (field.shape[0],) or np.any(row_area <= 0):
+            raise ValueError(f"row_area must hold {field.shape[0]} positive areas, got shape {row_area.shape}")
+        ops = _blur_operators(float(sigma_deg), float(cell_deg), tuple(row_area.tolist()))
+        while len(_OPERATORS) >= 64:
+            _OPERATORS.pop(next(iter(_OPERATORS)))
+        _OPERATORS[key] = ops
+    elif row_area.shape != (field.shape[0],):
         raise ValueError(f"row_area must hold {field.shape[0]} positive areas, got shape {row_area.shape}")
-    return _blur(field, *_blur_operators(float(sigma_deg), float(cell_deg), tuple(row_area.tolist())))
+    return _blur(field, *ops)
+
+
+#: ``_blur_operators`` by (σ, cell size, the row areas' shape and bytes)
+_OPERATORS: dict = {}

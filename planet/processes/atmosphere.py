@@ -103,6 +103,8 @@ from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stag
 
 f32 = np.float32
 
+_NO_CO2 = np.zeros((0, 1), dtype=np.float32)      # ``vapour_step``'s ``c_out`` when the CO2 is known 0 (not written)
+
 
 # ---------------------------------------------------------------------------
 # Semi-Lagrangian advection
@@ -231,6 +233,7 @@ class AtmosphereStage:
     def __init__(self):
         self._noise: dict = {}
         self._relief = LiftRelief()
+        self._zero_co2 = None         # the CO2 this stage last returned as all 0 without writing it
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -296,10 +299,16 @@ class AtmosphereStage:
             vapour, co2 = _advect_pair(vapour, co2, wind_u, wind_v, scale, vmax, with_co2)
             vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies
         shape = vapour.shape
-        w_out, c_out, rain = np.empty(shape, f32), np.empty(shape, f32), np.empty(shape, f32)
+        w_out, rain = np.empty(shape, f32), np.empty(shape, f32)
+        if with_co2:
+            c_out = c_arg = np.empty(shape, f32)
+        else:   # all 0 and nothing emits: the zeros this stage returned last time are returned again, not written
+            c_out = fields["co2"] if fields["co2"] is self._zero_co2 else np.zeros(shape, f32)
+            self._zero_co2 = c_out
+            c_arg = _NO_CO2
         rain_before = fields.get("rain")
         relief = self._relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
-        vapour_step(vapour, co2, advect, w_out, c_out, rain, np.zeros(shape, f32) if rain_before is None else rain_before,
+        vapour_step(vapour, co2, advect, w_out, c_arg, rain, np.zeros(shape, f32) if rain_before is None else rain_before,
                     fields["elevation"], relief, fields["humans"], fields["moisture"], fields["temperature"],
                     wind_u, wind_v, src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),

@@ -241,7 +241,9 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
               m_out, v_out, r_out, x_out, h_out):
     """The whole life step into ``m_out … h_out`` (module docstring). ``src``: the flat source cell of
     each cell (``ride``), ``k``: the float32 constants (``K_*``), ``kv, kr, kx``: ``dt · D`` of the
-    diffusion (applied after ocean end, ``not init``); flags as ``LifeStage.advance`` sets them."""
+    diffusion (applied after ocean end, ``not init``); flags as ``LifeStage.advance`` sets them. ``h_out`` with
+    no rows: the humans are known to be 0 everywhere after this step (nobody settles, rides or declines),
+    and are not written."""
     H, W = elevation.shape
     mf = moisture.ravel()
     vf = vegetation.ravel()
@@ -254,6 +256,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
     near = _near_rows(hf, src, ride, H, W) if settle_window else np.zeros(H, dtype=np.bool_)
     diffuse = not init
+    humans_zero = h_out.shape[0] == 0
     nb = (H + BAND - 1) // BAND
     for band in prange(nb):
         j0 = band * BAND
@@ -271,6 +274,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         gr = np.empty(W, dtype=np.float32)
         gx = np.empty(W, dtype=np.float32)
         ok_row = np.empty(W, dtype=np.bool_)
+        hz = np.zeros(W, dtype=np.float32)          # the humans' row when they are known to be 0
         for r in range(lo, hi):
             b = r - lo
             _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
@@ -282,14 +286,19 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
             b = j - lo
             for i in range(W):
                 m_out[j, i] = mb[b, i]
-            if no_humans:
+            h_row = hz
+            if humans_zero:
+                pass
+            elif no_humans:
+                h_row = h_out[j]
                 for i in range(W):
-                    h_out[j, i] = f32(0.0)
+                    h_row[i] = f32(0.0)
             else:
-                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], ok_row, near[j], seed, step,
+                h_row = h_out[j]
+                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_row, ok_row, near[j], seed, step,
                             log_q, settle_window, k)
             if diffuse:
-                _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_out[j], kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
+                _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
             else:
                 for i in range(W):
                     v_out[j, i] = vb[b, i]

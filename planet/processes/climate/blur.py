@@ -82,12 +82,21 @@ def _blur(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pol
     start = (W * (r // W + 1) - r) % W              # the column of ext[0]
     for j in prange(H):
         ext = np.empty(W + 2 * r, dtype=np.float32)   # the row with r wrapped cells either side
-        c = start
-        for i in range(W + 2 * r):                  # (no integer division per cell: it cost more than the taps)
-            ext[i] = field[j, c]
-            c += 1
-            if c == W:
-                c = 0
+        if r <= W:                                  # copies in order (they vectorise)
+            row = field[j]
+            for i in range(r):
+                ext[i] = row[W - r + i]
+            for i in range(W):
+                ext[r + i] = row[i]
+            for i in range(r):
+                ext[r + W + i] = row[i]
+        else:                                       # a kernel wider than the map wraps more than once
+            c = start
+            for i in range(W + 2 * r):              # (no integer division per cell: it cost more than the taps)
+                ext[i] = field[j, c]
+                c += 1
+                if c == W:
+                    c = 0
         for i in range(W):
             tmp[j, i] = f32(0.0)
         # four taps per pass over the row: each sum still adds its terms one by one, in tap order

@@ -97,6 +97,7 @@ from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
+from planet.processes.life.kernel import zero_bits
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
 from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stage's trails; trails_step re-exported)
@@ -291,7 +292,8 @@ class AtmosphereStage:
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0
         # CO2 stays exactly 0 until someone emits: skip its advection and sources until then
-        with_co2 = emission > 0.0 or bool(fields["co2"].any())
+        co2_any, co2_plus_zero = zero_bits(fields["co2"])
+        with_co2 = emission > 0.0 or co2_any
         wind_u, wind_v = fields["wind_u"], fields["wind_v"]
         vapour, co2 = fields["vapour"], fields["co2"]
         advect = cfg.eddy_mixing_deg <= 0     # else the vapour is advected and mixed first (inland.py)
@@ -303,7 +305,7 @@ class AtmosphereStage:
         if with_co2:
             c_out = c_arg = np.empty(shape, f32)
         else:   # all 0 and nothing emits: the zeros this stage returned last time are returned again, not written
-            c_out = fields["co2"] if fields["co2"] is self._zero_co2 else np.zeros(shape, f32)
+            c_out = fields["co2"] if fields["co2"] is self._zero_co2 and co2_plus_zero else np.zeros(shape, f32)
             self._zero_co2 = c_out
             c_arg = _NO_CO2
         rain_before = fields.get("rain")

@@ -54,7 +54,7 @@ from planet.core.fields import owned_by
 from planet.core.noise import hash32, seed_offset
 from planet.processes.life.kernel import (K_D, K_DT, K_HEAT_DECLINE, K_HEAT_LIMIT, K_M_GAIN, K_M_LOSS, K_M_MAX,
                                           K_POP_MAX, K_POP_MIN, K_RAIN, K_SETTLE_M, K_T_MAX, K_T_MIN, K_W_CAP,
-                                          life_step, plant_growth)
+                                          life_step, plant_growth, zero_bits)
 
 f32 = np.float32
 
@@ -165,9 +165,9 @@ class LifeStage:
         if not settle_window:
             # nobody settles: with nobody anywhere (before human start) or after story end, the humans stay 0
             # everywhere; the zeros this stage returned last time are returned again, not written anew
-            nobody = not humans.any()
-            if nobody or no_humans:
-                hum = humans if humans is self._zero_humans and nobody else np.zeros(shape, np.float32)
+            anyone, plus_zero = zero_bits(humans)
+            if not anyone or no_humans:
+                hum = humans if humans is self._zero_humans and plus_zero else np.zeros(shape, np.float32)
                 self._zero_humans = hum
                 hum_arg = _NO_HUMANS
         if hum is None:

@@ -97,11 +97,14 @@ from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
+from planet.processes.life.kernel import zero_bits
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
 from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stage's trails; trails_step re-exported)
 
 f32 = np.float32
+
+_NO_CO2 = np.zeros((0, 1), dtype=np.float32)      # ``vapour_step``'s ``c_out`` when the CO2 is known 0 (not written)
 
 
 # ---------------------------------------------------------------------------
@@ -231,6 +234,7 @@ class AtmosphereStage:
     def __init__(self):
         self._noise: dict = {}
         self._relief = LiftRelief()
+        self._zero_co2 = None         # the CO2 this stage last returned as all 0 without writing it
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -288,7 +292,8 @@ class AtmosphereStage:
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0
         # CO2 stays exactly 0 until someone emits: skip its advection and sources until then
-        with_co2 = emission > 0.0 or bool(fields["co2"].any())
+        co2_any, co2_plus_zero = zero_bits(fields["co2"])
+        with_co2 = emission > 0.0 or co2_any
         wind_u, wind_v = fields["wind_u"], fields["wind_v"]
         vapour, co2 = fields["vapour"], fields["co2"]
         advect = cfg.eddy_mixing_deg <= 0     # else the vapour is advected and mixed first (inland.py)
@@ -296,10 +301,16 @@ class AtmosphereStage:
             vapour, co2 = _advect_pair(vapour, co2, wind_u, wind_v, scale, vmax, with_co2)
             vapour = eddy_mix(vapour, cfg.eddy_mixing_deg, grid.area)   # transient eddies
         shape = vapour.shape
-        w_out, c_out, rain = np.empty(shape, f32), np.empty(shape, f32), np.empty(shape, f32)
+        w_out, rain = np.empty(shape, f32), np.empty(shape, f32)
+        if with_co2:
+            c_out = c_arg = np.empty(shape, f32)
+        else:   # all 0 and nothing emits: the zeros this stage returned last time are returned again, not written
+            c_out = fields["co2"] if fields["co2"] is self._zero_co2 and co2_plus_zero else np.zeros(shape, f32)
+            self._zero_co2 = c_out
+            c_arg = _NO_CO2
         rain_before = fields.get("rain")
         relief = self._relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)
-        vapour_step(vapour, co2, advect, w_out, c_out, rain, np.zeros(shape, f32) if rain_before is None else rain_before,
+        vapour_step(vapour, co2, advect, w_out, c_arg, rain, np.zeros(shape, f32) if rain_before is None else rain_before,
                     fields["elevation"], relief, fields["humans"], fields["moisture"], fields["temperature"],
                     wind_u, wind_v, src, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),

@@ -33,6 +33,9 @@ from planet.processes.sampling import _bilinear, _interior_sample, _interior_wei
 
 f32 = np.float32
 
+#: rows per chunk of ``vapour_step`` (the row buffers are allocated once per chunk)
+CHUNK = 8
+
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
@@ -61,15 +64,12 @@ def _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out):
+def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out, v00, v01, v10, v11):
     """``out[i]``: the bilinear sample of ``flat`` (a field's cells in row order) with the corners at
-    ``n0[i]``, ``n1[i]`` and one row below (``W`` further), weights ``q``: ``_interior_sample``'s sum."""
+    ``n0[i]``, ``n1[i]`` and one row below (``W`` further), weights ``q``: ``_interior_sample``'s sum
+    (``v00 … v11``: row buffers for the corners' values)."""
     w = np.uint64(W)
     n = out.shape[0]
-    v00 = np.empty(n, dtype=np.float32)
-    v01 = np.empty(n, dtype=np.float32)
-    v10 = np.empty(n, dtype=np.float32)
-    v11 = np.empty(n, dtype=np.float32)
     for i in range(n):                  # the gathers alone (scalar loads) ...
         a = n0[i]
         b = n1[i]
@@ -82,8 +82,9 @@ def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
-    """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``)."""
+def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr, n0, n1, q00, q01, q10, q11, v00, v01, v10, v11):
+    """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``);
+    ``n0 … v11``: row buffers (the corners, the weights and the gathered values)."""
     H, W = vapour.shape
     zero = f32(0.0)
     if polar:
@@ -96,12 +97,6 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
     if not polar:
         # away from the poles: the corners' flat cells and the weights first (a loop that vectorises),
         # then the samples (gathers); the same weights and sums as ``_interior_sample``
-        n0 = np.empty(W, dtype=np.uint64)
-        n1 = np.empty(W, dtype=np.uint64)
-        q00 = np.empty(W, dtype=np.float32)
-        q01 = np.empty(W, dtype=np.float32)
-        q10 = np.empty(W, dtype=np.float32)
-        q11 = np.empty(W, dtype=np.float32)
         for i in range(W):
             r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], W)
             n0[i] = np.uint64(r0 * W + c0)
@@ -110,9 +105,9 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
             q01[i] = w01
             q10[i] = w10
             q11[i] = w11
-        _gather_row(vapour.ravel(), n0, n1, q00, q01, q10, q11, W, wr)
+        _gather_row(vapour.ravel(), n0, n1, q00, q01, q10, q11, W, wr, v00, v01, v10, v11)
         if with_co2:
-            _gather_row(co2.ravel(), n0, n1, q00, q01, q10, q11, W, cr)
+            _gather_row(co2.ravel(), n0, n1, q00, q01, q10, q11, W, cr, v00, v01, v10, v11)
     if not with_co2:
         for i in range(W):
             cr[i] = zero
@@ -120,10 +115,11 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr):
 
 @njit(cache=True, nogil=True, inline="always")
 def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0, f_all1,
-                f_sea, f_rain, h):
+                f_sea, f_rain, h, s_all, s_sea, s_rain, ext):
     """The climate map's three source fields blended to row ``j`` and then to each column (the two
     terms of the source everywhere apart, as the old pass added them one by one; ``coarse.expand_parts``,
-    ``f`` its column pattern), and the row's ``max(relief − D, 0)`` with one wrapped cell either side."""
+    ``f`` its column pattern), and the row's ``max(relief − D, 0)`` with one wrapped cell either side
+    (``s_all … ext``: climate-row buffers, ``Wc`` and ``Wc + 2``)."""
     W = f_all0.shape[0]
     Wc = sources.shape[2]
     zero = f32(0.0)
@@ -131,10 +127,6 @@ def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, 
     a = row0[j]
     b = row1[j]
     wy = row_w[j]
-    s_all = np.empty(Wc, dtype=np.float32)
-    s_sea = np.empty(Wc, dtype=np.float32)
-    s_rain = np.empty(Wc, dtype=np.float32)
-    ext = np.empty(Wc + 2, dtype=np.float32)
     for ic in range(Wc):
         s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
         s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
@@ -158,7 +150,8 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
                 upslope, vmax, lift_scale):
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
-    ``c_out`` (0 unless ``with_co2``), the vapour the sinks removed into ``rain``. Per row, simple
+    ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
+    the sinks removed into ``rain``. Per row, simple
     loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
@@ -166,69 +159,70 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
     f = column_pattern(col0, col1, col_w, sources.shape[2])
-    for j in prange(H):
-        f_all0 = np.empty(W, dtype=np.float32)
-        f_all1 = np.empty(W, dtype=np.float32)
-        f_sea = np.empty(W, dtype=np.float32)
-        f_rain = np.empty(W, dtype=np.float32)
-        h = np.empty(W + 2, dtype=np.float32)     # the row's h / 0.4 with one wrapped cell either side
-        _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0, f_all1,
-                    f_sea, f_rain, h)
-        ry = np.empty(W, dtype=np.float32)
-        rx = np.empty(W, dtype=np.float32)
-        cu = np.empty(W, dtype=np.float32)
-        cv = np.empty(W, dtype=np.float32)
-        wr = np.empty(W, dtype=np.float32)
-        cr = np.empty(W, dtype=np.float32)
-        _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
-        if advect:
-            _advect_row(j, vapour, co2, with_co2, j < reach or j >= H - reach, ry, rx, wr, cr)
-        else:
+    Wc = sources.shape[2]
+    for chunk in prange((H + CHUNK - 1) // CHUNK):
+        # the row buffers, allocated once per chunk of rows (one allocation per row and buffer cost more than
+        # a tenth of the pass)
+        fb = np.empty((19, W), dtype=np.float32)
+        h = np.empty(W + 2, dtype=np.float32)       # the row's h / 0.4 with one wrapped cell either side
+        sb = np.empty((3, Wc), dtype=np.float32)
+        ext = np.empty(Wc + 2, dtype=np.float32)
+        nb = np.empty((2, W), dtype=np.uint64)
+        f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
+        wr, cr, w_in = fb[8], fb[9], fb[10]
+        q00, q01, q10, q11, v00, v01, v10, v11 = fb[11], fb[12], fb[13], fb[14], fb[15], fb[16], fb[17], fb[18]
+        for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, H)):
+            _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0,
+                        f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
+            _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
+            if advect:
+                _advect_row(j, vapour, co2, with_co2, j < reach or j >= H - reach, ry, rx, wr, cr, nb[0], nb[1],
+                            q00, q01, q10, q11, v00, v01, v10, v11)
+            else:
+                for i in range(W):
+                    wr[i] = vapour[j, i]
+                    cr[i] = co2[j, i] if with_co2 else zero
+            # sources, precipitation and rain-out (atmosphere module docstring)
+            jn = max(j - 1, 0)
+            js = min(j + 1, H - 1)
             for i in range(W):
-                wr[i] = vapour[j, i]
-                cr[i] = co2[j, i] if with_co2 else zero
-        # sources, precipitation and rain-out (atmosphere module docstring)
-        jn = max(j - 1, 0)
-        js = min(j + 1, H - 1)
-        w_in = np.empty(W, dtype=np.float32)
-        for i in range(W):
-            w = wr[i] + f_all0[i] + f_all1[i]
-            m = moisture[j, i]
-            T = temperature[j, i]
-            w_sea = w + f_sea[i]
-            # evapotranspiration: wet, growing land gives vapour back
-            w_land = w + transpiration * plant_growth(m, T) * rain_before[j, i]
-            w = w_sea if elevation[j, i] <= D else (w_land if transpiration > zero else w)
-            w_in[i] = w
-            w -= min(max(f_rain[i], zero), one) * w
-            # orographic lift: |∇h| with h = 0.4 max(0, z − D); rain shadows: only air blowing up the slope
-            gx = (h[i + 2] - h[i]) * grad_scale
-            gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
-            slope = np.sqrt(gx * gx + gy * gy)
-            up = slope * (one - upslope) + upslope * max(cu[i] * gx + cv[i] * gy, zero)
-            wr[i] = w
-            rx[i] = up if upslope > zero else slope
-        if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
+                w = wr[i] + f_all0[i] + f_all1[i]
+                m = moisture[j, i]
+                T = temperature[j, i]
+                w_sea = w + f_sea[i]
+                # evapotranspiration: wet, growing land gives vapour back
+                w_land = w + transpiration * plant_growth(m, T) * rain_before[j, i]
+                w = w_sea if elevation[j, i] <= D else (w_land if transpiration > zero else w)
+                w_in[i] = w
+                w -= min(max(f_rain[i], zero), one) * w
+                # orographic lift: |∇h| with h = 0.4 max(0, z − D); rain shadows: only air blowing up the slope
+                gx = (h[i + 2] - h[i]) * grad_scale
+                gy = (max(relief[jn, i] - D, zero) - max(relief[js, i] - D, zero)) * grad_scale
+                slope = np.sqrt(gx * gx + gy * gy)
+                up = slope * (one - upslope) + upslope * max(cu[i] * gx + cv[i] * gy, zero)
+                wr[i] = w
+                rx[i] = up if upslope > zero else slope
+            if lift_scale > zero:     # lifted air condenses a share of its vapour (inland.py)
+                for i in range(W):
+                    wr[i] -= (one - np.exp(-rx[i] / lift_scale)) * wr[i]
+            else:
+                for i in range(W):
+                    wr[i] -= orographic * rx[i]
             for i in range(W):
-                wr[i] -= (one - np.exp(-rx[i] / lift_scale)) * wr[i]
-        else:
-            for i in range(W):
-                wr[i] -= orographic * rx[i]
-        for i in range(W):
-            w = min(max(wr[i], zero), vapour_max)
-            rain[j, i] = max(w_in[i] - w, zero)
-            w_out[j, i] = w
-        if with_co2:
-            for i in range(W):
-                hum = humans[j, i]
-                c = cr[i]
-                up_c = c + emission * hum
-                down_c = c - uptake * plant_growth(moisture[j, i], temperature[j, i])
-                c = up_c if hum > zero else down_c
-                c_out[j, i] = min(max(c, zero), co2_max)
-        else:
-            for i in range(W):
-                c_out[j, i] = zero
+                w = min(max(wr[i], zero), vapour_max)
+                rain[j, i] = max(w_in[i] - w, zero)
+                w_out[j, i] = w
+            if with_co2:
+                for i in range(W):
+                    hum = humans[j, i]
+                    c = cr[i]
+                    up_c = c + emission * hum
+                    down_c = c - uptake * plant_growth(moisture[j, i], temperature[j, i])
+                    c = up_c if hum > zero else down_c
+                    c_out[j, i] = min(max(c, zero), co2_max)
+            elif c_out.shape[0] > 0:
+                for i in range(W):
+                    c_out[j, i] = zero
 
 
 @njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected

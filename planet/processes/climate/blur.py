@@ -82,12 +82,21 @@ def _blur(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pol
     start = (W * (r // W + 1) - r) % W              # the column of ext[0]
     for j in prange(H):
         ext = np.empty(W + 2 * r, dtype=np.float32)   # the row with r wrapped cells either side
-        c = start
-        for i in range(W + 2 * r):                  # (no integer division per cell: it cost more than the taps)
-            ext[i] = field[j, c]
-            c += 1
-            if c == W:
-                c = 0
+        if r <= W:                                  # copies in order (they vectorise)
+            row = field[j]
+            for i in range(r):
+                ext[i] = row[W - r + i]
+            for i in range(W):
+                ext[r + i] = row[i]
+            for i in range(r):
+                ext[r + W + i] = row[i]
+        else:                                       # a kernel wider than the map wraps more than once
+            c = start
+            for i in range(W + 2 * r):              # (no integer division per cell: it cost more than the taps)
+                ext[i] = field[j, c]
+                c += 1
+                if c == W:
+                    c = 0
         for i in range(W):
             tmp[j, i] = f32(0.0)
         # four taps per pass over the row: each sum still adds its terms one by one, in tap order
@@ -174,6 +183,19 @@ def blur(field: np.ndarray, sigma_deg: float, cell_deg: float, row_area: np.ndar
     if not cell_deg > 0:
         raise ValueError(f"cell_deg must be > 0, got {cell_deg!r}")
     row_area = np.asarray(row_area, dtype=np.float64)
-    if row_area.shape != (field.shape[0],) or np.any(row_area <= 0):
+    key = (float(sigma_deg), float(cell_deg), row_area.shape, row_area.tobytes())
+    ops = _OPERATORS.get(key)        # (every step calls this several times: the look-up by the areas' bytes is cheap)
+    if ops is None:
+        if row_area.shape != (field.shape[0],) or np.any(row_area <= 0):
+            raise ValueError(f"row_area must hold {field.shape[0]} positive areas, got shape {row_area.shape}")
+        ops = _blur_operators(float(sigma_deg), float(cell_deg), tuple(row_area.tolist()))
+        while len(_OPERATORS) >= 64:
+            _OPERATORS.pop(next(iter(_OPERATORS)))
+        _OPERATORS[key] = ops
+    elif row_area.shape != (field.shape[0],):
         raise ValueError(f"row_area must hold {field.shape[0]} positive areas, got shape {row_area.shape}")
-    return _blur(field, *_blur_operators(float(sigma_deg), float(cell_deg), tuple(row_area.tolist())))
+    return _blur(field, *ops)
+
+
+#: ``_blur_operators`` by (σ, cell size, the row areas' shape and bytes)
+_OPERATORS: dict = {}

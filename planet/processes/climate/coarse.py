@@ -41,7 +41,7 @@ class ClimateMap:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (len(self.lat), len(self.col_centres()))
+        return (len(self.lat), -(-self.columns // self.factor))     # len(col_centres()), without building them
 
     def col_centres(self) -> np.ndarray:
         f, W = self.factor, self.columns
@@ -298,3 +298,35 @@ def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:
         raise ValueError(f"climate fields must have shape {cmap.shape}, got {coarse.shape[1:]}")
     out = _upsample(coarse, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w)
     return out[0] if single else out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _upsample_each(coarse, row0, row1, row_w, col0, col1, col_w, outs):
+    """``_upsample`` into ``outs``, a tuple of ``K`` separate ``(H, W)`` arrays (the same sums)."""
+    K, Hc, Wc = coarse.shape
+    H = row0.shape[0]
+    one = f32(1.0)
+    f = column_pattern(col0, col1, col_w, Wc)
+    for j in prange(H):
+        a = row0[j]
+        b = row1[j]
+        wy = row_w[j]
+        tmp = np.empty(Wc, dtype=np.float32)
+        ext = np.empty(Wc + 2, dtype=np.float32)
+        for k in range(K):
+            for ic in range(Wc):
+                tmp[ic] = coarse[k, a, ic] * (one - wy) + coarse[k, b, ic] * wy
+            expand_row(tmp, ext, f, col0, col1, col_w, outs[k][j])
+
+
+def upsample_each(coarse: np.ndarray, cmap: ClimateMap) -> list[np.ndarray]:
+    """``upsample`` of ``(K, Hc, Wc)`` climate fields as ``K`` separate full-resolution arrays: one block of
+    ``K`` fields would be a single allocation of ``4 K H W`` bytes, which at 2048 columns (32 MiB for four)
+    the C allocator maps afresh every step (page faults on every page it writes), where arrays of one field
+    each are reused from its heap."""
+    coarse = np.ascontiguousarray(coarse, dtype=np.float32)
+    if coarse.ndim != 3 or coarse.shape[1:] != cmap.shape:
+        raise ValueError(f"climate fields must have shape (K, {cmap.shape[0]}, {cmap.shape[1]}), got {coarse.shape}")
+    outs = tuple(np.empty((cmap.rows, cmap.columns), np.float32) for _ in range(coarse.shape[0]))
+    _upsample_each(coarse, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w, outs)
+    return list(outs)

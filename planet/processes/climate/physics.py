@@ -102,7 +102,7 @@ from numba import njit
 from planet.core.fields import owned_by
 from planet.core.timeline import season as season_of, smoothstep
 from planet.processes.climate.blur import blur
-from planet.processes.climate.coarse import box_average, climate_map, upsample
+from planet.processes.climate.coarse import box_average, climate_map, upsample_each
 
 f32 = np.float32
 
@@ -365,7 +365,7 @@ class ClimateStage:
         return self._full(climate_fields(z, Timeline(config.schedule).sea_level(0.0), 0.0, config))
 
     def _full(self, c):
-        full = upsample(c["stack"], c["map"])
+        full = upsample_each(c["stack"], c["map"])
         return {name: full[k] for k, name in enumerate(self.writes)}
 
     def advance(self, fields, ctx):

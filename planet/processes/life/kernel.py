@@ -27,12 +27,29 @@ from planet.processes.life.diffusion import _diffuse_row
 
 f32 = np.float32
 
-#: rows per band of the fused pass (a halo row either side is computed twice)
-BAND = 16
+#: rows per band of the fused pass (a halo row either side is computed twice), up to 1024 columns; 16 beyond,
+#: so that a band's five row buffers stay within a core's L2 (the result does not depend on the band size)
+BAND = 32
 
 #: the float32 constants of the step (its vector ``k``), by name
 K_D, K_DT, K_POP_MIN, K_POP_MAX, K_M_MAX, K_M_LOSS, K_M_GAIN, K_W_CAP, K_SETTLE_M, K_T_MIN, K_T_MAX, \
     K_HEAT_LIMIT, K_HEAT_DECLINE, K_RAIN = range(14)
+
+
+@njit(cache=True, nogil=True)
+def _or_bits(bits):
+    acc = 0
+    for i in range(bits.size):          # one OR over every value's bits: a loop that vectorises
+        acc |= bits[i]
+    return acc
+
+
+def zero_bits(a):
+    """``(any, all_plus_zero)`` of a float32 array: whether any value is nonzero (as ``a.any()``: NaN counts,
+    −0 does not), and whether every value is +0 (every bit clear), from one OR over the bits (a third of
+    ``a.any()``'s time)."""
+    acc = _or_bits(np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).ravel())
+    return bool(acc & 0x7FFFFFFF), acc == 0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -241,7 +258,9 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
               m_out, v_out, r_out, x_out, h_out):
     """The whole life step into ``m_out … h_out`` (module docstring). ``src``: the flat source cell of
     each cell (``ride``), ``k``: the float32 constants (``K_*``), ``kv, kr, kx``: ``dt · D`` of the
-    diffusion (applied after ocean end, ``not init``); flags as ``LifeStage.advance`` sets them."""
+    diffusion (applied after ocean end, ``not init``); flags as ``LifeStage.advance`` sets them. ``h_out`` with
+    no rows: the humans are known to be 0 everywhere after this step (nobody settles, rides or declines),
+    and are not written."""
     H, W = elevation.shape
     mf = moisture.ravel()
     vf = vegetation.ravel()
@@ -254,10 +273,12 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
     near = _near_rows(hf, src, ride, H, W) if settle_window else np.zeros(H, dtype=np.bool_)
     diffuse = not init
-    nb = (H + BAND - 1) // BAND
+    humans_zero = h_out.shape[0] == 0
+    band_rows = BAND if W <= 1024 else 16
+    nb = (H + band_rows - 1) // band_rows
     for band in prange(nb):
-        j0 = band * BAND
-        j1 = min(j0 + BAND, H)
+        j0 = band * band_rows
+        j1 = min(j0 + band_rows, H)
         lo = max(j0 - 1, 0) if diffuse else j0
         hi = min(j1 + 1, H) if diffuse else j1
         n = hi - lo
@@ -271,6 +292,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         gr = np.empty(W, dtype=np.float32)
         gx = np.empty(W, dtype=np.float32)
         ok_row = np.empty(W, dtype=np.bool_)
+        hz = np.zeros(W, dtype=np.float32)          # the humans' row when they are known to be 0
         for r in range(lo, hi):
             b = r - lo
             _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
@@ -282,14 +304,19 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
             b = j - lo
             for i in range(W):
                 m_out[j, i] = mb[b, i]
-            if no_humans:
+            h_row = hz
+            if humans_zero:
+                pass
+            elif no_humans:
+                h_row = h_out[j]
                 for i in range(W):
-                    h_out[j, i] = f32(0.0)
+                    h_row[i] = f32(0.0)
             else:
-                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_out[j], ok_row, near[j], seed, step,
+                h_row = h_out[j]
+                _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_row, ok_row, near[j], seed, step,
                             log_q, settle_window, k)
             if diffuse:
-                _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_out[j], kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
+                _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_out[j], r_out[j], x_out[j])
             else:
                 for i in range(W):
                     v_out[j, i] = vb[b, i]

@@ -54,7 +54,7 @@ from planet.core.fields import owned_by
 from planet.core.noise import hash32, seed_offset
 from planet.processes.life.kernel import (K_D, K_DT, K_HEAT_DECLINE, K_HEAT_LIMIT, K_M_GAIN, K_M_LOSS, K_M_MAX,
                                           K_POP_MAX, K_POP_MIN, K_RAIN, K_SETTLE_M, K_T_MAX, K_T_MIN, K_W_CAP,
-                                          life_step, plant_growth)
+                                          life_step, plant_growth, zero_bits)
 
 f32 = np.float32
 
@@ -105,6 +105,7 @@ def initial_populations(grid, seed: int) -> np.ndarray:
 
 _NO_POPULATIONS = np.zeros((3, 1, 1), dtype=np.float32)
 _NO_SOURCE = np.zeros(1, dtype=np.int64)
+_NO_HUMANS = np.zeros((0, 1), dtype=np.float32)      # ``life_step``'s ``h_out`` when the humans are known 0
 
 
 def local_constants(cfg, sea_level: float) -> np.ndarray:
@@ -133,6 +134,7 @@ class LifeStage:
 
     def __init__(self):
         self._populations: dict = {}
+        self._zero_humans = None      # the humans this stage last returned as all 0 without writing them
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -155,12 +157,26 @@ class LifeStage:
         ride = source is not None
         src = np.ascontiguousarray(source, dtype=np.int64).ravel() if ride else _NO_SOURCE
         shape = fields["elevation"].shape
-        m, V, R, X, hum = (np.empty(shape, np.float32) for _ in FIELDS)
+        m, V, R, X = (np.empty(shape, np.float32) for _ in range(4))
+        settle_window = sched.human_start <= t < sched.warming_start
+        no_humans = t > sched.story_end
+        humans = fields["humans"]
+        hum = hum_arg = None
+        if not settle_window:
+            # nobody settles: with nobody anywhere (before human start) or after story end, the humans stay 0
+            # everywhere; the zeros this stage returned last time are returned again, not written anew
+            anyone, plus_zero = zero_bits(humans)
+            if not anyone or no_humans:
+                hum = humans if humans is self._zero_humans and plus_zero else np.zeros(shape, np.float32)
+                self._zero_humans = hum
+                hum_arg = _NO_HUMANS
+        if hum is None:
+            hum = hum_arg = np.empty(shape, np.float32)
         dt = cfg.dt
         life_step(src, ride, fields["moisture"], fields["vegetation"], fields["prey"], fields["predators"],
-                  fields["humans"], fields["elevation"], fields["temperature"], fields["vapour"], _rain(fields),
+                  humans, fields["elevation"], fields["temperature"], fields["vapour"], _rain(fields),
                   initial, int(ctx.seed), int(ctx.step), settle_probability(cfg.settle_probability, ctx.grid.columns),
-                  init, t >= sched.ocean_end, sched.human_start <= t < sched.warming_start, t > sched.story_end,
+                  init, t >= sched.ocean_end, settle_window, no_humans,
                   local_constants(cfg, D), f32(dt * cfg.diffusion_vegetation), f32(dt * cfg.diffusion_prey),
-                  f32(dt * cfg.diffusion_predators), m, V, R, X, hum)
+                  f32(dt * cfg.diffusion_predators), m, V, R, X, hum_arg)
         return {"moisture": m, "vegetation": V, "prey": R, "predators": X, "humans": hum}

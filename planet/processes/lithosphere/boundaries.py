@@ -36,6 +36,21 @@ _DJ = np.array([-1, 0, 1, 0], np.int64)
 _DI = np.array([0, 1, 0, -1], np.int64)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _look(j, i, dj, di, H, W):
+    """``grid.neighbour(j, i, dj, di, H, W)`` without its integer division where no pole is crossed
+    and ``|di| <= W`` (one wrap in longitude at most): the same cell."""
+    jj = np.int64(j) + dj      # (a prange index may arrive unsigned)
+    if 0 <= jj < H and -W <= di <= W:
+        ii = np.int64(i) + di
+        if ii < 0:
+            ii += W
+        elif ii >= W:
+            ii -= W
+        return jj, ii
+    return neighbour(j, i, dj, di, H, W)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _uplift(q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, reach, gain, decay,
             out, c_out):
@@ -57,7 +72,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
             if ka >= 0:
                 qa = q[j, i]
                 for m in range(4):
-                    jj, ii = neighbour(j, i, _DJ[m], _DI[m] * mj, H, W)
+                    jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
                     if q[jj, ii] != qa:
                         edge = True
                         break
@@ -68,7 +83,7 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
                 s = 0.0
                 thicken = 0.0
                 for m in range(4):
-                    jj, ii = neighbour(j, i, _DJ[m], _DI[m] * mj, H, W)
+                    jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
                     kb = _index_of(q[jj, ii], ids)
                     if kb < 0 or kb == ka:
                         continue

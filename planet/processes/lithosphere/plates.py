@@ -184,8 +184,9 @@ def _interior(q0, qc, j, i):
 def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fplate_out, coslat, sinlat, coslon,
           sinlon, cells):
     """The plate rule of ``MODE_MOVE`` for cell (j, i) of plate ``qc``: ``(q, source, fresh,
-    reference, next reference)`` (module docstring: one plate covers it, none (a rift: ``fresh``),
-    or several (the others' crust is subducted: removed from ``fplate_out``))."""
+    reference, next reference, index of q in ids)`` (module docstring: one plate covers it, none
+    (a rift: ``fresh``), or several (the others' crust is subducted: removed from
+    ``fplate_out``))."""
     H, W = q0.shape
     cidx = j * W + i
     interior = not polar and _interior(q0, qc, j, i)
@@ -226,15 +227,15 @@ def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fpl
             if m >= 0 and sr != best_ref:
                 fplate_out[sr] = f32(-1.0)
     if arrivals == 0:
-        return qc, cidx, True, -1, own_ref                 # a rift: new ocean floor on the old plate
+        return qc, cidx, True, -1, own_ref, own            # a rift: new ocean floor on the old plate
     q_new = q0f[best]
-    kq = _index_of(q_new, ids)
+    kq = own if q_new == qc else _index_of(q_new, ids)
     ref_c = -1
     if kq == best_k:
         ref_c = best_ref
     elif kq >= 0:
         ref_c = _rotate_cell(minv, kq, j, i, coslat, sinlat, coslon, sinlon, cells, W)
-    return q_new, best, False, best_ref, ref_c
+    return q_new, best, False, best_ref, ref_c, kq
 
 
 # ---------------------------------------------------------------------------
@@ -281,11 +282,11 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if qc < zero:
                     qc = assigned[j, i]
             elif mode == MODE_MOVE and qc >= zero:
-                qc, src, fresh, best_ref, ref_c = _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate,
-                                                        fcrust, fplate_out, coslat, sinlat, coslon, sinlon, cells)
+                qc, src, fresh, best_ref, ref_c, kq = _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv,
+                                                            fplate, fcrust, fplate_out, coslat, sinlat, coslon,
+                                                            sinlon, cells)
                 uc = 0.0
                 vc = 0.0
-                kq = _index_of(qc, ids)
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
                     m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon,

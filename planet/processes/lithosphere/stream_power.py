@@ -69,15 +69,18 @@ def implicit_height(h, f, n):
 @njit(cache=True, nogil=True, parallel=True)
 def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, out):
     """``out[c] = s0 K A^m / Lⁿ`` (float64) for the cells that erode (``factor`` = ``s0 K``): the
-    powers, the dearest part, computed in parallel before the sequential pass."""
+    powers, the dearest part, computed in parallel before the sequential pass. A row has 8
+    distances (``inv_dist``), so ``1 / Lⁿ`` is taken once per row and direction."""
     n = state.size
     H = n // W
     for j in prange(H):
+        slope = np.empty(8)
+        for d in range(8):
+            slope[d] = np.float64(inv_dist[j, d]) ** np.float64(n_exp)
         for i in range(W):
             c = j * W + i
             if state[c] == ERODE:
-                inv = np.float64(inv_dist[j, rdir[c]])
-                out[c] = np.float64(factor) * np.float64(true_area[c]) ** np.float64(m_exp) * inv ** np.float64(n_exp)
+                out[c] = np.float64(factor) * np.float64(true_area[c]) ** np.float64(m_exp) * slope[rdir[c]]
 
 
 @njit(cache=True, nogil=True)

@@ -262,32 +262,6 @@ def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
             hi[4 * ic + 3] = c * w3
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _upsample(coarse, row0, row1, row_w, col0, col1, col_w):
-    """Bilinear sampling of ``(K, Hc, Wc)`` climate fields at every full cell → ``(K, H, W)``.
-
-    Per full row: blend the two climate rows around it (``Wc`` values), then
-    blend along the row between the two climate columns around each cell (``expand_row``).
-    """
-    K, Hc, Wc = coarse.shape
-    H = row0.shape[0]
-    W = col0.shape[0]
-    out = np.empty((K, H, W), dtype=np.float32)
-    one = f32(1.0)
-    f = column_pattern(col0, col1, col_w, Wc)
-    for j in prange(H):
-        a = row0[j]
-        b = row1[j]
-        wy = row_w[j]
-        tmp = np.empty(Wc, dtype=np.float32)
-        ext = np.empty(Wc + 2, dtype=np.float32)
-        for k in range(K):
-            for ic in range(Wc):
-                tmp[ic] = coarse[k, a, ic] * (one - wy) + coarse[k, b, ic] * wy
-            expand_row(tmp, ext, f, col0, col1, col_w, out[k, j])
-    return out
-
-
 def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:
     """Bilinear sampling of climate-map fields ``(K, Hc, Wc)`` (or ``(Hc, Wc)``) at full resolution."""
     coarse = np.ascontiguousarray(coarse, dtype=np.float32)
@@ -296,13 +270,17 @@ def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:
         coarse = coarse[None]
     if coarse.shape[1:] != cmap.shape:
         raise ValueError(f"climate fields must have shape {cmap.shape}, got {coarse.shape[1:]}")
-    out = _upsample(coarse, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w)
+    out = np.empty((coarse.shape[0], cmap.rows, cmap.columns), np.float32)
+    _upsample_each(coarse, cmap.row0, cmap.row1, cmap.row_w, cmap.col0, cmap.col1, cmap.col_w,
+                   tuple(out[k] for k in range(out.shape[0])))
     return out[0] if single else out
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _upsample_each(coarse, row0, row1, row_w, col0, col1, col_w, outs):
-    """``_upsample`` into ``outs``, a tuple of ``K`` separate ``(H, W)`` arrays (the same sums)."""
+    """Bilinear sampling of ``(K, Hc, Wc)`` climate fields at every full cell into ``outs``, a tuple of
+    ``K`` ``(H, W)`` arrays. Per full row: blend the two climate rows around it (``Wc`` values), then
+    blend along the row between the two climate columns around each cell (``expand_row``)."""
     K, Hc, Wc = coarse.shape
     H = row0.shape[0]
     one = f32(1.0)

@@ -163,3 +163,24 @@ def test_upsample_reading_climate_columns_in_order_equals_the_gather(rows):
                   + coarse[:, cm.row1, :] * cm.row_w[None, :, None])
     naive = rows_blend[:, :, cm.col0] * (one - cm.col_w) + rows_blend[:, :, cm.col1] * cm.col_w
     assert upsample(coarse, cm).tobytes() == naive.astype(f32).tobytes()
+
+
+def test_zero_bits_agrees_with_any_and_kept_zeros_sees_edits():
+    from planet.processes.zeros import KeptZeros, zero_bits
+
+    cases = {"zeros": np.zeros((4, 8), f32), "minus zero": np.full((4, 8), -0.0, f32),
+             "one value": np.zeros((4, 8), f32), "nan": np.zeros((4, 8), f32), "tiny": np.zeros((4, 8), f32)}
+    cases["one value"][3, 7] = 2.5
+    cases["nan"][1, 2] = np.nan
+    cases["tiny"][0, 0] = np.float32(1e-45)            # a subnormal: nonzero
+    for name, a in cases.items():
+        anyone, plus_zero = zero_bits(a)
+        assert anyone == bool(a.any()), name
+        assert plus_zero == bool((a.view(np.uint32) == 0).all()), name
+    keep = KeptZeros()
+    first = keep(np.ones((2, 3), f32), True, (2, 3))     # not the array it returned: a new one
+    assert not first.any() and first.shape == (2, 3)
+    assert keep(first, True, (2, 3)) is first           # still +0: returned again
+    first[0, 0] = -0.0                                  # someone wrote into it: new zeros
+    second = keep(first, zero_bits(first)[1], (2, 3))
+    assert second is not first and (second.view(np.uint32) == 0).all()

@@ -97,10 +97,10 @@ from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
 from planet.core.timeline import smoothstep
-from planet.processes.life.kernel import zero_bits
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
 from planet.processes.trails import _trails, trails_step  # noqa: F401 (the stage's trails; trails_step re-exported)
+from planet.processes.zeros import KeptZeros, zero_bits
 
 f32 = np.float32
 
@@ -234,7 +234,7 @@ class AtmosphereStage:
     def __init__(self):
         self._noise: dict = {}
         self._relief = LiftRelief()
-        self._zero_co2 = None         # the CO2 this stage last returned as all 0 without writing it
+        self._zero_co2 = KeptZeros()   # the CO2, while it is 0 everywhere and not written
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -305,8 +305,7 @@ class AtmosphereStage:
         if with_co2:
             c_out = c_arg = np.empty(shape, f32)
         else:   # all 0 and nothing emits: the zeros this stage returned last time are returned again, not written
-            c_out = fields["co2"] if fields["co2"] is self._zero_co2 and co2_plus_zero else np.zeros(shape, f32)
-            self._zero_co2 = c_out
+            c_out = self._zero_co2(fields["co2"], co2_plus_zero, shape)
             c_arg = _NO_CO2
         rain_before = fields.get("rain")
         relief = self._relief(fields["elevation"], ctx.sea_level, cfg.lift_smoothing_deg, grid.area)

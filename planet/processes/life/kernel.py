@@ -36,22 +36,6 @@ K_D, K_DT, K_POP_MIN, K_POP_MAX, K_M_MAX, K_M_LOSS, K_M_GAIN, K_W_CAP, K_SETTLE_
     K_HEAT_LIMIT, K_HEAT_DECLINE, K_RAIN = range(14)
 
 
-@njit(cache=True, nogil=True)
-def _or_bits(bits):
-    acc = 0
-    for i in range(bits.size):          # one OR over every value's bits: a loop that vectorises
-        acc |= bits[i]
-    return acc
-
-
-def zero_bits(a):
-    """``(any, all_plus_zero)`` of a float32 array: whether any value is nonzero (as ``a.any()``: NaN counts,
-    −0 does not), and whether every value is +0 (every bit clear), from one OR over the bits (a third of
-    ``a.any()``'s time)."""
-    acc = _or_bits(np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).ravel())
-    return bool(acc & 0x7FFFFFFF), acc == 0
-
-
 @njit(cache=True, nogil=True, inline="always")
 def plant_growth(m, T):
     """Plant growth ``G(m, T) = clamp(m/3, 0, 1) (smoothstep(0, 25, T) − smoothstep(25, 35, T))``

@@ -54,7 +54,8 @@ from planet.core.fields import owned_by
 from planet.core.noise import hash32, seed_offset
 from planet.processes.life.kernel import (K_D, K_DT, K_HEAT_DECLINE, K_HEAT_LIMIT, K_M_GAIN, K_M_LOSS, K_M_MAX,
                                           K_POP_MAX, K_POP_MIN, K_RAIN, K_SETTLE_M, K_T_MAX, K_T_MIN, K_W_CAP,
-                                          life_step, plant_growth, zero_bits)
+                                          life_step, plant_growth)
+from planet.processes.zeros import KeptZeros, zero_bits
 
 f32 = np.float32
 
@@ -134,7 +135,7 @@ class LifeStage:
 
     def __init__(self):
         self._populations: dict = {}
-        self._zero_humans = None      # the humans this stage last returned as all 0 without writing them
+        self._zero_humans = KeptZeros()   # the humans, while they are 0 everywhere and not written
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -167,8 +168,7 @@ class LifeStage:
             # everywhere; the zeros this stage returned last time are returned again, not written anew
             anyone, plus_zero = zero_bits(humans)
             if not anyone or no_humans:
-                hum = humans if humans is self._zero_humans and plus_zero else np.zeros(shape, np.float32)
-                self._zero_humans = hum
+                hum = self._zero_humans(humans, plus_zero, shape)
                 hum_arg = _NO_HUMANS
         if hum is None:
             hum = hum_arg = np.empty(shape, np.float32)

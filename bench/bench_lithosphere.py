@@ -12,6 +12,8 @@ ns per cell per step, steps per second, and the ratio to the floor (medians).
 512×256. The import + first-step time of a fresh process (warm Numba cache)
 is measured with a subprocess. ``--split`` also prints where a step's time goes: the median
 milliseconds of each part of the step (``LithosphereStage.split``) and its share of their sum.
+``--interval N`` sets ``lithosphere.plate_interval`` (plates that move every ``N`` steps); the
+statistics are then taken over the means of whole cycles of ``N`` steps, each with one move.
 ``--cpu`` times with the process's CPU clock instead of the wall clock (on a machine shared with
 other jobs, a step's wall time also counts their time slices; with one Numba thread the CPU time
 is the step's own); ``--stat min`` reports the fastest step (and floor pass, and part) instead of
@@ -60,9 +62,21 @@ def first_step_seconds() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def cycles(values, n: int) -> list:
+    """The means of consecutive groups of ``n`` values: with plates that move every ``n`` steps
+    (``plate_interval``), each group holds exactly one move, so a statistic of the groups is a
+    statistic of the step's cost over a cycle, not of the cheaper steps between moves."""
+    return [float(np.mean(values[k:k + n])) for k in range(0, len(values) - n + 1, n)]
+
+
 def bench_resolution(res: int, steps: int, until: float, split: bool = False, clock=time.perf_counter,
-                     stat=np.median) -> dict:
-    w = planet.Planet(resolution=res, seed=0, stages=("lithosphere",))
+                     stat=np.median, interval: int | None = None) -> dict:
+    config = planet.Config()
+    if interval is not None:
+        config = config.replace(lithosphere={"plate_interval": interval})
+    n = config.lithosphere.plate_interval
+    steps = -(-steps // n) * n                     # whole cycles
+    w = planet.Planet(resolution=res, seed=0, stages=("lithosphere",), config=config)
     t = time.perf_counter()
     w.run(until=until)
     warm = time.perf_counter() - t
@@ -85,9 +99,10 @@ def bench_resolution(res: int, steps: int, until: float, split: bool = False, cl
         floor.run()
         floor_t.append(clock() - t)
     cells = res * res // 2
-    ms = 1e3 * float(stat(step_t))
-    fl = 1e3 * float(stat(floor_t))
-    split_ms = {name: 1e3 * float(stat([p.get(name, 0.0) for p in parts])) for name in (parts[0] if parts else ())}
+    ms = 1e3 * float(stat(cycles(step_t, n)))
+    fl = 1e3 * float(stat(cycles(floor_t, n)))
+    names = list(dict.fromkeys(name for p in parts for name in p))
+    split_ms = {name: 1e3 * float(stat(cycles([p.get(name, 0.0) for p in parts], n))) for name in names}
     return dict(res=res, cells=cells, warm_s=warm, ms=ms, ns_cell=1e6 * ms / cells, steps_s=1e3 / ms,
                 floor_ms=fl, ratio=ms / fl, mean_ms=1e3 * float(np.mean(step_t)), split=split_ms)
 
@@ -118,8 +133,13 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="512,1024", help="grid columns to time (comma-separated)")
     ap.add_argument("--no-first", action="store_true", help="skip the fresh-process first-step timing")
     ap.add_argument("--cpu", action="store_true", help="time with the process's CPU clock, not the wall clock")
-    ap.add_argument("--stat", choices=("median", "min"), default="median", help="statistic of the timed steps")
+    ap.add_argument("--stat", choices=("median", "min"), default="median", help="statistic of the timed steps "
+                    "(of the means over each cycle of plate_interval steps)")
+    ap.add_argument("--interval", type=int, default=None,
+                    help="lithosphere.plate_interval: plates move every N steps (default: the configuration's)")
     args = ap.parse_args(argv)
+    if args.interval is not None and not 1 <= args.interval <= 60:
+        ap.error(f"--interval must be in [1, 60], got {args.interval}")
     if args.threads:
         planet.set_threads(args.threads)
     if args.cpu:
@@ -136,7 +156,7 @@ def main(argv=None) -> int:
         ms = {}
         for res in sizes:
             r = bench_resolution(res, steps, until, args.split, time.process_time if args.cpu else time.perf_counter,
-                                 np.median if args.stat == "median" else np.min)
+                                 np.median if args.stat == "median" else np.min, args.interval)
             ms[res] = r["ms"]
             print(f"{res}x{res // 2:<5} {until:5.0f} {r['ms']:8.2f} {r['ns_cell']:8.1f} {r['steps_s']:8.0f} "
                   f"{r['floor_ms']:9.3f} {r['ratio']:6.1f}   (mean {r['mean_ms']:.2f} ms; warm-up took "

@@ -195,3 +195,87 @@ def test_the_stage_reuses_the_references_its_plate_rule_computed():
     got = motion.previous_references(buf, edited, step + 1, epoch, table_, ctx.time - t_e)
     plates._references(edited, table_.ids, table_.rotations(-(ctx.time - t_e)), *buf["trig"], buf["cells"], fresh)
     assert np.array_equal(got, fresh) and not np.array_equal(got, cached[2])
+
+
+def _geology(interval, seed=2, until=30.0, res=128):
+    import planet
+    cfg = planet.Config().replace(lithosphere={"plate_interval": interval})
+    w = planet.Planet(res, seed=seed, config=cfg, stages=("lithosphere",))
+    w.run(until=until)
+    return w
+
+
+def test_plates_that_move_every_few_steps_cover_what_plates_moving_every_step_cover():
+    """``plate_interval`` 4: the plates hold still for three steps (the same plate map, frame and
+    markers; nothing rides, so no ``source``; uplift decays by ``uplift_decay`` per step as it does
+    while plates move), then turn four steps' worth at once. Coverage is the rigid shapes rotated to
+    the step's time, so after the move the plate map is the one of plates that moved every step,
+    but for the boundary cells where subduction has gone differently; and the uplift gained at
+    the convergent boundaries over the four steps is about four single steps' gain."""
+    import planet
+    from planet.core.stage import Context
+    from planet.processes.lithosphere.step import LithosphereStage
+
+    w = _geology(1)
+    s = w.state
+    cfg = w.config.lithosphere
+    s_e = plates.epoch_start_step(plates.epoch_of(s.step, cfg.replate_period), cfg.replate_period,
+                                  cfg.replate_steps, w.timeline.step_of(w.config.schedule.ocean_start))
+    start = s.step + (-(s.step - s_e)) % 4           # a move step of plate_interval 4 (a multiple of 4 after s_e)
+    runs = {}
+    for every in (1, 4):
+        conf = w.config.replace(lithosphere={"plate_interval": every})
+        stage = LithosphereStage()
+        fields = dict(s.fields)
+        seen = []
+        for step in range(s.step + 1, start + 9):
+            ctx = Context(step=step, time=w.timeline.time_of(step), seed=s.seed, grid=w.grid, config=conf,
+                          timeline=w.timeline)
+            before = dict(fields)
+            out = stage.advance(fields, ctx)
+            seen.append((step, "source" in ctx.scratch, before, out))
+            fields.update(out)
+        runs[every] = (fields, seen)
+    for step, moved, before, out in runs[4][1]:
+        assert moved == (motion.moves_at(step, s_e, 4)), step
+        if not moved:
+            for name in ("plate", "frame_plate", "frame_crust", "drift_east", "drift_north"):
+                assert out[name] is before[name] or np.array_equal(out[name], before[name]), (step, name)
+    moves = [m for _, m, _, _ in runs[4][1]]
+    assert sum(moves) == 2 and moves[-1]          # the last step compared is a move
+    q1, q4 = runs[1][0]["plate"], runs[4][0]["plate"]
+    assert (q1 == q4).mean() > 0.995, (q1 == q4).mean()
+    # the plates did move: the map differs from the one before the first move
+    assert not np.array_equal(q4, s.plate)
+    # uplift at the boundaries: four steps' gain arrives at once, about what four steps give
+    y0 = s.uplift
+    g1 = float(np.clip(runs[1][0]["uplift"] - y0 * (1 - cfg.uplift_decay) ** 8, 0, None).sum())
+    g4 = float(np.clip(runs[4][0]["uplift"] - y0 * (1 - cfg.uplift_decay) ** 8, 0, None).sum())
+    assert g1 > 0 and 0.7 < g4 / g1 < 1.4, (g1, g4)
+
+
+def test_plates_moving_every_few_steps_are_deterministic_across_threads_and_a_restore(tmp_path):
+    """``plate_interval`` 3: which steps move is a function of the step number, so a world restored
+    at a step between two moves goes on exactly as the one that was not stopped, and the thread
+    count changes nothing."""
+    import numba
+    import planet
+
+    w = _geology(3, seed=5, until=20.0)
+    w.step(1)                                    # stop between two moves (one of three steps moves)
+    w.save(tmp_path / "mid.npz")
+    w.run(until=24.0)
+    again = planet.load(tmp_path / "mid.npz")
+    assert again.config.lithosphere.plate_interval == 3
+    again.run(until=24.0)
+    assert again.state.equals(w.state)
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        before = numba.get_num_threads()
+        planet.set_threads(2)
+        try:
+            two = _geology(3, seed=5, until=20.0)
+            two.step(1)
+            two.run(until=24.0)
+        finally:
+            numba.set_num_threads(before)
+        assert two.state.equals(w.state)

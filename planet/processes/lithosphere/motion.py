@@ -14,6 +14,17 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 * **a new epoch**: the plates' shapes and crust as they are now become the epoch-start frame;
 * **after moving**: collision uplift and the consumed continental crust piled where continents
   collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
+
+**Moving every few steps** (``plate_interval`` ``N``, default 1). Plates move slowly: at most
+``0.8°`` per film second, a fiftieth of a cell per step at 512 columns. With ``N > 1`` they move
+on the steps ``s_e + N, s_e + 2N, …`` of an epoch seeded at step ``s_e``, each time turning the
+``N`` steps' worth (coverage is the rigid shapes rotated to the step's time, exactly as with
+``N = 1``; the markers move by ``N ω_k`` and search ``drift.reach`` of that). On the steps between,
+the plates, the frame and the markers stay, nothing rides (no ``source``), and the boundaries
+still lift and uplift still decays at the rate of one step (``boundaries._uplift`` with the
+plates' velocities per step), so collision uplift is as continuous as with ``N = 1``; the crust
+consumed by a move is piled up at the move. Which steps move is a function of the step number,
+so a restored state goes on identically.
 """
 from __future__ import annotations
 
@@ -25,13 +36,14 @@ from planet.processes.lithosphere.clock import Clock
 f32 = np.float32
 
 
-def previous_references(buf, q0, step, epoch, table, elapsed):
-    """``plates._references`` of the previous step's plates ``q0`` at the previous step's time
-    (``elapsed`` film seconds into the epoch): taken from that step's ``_plates`` when it ran in
-    this epoch and ``q0`` is still what it wrote (a pure function either way, so a restored or
-    edited state gets the same numbers), else computed."""
+def previous_references(buf, q0, step, epoch, table, elapsed, interval=1):
+    """``plates._references`` of the plates ``q0`` of the previous move (``interval`` steps ago) at
+    that step's time (``elapsed`` film seconds into the epoch): taken from that step's ``_plates``
+    when it ran in this epoch and ``q0`` is still what it wrote (a pure function either way, so a
+    restored or edited state gets the same numbers), else computed."""
     cached = buf.get("references")
-    if cached is not None and cached[0] == step - 1 and cached[1] == epoch and np.array_equal(cached[3], q0):
+    if (cached is not None and cached[0] == step - interval and cached[1] == epoch
+            and np.array_equal(cached[3], q0)):
         return cached[2]
     H, W = q0.shape
     refp = np.empty(H * W, np.int32)
@@ -45,6 +57,26 @@ def _mode(step, q0, tectonic, cfg):
     if (q0 < 0).any():
         return plates.MODE_ASSIGN
     return plates.MODE_MOVE if tectonic else plates.MODE_STILL
+
+
+def moves_at(step, epoch_start, interval):
+    """Whether the plates move at ``step`` of an epoch seeded at ``epoch_start`` when they move
+    every ``interval`` steps (``plate_interval``): at ``epoch_start + interval``, ``+ 2 interval``,
+    … — a function of the step alone, so a restored state moves on the same steps."""
+    return (step - epoch_start) % interval == 0
+
+
+def _hold(fields, q0, chained, out):
+    """A step between two moves (``plate_interval`` > 1): the plates, the frame and the markers stay
+    as they are (the same arrays) and the surface rules' fields pass through; the caller then lets
+    the boundaries lift and uplift decay, as at every step while plates move. Returns ``None`` for
+    ``source``: nothing rides."""
+    y1, z1, a1, b1, c1 = chained
+    out["plate"] = q0
+    out["uplift"], out["elevation"], out["drainage_area"], out["basin"], out["crust"] = y1, z1, a1, b1, c1
+    for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
+        out[name] = fields[name]
+    return None                     # (buf["references"], the last move's, stays valid for the next)
 
 
 def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
@@ -63,8 +95,15 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     epoch = plates.epoch_of(step, cfg.replate_period)
     table = plate_table(ctx.seed, epoch, cfg)
     first = ctx.timeline.step_of(schedule.ocean_start)
-    t_e = plates.epoch_start_step(epoch, cfg.replate_period, cfg.replate_steps, first) / schedule.fps
+    s_e = plates.epoch_start_step(epoch, cfg.replate_period, cfg.replate_steps, first)
+    t_e = s_e / schedule.fps
     mode = _mode(step, q0, tectonic, cfg)
+    every = cfg.plate_interval
+    if mode == plates.MODE_MOVE and not moves_at(step, s_e, every):
+        source = _hold(fields, q0, chained, out)
+        _boundaries(out, None, table, buf, cfg, schedule.fps)
+        return source
+    rate = schedule.fps / every             # moves per film second: each move turns the plates `every` steps
     assigned = y1                                            # read only in MODE_ASSIGN
     minv = np.zeros((0, 3, 3))
     if mode == plates.MODE_ASSIGN:
@@ -78,7 +117,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     clock.lap("plates: setup")
     if mode == plates.MODE_MOVE:
         # the previous step's epoch-start cells, its crust written back, who held each of them
-        refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - 1) - t_e)
+        refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - every) - t_e, every)
         clock.lap("plates: references")
         inv = buf.get("inv")
         if inv is None:
@@ -88,7 +127,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
-    omega, reach_rows = _marker_reach(buf, table, schedule.fps, W)
+    omega, reach_rows = _marker_reach(buf, table, rate, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
     marks = buf.get("marks")
@@ -128,8 +167,10 @@ def _marker_reach(buf, table, fps, W):
 
 
 def _boundaries(out, c1, table, buf, cfg, fps):
-    """Collision uplift, then the continental crust consumed at convergent boundaries piled onto
-    the crust that stays (``boundaries``); in place on ``out``."""
+    """Collision uplift (at the rate of one step: ``fps`` steps per film second), then the
+    continental crust consumed at convergent boundaries piled onto the crust that stays
+    (``boundaries``; ``c1``, the crust before the move, None where nothing moved: nothing was
+    consumed); in place on ``out``."""
     H, W = out["plate"].shape
     lifted = np.empty((H, W), np.float32)
     thick = np.empty((H, W), np.float32)
@@ -137,6 +178,8 @@ def _boundaries(out, c1, table, buf, cfg, fps):
                        table.poles, table.omega / fps, *buf["trig"], *buf["widths"],
                        float(cfg.collision_uplift), f32(cfg.uplift_decay), lifted, thick)
     out["uplift"] = lifted
+    if c1 is None:
+        return
     area = buf["metrics"].area
     prod = buf.get("volume")
     if prod is None:

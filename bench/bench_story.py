@@ -46,8 +46,11 @@ def floor_sample(fl: Floor, n: int = 3) -> float:
     return best
 
 
-def story(resolution: int, end: float, every: int) -> None:
-    world = planet.Planet(resolution=resolution, seed=0)
+def story(resolution: int, end: float, every: int, interval: int | None = None) -> None:
+    config = planet.Config()
+    if interval is not None:
+        config = config.replace(lithosphere={"plate_interval": interval})
+    world = planet.Planet(resolution=resolution, seed=0, config=config)
     tl = world.timeline
     target = tl.step_of(end)
     epochs = sorted(tl.epochs.items(), key=lambda kv: kv[1])
@@ -67,7 +70,8 @@ def story(resolution: int, end: float, every: int) -> None:
     spent = {}        # phase -> [seconds of steps, steps]
     floors = {}       # phase -> floor samples (s)
 
-    print(f"story at {resolution}x{resolution // 2}, seed 0, to t = {end:g} s ({target} steps), "
+    print(f"story at {resolution}x{resolution // 2}, seed 0, plate_interval "
+          f"{config.lithosphere.plate_interval}, to t = {end:g} s ({target} steps), "
           f"threads={numba.get_num_threads()}, floor of {UNIT[1]}x{UNIT[0]} every {every} steps", flush=True)
     t_start = time.perf_counter()
 
@@ -104,13 +108,16 @@ def story(resolution: int, end: float, every: int) -> None:
           f"samples {wall:.0f} s)")
 
 
-def film(resolution: int, end: float) -> None:
+def film(resolution: int, end: float, interval: int | None = None) -> None:
     from planet.render.film import render_film, summary
 
+    config = planet.Config()
+    if interval is not None:
+        config = config.replace(lithosphere={"plate_interval": interval})
     fl = Floor(*UNIT)
     before = [floor_sample(fl, 1) for _ in range(30)]
     with tempfile.TemporaryDirectory() as tmp:
-        world = planet.Planet(resolution=resolution, seed=0)
+        world = planet.Planet(resolution=resolution, seed=0, config=config)
         stats = render_film(Path(tmp) / "earth.mp4", world=world, end=end, progress=False)
         print(summary(stats))
     after = [floor_sample(fl, 1) for _ in range(30)]
@@ -129,20 +136,24 @@ def main(argv=None):
     ap.add_argument("--every", type=int, default=60, help="steps between floor samples (default 60)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--film", action="store_true", help="time the demo film instead of the bare story")
+    ap.add_argument("--interval", type=int, default=None,
+                    help="lithosphere.plate_interval: plates move every N steps (default: the configuration's)")
     args = ap.parse_args(argv)
     res = args.resolution or (512 if args.film else 1024)
-    if res < 16 or res % 2:
-        ap.error(f"--resolution must be an even number >= 16, got {res}")
+    if res < 128 or res % 2:
+        ap.error(f"--resolution must be an even number >= 128, got {res}")
     if not 0 < args.end <= 250:
         ap.error(f"--end must be film seconds in (0, 250], got {args.end}")
     if args.every < 1:
         ap.error(f"--every must be >= 1, got {args.every}")
+    if args.interval is not None and not 1 <= args.interval <= 60:
+        ap.error(f"--interval must be in [1, 60], got {args.interval}")
     if args.threads:
         planet.set_threads(args.threads)
     if args.film:
-        film(res, args.end)
+        film(res, args.end, args.interval)
     else:
-        story(res, args.end, args.every)
+        story(res, args.end, args.every, args.interval)
 
 
 if __name__ == "__main__":

@@ -214,3 +214,23 @@ def test_life_quiet_rows_equal_the_full_humans_rule(settle_window):
             np.testing.assert_array_equal(a, b)
         if settle_window:
             assert ((outs[0][4] == 1) & (humans == 0)).sum() > 5      # new settlements in quiet rows
+
+
+def test_vapour_step_with_co2_known_zero_skips_only_its_sampling():
+    """``co2_zero``: a CO2 field +0 everywhere is not sampled; its advected values are +0 all the same, so
+    the step gives the same bytes (emissions where people live, uptake elsewhere)."""
+    f = _fields(14)
+    zero = np.zeros((H, W), f32)
+    cm = climate_map(H, W)
+    src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
+    outs = []
+    for known in (False, True):
+        out = [np.empty((H, W), f32) for _ in range(3)]
+        vapour_step(f["vapour"], zero, True, *out, f["rain"], f["elevation"], f["elevation"], f["humans"],
+                    f["moisture"], f["temperature"], f["wind_u"], f["wind_v"], src, cm.row0, cm.row1, cm.row_w,
+                    cm.col0, cm.col1, cm.col_w, f32(7.0), f32(W / 512), f32(0.005), f32(0.3), f32(3.0), f32(0.015),
+                    f32(0.01), f32(3.0), True, f32(0.5), f32(1.0), f32(1.0), f32(0.0), known)
+        outs.append(out)
+    for a, b in zip(*outs):
+        assert a.tobytes() == b.tobytes()
+    assert (outs[1][1] > 0).any()             # emitted where people live

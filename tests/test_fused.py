@@ -184,3 +184,53 @@ def test_zero_bits_agrees_with_any_and_kept_zeros_sees_edits():
     first[0, 0] = -0.0                                  # someone wrote into it: new zeros
     second = keep(first, zero_bits(first)[1], (2, 3))
     assert second is not first and (second.view(np.uint32) == 0).all()
+
+
+@pytest.mark.parametrize("settle_window", [True, False])
+def test_life_quiet_rows_equal_the_full_humans_rule(settle_window):
+    """Rows whose ridden humans are all +0 and that have no humans next to them take the short path
+    (+0 but for the settlement candidates); the same humans written as −0 take the full rule everywhere.
+    The two must settle the same cells, decline the same and leave the same populations."""
+    f = _fields(11)
+    f["temperature"][:, :20] = 38.0         # hot land: the heat decline
+    humans = np.zeros((H, W), f32)
+    humans[10, 5:9] = 1.0                   # a few settled rows (their neighbours are near, the rest quiet)
+    humans[40, 100] = 0.5
+    src = np.random.default_rng(12).integers(0, H * W, H * W).astype(np.int64)
+    for ride in (False, True):
+        outs = []
+        for zero in (f32(0.0), f32(-0.0)):
+            g = dict(f, humans=np.where(humans == 0, zero, humans).astype(f32))
+            cfg = Config().life
+            out = [np.empty((H, W), f32) for _ in range(5)]
+            initial = np.zeros((3, H, W), f32)
+            pops = [np.random.default_rng(6 + k).random((H, W)).astype(f32) * 2 for k in range(3)]
+            life_step(src if ride else np.zeros(1, np.int64), ride, g["moisture"] * 2, *pops, g["humans"],
+                      g["elevation"], g["temperature"], g["vapour"] * 0.003, g["rain"], initial, 0, 9000, 0.05,
+                      False, True, settle_window, False, local_constants(cfg, f32(7.0)), f32(0.025), f32(0.05),
+                      f32(0.1), *out)
+            outs.append(out)
+        for a, b in zip(*outs):
+            np.testing.assert_array_equal(a, b)
+        if settle_window:
+            assert ((outs[0][4] == 1) & (humans == 0)).sum() > 5      # new settlements in quiet rows
+
+
+def test_vapour_step_with_co2_known_zero_skips_only_its_sampling():
+    """``co2_zero``: a CO2 field +0 everywhere is not sampled; its advected values are +0 all the same, so
+    the step gives the same bytes (emissions where people live, uptake elsewhere)."""
+    f = _fields(14)
+    zero = np.zeros((H, W), f32)
+    cm = climate_map(H, W)
+    src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
+    outs = []
+    for known in (False, True):
+        out = [np.empty((H, W), f32) for _ in range(3)]
+        vapour_step(f["vapour"], zero, True, *out, f["rain"], f["elevation"], f["elevation"], f["humans"],
+                    f["moisture"], f["temperature"], f["wind_u"], f["wind_v"], src, cm.row0, cm.row1, cm.row_w,
+                    cm.col0, cm.col1, cm.col_w, f32(7.0), f32(W / 512), f32(0.005), f32(0.3), f32(3.0), f32(0.015),
+                    f32(0.01), f32(3.0), True, f32(0.5), f32(1.0), f32(1.0), f32(0.0), known)
+        outs.append(out)
+    for a, b in zip(*outs):
+        assert a.tobytes() == b.tobytes()
+    assert (outs[1][1] > 0).any()             # emitted where people live

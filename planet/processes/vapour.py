@@ -148,10 +148,11 @@ def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, 
 def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation, relief, humans, moisture,
                 temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
-                upslope, vmax, lift_scale):
+                upslope, vmax, lift_scale, co2_zero=False):
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
     ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
-    the sinks removed into ``rain``. Per row, simple
+    the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
+    values are +0 and are not sampled. Per row, simple
     loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
@@ -160,23 +161,25 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
     f = column_pattern(col0, col1, col_w, sources.shape[2])
     Wc = sources.shape[2]
+    # CO2 +0 everywhere: its samples are +0 (weighted sums of +0, weights >= 0), so it is not sampled
+    sample_co2 = with_co2 and not co2_zero
     for chunk in prange((H + CHUNK - 1) // CHUNK):
         # the row buffers, allocated once per chunk of rows (one allocation per row and buffer cost more than
         # a tenth of the pass)
-        fb = np.empty((19, W), dtype=np.float32)
+        fb = np.empty((20, W), dtype=np.float32)
         h = np.empty(W + 2, dtype=np.float32)       # the row's h / 0.4 with one wrapped cell either side
         sb = np.empty((3, Wc), dtype=np.float32)
         ext = np.empty(Wc + 2, dtype=np.float32)
         nb = np.empty((2, W), dtype=np.uint64)
         f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
-        wr, cr, w_in = fb[8], fb[9], fb[10]
+        wr, cr, w_in, growth = fb[8], fb[9], fb[10], fb[19]
         q00, q01, q10, q11, v00, v01, v10, v11 = fb[11], fb[12], fb[13], fb[14], fb[15], fb[16], fb[17], fb[18]
         for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, H)):
             _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0,
                         f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
             _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
             if advect:
-                _advect_row(j, vapour, co2, with_co2, j < reach or j >= H - reach, ry, rx, wr, cr, nb[0], nb[1],
+                _advect_row(j, vapour, co2, sample_co2, j < reach or j >= H - reach, ry, rx, wr, cr, nb[0], nb[1],
                             q00, q01, q10, q11, v00, v01, v10, v11)
             else:
                 for i in range(W):
@@ -191,7 +194,9 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 T = temperature[j, i]
                 w_sea = w + f_sea[i]
                 # evapotranspiration: wet, growing land gives vapour back
-                w_land = w + transpiration * plant_growth(m, T) * rain_before[j, i]
+                G = plant_growth(m, T)
+                growth[i] = G           # (the CO2's uptake below reads it too)
+                w_land = w + transpiration * G * rain_before[j, i]
                 w = w_sea if elevation[j, i] <= D else (w_land if transpiration > zero else w)
                 w_in[i] = w
                 w -= min(max(f_rain[i], zero), one) * w
@@ -213,11 +218,11 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 rain[j, i] = max(w_in[i] - w, zero)
                 w_out[j, i] = w
             if with_co2:
-                for i in range(W):
+                for i in range(W):                  # (plant growth of this row's moisture and temperature)
                     hum = humans[j, i]
                     c = cr[i]
                     up_c = c + emission * hum
-                    down_c = c - uptake * plant_growth(moisture[j, i], temperature[j, i])
+                    down_c = c - uptake * growth[i]
                     c = up_c if hum > zero else down_c
                     c_out[j, i] = min(max(c, zero), co2_max)
             elif c_out.shape[0] > 0:

@@ -84,22 +84,35 @@ def _settled_neighbours(hf, src, ride, j, i, H, W):
 
 
 @njit(cache=True, nogil=True)
-def _near_rows(hf, src, ride, H, W):
-    """Rows with humans in them or next to them (quiet rows skip the neighbour look-up)."""
-    occupied = np.zeros(H, dtype=np.bool_)
-    anyone = False
-    for n in range(H * W):          # nobody anywhere (the ridden values are some of these): no row is near
-        anyone |= hf[n] > f32(0.0)
-    for j in range(H if anyone else 0):
-        for i in range(W):
-            if hf[_at(src, ride, j * W + i)] > f32(0.0):
-                occupied[j] = True
-                break
+def _human_rows(hf, src, ride, H, W, settle_window):
+    """Per row: ``near``, humans in it or next to it after riding (looked for in the settlement window
+    only; quiet rows skip the neighbour look-up), and ``quiet``, every ridden value +0 (all bits clear) and
+    not near, so that the row's humans are +0 but for new settlements (``_settle_quiet_row``)."""
+    bits = hf.view(np.uint32)
+    acc = np.uint32(0)
+    for n in range(H * W):          # one OR over every value's bits (a loop that vectorises): +0 everywhere?
+        acc |= bits[n]
     near = np.zeros(H, dtype=np.bool_)
+    quiet = np.ones(H, dtype=np.bool_)
+    if acc == 0:                    # nobody anywhere (the ridden values are some of these)
+        return near, quiet
+    occupied = np.zeros(H, dtype=np.bool_)
     for j in range(H):
-        near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
-            or ((j == 0 or j == H - 1) and occupied[j])
-    return near
+        row_bits = np.uint32(0)
+        occ = False
+        for i in range(W):
+            v = _at(src, ride, j * W + i)
+            row_bits |= bits[v]
+            occ |= hf[v] > f32(0.0)
+        occupied[j] = occ
+        quiet[j] = row_bits == 0
+    if settle_window:
+        for j in range(H):
+            near[j] = occupied[j] or (j > 0 and occupied[j - 1]) or (j < H - 1 and occupied[j + 1]) \
+                or ((j == 0 or j == H - 1) and occupied[j])
+    for j in range(H):
+        quiet[j] = quiet[j] and not near[j]
+    return near, quiet
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -170,6 +183,28 @@ def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
             gv[i] = vf[base + i]
             gr[i] = rf[base + i]
             gx[i] = xf[base + i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _settle_quiet_row(j, temperature, elevation, m_row, h_row, seed, step, log_q, settle_window, k):
+    """``_humans_row`` for a quiet row (``_human_rows``): every ridden value +0 and no humans next to the row,
+    so every cell's humans stay +0 (the heat decline of 0 is +0) but for the settlement candidates (the same
+    draws) where the cell can be settled."""
+    D, settle_m, t_min, t_max = k[K_D], k[K_SETTLE_M], k[K_T_MIN], k[K_T_MAX]
+    W = h_row.shape[0]
+    for i in range(W):
+        h_row[i] = f32(0.0)
+    if not settle_window:
+        return
+    next_c = _skip(seed, step, j, 0, log_q, W)
+    draws = 1
+    while next_c < W:
+        T = temperature[j, next_c]
+        land = not (elevation[j, next_c] < D)
+        if land and m_row[next_c] > settle_m and t_min < T and T < t_max:
+            h_row[next_c] = f32(1.0)
+        next_c += 1 + _skip(seed, step, j, draws, log_q, W)
+        draws += 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -255,9 +290,12 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
     D = k[K_D]
     pop_min = k[K_POP_MIN]
     log_q = np.log1p(-settle_p) if settle_p < 1.0 else -np.inf
-    near = _near_rows(hf, src, ride, H, W) if settle_window else np.zeros(H, dtype=np.bool_)
-    diffuse = not init
     humans_zero = h_out.shape[0] == 0
+    if humans_zero or no_humans:
+        near = quiet = np.zeros(H, dtype=np.bool_)
+    else:
+        near, quiet = _human_rows(hf, src, ride, H, W, settle_window)
+    diffuse = not init
     band_rows = BAND if W <= 1024 else 16
     nb = (H + band_rows - 1) // band_rows
     for band in prange(nb):
@@ -295,6 +333,9 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
                 h_row = h_out[j]
                 for i in range(W):
                     h_row[i] = f32(0.0)
+            elif quiet[j]:
+                h_row = h_out[j]
+                _settle_quiet_row(j, temperature, elevation, mb[b], h_row, seed, step, log_q, settle_window, k)
             else:
                 h_row = h_out[j]
                 _humans_row(j, hf, src, ride, temperature, elevation, mb[b], h_row, ok_row, near[j], seed, step,

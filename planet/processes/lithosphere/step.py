@@ -223,7 +223,7 @@ def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectoni
     coef = np.empty(H * W) if scratch is None else scratch
     stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
                               np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
-                              f32(cfg.slope_exponent), coef)
+                              f32(cfg.slope_exponent), metrics.area, coef)
     stream_power.erode(order, count, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
                        b0.ravel(), b1.ravel())
     if clock is not None:

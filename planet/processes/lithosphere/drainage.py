@@ -234,6 +234,13 @@ def _topological_order(rcv, pending, area, order, break_loops, extra):
         r = rcv[c]
         if r >= 0:
             pending[r] += 1
+    return _order_counted(rcv, pending, area, order, break_loops, extra)
+
+
+@njit(cache=True, nogil=True)
+def _order_counted(rcv, pending, area, order, break_loops, extra):
+    """``_topological_order`` once ``pending`` holds every cell's donor count."""
+    n = rcv.size
     routed = 0
     tail = 0
     for c in range(n):
@@ -278,13 +285,19 @@ def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area):
     """``_accumulate`` and ``_true_area`` in one traversal (what the stage calls): each receiver's
     true area is summed in the order its donors leave the queue, the order ``_true_area`` walks,
     so the sums are the same. ``true_area`` is left as it was on unrouted cells."""
-    for c in range(rcv.size):
-        if rcv[c] == NOT_ROUTED:
-            area[c] = 0
-        else:
-            area[c] = 1
-            true_area[c] = cell_area[c // W]
-    return _topological_order(rcv, pending, area, order, True, true_area)
+    pending[:] = 0
+    for j in range(rcv.size // W):     # the own areas and the donor counts in one pass
+        a = cell_area[j]
+        for c in range(j * W, (j + 1) * W):
+            r = rcv[c]
+            if r == NOT_ROUTED:
+                area[c] = 0
+            else:
+                area[c] = 1
+                true_area[c] = a
+                if r >= 0:
+                    pending[r] += 1
+    return _order_counted(rcv, pending, area, order, True, true_area)
 
 
 def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,

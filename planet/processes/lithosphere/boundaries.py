@@ -65,17 +65,20 @@ weights by which ``conserve_crust`` piles the consumed crust up (module docstrin
     for j in prange(H):
         mj = reach[j]
         for i in range(W):
-            ka = _index_of(q[j, i], ids)
             yc = y[j, i] * (one - decay)
-            # most cells see only their own plate: no boundary, nothing to compute
+            # most cells see only their own plate: no boundary, nothing to compute (and no search
+            # for the plate's index: a cell of no plate, ``ka < 0``, is no boundary either)
             edge = False
-            if ka >= 0:
-                qa = q[j, i]
-                for m in range(4):
-                    jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
-                    if q[jj, ii] != qa:
-                        edge = True
-                        break
+            qa = q[j, i]
+            for m in range(4):
+                jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
+                if q[jj, ii] != qa:
+                    edge = True
+                    break
+            ka = -1
+            if edge:
+                ka = _index_of(qa, ids)
+                edge = ka >= 0
             if edge:
                 x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
                 va = _velocity(ka, x[0], x[1], x[2], poles, omega)

@@ -106,12 +106,16 @@ def _box_columns(src, rows, out):
             out[j, i] = f32(acc[i] / w)
 
 
-def smooth(field, sigma, metrics, passes=PASSES):
-    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis (a new array)."""
+def smooth(field, sigma, metrics, passes=PASSES, scratch=None):
+    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis (a new
+    array, or one of ``scratch``: two float32 arrays of ``field``'s shape, neither of them ``field``)."""
     H, W = field.shape
     rows, cols = half_widths(sigma, metrics, W)
-    a = np.empty((H, W), np.float32)
-    b = np.empty((H, W), np.float32)
+    if scratch is None:
+        a = np.empty((H, W), np.float32)
+        b = np.empty((H, W), np.float32)
+    else:
+        a, b = scratch
     _box_rows(np.ascontiguousarray(field, dtype=np.float32), cols, passes, a)
     for _ in range(passes):
         _box_columns(a, rows, b)
@@ -119,12 +123,14 @@ def smooth(field, sigma, metrics, passes=PASSES):
     return a
 
 
-def regional_deficit(z0, c0, cfg, metrics):
+def regional_deficit(z0, c0, cfg, metrics, scratch=None):
     """The deficit ``z_eq(C) − z`` smoothed over the flexural length (see the module), or, when
     ``flexure_radius`` is 0 (Airy), a ``(1, 1)`` placeholder: the surface kernel then reads each
-    cell's own deficit."""
+    cell's own deficit. ``scratch``: three float32 arrays of ``z0``'s shape to work in (the stage
+    keeps them: fresh ones each step cost page faults, more than the passes at 1024 columns and
+    over); the result is then one of them."""
     if cfg.flexure_radius <= 0:
         return np.zeros((1, 1), np.float32)
-    d = np.empty(z0.shape, np.float32)
+    d = np.empty(z0.shape, np.float32) if scratch is None else scratch[0]
     _deficit(z0, c0, f32(cfg.ocean_floor_level), f32(cfg.continent_level), f32(cfg.thickened_relief), d)
-    return smooth(d, cfg.flexure_radius, metrics)
+    return smooth(d, cfg.flexure_radius, metrics, scratch=None if scratch is None else scratch[1:])

@@ -61,3 +61,25 @@ def test_bands_match_the_row_solve(H):
     M._spread_rows(crust, g, e2, b)
     assert a.tobytes() == b.tobytes()
     assert e1.tobytes() == e2.tobytes()
+
+
+@pytest.mark.parametrize("H", [8, 64, 128])
+def test_box_bands_match_the_row_passes(H):
+    """``flexure._box_rows`` (rows of one whole-cell half-width ``K`` in bands) gives the bits of
+    ``flexure._box_row`` row by row."""
+    from planet.core.config import Config
+    from planet.processes.lithosphere import flexure
+    W = 2 * H
+    rng = np.random.default_rng(H)
+    src = rng.uniform(-5, 5, (H, W)).astype(np.float32)
+    _, cols = flexure.half_widths(2.0, M.Metrics(H, W, Config().lithosphere), W)
+    cols = cols * (W / 512.0) * 3          # wider boxes than at 512 columns, up to half the row
+    cols = np.minimum(cols, (W - 1) / 2.0)
+    a, b = np.empty_like(src), np.empty_like(src)
+    for j in range(H):
+        flexure._box_row(src, cols, 3, a, j)
+    flexure._box_rows(src, cols, 3, b)
+    assert a.tobytes() == b.tobytes()
+    bands, counts = flexure._bands(cols)
+    assert (counts > 1).any()
+    assert sorted(r for band, n in zip(bands, counts) for r in band[:n]) == list(range(H))

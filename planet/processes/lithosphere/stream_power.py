@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.drainage import AHEAD, prefetch
+
 f32 = np.float32
 
 #: per-cell states written by the surface kernel for this pass
@@ -107,6 +109,15 @@ def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out
     ``basin_in`` on entry for every cell not in ``order``). ``state``: ``BELOW``/``PIT``/``ERODE``
     per cell; ``coef``: ``f`` per eroding cell (``coefficients``)."""
     for k in range(count - 1, -1, -1):
+        if k >= AHEAD:      # the order jumps across the map: ask for a later cell's data now
+            c2 = order[k - AHEAD]
+            prefetch(z, c2)
+            prefetch(coef, c2)
+            prefetch(state, c2)
+            prefetch(rcv, c2)
+            prefetch(basin_in, c2)
+            prefetch(basin_out, c2)
+            prefetch(land, c2)
         c = order[k]
         s = state[c]
         r = rcv[c]

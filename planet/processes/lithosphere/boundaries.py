@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from planet.core.grid import neighbour
 from planet.processes.lithosphere.drift import _frame, _velocity
@@ -62,55 +62,91 @@ continental crust of the other plate is consumed there (halved where both are co
 weights by which ``conserve_crust`` piles the consumed crust up (module docstring)."""
     H, W = q.shape
     one = f32(1.0)
+    zero = f32(0.0)
+    qf, yf, of, cof = q.ravel(), y.ravel(), out.ravel(), c_out.ravel()
     for j in prange(H):
         mj = reach[j]
+        lo, hi = W, W             # the columns whose 4 looks stay in the map without a wrap
+        if 0 < j < H - 1:
+            lo = min(mj, W)
+            hi = max(W - mj, lo)
+        # most cells see only their own plate: their decay in one vectorized pass over the row;
+        # the cells that see another plate (flagged) then take the whole rule, cell by cell
+        flag = np.zeros(W, np.bool_)
+        row = uint64(j * W)
+        um = uint64(mj)
+        uW = uint64(W)
+        for i in range(lo, hi):
+            k = row + uint64(i)
+            qa = qf[k]
+            flag[i] = (qf[k - uW] != qa) | (qf[k + um] != qa) | (qf[k + uW] != qa) | (qf[k - um] != qa)
+            yc = yf[k] * (one - decay)
+            cof[k] = zero
+            of[k] = min(max(yc, zero), one)
         for i in range(W):
-            ka = _index_of(q[j, i], ids)
-            yc = y[j, i] * (one - decay)
-            # most cells see only their own plate: no boundary, nothing to compute
-            edge = False
-            if ka >= 0:
-                qa = q[j, i]
-                for m in range(4):
-                    jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
-                    if q[jj, ii] != qa:
-                        edge = True
-                        break
-            if edge:
-                x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
-                va = _velocity(ka, x[0], x[1], x[2], poles, omega)
-                ca = c[j, i]
-                s = 0.0
-                thicken = 0.0
-                for m in range(4):
-                    jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
-                    kb = _index_of(q[jj, ii], ids)
-                    if kb < 0 or kb == ka:
-                        continue
-                    cb = c[jj, ii]
-                    cont_a, cont_b = ca >= CONTINENTAL, cb >= CONTINENTAL
-                    if cont_a == cont_b:
-                        over = density[ka] < density[kb]
-                    else:
-                        over = cont_a
-                    if not over:
-                        continue
-                    vb = _velocity(kb, x[0], x[1], x[2], poles, omega)
-                    ux, uy, uz = vb[0] - va[0], vb[1] - va[1], vb[2] - va[2]
-                    if m == 0 or m == 2:
-                        r = -float(-_DJ[m]) * (ux * nn[0] + uy * nn[1] + uz * nn[2])
-                    else:
-                        r = -float(_DI[m]) * (ux * e[0] + uz * e[2])
-                    if r > 0.0:
-                        s += r
-                        if cont_b:
-                            thicken += r * cb
-                yc += f32(gain * s / dy)
-                # the continental crust consumed at the boundary piles onto the crust that stays
-                c_out[j, i] = f32(thicken / dy)
+            if lo <= i < hi and not flag[i]:
+                continue
+            _uplift_cell(j, i, mj, q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, gain,
+                         decay, out, c_out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _uplift_cell(j, i, mj, q, c, y, ids, density, poles, omega, coslat, sinlat, coslon, sinlon, dy, gain, decay,
+                 out, c_out):
+    """``_uplift`` at cell (j, i)."""
+    H, W = q.shape
+    one = f32(1.0)
+    yc = y[j, i] * (one - decay)
+    # most cells see only their own plate: no boundary, nothing to compute (and no search
+    # for the plate's index: a cell of no plate, ``ka < 0``, is no boundary either)
+    edge = False
+    qa = q[j, i]
+    for m in range(4):
+        jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
+        if q[jj, ii] != qa:
+            edge = True
+            break
+    ka = -1
+    if edge:
+        ka = _index_of(qa, ids)
+        edge = ka >= 0
+    if edge:
+        x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
+        va = _velocity(ka, x[0], x[1], x[2], poles, omega)
+        ca = c[j, i]
+        s = 0.0
+        thicken = 0.0
+        for m in range(4):
+            jj, ii = _look(j, i, _DJ[m], _DI[m] * mj, H, W)
+            kb = _index_of(q[jj, ii], ids)
+            if kb < 0 or kb == ka:
+                continue
+            cb = c[jj, ii]
+            cont_a, cont_b = ca >= CONTINENTAL, cb >= CONTINENTAL
+            if cont_a == cont_b:
+                over = density[ka] < density[kb]
             else:
-                c_out[j, i] = f32(0.0)      # no plate, or no other plate within reach
-            out[j, i] = min(max(yc, f32(0.0)), one)
+                over = cont_a
+            if not over:
+                continue
+            vb = _velocity(kb, x[0], x[1], x[2], poles, omega)
+            ux, uy, uz = vb[0] - va[0], vb[1] - va[1], vb[2] - va[2]
+            if m == 0 or m == 2:
+                r = -float(-_DJ[m]) * (ux * nn[0] + uy * nn[1] + uz * nn[2])
+            else:
+                r = -float(_DI[m]) * (ux * e[0] + uz * e[2])
+            if r > 0.0:
+                s += r
+                if cont_b:
+                    thicken += r * cb
+        yc += f32(gain * s / dy)
+        # the continental crust consumed at the boundary piles onto the crust that stays
+        c_out[j, i] = f32(thicken / dy)
+    else:
+        c_out[j, i] = f32(0.0)      # no plate, or no other plate within reach
+    out[j, i] = min(max(yc, f32(0.0)), one)
+
+
 
 
 def row_widths(H: int, W: int):

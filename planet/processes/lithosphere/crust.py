@@ -78,8 +78,9 @@ def initial_crust(grid: Grid, seed: int, elevation: np.ndarray, cfg) -> np.ndarr
     return (f > f32(threshold(seed, cfg.continent_fraction))).astype(np.float32)
 
 
-def spread_rows(crust, c_east, out):
+def spread_rows(crust, c_east, out, scratch=None):
     """East-west spreading of thickened crust within continents (the excess over 1 diffuses,
     implicitly, between continental cells, ``C ≥ 1/2``, across plate boundaries too, never onto
-    ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)``."""
-    _spread_rows(crust, c_east, np.empty(crust.shape, np.float32), out)
+    ocean floor): ``out = C + ((I − L_x)^{-1} e − e)``, ``e = max(C − 1, 0)`` (``scratch``: a float32
+    array of ``crust``'s shape for ``e``, else a new one)."""
+    _spread_rows(crust, c_east, np.empty(crust.shape, np.float32) if scratch is None else scratch, out)

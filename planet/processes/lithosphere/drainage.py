@@ -57,7 +57,10 @@ Example (one row of a 128 × 64 map draining west into the sea is a chain):
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types, uint64
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from planet.core.grid import D8_DI, D8_DJ, neighbour
 from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distances
@@ -65,6 +68,29 @@ from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distanc
 f32 = np.float32
 NOT_ROUTED = -2
 PIT = -1
+#: how many cells ahead the pass along the river order (``stream_power.erode``) asks for its
+#: data: the order jumps across the map, and from 1024 columns on the arrays no longer fit the
+#: caches (erode at 1024x512: 4-7 -> 2.3-3.6 ms with it; no change at 512x256)
+AHEAD = 32
+
+
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """A hint that ``arr[idx]`` (a C-contiguous 1-D array, an index in range) is read soon
+    (``llvm.prefetch``: no effect on any value; nothing is read, nothing can fault)."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 # ---------------------------------------------------------------------------
@@ -118,10 +144,14 @@ def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
     (``inv_dist``: ``metrics.inverse_distances(H, W)``; ``reach``: ``metrics.diagonal_reach(H, W)``,
     the columns a diagonal steps).
 
-    Interior cells index their neighbours in 2-D with non-negative indices (no wraparound
-    checks); the polar rows and the ``reach`` columns at each wrap go through ``grid.neighbour``.
+    Interior cells index their neighbours in the flat map with unsigned offsets (no wraparound
+    checks, so LLVM vectorizes the row: 0.84 -> 0.23 ms at 512x256, one thread); the polar rows
+    and the ``reach`` columns at each wrap go through ``grid.neighbour``.
     """
     H, W = z.shape
+    zf = z.ravel()
+    rf = rcv.ravel()
+    df = rdir.ravel()
     for j in prange(H):
         m = reach[j]
         edge_row = j == 0 or j == H - 1
@@ -133,27 +163,40 @@ def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
             _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
         if edge_row:
             continue
-        up = (j - 1) * W
-        row = j * W
-        down = (j + 1) * W
+        up = uint64((j - 1) * W)
+        row = uint64(j * W)
+        down = uint64((j + 1) * W)
+        um = uint64(m)
+        one = uint64(1)
         g = inv_dist[j]
         g0, g1, g2, g3, g4, g5, g6, g7 = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
-        for i in range(lo, hi):
-            zc = z[j, i]
+        for i in range(lo, hi):       # m <= i < W - m: every offset below stays in the map
+            u = uint64(i)
+            zc = zf[row + u]
             best = floor
-            r = -1
-            d = -1
-            best, r, d = _descent(zc, z, j - 1, i, 0, g0, best, r, d, up + i)
-            best, r, d = _descent(zc, z, j - 1, i + m, 1, g1, best, r, d, up + i + m)
-            best, r, d = _descent(zc, z, j, i + 1, 2, g2, best, r, d, row + i + 1)
-            best, r, d = _descent(zc, z, j + 1, i + m, 3, g3, best, r, d, down + i + m)
-            best, r, d = _descent(zc, z, j + 1, i, 4, g4, best, r, d, down + i)
-            best, r, d = _descent(zc, z, j + 1, i - m, 5, g5, best, r, d, down + i - m)
-            best, r, d = _descent(zc, z, j, i - 1, 6, g6, best, r, d, row + i - 1)
-            best, r, d = _descent(zc, z, j - 1, i - m, 7, g7, best, r, d, up + i - m)
+            r = np.int64(-1)
+            d = np.int64(-1)
+            best, r, d = _step(zc, zf, up + u, 0, g0, best, r, d)
+            best, r, d = _step(zc, zf, up + u + um, 1, g1, best, r, d)
+            best, r, d = _step(zc, zf, row + u + one, 2, g2, best, r, d)
+            best, r, d = _step(zc, zf, down + u + um, 3, g3, best, r, d)
+            best, r, d = _step(zc, zf, down + u, 4, g4, best, r, d)
+            best, r, d = _step(zc, zf, down + u - um, 5, g5, best, r, d)
+            best, r, d = _step(zc, zf, row + u - one, 6, g6, best, r, d)
+            best, r, d = _step(zc, zf, up + u - um, 7, g7, best, r, d)
             routed = zc >= level
-            rcv[j, i] = r if routed else NOT_ROUTED
-            rdir[j, i] = d if routed else -1
+            rf[row + u] = r if routed else NOT_ROUTED
+            df[row + u] = d if routed else -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(zc, zf, n, k, inv, best, r, d):
+    """``_descent`` on the flat map: keep neighbour ``n`` (an unsigned flat index, direction ``k``)
+    if its descent is >= the best."""
+    s = (zc - zf[n]) * inv
+    if s >= best:
+        return s, np.int64(n), np.int64(k)
+    return best, r, d
 
 
 #: the smallest positive float32: as the starting "best descent" it makes only a strictly
@@ -234,6 +277,13 @@ def _topological_order(rcv, pending, area, order, break_loops, extra):
         r = rcv[c]
         if r >= 0:
             pending[r] += 1
+    return _order_counted(rcv, pending, area, order, break_loops, extra)
+
+
+@njit(cache=True, nogil=True)
+def _order_counted(rcv, pending, area, order, break_loops, extra):
+    """``_topological_order`` once ``pending`` holds every cell's donor count."""
+    n = rcv.size
     routed = 0
     tail = 0
     for c in range(n):
@@ -278,13 +328,19 @@ def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area):
     """``_accumulate`` and ``_true_area`` in one traversal (what the stage calls): each receiver's
     true area is summed in the order its donors leave the queue, the order ``_true_area`` walks,
     so the sums are the same. ``true_area`` is left as it was on unrouted cells."""
-    for c in range(rcv.size):
-        if rcv[c] == NOT_ROUTED:
-            area[c] = 0
-        else:
-            area[c] = 1
-            true_area[c] = cell_area[c // W]
-    return _topological_order(rcv, pending, area, order, True, true_area)
+    pending[:] = 0
+    for j in range(rcv.size // W):     # the own areas and the donor counts in one pass
+        a = cell_area[j]
+        for c in range(j * W, (j + 1) * W):
+            r = rcv[c]
+            if r == NOT_ROUTED:
+                area[c] = 0
+            else:
+                area[c] = 1
+                true_area[c] = a
+                if r >= 0:
+                    pending[r] += 1
+    return _order_counted(rcv, pending, area, order, True, true_area)
 
 
 def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,

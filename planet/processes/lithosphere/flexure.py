@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from planet.processes.lithosphere.crust import buoyant_level
 
@@ -56,35 +56,149 @@ def _deficit(z0, c0, z_ocean, z_cont, h_thick, out):
             out[j, i] = buoyant_level(c0[j, i], z_ocean, z_cont, h_thick) - z0[j, i]
 
 
+#: rows smoothed together where they share the whole cells ``K`` of their box (``_box_band``)
+BAND = 16
+
+
+@njit(cache=True, nogil=True)
+def _bands(cols):
+    """Rows grouped by their box's whole cells ``K``: ``(bands, counts)``, ``BAND`` rows of one ``K``
+    per band (a band of fewer repeats its last row, solved but not written), and ``counts`` the
+    real rows; a ``K`` shared by fewer than ``BAND // 4`` rows of a band's worth goes row by row
+    (``counts`` 1)."""
+    H = cols.size
+    Ks = np.empty(H, np.int64)
+    for j in range(H):
+        Ks[j], _ = _split(cols[j])
+    order = np.argsort(Ks, kind="mergesort")
+    bands = np.empty((H, BAND), np.int64)
+    counts = np.empty(H, np.int64)
+    nb = 0
+    k = 0
+    while k < H:
+        e = k
+        while e < H and e - k < BAND and Ks[order[e]] == Ks[order[k]]:
+            e += 1
+        n = e - k
+        if n >= BAND // 4:
+            for r in range(BAND):
+                bands[nb, r] = order[min(k + r, e - 1)]
+            counts[nb] = n
+            nb += 1
+        else:
+            for m in range(k, e):
+                bands[nb, 0] = order[m]
+                counts[nb] = 1
+                nb += 1
+        k = e
+    return bands[:nb], counts[:nb]
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _box_rows(src, cols, passes, out):
     """``passes`` east-west box means of half-width ``cols[j]`` cells in every row (periodic),
-    done on a copy of the row padded with its wrapped ends (no modulo in the running sums)."""
-    H, W = src.shape
-    for j in prange(H):
-        K, f = _split(cols[j])
-        norm = 1.0 / (2 * K + 1 + 2 * f)
-        a = np.empty(W, np.float64)
+    done on a copy of the row padded with its wrapped ends (no modulo in the running sums).
+    Rows whose boxes span the same whole cells ``K`` (``K`` changes slowly with latitude, and the
+    two hemispheres mirror) go ``BAND`` at a time (``_bands``, ``_box_band``), each with the
+    arithmetic of ``_box_row``; the few others one by one."""
+    bands, counts = _bands(cols)
+    for b in prange(bands.shape[0]):
+        if counts[b] == 1:
+            _box_row(src, cols, passes, out, bands[b, 0])
+        else:
+            _box_band(src, cols, passes, out, bands[b], counts[b])
+
+
+@njit(cache=True, nogil=True)
+def _box_row(src, cols, passes, out, j):
+    """Row ``j`` of ``_box_rows``."""
+    W = src.shape[1]
+    K, f = _split(cols[j])
+    norm = 1.0 / (2 * K + 1 + 2 * f)
+    a = np.empty(W, np.float64)
+    for i in range(W):
+        a[i] = src[j, i]
+    pad = np.empty(W + 2 * K + 2, np.float64)      # pad[i + K + 1] = a[i]
+    for _ in range(passes):
         for i in range(W):
-            a[i] = src[j, i]
-        pad = np.empty(W + 2 * K + 2, np.float64)      # pad[i + K + 1] = a[i]
-        for _ in range(passes):
-            for i in range(W):
-                pad[i + K + 1] = a[i]
-            for i in range(K + 1):
-                pad[i] = a[(i - K - 1) % W]
-                pad[W + K + 1 + i] = a[i % W]
-            s = 0.0
-            for k in range(1, 2 * K + 2):
-                s += pad[k]
-            for i in range(W):
-                c = i + K + 1
-                edge = f32(pad[c - K - 1] + pad[c + K + 1])     # float32 between passes and at the edges
-                a[i] = f32((s + f * edge) * norm)
-                if i < W - 1:
-                    s += pad[c + K + 1] - pad[c - K]
+            pad[i + K + 1] = a[i]
+        for i in range(K + 1):
+            pad[i] = a[(i - K - 1) % W]
+            pad[W + K + 1 + i] = a[i % W]
+        s = 0.0
+        for k in range(1, 2 * K + 2):
+            s += pad[k]
         for i in range(W):
-            out[j, i] = f32(a[i])
+            c = i + K + 1
+            edge = f32(pad[c - K - 1] + pad[c + K + 1])     # float32 between passes and at the edges
+            a[i] = f32((s + f * edge) * norm)
+            if i < W - 1:
+                s += pad[c + K + 1] - pad[c - K]
+    for i in range(W):
+        out[j, i] = f32(a[i])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _box_band(src, cols, passes, out, rows, n):
+    """Rows ``rows[:n]`` of ``_box_rows`` (``BAND`` rows, all with the same whole cells ``K``): the
+    operations of ``_box_row`` for each row, the rows side by side (lane ``r`` of the arrays, index
+    ``i · BAND + r``), so the loops over the band vectorize (unsigned offsets)."""
+    W = src.shape[1]
+    R = BAND
+    K, _ = _split(cols[rows[0]])
+    L = W + 2 * K + 2
+    a = np.empty(W * R)
+    pad = np.empty(L * R)
+    s = np.empty(R)
+    fn = np.empty(2 * R)          # each row's f (lanes 0 … R − 1), then its 1 / (2K + 1 + 2f)
+    for r in range(R):
+        j = rows[r]
+        _, f = _split(cols[j])
+        fn[r] = f
+        fn[R + r] = 1.0 / (2 * K + 1 + 2 * f)
+        for i in range(W):
+            a[i * R + r] = src[j, i]
+    lo_end = uint64(2 * K + 2) * uint64(R)
+    uR = uint64(R)
+    for _ in range(passes):
+        for i in range(W):
+            d = uint64(i + K + 1) * uR
+            o = uint64(i) * uR
+            for r in range(R):
+                pad[d + uint64(r)] = a[o + uint64(r)]
+        for i in range(K + 1):
+            d0 = uint64(i) * uR
+            o0 = uint64((i - K - 1) % W) * uR
+            d1 = uint64(W + K + 1 + i) * uR
+            o1 = uint64(i % W) * uR
+            for r in range(R):
+                pad[d0 + uint64(r)] = a[o0 + uint64(r)]
+                pad[d1 + uint64(r)] = a[o1 + uint64(r)]
+        for r in range(R):
+            s[r] = 0.0
+        for k in range(1, 2 * K + 2):
+            o = uint64(k) * uR
+            for r in range(R):
+                s[r] += pad[o + uint64(r)]
+        for i in range(W - 1):
+            lo = uint64(i) * uR
+            hi = lo + lo_end
+            nx = lo + uR
+            for r in range(R):
+                u = uint64(r)
+                edge = f32(pad[lo + u] + pad[hi + u])
+                a[lo + u] = f32((s[u] + fn[u] * edge) * fn[uR + u])
+                s[u] += pad[hi + u] - pad[nx + u]
+        lo = uint64(W - 1) * uR
+        hi = lo + lo_end
+        for r in range(R):
+            u = uint64(r)
+            edge = f32(pad[lo + u] + pad[hi + u])
+            a[lo + u] = f32((s[u] + fn[u] * edge) * fn[uR + u])
+    for r in range(n):
+        j = rows[r]
+        for i in range(W):
+            out[j, i] = f32(a[i * R + r])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -106,12 +220,16 @@ def _box_columns(src, rows, out):
             out[j, i] = f32(acc[i] / w)
 
 
-def smooth(field, sigma, metrics, passes=PASSES):
-    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis (a new array)."""
+def smooth(field, sigma, metrics, passes=PASSES, scratch=None):
+    """``field`` smoothed by ``passes`` box passes of half-width ``sigma`` (``L0``) along each axis (a new
+    array, or one of ``scratch``: two float32 arrays of ``field``'s shape, neither of them ``field``)."""
     H, W = field.shape
     rows, cols = half_widths(sigma, metrics, W)
-    a = np.empty((H, W), np.float32)
-    b = np.empty((H, W), np.float32)
+    if scratch is None:
+        a = np.empty((H, W), np.float32)
+        b = np.empty((H, W), np.float32)
+    else:
+        a, b = scratch
     _box_rows(np.ascontiguousarray(field, dtype=np.float32), cols, passes, a)
     for _ in range(passes):
         _box_columns(a, rows, b)
@@ -119,12 +237,14 @@ def smooth(field, sigma, metrics, passes=PASSES):
     return a
 
 
-def regional_deficit(z0, c0, cfg, metrics):
+def regional_deficit(z0, c0, cfg, metrics, scratch=None):
     """The deficit ``z_eq(C) − z`` smoothed over the flexural length (see the module), or, when
     ``flexure_radius`` is 0 (Airy), a ``(1, 1)`` placeholder: the surface kernel then reads each
-    cell's own deficit."""
+    cell's own deficit. ``scratch``: three float32 arrays of ``z0``'s shape to work in (the stage
+    keeps them: fresh ones each step cost page faults, more than the passes at 1024 columns and
+    over); the result is then one of them."""
     if cfg.flexure_radius <= 0:
         return np.zeros((1, 1), np.float32)
-    d = np.empty(z0.shape, np.float32)
+    d = np.empty(z0.shape, np.float32) if scratch is None else scratch[0]
     _deficit(z0, c0, f32(cfg.ocean_floor_level), f32(cfg.continent_level), f32(cfg.thickened_relief), d)
-    return smooth(d, cfg.flexure_radius, metrics)
+    return smooth(d, cfg.flexure_radius, metrics, scratch=None if scratch is None else scratch[1:])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from planet.core.grid import Grid
 
@@ -91,18 +91,42 @@ class Metrics:
 # rule 1, east-west: implicit diffusion along each row (periodic tridiagonal, Sherman-Morrison)
 
 
+#: rows solved together (``_solve_band``): their sweeps are independent, so the band's rows share each
+#: vector instruction (16 float64 lanes: two AVX-512 vectors) instead of waiting on one division chain
+BAND = 16
+# slots of the band's work array, per column i and row r of the band: T[(i * SLOTS + slot) * BAND + r]
+_GE, _Y, _CP, _X, _ZZ = 0, 1, 2, 3, 4
+SLOTS = 5
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _band_rows(band, H, rows):
+    """The rows of band ``band`` (``BAND`` of them; past the last row the last row again, solved but
+    not written); returns how many are real."""
+    for r in range(BAND):
+        rows[r] = min(band * BAND + r, H - 1)
+    return min(BAND, H - band * BAND)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _diffuse_rows(y0, q0, g_east, out):
     """``out = (I − Δt L_x)^{-1} y0`` per row: ``L_x`` the east-west diffusion with face
-    conductance ``g_east[j]`` between equal plate ids, 0 across plate boundaries (periodic)."""
+    conductance ``g_east[j]`` between equal plate ids, 0 across plate boundaries (periodic).
+    Rows are solved ``BAND`` at a time (``_solve_band``), each with the arithmetic of ``_solve_row``."""
     H, W = y0.shape
-    for j in prange(H):
-        g = g_east[j]
-        ge = np.empty(W)
-        for i in range(W):
-            ii = i + 1 if i < W - 1 else 0
-            ge[i] = g if q0[j, i] == q0[j, ii] else 0.0
-        _solve_row(j, ge, y0, out)
+    S = SLOTS * BAND
+    for band in prange((H + BAND - 1) // BAND):
+        T = np.empty(W * S)
+        rows = np.empty(BAND, np.int64)
+        n = _band_rows(band, H, rows)
+        for r in range(BAND):
+            j = rows[r]
+            g = g_east[j]
+            for i in range(W):
+                ii = i + 1 if i < W - 1 else 0
+                T[i * S + _GE * BAND + r] = g if q0[j, i] == q0[j, ii] else 0.0
+                T[i * S + _Y * BAND + r] = y0[j, i]
+        _solve_band(T, W, rows, n, out)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -110,27 +134,48 @@ def _spread_rows(crust, g_east, e, out):
     """``out = C + ((I − Δt L_x)^{-1} e − e)`` per row, ``e = max(C − 1, 0)`` (written to ``e``), with
     face conductance ``g_east[j]`` between two continental cells (``crust ≥ 1/2``), 0 where either
     is oceanic (periodic). Float32 as ``crust.spread_rows`` states it: the solve rounded, then
-    ``(C − e)`` added."""
+    ``(C − e)`` added. Rows are solved ``BAND`` at a time (``_solve_band``); a row of ``e`` all 0
+    is not solved ((I − L)^{-1} 0 = 0, exactly as the solve gives), nor a band of such rows."""
     H, W = e.shape
     half = np.float32(0.5)
     one = np.float32(1.0)
     zero = np.float32(0.0)
-    for j in prange(H):
-        for i in range(W):
-            x = crust[j, i] - one
-            e[j, i] = zero if x < zero else x      # noqa: FURB136 (np.maximum's NaN rule)
-        if _zero_row(e, j):          # nothing to spread: (I − L)^{-1} 0 = 0, exactly as the solve gives
+    S = SLOTS * BAND
+    for band in prange((H + BAND - 1) // BAND):
+        rows = np.empty(BAND, np.int64)
+        n = _band_rows(band, H, rows)
+        nonzero = np.zeros(BAND, np.bool_)
+        solve = False
+        for r in range(n):
+            j = rows[r]
             for i in range(W):
-                out[j, i] = zero + (crust[j, i] - e[j, i])
+                x = crust[j, i] - one
+                e[j, i] = zero if x < zero else x      # noqa: FURB136 (np.maximum's NaN rule)
+            if _zero_row(e, j):
+                for i in range(W):
+                    out[j, i] = zero + (crust[j, i] - e[j, i])
+            else:
+                nonzero[r] = True
+                solve = True
+        if not solve:
             continue
-        g = g_east[j]
-        ge = np.empty(W)
-        for i in range(W):
-            ii = i + 1 if i < W - 1 else 0
-            ge[i] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
-        _solve_row(j, ge, e, out)
-        for i in range(W):
-            out[j, i] += crust[j, i] - e[j, i]
+        T = np.empty(W * S)
+        for r in range(BAND):
+            j = rows[r]
+            g = g_east[j]
+            for i in range(W):
+                ii = i + 1 if i < W - 1 else 0
+                T[i * S + _GE * BAND + r] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
+                x = crust[j, i] - one     # e[j, i], also on the band's repeated last row
+                T[i * S + _Y * BAND + r] = zero if x < zero else x
+        fact = _sweep_band(T, W)
+        for r in range(n):
+            if nonzero[r]:
+                j = rows[r]
+                f = fact[r]
+                for i in range(W):
+                    k = i * S + r
+                    out[j, i] = np.float32(T[k + _X * BAND] - f * T[k + _ZZ * BAND]) + (crust[j, i] - e[j, i])
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -139,6 +184,86 @@ def _zero_row(e, j):
         if e[j, i] != f32(0.0):
             return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def _solve_band(T, W, rows, n, out):
+    """Rows ``rows[:n]`` of ``out = (I − L)^{-1} y`` from the band's work array ``T`` (``_sweep_band``)."""
+    fact = _sweep_band(T, W)
+    S = SLOTS * BAND
+    for r in range(n):
+        j = rows[r]
+        f = fact[r]
+        for i in range(W):
+            k = i * S + r
+            out[j, i] = np.float32(T[k + _X * BAND] - f * T[k + _ZZ * BAND])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sweep_band(T, W):
+    """``_solve_row``'s two Thomas sweeps for the ``BAND`` rows of ``T`` at once, the same operations
+    in the same order for each row, so the same bits. On entry ``T`` holds each row's face
+    conductances (slot ``_GE``) and right-hand side (``_Y``); on return the two solutions ``x``
+    (``_X``) and ``zz`` (``_ZZ``); returns each row's Sherman–Morrison factor, so that row r's
+    answer is ``x − fact[r] zz``. The row loops are over the band's contiguous lanes with unsigned
+    offsets, the form LLVM vectorizes (``error_model="numpy"``: no division-by-zero branch; the
+    denominators are never 0, ``b >= 1``)."""
+    S = SLOTS * BAND
+    alpha = np.empty(BAND)
+    gamma = np.empty(BAND)
+    beta = np.empty(BAND)
+    bbl = np.empty(BAND)
+    last = (W - 1) * S
+    for r in range(BAND):
+        gw = T[last + _GE * BAND + r]          # ge[W - 1]: the face west of cell 0
+        g = T[_GE * BAND + r]
+        b0 = 1.0 + gw + g
+        gm = -b0                               # gamma = -b[0]
+        al = -gw                               # alpha = a[0]
+        be = -T[last + _GE * BAND + r]         # beta = c[W - 1]
+        gamma[r] = gm
+        alpha[r] = al
+        beta[r] = be
+        bbl[r] = (1.0 + T[last - S + _GE * BAND + r] + T[last + _GE * BAND + r]) - al * be / gm
+        den = b0 - gm                          # bb[0]
+        T[_CP * BAND + r] = (-g) / den
+        T[_X * BAND + r] = T[_Y * BAND + r] / den
+        T[_ZZ * BAND + r] = gm / den
+    for i in range(1, W - 1):
+        p = uint64((i - 1) * S)
+        c = uint64(i * S)
+        for r in range(BAND):
+            u = uint64(r)
+            gw = T[p + uint64(_GE * BAND) + u]
+            g = T[c + uint64(_GE * BAND) + u]
+            a = -gw
+            den = (1.0 + gw + g) - a * T[p + uint64(_CP * BAND) + u]
+            T[c + uint64(_CP * BAND) + u] = (-g) / den
+            T[c + uint64(_X * BAND) + u] = (T[c + uint64(_Y * BAND) + u] - a * T[p + uint64(_X * BAND) + u]) / den
+            T[c + uint64(_ZZ * BAND) + u] = (0.0 - a * T[p + uint64(_ZZ * BAND) + u]) / den
+    p = last - S
+    for r in range(BAND):
+        a = -T[p + _GE * BAND + r]
+        den = bbl[r] - a * T[p + _CP * BAND + r]
+        T[last + _CP * BAND + r] = 0.0
+        T[last + _X * BAND + r] = (T[last + _Y * BAND + r] - a * T[p + _X * BAND + r]) / den
+        T[last + _ZZ * BAND + r] = (beta[r] - a * T[p + _ZZ * BAND + r]) / den
+    for i in range(W - 2, -1, -1):
+        c = uint64(i * S)
+        nx = uint64((i + 1) * S)
+        for r in range(BAND):
+            u = uint64(r)
+            cp = T[c + uint64(_CP * BAND) + u]
+            T[c + uint64(_X * BAND) + u] -= cp * T[nx + uint64(_X * BAND) + u]
+            T[c + uint64(_ZZ * BAND) + u] -= cp * T[nx + uint64(_ZZ * BAND) + u]
+    fact = np.empty(BAND)
+    for r in range(BAND):
+        x0 = T[_X * BAND + r]
+        xl = T[last + _X * BAND + r]
+        z0 = T[_ZZ * BAND + r]
+        zl = T[last + _ZZ * BAND + r]
+        fact[r] = (x0 + alpha[r] * xl / gamma[r]) / (1.0 + z0 + alpha[r] * zl / gamma[r])
+    return fact
 
 
 @njit(cache=True, nogil=True)

@@ -223,7 +223,7 @@ def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectoni
     coef = np.empty(H * W) if scratch is None else scratch
     stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
                               np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
-                              f32(cfg.slope_exponent), coef)
+                              f32(cfg.slope_exponent), metrics.area, coef)
     stream_power.erode(order, count, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
                        b0.ravel(), b1.ravel())
     if clock is not None:
@@ -311,6 +311,8 @@ class LithosphereStage:
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n), yh=np.empty((H, W), np.float32),
+                chained=tuple(np.empty((H, W), np.float32) for _ in FIELDS[1:6]), ch=np.empty((H, W), np.float32),
+                excess=np.empty((H, W), np.float32), flexure=tuple(np.empty((H, W), np.float32) for _ in range(3)),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
                 drift_widths=drift.widths(H, W))}
@@ -359,13 +361,14 @@ class LithosphereStage:
         else:
             yh = y0
         clock.lap("diffuse_rows")
-        chained = {n: np.empty((H, W), np.float32) for n in FIELDS[1:6]}
-        y1, z1, a1, b1, c1 = (chained[n] for n in FIELDS[1:6])
+        # the fields after rules 1-4 and the scratch of the solves live in the stage's buffers (read
+        # within the step only: the plate rule writes the step's new arrays from them)
+        y1, z1, a1, b1, c1 = buf["chained"]
         land = buf["land"]
-        ch = np.empty((H, W), np.float32)
-        spread_rows(c0, metrics.c_east, ch)
+        ch = buf["ch"]
+        spread_rows(c0, metrics.c_east, ch, buf["excess"])
         clock.lap("spread_rows")
-        iso = flexure.regional_deficit(z0, c0, cfg, metrics)
+        iso = flexure.regional_deficit(z0, c0, cfg, metrics, buf["flexure"])
         clock.lap("flexure")
         _rules(q0, yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
                metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])

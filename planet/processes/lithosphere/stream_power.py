@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.drainage import AHEAD, prefetch
+
 f32 = np.float32
 
 #: per-cell states written by the surface kernel for this pass
@@ -67,20 +69,37 @@ def implicit_height(h, f, n):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, out):
+def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, cell_area, out):
     """``out[c] = s0 K A^m / Lⁿ`` (float64) for the cells that erode (``factor`` = ``s0 K``): the
     powers, the dearest part, computed in parallel before the sequential pass. A row has 8
-    distances (``inv_dist``), so ``1 / Lⁿ`` is taken once per row and direction."""
+    distances (``inv_dist``), so ``1 / Lⁿ`` is taken once per row and direction; ``A^m`` is taken
+    once per row for the sources (``A`` = the row's own cell area, ``cell_area[j]``: about 60 % of
+    the eroding cells) and reused while a row repeats the previous area (the same ``A``, the same
+    power)."""
     n = state.size
     H = n // W
+    m = np.float64(m_exp)
     for j in prange(H):
         slope = np.empty(8)
         for d in range(8):
             slope[d] = np.float64(inv_dist[j, d]) ** np.float64(n_exp)
+        own = cell_area[j]
+        own_power = np.float64(own) ** m
+        last = np.float32(np.nan)
+        last_power = 0.0
         for i in range(W):
             c = j * W + i
             if state[c] == ERODE:
-                out[c] = np.float64(factor) * np.float64(true_area[c]) ** np.float64(m_exp) * slope[rdir[c]]
+                a = true_area[c]
+                if a == own:
+                    p = own_power
+                elif a == last:
+                    p = last_power
+                else:
+                    p = np.float64(a) ** m
+                    last = a
+                    last_power = p
+                out[c] = np.float64(factor) * p * slope[rdir[c]]
 
 
 @njit(cache=True, nogil=True)
@@ -90,6 +109,15 @@ def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out
     ``basin_in`` on entry for every cell not in ``order``). ``state``: ``BELOW``/``PIT``/``ERODE``
     per cell; ``coef``: ``f`` per eroding cell (``coefficients``)."""
     for k in range(count - 1, -1, -1):
+        if k >= AHEAD:      # the order jumps across the map: ask for a later cell's data now
+            c2 = order[k - AHEAD]
+            prefetch(z, c2)
+            prefetch(coef, c2)
+            prefetch(state, c2)
+            prefetch(rcv, c2)
+            prefetch(basin_in, c2)
+            prefetch(basin_out, c2)
+            prefetch(land, c2)
         c = order[k]
         s = state[c]
         r = rcv[c]

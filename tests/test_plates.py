@@ -233,15 +233,19 @@ def test_plates_that_move_every_few_steps_cover_what_plates_moving_every_step_co
                           timeline=w.timeline)
             before = dict(fields)
             out = stage.advance(fields, ctx)
-            seen.append((step, "source" in ctx.scratch, before, out))
+            seen.append((step, "source" in ctx.scratch, before, out, {k: v.copy() for k, v in out.items()}))
             fields.update(out)
+        # a state is a snapshot: no later step writes into the arrays an earlier one returned
+        for step, _, _, out, kept in seen:
+            for name, arr in out.items():
+                assert np.array_equal(arr, kept[name]), (every, step, name)
         runs[every] = (fields, seen)
-    for step, moved, before, out in runs[4][1]:
+    for step, moved, before, out, _ in runs[4][1]:
         assert moved == (motion.moves_at(step, s_e, 4)), step
         if not moved:
             for name in ("plate", "frame_plate", "frame_crust", "drift_east", "drift_north"):
                 assert out[name] is before[name] or np.array_equal(out[name], before[name]), (step, name)
-    moves = [m for _, m, _, _ in runs[4][1]]
+    moves = [m for _, m, _, _, _ in runs[4][1]]
     assert sum(moves) == 2 and moves[-1]          # the last step compared is a move
     q1, q4 = runs[1][0]["plate"], runs[4][0]["plate"]
     assert (q1 == q4).mean() > 0.995, (q1 == q4).mean()

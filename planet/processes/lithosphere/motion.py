@@ -73,7 +73,10 @@ def _hold(fields, q0, chained, out):
     ``source``: nothing rides."""
     y1, z1, a1, b1, c1 = chained
     out["plate"] = q0
-    out["uplift"], out["elevation"], out["drainage_area"], out["basin"], out["crust"] = y1, z1, a1, b1, c1
+    # ``chained`` are the stage's buffers, written again next step: the new state gets copies (the
+    # uplift is copied by ``_boundaries``, which writes a new array)
+    out["uplift"] = y1
+    out["elevation"], out["drainage_area"], out["basin"], out["crust"] = z1.copy(), a1.copy(), b1.copy(), c1.copy()
     for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
         out[name] = fields[name]
     return None                     # (buf["references"], the last move's, stays valid for the next)

@@ -89,7 +89,8 @@ def test_invariants_over_a_run():
 def test_source_map_is_written(young_world):
     stage = lithosphere.LithosphereStage()
     s = young_world.state
-    ctx = Context(step=s.step + 1, time=(s.step + 1) / 60, seed=s.seed, grid=s.grid, config=s.config,
+    every = s.config.replace(lithosphere={"plate_interval": 1})      # the plates move at this step
+    ctx = Context(step=s.step + 1, time=(s.step + 1) / 60, seed=s.seed, grid=s.grid, config=every,
                   timeline=Timeline(s.config.schedule))
     out = stage.advance(s.fields, ctx)
     src = ctx.scratch["source"]

@@ -165,7 +165,8 @@ def test_the_stage_reuses_the_references_its_plate_rule_computed():
     from planet.core.stage import Context
     from planet.processes.lithosphere.step import LithosphereStage
 
-    w = planet.Planet(128, seed=2, stages=("lithosphere",))
+    w = planet.Planet(128, seed=2, stages=("lithosphere",),
+                      config=planet.Config().replace(lithosphere={"plate_interval": 1}))    # a move every step
     s = w.run(until=30.0)
     stage = LithosphereStage()
     fields = dict(s.fields)

@@ -105,7 +105,7 @@ class Lithosphere(_Section):
     sediment: float = param(2.5e-4, 0, 1, "sediment deposition rate (elevation per step)")
     replate_period: int = param(5000, 1, 10**9, "steps between re-platings")
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
-    plate_interval: int = param(1, 1, 60, "steps between two moves of the plates (each move turns them that many "
+    plate_interval: int = param(4, 1, 60, "steps between two moves of the plates (each move turns them that many "
                                           "steps' worth; the surface rules run every step)")
     plates_min: int = param(6, 1, 16, "fewest plates an epoch seeds")
     plates_max: int = param(11, 1, 16, "most plates an epoch seeds")

@@ -192,7 +192,9 @@ def fidelity_stats(seed, steps=(3000, 7500), res=512):
         D = w.timeline.sea_level(s.time)
         land = s.elevation >= D
         a = s.drainage_area[land]
+        weights = np.cos(np.radians(90.0 - 180.0 * (np.arange(s.rows) + 0.5) / s.rows))[:, None]
         out[step] = dict(land=float(land.mean()), plates=int(np.unique(s.plate[s.plate >= 0]).size),
+                         land_area=float((land * weights).sum() / (np.ones_like(land) * weights).sum()),
                          median=float(np.median(s.elevation)),
                          p99=float(np.percentile(a, 99)), p999=float(np.percentile(a, 99.9)))
     return out
@@ -211,7 +213,12 @@ def test_fidelity_against_reference_statistics():
     got = fidelity_stats(0)
     for step, ref in REFERENCE.items():
         g = got[step]
-        assert abs(g["land"] - ref["land"]) < 0.12, (step, g)
+        if step >= 7500:
+            # issue 11 replaces the reference's land near tectonics end (0.18) by an Earth-like
+            # share of the sphere's area, 0.25-0.40 (seed 0 at 512 columns: 0.375 at 126 s)
+            assert 0.25 <= g["land_area"] <= 0.40, (step, g)
+        else:
+            assert abs(g["land"] - ref["land"]) < 0.12, (step, g)
         assert abs(g["plates"] - ref["plates"]) <= 4, (step, g)
         assert 1.0 < g["median"] < 9.0 and 50 < g["p99"] < 1000 and g["p999"] > g["p99"], (step, g)
     for seed in (1, 2):

@@ -14,13 +14,8 @@ Three operators, each a public function that checks its input and a private
     the diagonals one row and ``m_j = round(1/cos φ_j)`` columns away
     (``metrics.diagonal_reach``; ``m_j = 1`` within 48° of the equator, the
     ordinary D8), so the eight directions lie about 45° apart at every latitude
-    (``metrics.distances``). Before, the router measured descents in cells (1 or
-    √2) and took the adjacent diagonals: near a pole those point almost
-    north-south, every slope within about 40° of east-west drained along its
-    row, rows that carried rivers eroded ``1/cos² φ`` faster than their
-    neighbours (stream power reads the slope per distance), and beyond about
-    55° the land wore into east-west furrows one row wide between tectonics end
-    and story end. A descent of exactly zero is accepted (so
+    (``metrics.distances``; why, in the README's geology section: the adjacent
+    diagonals wore the polar land into east-west furrows). A descent of exactly zero is accepted (so
     water crosses flats, as in the reference; ``strict=True``, what the river
     statistics use, accepts only positive descents); a cell with every neighbour
     higher is a *pit* (``-1``). Unrouted cells get ``-2``. The receiver may be
@@ -51,16 +46,12 @@ Three operators, each a public function that checks its input and a private
     one pass, so every basin carries the colour of the cell its river flows
     into at the coast (or of its pit). Other cells keep their colour.
 
-Example (one row of a 128 × 64 map draining west into the sea is a chain):
-``A`` grows by one per cell downstream, and the mouth holds the whole chain.
-"""
+Example: one row of a map draining west into the sea is a chain; ``A`` grows by one per cell
+downstream, and the mouth holds the whole chain."""
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types, uint64
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit, prange, uint64
 
 from planet.core.grid import D8_DI, D8_DJ, neighbour
 from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distances
@@ -68,29 +59,6 @@ from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distanc
 f32 = np.float32
 NOT_ROUTED = -2
 PIT = -1
-#: how many cells ahead the pass along the river order (``stream_power.erode``) asks for its
-#: data: the order jumps across the map, and from 1024 columns on the arrays no longer fit the
-#: caches (erode at 1024x512: 4-7 -> 2.3-3.6 ms with it; no change at 512x256)
-AHEAD = 32
-
-
-@intrinsic
-def prefetch(typingctx, arr, idx):
-    """A hint that ``arr[idx]`` (a C-contiguous 1-D array, an index in range) is read soon
-    (``llvm.prefetch``: no effect on any value; nothing is read, nothing can fault)."""
-    sig = types.void(arr, idx)
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        ptr = builder.gep(ary.data, [args[1]])
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
 
 
 # ---------------------------------------------------------------------------

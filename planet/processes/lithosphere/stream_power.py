@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere.drainage import AHEAD, prefetch
+from planet.processes.lithosphere.prefetch import AHEAD, prefetch
 
 f32 = np.float32
 

@@ -79,17 +79,7 @@ def _index8_edge(j, i, H, W, k, m):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _descent(zc, z, j, i, k, inv, best, r, d, n):
-    """Keep neighbour ``n`` (flat index, at row j, column i, direction k, ``inv`` = 1 / its
-    distance) if its descent is >= the best."""
-    s = (zc - z[j, i]) * inv
-    if s >= best:
-        return s, n, k
-    return best, r, d
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir):
+def _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir):
     zc = z[j, i]
     if zc < level:
         rcv[j, i] = NOT_ROUTED
@@ -99,9 +89,7 @@ def _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir):
     r = -1
     d = -1
     for k in range(8):
-        n = _index8_edge(j, i, H, W, k, m)
-        jj = n // W
-        best, r, d = _descent(zc, z, jj, n - jj * W, k, inv_dist[j, k], best, r, d, n)
+        best, r, d = _descent(zc, zf, _index8_edge(j, i, H, W, k, m), k, inv_dist[j, k], best, r, d)
     rcv[j, i] = r
     rdir[j, i] = d
 
@@ -126,9 +114,9 @@ def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
         lo = W if edge_row else min(m, W)
         hi = max(W - m, lo)
         for i in range(0, lo):
-            _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
+            _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
         for i in range(hi, W):
-            _route_edge(z, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
+            _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
         if edge_row:
             continue
         up = uint64((j - 1) * W)
@@ -144,23 +132,23 @@ def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
             best = floor
             r = np.int64(-1)
             d = np.int64(-1)
-            best, r, d = _step(zc, zf, up + u, 0, g0, best, r, d)
-            best, r, d = _step(zc, zf, up + u + um, 1, g1, best, r, d)
-            best, r, d = _step(zc, zf, row + u + one, 2, g2, best, r, d)
-            best, r, d = _step(zc, zf, down + u + um, 3, g3, best, r, d)
-            best, r, d = _step(zc, zf, down + u, 4, g4, best, r, d)
-            best, r, d = _step(zc, zf, down + u - um, 5, g5, best, r, d)
-            best, r, d = _step(zc, zf, row + u - one, 6, g6, best, r, d)
-            best, r, d = _step(zc, zf, up + u - um, 7, g7, best, r, d)
+            best, r, d = _descent(zc, zf, up + u, 0, g0, best, r, d)
+            best, r, d = _descent(zc, zf, up + u + um, 1, g1, best, r, d)
+            best, r, d = _descent(zc, zf, row + u + one, 2, g2, best, r, d)
+            best, r, d = _descent(zc, zf, down + u + um, 3, g3, best, r, d)
+            best, r, d = _descent(zc, zf, down + u, 4, g4, best, r, d)
+            best, r, d = _descent(zc, zf, down + u - um, 5, g5, best, r, d)
+            best, r, d = _descent(zc, zf, row + u - one, 6, g6, best, r, d)
+            best, r, d = _descent(zc, zf, up + u - um, 7, g7, best, r, d)
             routed = zc >= level
             rf[row + u] = r if routed else NOT_ROUTED
             df[row + u] = d if routed else -1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _step(zc, zf, n, k, inv, best, r, d):
-    """``_descent`` on the flat map: keep neighbour ``n`` (an unsigned flat index, direction ``k``)
-    if its descent is >= the best."""
+def _descent(zc, zf, n, k, inv, best, r, d):
+    """Keep neighbour ``n`` (a flat index into the flat map ``zf``, direction ``k``, ``inv`` = 1 / its
+    distance) if its descent is >= the best."""
     s = (zc - zf[n]) * inv
     if s >= best:
         return s, np.int64(n), np.int64(k)

@@ -147,8 +147,6 @@ def _uplift_cell(j, i, mj, q, c, y, ids, density, poles, omega, coslat, sinlat, 
     out[j, i] = min(max(yc, f32(0.0)), one)
 
 
-
-
 def row_widths(H: int, W: int):
     """The north-south cell height ``dy`` (radians of arc) and, per row, the number of columns
     that spans the same distance east-west (``round(1 / cos φ)``, at most ``W / 4``), int64."""

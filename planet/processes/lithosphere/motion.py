@@ -15,7 +15,7 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 * **after moving**: collision uplift and the consumed continental crust piled where continents
   collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
 
-**Moving every few steps** (``plate_interval`` ``N``, default 1). Plates move slowly: at most
+**Moving every few steps** (``plate_interval`` ``N``, default 4). Plates move slowly: at most
 ``0.8°`` per film second, a fiftieth of a cell per step at 512 columns. With ``N > 1`` they move
 on the steps ``s_e + N, s_e + 2N, …`` of an epoch seeded at step ``s_e``, each time turning the
 ``N`` steps' worth (coverage is the rigid shapes rotated to the step's time, exactly as with
@@ -69,8 +69,8 @@ def moves_at(step, epoch_start, interval):
 def _hold(fields, q0, chained, out):
     """A step between two moves (``plate_interval`` > 1): the plates, the frame and the markers stay
     as they are (the same arrays) and the surface rules' fields pass through; the caller then lets
-    the boundaries lift and uplift decay, as at every step while plates move. Returns ``None`` for
-    ``source``: nothing rides."""
+    the boundaries lift and uplift decay, as at every step while plates move (nothing rides: no
+    ``source``)."""
     y1, z1, a1, b1, c1 = chained
     out["plate"] = q0
     # ``chained`` are the stage's buffers, written again next step: the new state gets copies (the
@@ -78,14 +78,18 @@ def _hold(fields, q0, chained, out):
     out["uplift"] = y1
     out["elevation"], out["drainage_area"], out["basin"], out["crust"] = z1.copy(), a1.copy(), b1.copy(), c1.copy()
     for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
-        out[name] = fields[name]
-    return None                     # (buf["references"], the last move's, stays valid for the next)
+        out[name] = fields[name]      # (buf["references"], the last move's, stays valid for the next)
+
+
+#: the fields ``plates._plates`` writes into new arrays (the frame's two are replaced whole)
+WRITTEN = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
 
 
 def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
-    """Rule 5 for one step: fills ``out`` (new float32 arrays, one per lithosphere field; the two
-    frame fields are replaced) with the fields after the plates moved and returns ``source``, the
-    flat index of the cell whose content each cell took. ``chained``: ``(y1, z1, a1, b1, c1)``
+    """Rule 5 for one step: fills the dict ``out`` with the lithosphere's fields after the plates
+    moved (new float32 arrays; between two moves, see ``_hold``, the unchanged ones are the same
+    arrays) and returns ``source``, the flat index of the cell whose content each cell took (None
+    between two moves). ``chained``: ``(y1, z1, a1, b1, c1)``
     after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the stage's
     cached ``plates.PlateTable``."""
     schedule = ctx.config.schedule
@@ -103,9 +107,11 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     mode = _mode(step, q0, tectonic, cfg)
     every = cfg.plate_interval
     if mode == plates.MODE_MOVE and not moves_at(step, s_e, every):
-        source = _hold(fields, q0, chained, out)
+        _hold(fields, q0, chained, out)
         _boundaries(out, None, table, buf, cfg, schedule.fps)
-        return source
+        return None
+    for name in WRITTEN:
+        out[name] = np.empty((H, W), np.float32)
     rate = schedule.fps / every             # moves per film second: each move turns the plates `every` steps
     assigned = y1                                            # read only in MODE_ASSIGN
     minv = np.zeros((0, 3, 3))

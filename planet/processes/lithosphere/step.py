@@ -375,7 +375,7 @@ class LithosphereStage:
         clock.lap("sediment")
 
         # rule 5: plates
-        out = {name: np.empty((H, W), np.float32) for name in FIELDS}
+        out = {}
         source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic, out)
         if source is not None:             # None: the plates held still this step (``plate_interval``)
             ctx.scratch["source"] = source

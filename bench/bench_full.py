@@ -34,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 import planet  # noqa: E402
+from bench.bench_lithosphere import cycles  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
@@ -65,12 +66,6 @@ def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = 
     # a statistic of the means over each cycle, not of single steps (the steps between moves are cheaper)
     per = {k: stat(cycles(v, n)) * 1e3 for k, v in times.items()}
     return {"floor": stat(cycles(floor, n)) * 1e3, **per}
-
-
-def cycles(values, n: int) -> list:
-    """The means of consecutive groups of ``n`` values (``n`` = ``plate_interval``: each group
-    holds exactly one move of the plates)."""
-    return [sum(values[k:k + n]) / n for k in range(0, len(values) - n + 1, n)]
 
 
 def peak_memory_mib(resolution: int, start: float, steps: int, threads: int | None) -> float:

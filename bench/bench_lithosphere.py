@@ -69,11 +69,16 @@ def cycles(values, n: int) -> list:
     return [float(np.mean(values[k:k + n])) for k in range(0, len(values) - n + 1, n)]
 
 
+def interval_config(interval: int | None = None) -> planet.Config:
+    """The default configuration, with ``lithosphere.plate_interval`` set when ``interval`` is given
+    (the benchmarks' ``--interval``)."""
+    config = planet.Config()
+    return config if interval is None else config.replace(lithosphere={"plate_interval": interval})
+
+
 def bench_resolution(res: int, steps: int, until: float, split: bool = False, clock=time.perf_counter,
                      stat=np.median, interval: int | None = None) -> dict:
-    config = planet.Config()
-    if interval is not None:
-        config = config.replace(lithosphere={"plate_interval": interval})
+    config = interval_config(interval)
     n = config.lithosphere.plate_interval
     steps = -(-steps // n) * n                     # whole cycles
     w = planet.Planet(resolution=res, seed=0, stages=("lithosphere",), config=config)

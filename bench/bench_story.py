@@ -31,6 +31,7 @@ import numba
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 import planet  # noqa: E402
+from bench.bench_lithosphere import interval_config  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 
 UNIT = (512, 1024)          # issue 13 counts both budgets in floor kernels of 1024×512
@@ -47,9 +48,7 @@ def floor_sample(fl: Floor, n: int = 3) -> float:
 
 
 def story(resolution: int, end: float, every: int, interval: int | None = None) -> None:
-    config = planet.Config()
-    if interval is not None:
-        config = config.replace(lithosphere={"plate_interval": interval})
+    config = interval_config(interval)
     world = planet.Planet(resolution=resolution, seed=0, config=config)
     tl = world.timeline
     target = tl.step_of(end)
@@ -111,9 +110,7 @@ def story(resolution: int, end: float, every: int, interval: int | None = None) 
 def film(resolution: int, end: float, interval: int | None = None) -> None:
     from planet.render.film import render_film, summary
 
-    config = planet.Config()
-    if interval is not None:
-        config = config.replace(lithosphere={"plate_interval": interval})
+    config = interval_config(interval)
     fl = Floor(*UNIT)
     before = [floor_sample(fl, 1) for _ in range(30)]
     with tempfile.TemporaryDirectory() as tmp:

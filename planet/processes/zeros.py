@@ -8,7 +8,9 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _or_bits(bits):
+def or_bits(bits):
+    """The OR of every element of ``bits`` (a flat unsigned view of a float array): 0 exactly when
+    every value is +0. Callable from other kernels."""
     acc = 0
     for i in range(bits.size):          # one OR over every value's bits: a loop that vectorises
         acc |= bits[i]
@@ -19,7 +21,7 @@ def zero_bits(a):
     """``(any, all_plus_zero)`` of a float32 array: whether any value is nonzero (as ``a.any()``: NaN counts,
     −0 does not), and whether every value is +0 (every bit clear), from one OR over the bits (a third of
     ``a.any()``'s time)."""
-    acc = _or_bits(np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).ravel())
+    acc = or_bits(np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).ravel())
     return bool(acc & 0x7FFFFFFF), acc == 0
 
 

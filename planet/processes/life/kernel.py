@@ -24,6 +24,7 @@ from numba import njit, prange
 from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, random_bits, uniform
 from planet.core.timeline import smoothstep
 from planet.processes.life.diffusion import _diffuse_row
+from planet.processes.zeros import or_bits
 
 f32 = np.float32
 
@@ -89,12 +90,9 @@ def _human_rows(hf, src, ride, H, W, settle_window):
     only; quiet rows skip the neighbour look-up), and ``quiet``, every ridden value +0 (all bits clear) and
     not near, so that the row's humans are +0 but for new settlements (``_settle_quiet_row``)."""
     bits = hf.view(np.uint32)
-    acc = np.uint32(0)
-    for n in range(H * W):          # one OR over every value's bits (a loop that vectorises): +0 everywhere?
-        acc |= bits[n]
     near = np.zeros(H, dtype=np.bool_)
     quiet = np.ones(H, dtype=np.bool_)
-    if acc == 0:                    # nobody anywhere (the ridden values are some of these)
+    if or_bits(bits) == 0:          # +0 everywhere: nobody anywhere (the ridden values are some of these)
         return near, quiet
     occupied = np.zeros(H, dtype=np.bool_)
     for j in range(H):

@@ -366,3 +366,23 @@ def test_the_heat_low_is_the_monsoon_term():
         c, ref = climate_fields(z, D, t, with_low), climate_fields(z, D, t, without)
         assert ref["heat_low"] is None and np.abs(c["heat_low"]).max() > 10
         np.testing.assert_allclose(c["pressure"] - c["heat_low"], ref["pressure"], atol=1e-3)
+
+
+def test_the_terrain_part_is_reused_only_while_the_terrain_and_sea_level_stand_still():
+    """``TerrainSources`` gives ``terrain_sources``' arrays bit for bit, the same arrays again while
+    the elevation and the sea level are unchanged, and fresh ones when either changes (an
+    elevation edited in place included)."""
+    from planet.processes.climate.physics import TerrainSources, terrain_sources
+    cfg = Config()
+    z = protoplanet(Grid.from_resolution(256), 3)["elevation"].copy()
+    cache = TerrainSources()
+    first = cache(z, 2.0, cfg)
+    for a, b in zip(first, terrain_sources(z, 2.0, cfg)):
+        assert np.array_equal(a, b)
+    assert all(a is b for a, b in zip(cache(z.copy(), 2.0, cfg), first))
+    z[10:20, 30:60] += 40.0                         # the terrain changes in place
+    edited = cache(z, 2.0, cfg)
+    assert not np.array_equal(edited[0], first[0])
+    for a, b in zip(edited, terrain_sources(z, 2.0, cfg)):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(cache(z, 3.0, cfg)[3], edited[3]) or not np.array_equal(cache(z, 3.0, cfg)[1], edited[1])

@@ -85,12 +85,11 @@ the westerlies; ``planet.processes.climate.wind`` gives it.)
 Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
-Cost: the climate map has at most 288 × 144 cells, so everything is
-recomputed every step; the blurs are the larger part of the stage at 512 columns (~0.3–0.4 ms
-of ~0.7 ms on one thread), the four bilinear up-samplings to full resolution at 1024 (~0.5 ms of
-~1.2 ms; they read the climate columns in order, ``coarse.expand_row``). Kernels on the climate
-map run on one thread: they are too small to pay for the threads' start and join; the wind's
-gradient (``_wind_into``, written into the climate stack) runs in row loops that vectorise.
+Cost: the climate map has at most 288 × 144 cells; the terrain's part (box average, three blurs:
+~0.35 of ~0.7 ms at 512 columns, one thread) is redone only when the terrain or the sea level
+changed (``TerrainSources``), the season's part every step; at 1024 the four bilinear up-samplings
+to full resolution dominate (~0.5 ms; ``coarse.expand_row``). Climate-map kernels run on one
+thread (too small to pay for the threads' start and join).
 """
 from __future__ import annotations
 
@@ -105,7 +104,6 @@ from planet.processes.climate.blur import blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample_each
 
 f32 = np.float32
-
 
 
 # ---------------------------------------------------------------------------
@@ -305,9 +303,10 @@ def _land_amplitude(land, cmap, season, cc):
     return f32(season) * blur(src, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
 
 
-def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) -> dict[str, np.ndarray]:
-    """The climate-map fields at time ``t``: ``pressure``, ``temperature``, ``wind_u``, ``wind_v``
-    (``(Hc, Wc)`` float32 each) plus ``land``, ``height`` and the map geometry ``map``."""
+def terrain_sources(elevation: np.ndarray, sea_level: float, config):
+    """What the climate takes from the terrain alone (``(Hc, Wc)`` float32, never written after):
+    the box-averaged elevation ``zc``, the pressure's blurred annual ``mean`` and ``amplitude``,
+    ``land`` and the blurred ``height``."""
     H, W = elevation.shape
     cmap = climate_map(H, W)
     cc = config.climate
@@ -316,6 +315,33 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
     mean = blur(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
     amp = blur(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
     height = blur(height, cc.sigma_height_deg, cmap.cell_deg, cmap.row_area)
+    return zc, mean, amp, land, height
+
+
+class TerrainSources:
+    """``terrain_sources``, recomputed only when the elevation (compared by value), the sea level or
+    the blurs changed: the lithosphere advances every ``step_interval`` steps, so the steps between
+    skip the box average and its three blurs. Bit for bit the function's result."""
+
+    _key = _value = None
+
+    def __call__(self, elevation, sea_level, config):
+        cc = config.climate
+        key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg)
+        if self._key is None or self._key[1] != key or not np.array_equal(self._key[0], elevation):
+            self._key = (np.array(elevation, copy=True), key)
+            self._value = terrain_sources(elevation, sea_level, config)
+        return self._value
+
+
+def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config, sources=None) -> dict[str, np.ndarray]:
+    """The climate-map fields at time ``t``: ``pressure``, ``temperature``, ``wind_u``, ``wind_v``
+    (``(Hc, Wc)`` float32 each) plus ``land``, ``height`` and the map geometry ``map``. ``sources``:
+    a ``TerrainSources`` to take the terrain's part from (default: computed)."""
+    H, W = elevation.shape
+    cmap = climate_map(H, W)
+    cc = config.climate
+    zc, mean, amp, land, height = (sources or terrain_sources)(elevation, sea_level, config)
     season = season_of(t, cc.year)
     k = warming(t, config.schedule)
     lapse = cc.lapse_rate + (cc.warm_lapse_rate - cc.lapse_rate) * k
@@ -347,15 +373,15 @@ def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config) ->
 
 
 class ClimateStage:
-    """Pressure (hPa), surface temperature (°C) and wind (climate cells per step) at full resolution.
-
-    Also leaves the climate-map fields in ``ctx.scratch["climate"]`` for the
-    atmosphere, which works on the same coarse map.
-    """
+    """Pressure (hPa), surface temperature (°C) and wind (climate cells per step) at full resolution;
+    leaves the climate-map fields in ``ctx.scratch["climate"]`` for the atmosphere (same coarse map)."""
 
     name = "climate"
     reads = ("elevation",)
     writes = owned_by("climate")
+
+    def __init__(self):
+        self._sources = TerrainSources()
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""
@@ -369,6 +395,6 @@ class ClimateStage:
         return {name: full[k] for k, name in enumerate(self.writes)}
 
     def advance(self, fields, ctx):
-        c = climate_fields(fields["elevation"], ctx.sea_level, ctx.time, ctx.config)
+        c = climate_fields(fields["elevation"], ctx.sea_level, ctx.time, ctx.config, self._sources)
         ctx.scratch["climate"] = c
         return self._full(c)

@@ -7,7 +7,9 @@ Each kernel the three stages call from Python is wrapped in a timer (module attr
 the run, so the stages' code is not touched); what a stage spends outside them (NumPy glue, checks)
 shows as ``(rest)`` (the stage less its kernels; with ``--stat min`` a rough figure). The floor
 (``bench/floor.py``) is timed after every step in the same run, and every figure is the median (or
-``--stat min``) over the timed steps (a kernel called twice a step counts both calls).
+``--stat min``) over the timed steps (a kernel called twice a step counts both calls), taken over
+the means of whole cycles of ``plate_interval`` steps (``bench_lithosphere.cycles``: the climate's
+terrain part runs only on the steps after the lithosphere's, which runs every ``step_interval``).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import numba
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 import planet  # noqa: E402
+from bench.bench_lithosphere import cycles  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
@@ -68,22 +71,33 @@ def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=sta
                   stages=world.state.stages)
     world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
     world.step(warmup)
+    # whole cycles of plate_interval steps (which hold whole lithosphere steps too): the climate redoes
+    # its terrain part only after the lithosphere ran, so single steps would show the cheap ones
+    n = world.config.lithosphere.plate_interval
+    steps = -(-steps // n) * n
     fl = Floor(*state.shape)
     log = collections.defaultdict(float)
     per_step = collections.defaultdict(list)
+    done = [0]
+
+    def record(key, value):             # a kernel that did not run in a step counts 0 there
+        values = per_step[key]
+        values.extend([0.0] * (done[0] - len(values)))
+        values.append(value)
     undo = instrument(log)
     stage_t = collections.defaultdict(float)
     try:
         def on_step(_s):
             t0 = time.perf_counter()
             fl.run()
-            per_step[("floor", "")].append(time.perf_counter() - t0)
+            record(("floor", ""), time.perf_counter() - t0)
             for k, v in log.items():
-                per_step[k].append(v)
+                record(k, v)
             for k, v in stage_t.items():
-                per_step[(k, "(stage)")].append(v)
+                record((k, "(stage)"), v)
             log.clear()
             stage_t.clear()
+            done[0] += 1
 
         def on_stage(name, sec):
             stage_t[name] += sec
@@ -91,8 +105,7 @@ def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=sta
     finally:
         for mod, attr, fn in undo:
             setattr(mod, attr, fn)
-    med = {k: stat(v + [0.0] * (steps - len(v))) * 1e3 for k, v in per_step.items()}
-    return med
+    return {k: stat(cycles(v + [0.0] * (steps - len(v)), n)) * 1e3 for k, v in per_step.items()}
 
 
 def main(argv=None):

@@ -108,9 +108,9 @@ def configs(draw):
     try:
         return Config.from_dict(data)
     except ConfigError as e:
-        # each key is in range; only the documented cross-key rules (life.dt × diffusion, min <= max)
-        # may refuse a combination
-        assume("must not exceed" not in str(e) and "at most 0.25" not in str(e))
+        # each key is in range; only the documented cross-key rules (life.dt × diffusion, min <= max,
+        # plate_interval a multiple of step_interval) may refuse a combination
+        assume("must not exceed" not in str(e) and "at most 0.25" not in str(e) and "must be a multiple of" not in str(e))
         raise
 
 

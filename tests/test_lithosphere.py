@@ -56,7 +56,7 @@ def test_metrics_are_physical():
         assert m.dy == pytest.approx(512 / W)
         lat = np.radians(90 - 180 * (np.arange(W // 2) + 0.5) / (W // 2))
         np.testing.assert_allclose(1 / m.inv_dist[:, 2], m.dy * np.cos(lat), rtol=1e-6)
-        assert (m.k_east <= lithosphere.THERMAL_CAP).all() and (m.g_north + m.g_south <= 0.9 + 1e-6).all()
+        assert (m.k_east <= lithosphere.THERMAL_CAP).all()
     # at 512 columns on the equator the rates are the reference's per-cell rates
     m = lithosphere.Metrics(256, 512, cfg)
     assert m.k_north == pytest.approx(cfg.thermal_erosion) and m.talus_north == pytest.approx(cfg.talus)
@@ -89,7 +89,7 @@ def test_invariants_over_a_run():
 def test_source_map_is_written(young_world):
     stage = lithosphere.LithosphereStage()
     s = young_world.state
-    every = s.config.replace(lithosphere={"plate_interval": 1})      # the plates move at this step
+    every = s.config.replace(lithosphere={"plate_interval": 1, "step_interval": 1})      # the plates move at this step
     ctx = Context(step=s.step + 1, time=(s.step + 1) / 60, seed=s.seed, grid=s.grid, config=every,
                   timeline=Timeline(s.config.schedule))
     out = stage.advance(s.fields, ctx)

@@ -42,8 +42,8 @@ def worlds(draw, max_keys=4, scales=(0.003, 0.008)):
         return Config.from_dict(data), seed
     except ConfigError as e:
         # every key is in range; only the documented cross-key rules (life.dt × diffusion ≤ 0.25,
-        # min ≤ max) may refuse a combination
-        assume("must not exceed" not in str(e) and "at most 0.25" not in str(e))
+        # min ≤ max, plate_interval a multiple of step_interval) may refuse a combination
+        assume("must not exceed" not in str(e) and "at most 0.25" not in str(e) and "must be a multiple of" not in str(e))
         raise
 
 

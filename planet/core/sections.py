@@ -105,8 +105,10 @@ class Lithosphere(_Section):
     sediment: float = param(2.5e-4, 0, 1, "sediment deposition rate (elevation per step)")
     replate_period: int = param(5000, 1, 10**9, "steps between re-platings")
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
-    plate_interval: int = param(4, 1, 60, "steps between two moves of the plates (each move turns them that many "
-                                          "steps' worth; the surface rules run every step)")
+    step_interval: int = param(2, 1, 60, "film steps per lithosphere step: the lithosphere advances every this many "
+                                         "steps, by that many steps' worth of every rate (geology is slow)")
+    plate_interval: int = param(8, 1, 60, "steps between two moves of the plates (each move turns them that many "
+                                          "steps' worth; a multiple of step_interval)")
     plates_min: int = param(6, 1, 16, "fewest plates an epoch seeds")
     plates_max: int = param(11, 1, 16, "most plates an epoch seeds")
     plate_speed_min: float = param(0.3, 0, 90, "slowest plate rotation about its Euler pole, degrees per film second")
@@ -130,6 +132,9 @@ class Lithosphere(_Section):
 
     def __post_init__(self):
         super().__post_init__()
+        if self.plate_interval % self.step_interval:
+            raise ConfigError(f"lithosphere.plate_interval must be a multiple of lithosphere.step_interval, got "
+                              f"{self.plate_interval} and {self.step_interval}", "lithosphere.plate_interval")
         if self.plates_min > self.plates_max:
             raise ConfigError(f"lithosphere.plates_min must not exceed lithosphere.plates_max, got "
                               f"{self.plates_min} > {self.plates_max}", "lithosphere.plates_min")

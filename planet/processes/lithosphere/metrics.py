@@ -14,7 +14,6 @@ f32 = np.float32
 REFERENCE_COLUMNS = 512
 L0 = 2.0 * math.pi / REFERENCE_COLUMNS     # on the unit sphere
 THERMAL_CAP = 0.125
-DIFFUSION_CAP = 0.45
 
 
 
@@ -74,8 +73,9 @@ class Metrics:
         self.area = area.astype(np.float32)
         k_y = cfg.uplift_diffusion
         self.g_east = (k_y / dx ** 2).astype(np.float64)
-        self.g_north = np.minimum(k_y * cos_edge[:-1] / (cos * dy ** 2), DIFFUSION_CAP).astype(np.float32)
-        self.g_south = np.minimum(k_y * cos_edge[1:] / (cos * dy ** 2), DIFFUSION_CAP).astype(np.float32)
+        # north-south: the faces' coefficients of the implicit column solves (``columns``)
+        self.g_north = k_y * cos_edge[:-1] / (cos * dy ** 2)
+        self.g_south = k_y * cos_edge[1:] / (cos * dy ** 2)
         k_t = cfg.thermal_erosion
         self.k_east = np.minimum(k_t / dx ** 2, THERMAL_CAP).astype(np.float32)
         self.k_north = f32(min(k_t / dy ** 2, THERMAL_CAP))
@@ -83,8 +83,8 @@ class Metrics:
         self.talus_north = f32(cfg.talus * dy)
         k_c = cfg.crust_spreading
         self.c_east = (k_c / dx ** 2).astype(np.float64)          # implicit: no cap
-        self.c_north = np.minimum(k_c * cos_edge[:-1] / (cos * dy ** 2), DIFFUSION_CAP).astype(np.float32)
-        self.c_south = np.minimum(k_c * cos_edge[1:] / (cos * dy ** 2), DIFFUSION_CAP).astype(np.float32)
+        self.c_north = k_c * cos_edge[:-1] / (cos * dy ** 2)
+        self.c_south = k_c * cos_edge[1:] / (cos * dy ** 2)
 
 
 # ---------------------------------------------------------------------------

@@ -15,18 +15,24 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 * **after moving**: collision uplift and the consumed continental crust piled where continents
   collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
 
-**Moving every few steps** (``plate_interval`` ``N``, default 4). Plates move slowly: at most
+**Moving every few steps** (``plate_interval`` ``N``, default 8). Plates move slowly: at most
 ``0.8°`` per film second, a fiftieth of a cell per step at 512 columns. With ``N > 1`` they move
 on the steps ``s_e + N, s_e + 2N, …`` of an epoch seeded at step ``s_e``, each time turning the
 ``N`` steps' worth (coverage is the rigid shapes rotated to the step's time, exactly as with
 ``N = 1``; the markers move by ``N ω_k`` and search ``drift.reach`` of that). On the steps between,
 the plates, the frame and the markers stay, nothing rides (no ``source``), and the boundaries
-still lift and uplift still decays at the rate of one step (``boundaries._uplift`` with the
-plates' velocities per step), so collision uplift is as continuous as with ``N = 1``; the crust
-consumed by a move is piled up at the move. Which steps move is a function of the step number,
-so a restored state goes on identically.
+still lift and uplift still decays at the rate of one lithosphere step (``boundaries._uplift``
+with the plates' velocities per lithosphere step), so collision uplift is as continuous as with
+``N = 1``; the crust consumed by a move is piled up at the move. Which steps move is a function of
+the step number, so a restored state goes on identically.
+
+**The lithosphere's own step** (``step_interval`` ``K``, default 2; ``runs_at``, ``per_run``): the
+whole lithosphere advances on the steps ``s_e + kK`` by ``K`` steps' worth of every rate, and
+``N`` is a multiple of ``K``, so every move falls on such a step.
 """
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -66,6 +72,39 @@ def moves_at(step, epoch_start, interval):
     return (step - epoch_start) % interval == 0
 
 
+def runs_at(step, cfg, first_step):
+    """Whether the lithosphere advances at ``step`` (``cfg``: the ``Lithosphere`` section;
+    ``first_step``: the step of ocean start): on the steps ``s_e + k K`` (``K`` = ``step_interval``,
+    ``s_e`` the start of the step's epoch, any integer ``k``, so also on the re-plating steps
+    before it), each time by ``K`` steps' worth. A function of the step alone, like
+    ``moves_at``; with ``plate_interval`` a multiple of ``K`` every move falls on such a step."""
+    k = cfg.step_interval
+    if k == 1:
+        return True
+    s_e = plates.epoch_start_step(plates.epoch_of(step, cfg.replate_period), cfg.replate_period,
+                                  cfg.replate_steps, first_step)
+    return (step - s_e) % k == 0
+
+
+#: the rates per film step that a lithosphere step of ``step_interval`` film steps multiplies
+RATES = ("uplift_diffusion", "thermal_erosion", "pit_fill", "stream_power", "sediment", "uplift_rate", "isostasy",
+         "crust_spreading")
+
+
+def per_run(cfg):
+    """The ``Lithosphere`` section with its rates per lithosphere step: each of ``RATES`` times
+    ``step_interval`` and ``uplift_decay`` compounded (``1 − (1 − d)^K``); the section itself when
+    ``step_interval`` is 1. (Not validated again: a rate times ``K`` may exceed its range.)"""
+    k = cfg.step_interval
+    if k == 1:
+        return cfg
+    out = copy.copy(cfg)
+    for name in RATES:
+        object.__setattr__(out, name, getattr(cfg, name) * k)
+    object.__setattr__(out, "uplift_decay", 1.0 - (1.0 - cfg.uplift_decay) ** k)
+    return out
+
+
 def _hold(fields, q0, chained, out):
     """A step between two moves (``plate_interval`` > 1): the plates, the frame and the markers stay
     as they are (the same arrays) and the surface rules' fields pass through; the caller then lets
@@ -74,9 +113,11 @@ def _hold(fields, q0, chained, out):
     y1, z1, a1, b1, c1 = chained
     out["plate"] = q0
     # ``chained`` are the stage's buffers, written again next step: the new state gets copies (the
-    # uplift is copied by ``_boundaries``, which writes a new array)
+    # uplift is copied by ``_boundaries``, which writes a new array), with rule 6's clamps, as
+    # ``plates._plates`` applies them on a move (isostasy can pull ocean floor below 0)
     out["uplift"] = y1
-    out["elevation"], out["drainage_area"], out["basin"], out["crust"] = z1.copy(), a1.copy(), b1.copy(), c1.copy()
+    out["elevation"], out["crust"] = np.maximum(z1, f32(0.0)), np.maximum(c1, f32(0.0))
+    out["drainage_area"], out["basin"] = a1.copy(), b1.copy()
     for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
         out[name] = fields[name]      # (buf["references"], the last move's, stays valid for the next)
 
@@ -85,15 +126,17 @@ def _hold(fields, q0, chained, out):
 WRITTEN = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
 
 
-def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
+def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=None):
     """Rule 5 for one step: fills the dict ``out`` with the lithosphere's fields after the plates
     moved (new float32 arrays; between two moves, see ``_hold``, the unchanged ones are the same
     arrays) and returns ``source``, the flat index of the cell whose content each cell took (None
     between two moves). ``chained``: ``(y1, z1, a1, b1, c1)``
     after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the stage's
-    cached ``plates.PlateTable``."""
+    cached ``plates.PlateTable``; ``rates``: the ``Lithosphere`` section with its rates per
+    lithosphere step (``per_run``; default: the configuration's, a step of one film step)."""
     schedule = ctx.config.schedule
-    cfg = ctx.config.lithosphere
+    cfg = ctx.config.lithosphere if rates is None else rates
+    fps = schedule.fps / cfg.step_interval       # lithosphere steps per film second
     clock = buf.get("clock") or Clock()
     y1, z1, a1, b1, c1 = chained
     H, W = q0.shape
@@ -108,7 +151,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
     every = cfg.plate_interval
     if mode == plates.MODE_MOVE and not moves_at(step, s_e, every):
         _hold(fields, q0, chained, out)
-        _boundaries(out, None, table, buf, cfg, schedule.fps)
+        _boundaries(out, None, table, buf, cfg, fps)
         return None
     for name in WRITTEN:
         out[name] = np.empty((H, W), np.float32)
@@ -160,7 +203,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out):
         fcrust[:] = out["crust"]
     out["frame_crust"] = fcrust
     if mode == plates.MODE_MOVE:
-        _boundaries(out, c1, table, buf, cfg, schedule.fps)
+        _boundaries(out, c1, table, buf, cfg, fps)
     return source
 
 
@@ -176,7 +219,7 @@ def _marker_reach(buf, table, fps, W):
 
 
 def _boundaries(out, c1, table, buf, cfg, fps):
-    """Collision uplift (at the rate of one step: ``fps`` steps per film second), then the
+    """Collision uplift (at the rate of one lithosphere step: ``fps`` of them per film second), then the
     continental crust consumed at convergent boundaries piled onto the crust that stays
     (``boundaries``; ``c1``, the crust before the move, None where nothing moved: nothing was
     consumed); in place on ``out``."""

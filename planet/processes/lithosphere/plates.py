@@ -71,7 +71,6 @@ from planet.processes.lithosphere.euler import (  # noqa: F401
 )
 from planet.processes.lithosphere.territory import _assign, assign, trig_tables  # noqa: F401 (re-exported)
 
-POLAR_COS = 0.15          # rows with cos(lat) below this test every plate (a step may cross columns)
 
 MODE_STILL, MODE_CLEAR, MODE_ASSIGN, MODE_MOVE = 0, 1, 2, 3
 CONTINENTAL = 0.5         # crust at least this thick is continental (buoyant, never subducted)
@@ -265,7 +264,10 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     zero = f32(0.0)
     one = f32(1.0)
     for j in prange(H):
-        polar = coslat[j] < POLAR_COS
+        # where a move may carry crust more than a cell (the markers' reach beyond the next column:
+        # narrow cells near the poles, long moves on fine grids) every plate is tested, else a cell
+        # whose eight neighbours hold its own plate keeps it (``_interior``)
+        polar = reach_rows[j] > 2
         for i in range(W):
             cidx = j * W + i
             qc = q0[j, i]

@@ -13,6 +13,13 @@ area on the sphere in ``L0²``. At 512 columns, near the equator, every rate equ
 reference's per-cell rate, so the look at 512 columns is the reference's; at other resolutions
 the same physical landscape is resolved more or less finely.
 
+**The lithosphere's own step** is ``K`` = ``step_interval`` film steps (default 2;
+``motion.runs_at``: the steps ``s_e + kK`` of each epoch): on those steps the rules below run once
+with every rate times ``K`` (``motion.per_run``; the uplift decay compounded, the plates'
+velocities per lithosphere step), and on the others the stage returns its fields unchanged.
+Geology changes over thousands of steps; the climate and life that read it every step see it
+move on every ``K``-th.
+
 **Reading rule.** Within a step a cell's *own* values chain from rule to rule; *neighbour*
 values, the routing and the receivers come from the *previous* step, except the receiver's
 elevation in stream power, which is its new one (the implicit solve).
@@ -23,9 +30,9 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
 1. uplift diffusion within a plate (tectonic), diffusivity ``κ_y`` (``uplift_diffusion``,
    ``L0²``/step): ``∂y/∂t = ∇·(κ_y ∇y)`` with no flux between different plates, in flux form on
    the sphere. East-west implicitly (a periodic tridiagonal solve per row: stable however narrow
-   the cells near the poles), then north-south explicitly with face coefficients
-   ``κ_y cos φ_face / (cos φ_j dy²)`` (each capped at 0.45, which binds only above 1024
-   columns); ``y >= 0``;
+   the cells near the poles), then north-south implicitly (a tridiagonal solve per column,
+   ``columns``, face coefficients ``κ_y cos φ_face / (cos φ_j dy²)``: stable for any step and
+   cell height); ``y >= 0``;
 2. tectonic uplift: ``z += clamp(2y − 1, 0, cap)``, ``cap = 1`` if ``z − D <= 1`` else ``1/(z − D)``;
    **isostasy**: ``z += r_iso s0 ⟨z_eq(C) − z⟩_R`` with
    ``z_eq(C) = z_ocean + (z_cont − z_ocean) min(C, 1) + h_thick max(C − 1, 0)``
@@ -34,7 +41,8 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
    ``L0``) on the sphere: the plate bends as a whole, so a valley narrower than ``R`` is not
    buoyed back up on its own (``flexure``; ``R = 0``: every cell on its own, Airy, with the
    cell's value after uplift);
-   the excess of thickened crust over 1 spreads within continents (diffusivity ``crust_spreading``);
+   the excess of thickened crust over 1 spreads within continents (diffusivity ``crust_spreading``;
+   implicitly east-west, ``crust.spread_rows``, then north-south, ``columns.spread_columns``);
 3. for cells with ``z >= D − 0.05``:
    thermal erosion (a slope limiter): across each of the 4 faces whose slope
    ``|z_n − z| / d`` exceeds the talus slope ``S_c`` (``talus``, z per ``L0``),
@@ -66,13 +74,12 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, drainage, drift, flexure, motion, plates, stream_power
+from planet.processes.lithosphere import boundaries, columns, drainage, drift, flexure, motion, plates, stream_power
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
 from planet.processes.lithosphere.metrics import (  # noqa: F401
-    DIFFUSION_CAP,
     L0,
     REFERENCE_COLUMNS,
     THERMAL_CAP,
@@ -100,7 +107,7 @@ def _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out,
     j = np.int64(j)      # (a prange index may arrive unsigned; neighbour() returns int64)
     (D, level, s0, pit_fill, r_iso, z_ocean, z_cont, h_thick,
      k_north, talus_north, u_rate) = k
-    g_north, g_south, k_east, talus_east, c_north, c_south = tab
+    k_east, talus_east = tab
     zero = f32(0.0)
     one = f32(1.0)
     edge_row = j == 0 or j == H - 1
@@ -112,35 +119,18 @@ def _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out,
             jw, iw = neighbour(j, i, 0, -1, H, W)
         else:
             jn, in_, je, ie, js, is_, jw, iw = j - 1, i, j, i + 1, j + 1, i, j, i - 1
-        # 1. uplift diffusion, north-south part (the east-west part is implicit, in yh)
+        # 1. uplift diffusion: already in yh (``_diffuse_rows``, ``columns``)
         yc = yh[j, i]
-        if tectonic:
-            qc = q0[j, i]
-            s = (g_north[j] * (yh[jn, in_] - yc) * f32(q0[jn, in_] == qc)
-                 + g_south[j] * (yh[js, is_] - yc) * f32(q0[js, is_] == qc))
-            yc = max(yc + s, zero)
         # 2. tectonic uplift with its cap, isostasy
         zc = z0[j, i]
         above = zc - D
         cap = one if above <= one else one / above
         zc += u_rate * yc * cap
         cc = c0[j, i]
-        thick = max(cc - one, zero)
         if iso.shape[0] == H:
             zc += r_iso * s0 * iso[j, i]        # regional (flexural) isostasy, see ``flexure``
         else:
             zc += r_iso * s0 * (buoyant_level(cc, z_ocean, z_cont, h_thick) - zc)
-        # thickened crust spreads (gravitational collapse): the excess over 1 diffuses, volume kept,
-        # within continents (east-west implicitly, already in c0; north-south here, in flux form
-        # on the sphere). Not onto the ocean floor: a front one cell wide would advance a cell per
-        # few steps whatever the cell's width, faster on narrow polar and coarse cells.
-        if cc >= f32(0.5):
-            cn = c0[jn, in_]
-            cs = c0[js, is_]
-            if cn >= f32(0.5):
-                cc += c_north[j] * (max(cn - one, zero) - thick)
-            if cs >= f32(0.5):
-                cc += c_south[j] * (max(cs - one, zero) - thick)
         ac = zero
         is_land = False
         if zc >= level:
@@ -198,8 +188,8 @@ def _surface(q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out,
              state):
     """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``area`` from
     ``planet.drainage``); ``b_out`` gets a copy of ``b0`` (``stream_power.erode`` then recolours
-    land), ``state`` each cell's ``stream_power`` state. ``tab = (g_north, g_south, k_east,
-    talus_east, c_north, c_south)`` per row.
+    land), ``state`` each cell's ``stream_power`` state. ``tab = (k_east, talus_east)`` per row;
+    ``yh`` and ``c0`` are the uplift and crust after the diffusion and spreading of rules 1-2.
     """
     for j in prange(z0.shape[0]):
         _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out,
@@ -238,7 +228,7 @@ def _constants(cfg, D, level, s0, metrics):
 
 
 def _tables(metrics):
-    return (metrics.g_north, metrics.g_south, metrics.k_east, metrics.talus_east, metrics.c_north, metrics.c_south)
+    return (metrics.k_east, metrics.talus_east)
 
 
 def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config,
@@ -264,6 +254,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     yh = np.empty((H, W), np.float32)
     if tectonic:
         _diffuse_rows(y0, q0, metrics.g_east, yh)
+        yh = columns.diffuse_columns(yh, q0, metrics.g_north, metrics.g_south)
     else:
         yh[:] = y0
     y, z, a, b, c = (np.empty((H, W), np.float32) for _ in range(5))
@@ -271,6 +262,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     D = f32(sea_level)
     ch = np.empty((H, W), np.float32)
     spread_rows(c0, metrics.c_east, ch)
+    ch = columns.spread_columns(c0, ch, metrics.c_north, metrics.c_south)
     iso = flexure.regional_deficit(z0, c0, config, metrics)
     order = np.ascontiguousarray(order, dtype=np.int32)
     _rules(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
@@ -312,6 +304,7 @@ class LithosphereStage:
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n), yh=np.empty((H, W), np.float32),
                 chained=tuple(np.empty((H, W), np.float32) for _ in FIELDS[1:6]), ch=np.empty((H, W), np.float32),
+                yv=np.empty((H, W), np.float32), cv=np.empty((H, W), np.float32),
                 excess=np.empty((H, W), np.float32), flexure=tuple(np.empty((H, W), np.float32) for _ in range(3)),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
@@ -331,10 +324,11 @@ class LithosphereStage:
     def advance(self, fields, ctx):
         schedule = ctx.config.schedule
         t = ctx.time
-        if t < schedule.ocean_start:
+        if t < schedule.ocean_start or not motion.runs_at(ctx.step, ctx.config.lithosphere,
+                                                            ctx.timeline.step_of(schedule.ocean_start)):
             return {name: fields[name] for name in FIELDS}
         clock = Clock(self.split)
-        cfg = ctx.config.lithosphere
+        cfg = motion.per_run(ctx.config.lithosphere)
         q0, y0, z0, a0, b0, c0 = (np.ascontiguousarray(fields[n], dtype=np.float32) for n in FIELDS[:6])
         H, W = z0.shape
         buf = self._buffers(H, W, cfg)
@@ -358,9 +352,11 @@ class LithosphereStage:
         yh = buf["yh"]
         if tectonic:
             _diffuse_rows(y0, q0, metrics.g_east, yh)
+            clock.lap("diffuse_rows")
+            yh = columns.diffuse_columns(yh, q0, metrics.g_north, metrics.g_south, buf["yv"])
+            clock.lap("diffuse_columns")
         else:
             yh = y0
-        clock.lap("diffuse_rows")
         # the fields after rules 1-4 and the scratch of the solves live in the stage's buffers (read
         # within the step only: the plate rule writes the step's new arrays from them)
         y1, z1, a1, b1, c1 = buf["chained"]
@@ -368,6 +364,8 @@ class LithosphereStage:
         ch = buf["ch"]
         spread_rows(c0, metrics.c_east, ch, buf["excess"])
         clock.lap("spread_rows")
+        ch = columns.spread_columns(c0, ch, metrics.c_north, metrics.c_south, buf["cv"])
+        clock.lap("spread_columns")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics, buf["flexure"])
         clock.lap("flexure")
         _rules(q0, yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
@@ -376,7 +374,7 @@ class LithosphereStage:
 
         # rule 5: plates
         out = {}
-        source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic, out)
+        source = motion.plate_rule(fields, q0, (y1, z1, a1, b1, c1), ctx, buf, self._plate_table, tectonic, out, cfg)
         if source is not None:             # None: the plates held still this step (``plate_interval``)
             ctx.scratch["source"] = source
         clock.lap("plates: boundaries")

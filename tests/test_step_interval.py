@@ -1,0 +1,95 @@
+"""The lithosphere's own step (``lithosphere.step_interval``): it advances every ``K`` film steps by
+``K`` steps' worth, on steps that are a function of the step number."""
+import numpy as np
+import pytest
+
+import planet
+from planet.core.stage import Context
+from planet.processes.lithosphere import motion, plates
+from planet.processes.lithosphere.motion import per_run
+from planet.processes.lithosphere.step import FIELDS, LithosphereStage
+from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
+
+
+@pytest.fixture(scope="module")
+def world():
+    w = planet.Planet(128, seed=4, stages=("lithosphere",))
+    w.run(until=32.0)
+    return w
+
+
+def _advance(w, conf, steps):
+    stage = LithosphereStage()
+    fields = dict(w.state.fields)
+    seen = []
+    for step in range(w.state.step + 1, w.state.step + 1 + steps):
+        ctx = Context(step=step, time=w.timeline.time_of(step), seed=w.state.seed, grid=w.grid, config=conf,
+                      timeline=w.timeline)
+        before = dict(fields)
+        out = stage.advance(fields, ctx)
+        seen.append((step, before, out))
+        fields.update(out)
+    return fields, seen
+
+
+def test_the_lithosphere_advances_every_k_steps_and_holds_between(world):
+    conf = world.config
+    cfg = conf.lithosphere
+    assert cfg.step_interval == 2 and cfg.plate_interval % cfg.step_interval == 0
+    first = world.timeline.step_of(conf.schedule.ocean_start)
+    _, seen = _advance(world, conf, 8)
+    runs = 0
+    for step, before, out in seen:
+        s_e = plates.epoch_start_step(plates.epoch_of(step, cfg.replate_period), cfg.replate_period,
+                                      cfg.replate_steps, first)
+        assert motion.runs_at(step, cfg, first) == ((step - s_e) % 2 == 0)
+        if motion.runs_at(step, cfg, first):
+            runs += 1
+            assert not np.array_equal(out["elevation"], before["elevation"]), step
+        else:
+            assert all(out[n] is before[n] for n in FIELDS), step          # nothing happens, nothing is copied
+    assert runs == 4
+
+
+def test_one_step_of_two_does_what_two_steps_of_one_do(world):
+    """The rates per lithosphere step are ``K`` times the rates per film step (decay compounded):
+    the elevation and uplift changes of one step of ``K = 2`` match two steps of ``K = 1`` (the
+    plates move at the same step in both, every 4 steps), cell by cell, to first order."""
+    base = world.config
+    cfg = base.lithosphere
+    first = world.timeline.step_of(base.schedule.ocean_start)
+    s_e = plates.epoch_start_step(plates.epoch_of(world.state.step, cfg.replate_period), cfg.replate_period,
+                                  cfg.replate_steps, first)
+    assert (world.state.step + 1 - s_e) % 2 == 0 or (world.state.step + 2 - s_e) % 2 == 0
+    steps = 2 + 4 * 2            # ten film steps from here: five lithosphere steps of two, ten of one
+    one, _ = _advance(world, base.replace(lithosphere={"step_interval": 1}), steps)
+    two, _ = _advance(world, base, steps)
+    for name in ("elevation", "uplift"):
+        d1 = one[name].astype(np.float64) - world.state[name]
+        d2 = two[name].astype(np.float64) - world.state[name]
+        land = world.state.elevation > 5
+        assert np.corrcoef(d1[land], d2[land])[0, 1] > 0.9, name
+        ratio = np.abs(d2[land]).mean() / np.abs(d1[land]).mean()
+        assert 0.85 < ratio < 1.15, (name, ratio)
+    k2 = per_run(cfg)
+    assert k2.stream_power == 2 * cfg.stream_power and k2.uplift_decay == pytest.approx(1 - (1 - cfg.uplift_decay) ** 2)
+    assert per_run(base.replace(lithosphere={"step_interval": 1}).lithosphere) is not k2
+
+
+def test_restored_between_two_lithosphere_steps_the_world_goes_on_identically(world, tmp_path):
+    w = planet.Planet(128, seed=4, stages=("lithosphere",))
+    w.run(until=20.0)
+    cfg = w.config.lithosphere
+    first = w.timeline.step_of(w.config.schedule.ocean_start)
+    if motion.runs_at(w.state.step + 1, cfg, first):
+        w.step(1)                          # stop where the next step is one the lithosphere skips
+    w.save(tmp_path / "mid.npz")
+    w.run(until=22.0)
+    again = planet.load(tmp_path / "mid.npz")
+    again.run(until=22.0)
+    assert again.state.equals(w.state)
+
+
+def test_plate_interval_must_be_a_multiple_of_step_interval():
+    with pytest.raises(planet.ConfigError, match="lithosphere.plate_interval must be a multiple"):
+        planet.Config().replace(lithosphere={"plate_interval": 3})

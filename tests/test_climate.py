@@ -386,3 +386,13 @@ def test_the_terrain_part_is_reused_only_while_the_terrain_and_sea_level_stand_s
     for a, b in zip(edited, terrain_sources(z, 2.0, cfg)):
         assert np.array_equal(a, b)
     assert not np.array_equal(cache(z, 3.0, cfg)[3], edited[3]) or not np.array_equal(cache(z, 3.0, cfg)[1], edited[1])
+
+
+def test_a_blur_far_narrower_than_a_cell_is_the_identity_without_warnings():
+    import warnings
+    from planet.processes.climate.blur import gaussian_taps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # (x / σ)² overflowed for σ = 1e-200 before
+        for sigma in (1e-200, 1e-12):
+            np.testing.assert_array_equal(gaussian_taps(sigma), [0.0, 1.0, 0.0])
+    assert gaussian_taps(6.0).size == 41 and gaussian_taps(6.0).sum() == pytest.approx(1.0)

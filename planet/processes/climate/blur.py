@@ -24,7 +24,8 @@ def gaussian_taps(sigma_cells: float) -> np.ndarray:
         return np.ones(1, dtype=np.float64)
     r = max(1, int(math.ceil(BLUR_RADIUS_SIGMAS * sigma_cells)))
     x = np.arange(-r, r + 1, dtype=np.float64)
-    g = np.exp(-0.5 * (x / sigma_cells) ** 2)
+    with np.errstate(over="ignore"):      # σ far below a cell: every tap but the centre is exactly 0
+        g = np.exp(-0.5 * (x / sigma_cells) ** 2)
     return g / g.sum()
 
 

@@ -96,8 +96,7 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out,
-                 land, state):
+def _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
     """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
     (jw, iw). Kept in one piece on purpose: one call per row; a call per cell (or per rule) pays
     Numba's reference counting of its ~20 array arguments at every cell, measured at 40 ms of a
@@ -184,19 +183,17 @@ def _sediment(z, tectonic, k_sed, s0, level):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
-             state):
+def _surface(yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
     """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``area`` from
     ``planet.drainage``); ``b_out`` gets a copy of ``b0`` (``stream_power.erode`` then recolours
     land), ``state`` each cell's ``stream_power`` state. ``tab = (k_east, talus_east)`` per row;
     ``yh`` and ``c0`` are the uplift and crust after the diffusion and spreading of rules 1-2.
     """
     for j in prange(z0.shape[0]):
-        _surface_row(j, q0, yh, z0, b0, c0, rcv, area, tectonic, k, tab, iso, y_out, z_out, a_out, b_out, c_out,
-                     land, state)
+        _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state)
 
 
-def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
+def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
            iso, out, land, state, clock=None, scratch=None):
     """Rules 1–4 on ``(H, W)`` maps into ``out = (y, z, a, b, c)``: the per-cell rules
     (``_surface``), stream power receivers first with the land flags and basin colours
@@ -205,7 +202,7 @@ def _rules(q0, yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectoni
     an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
     H, W = z0.shape
     y1, z1, a1, b1, c1 = out
-    _surface(q0, yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), tectonic,
+    _surface(yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W),
              _constants(cfg, D, level, s0, metrics), _tables(metrics), iso, y1, z1, a1, b1, c1,
              land.reshape(H, W), state.reshape(H, W))
     if clock is not None:
@@ -265,7 +262,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     ch = columns.spread_columns(c0, ch, metrics.c_north, metrics.c_south)
     iso = flexure.regional_deficit(z0, c0, config, metrics)
     order = np.ascontiguousarray(order, dtype=np.int32)
-    _rules(q0, yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
+    _rules(yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
            area, order, len(order), true_area, bool(tectonic), config, D, f32(D - f32(config.shore)), ocean_fill,
            metrics, iso, (y, z, a, b, c), land, np.empty(H * W, np.uint8))
     return y, z, a, land.reshape(H, W), c
@@ -368,7 +365,7 @@ class LithosphereStage:
         clock.lap("spread_columns")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics, buf["flexure"])
         clock.lap("flexure")
-        _rules(q0, yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
+        _rules(yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
                metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])
         clock.lap("sediment")
 

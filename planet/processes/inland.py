@@ -72,6 +72,7 @@ from __future__ import annotations
 import numpy as np
 
 from planet.processes.climate.blur import blur
+from planet.processes.memo import TerrainMemo
 
 #: seconds in a model step: a year (365.25 days) is 1440 steps (24 film seconds at 60 steps per second)
 STEP_SECONDS = 365.25 * 86400.0 / 1440.0
@@ -103,20 +104,13 @@ def lift_relief(elevation: np.ndarray, sea_level: float, sigma_deg: float, area:
     return eddy_mix(land, sigma_deg, area) + np.float32(sea_level)
 
 
-class LiftRelief:
+class LiftRelief(TerrainMemo):
     """``lift_relief`` for one stage, recomputed only when the elevation, the sea level or σ changed:
     on a frozen terrain (``planet.earth``, ``stages=`` without the lithosphere) the blur runs once, not
     every step (1.6 ms a step at 512 columns). The result is the function's, bit for bit."""
 
-    def __init__(self):
-        self._key = None
-        self._value = None
-
     def __call__(self, elevation, sea_level, sigma_deg, area):
         if sigma_deg <= 0:
             return elevation
-        key = (float(sea_level), float(sigma_deg))
-        if self._key is None or self._key[1] != key or not np.array_equal(self._key[0], elevation):
-            self._key = (elevation.copy(), key)
-            self._value = lift_relief(elevation, sea_level, sigma_deg, area)
-        return self._value
+        return self.get(elevation, (float(sea_level), float(sigma_deg)),
+                        lambda: lift_relief(elevation, sea_level, sigma_deg, area))

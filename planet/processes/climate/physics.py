@@ -102,6 +102,7 @@ from planet.core.fields import owned_by
 from planet.core.timeline import season as season_of, smoothstep
 from planet.processes.climate.blur import blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample_each
+from planet.processes.memo import TerrainMemo
 
 f32 = np.float32
 
@@ -318,20 +319,15 @@ def terrain_sources(elevation: np.ndarray, sea_level: float, config):
     return zc, mean, amp, land, height
 
 
-class TerrainSources:
+class TerrainSources(TerrainMemo):
     """``terrain_sources``, recomputed only when the elevation (compared by value), the sea level or
     the blurs changed: the lithosphere advances every ``step_interval`` steps, so the steps between
     skip the box average and its three blurs. Bit for bit the function's result."""
 
-    _key = _value = None
-
     def __call__(self, elevation, sea_level, config):
         cc = config.climate
         key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg)
-        if self._key is None or self._key[1] != key or not np.array_equal(self._key[0], elevation):
-            self._key = (np.array(elevation, copy=True), key)
-            self._value = terrain_sources(elevation, sea_level, config)
-        return self._value
+        return self.get(elevation, key, lambda: terrain_sources(elevation, sea_level, config))
 
 
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config, sources=None) -> dict[str, np.ndarray]:

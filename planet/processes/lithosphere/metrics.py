@@ -166,8 +166,7 @@ def _spread_rows(crust, g_east, e, out):
             for i in range(W):
                 ii = i + 1 if i < W - 1 else 0
                 T[i * S + _GE * BAND + r] = g if (crust[j, i] >= half and crust[j, ii] >= half) else 0.0
-                x = crust[j, i] - one     # e[j, i], also on the band's repeated last row
-                T[i * S + _Y * BAND + r] = zero if x < zero else x
+                T[i * S + _Y * BAND + r] = e[j, i]     # (a repeated last row is the band's own row H - 1)
         fact = _sweep_band(T, W)
         for r in range(n):
             if nonzero[r]:

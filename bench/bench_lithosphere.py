@@ -12,7 +12,8 @@ ns per cell per step, steps per second, and the ratio to the floor (medians).
 512×256. The import + first-step time of a fresh process (warm Numba cache)
 is measured with a subprocess. ``--split`` also prints where a step's time goes: the median
 milliseconds of each part of the step (``LithosphereStage.split``) and its share of their sum.
-``--interval N`` sets ``lithosphere.plate_interval`` (plates that move every ``N`` steps); the
+``--interval N`` sets ``lithosphere.plate_interval`` (plates that move every ``N`` steps; the lithosphere
+then steps every ``gcd(N, step_interval)`` steps, so ``--interval 1`` is a step of one); the
 statistics are then taken over the means of whole cycles of ``N`` steps, each with one move.
 ``--cpu`` times with the process's CPU clock instead of the wall clock (on a machine shared with
 other jobs, a step's wall time also counts their time slices; with one Numba thread the CPU time
@@ -22,6 +23,7 @@ the median.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -71,9 +73,14 @@ def cycles(values, n: int) -> list:
 
 def interval_config(interval: int | None = None) -> planet.Config:
     """The default configuration, with ``lithosphere.plate_interval`` set when ``interval`` is given
-    (the benchmarks' ``--interval``)."""
+    (the benchmarks' ``--interval``), and ``step_interval`` the largest divisor of it that divides the
+    default's (``plate_interval`` must be a multiple of ``step_interval``: ``--interval 1`` times the
+    lithosphere stepping and the plates moving every step)."""
     config = planet.Config()
-    return config if interval is None else config.replace(lithosphere={"plate_interval": interval})
+    if interval is None:
+        return config
+    step = math.gcd(interval, config.lithosphere.step_interval)
+    return config.replace(lithosphere={"plate_interval": interval, "step_interval": step})
 
 
 def bench_resolution(res: int, steps: int, until: float, split: bool = False, clock=time.perf_counter,

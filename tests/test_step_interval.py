@@ -93,3 +93,13 @@ def test_restored_between_two_lithosphere_steps_the_world_goes_on_identically(wo
 def test_plate_interval_must_be_a_multiple_of_step_interval():
     with pytest.raises(planet.ConfigError, match="lithosphere.plate_interval must be a multiple"):
         planet.Config().replace(lithosphere={"plate_interval": 3})
+
+
+@pytest.mark.parametrize("interval, step", [(1, 1), (3, 1), (4, 2), (8, 2)])
+def test_the_benchmarks_plate_interval_builds_a_valid_configuration(interval, step):
+    """``--interval N`` of the benchmarks: any N in range gives a configuration (the lithosphere steps
+    every ``gcd(N, 2)`` steps), not the error of a plate interval that its step does not divide."""
+    from bench.bench_lithosphere import interval_config
+    cfg = interval_config(interval).lithosphere
+    assert (cfg.plate_interval, cfg.step_interval) == (interval, step)
+    assert interval_config(None) == planet.Config()

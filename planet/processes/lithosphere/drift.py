@@ -13,9 +13,9 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
 1. **stay**: its own marker, if ``c`` held plate ``k`` and the marker, moved by ``v_k`` (east and
    north components ``v_e``, ``v_n`` at the centre), is still inside the cell:
    ``|u + v_e / w_j| ≤ 1/2`` and ``|v + v_n / h| ≤ 1/2``;
-2. **arrive**: else, of plate ``k``'s markers on the cells around ``c`` (rows ``j − 1 … j + 1``,
-   columns ``i ± m_j`` with ``m_j = 1 + ⌈max_k |ω_k| / w⌉`` for the narrowest of the three rows,
-   so a step's motion is always in reach), each moved by ``v_k``, the one inside ``c`` nearest its
+2. **arrive**: else, of plate ``k``'s markers on the cells around ``c`` (rows ``j − r … j + r``
+   with ``r = max(1, ⌈max_k |ω_k| / h⌉)``, columns ``i ± m_j`` with ``m_j = 1 + ⌈max_k |ω_k| / w⌉``
+   for the narrowest of those rows, so a step's motion is always in reach), each moved by ``v_k``, the one inside ``c`` nearest its
    centre in cell units, ``(Δe / w_j)² + (Δn / h)²``: the marker moves in with its content;
 3. **wait**: else (no marker inside) its own marker while that is within one cell
    (``|u|, |v| ≤ 1``): markers of one plate move together, so the next one is about to arrive;
@@ -50,7 +50,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import neighbour
 
 HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
@@ -78,14 +77,18 @@ def widths(H: int, W: int) -> np.ndarray:
     return 2.0 * math.pi * np.cos(lat) / W
 
 
-def reach(width: np.ndarray, W: int, step_max: float) -> np.ndarray:
+def rows_reach(H: int, step_max: float) -> int:
+    """``r`` of rule 2: rows each side that hold every marker a step of at most ``step_max``
+    radians can bring into a cell (cells are ``π / H`` high; at least 1, at most ``H − 1``)."""
+    return int(min(max(1, math.ceil(step_max * H / math.pi)), max(H - 1, 1)))
+
+
+def reach(width: np.ndarray, W: int, step_max: float, rows: int = 1) -> np.ndarray:
     """``m_j`` of rule 2 (int64, per row of ``width``, the ``widths`` of a grid of ``W`` columns):
     columns each side that hold every marker a step of at most ``step_max`` radians can bring into
-    a cell of row ``j`` (at most ``W / 2``)."""
-    narrowest = np.minimum(width, np.minimum(np.roll(width, 1), np.roll(width, -1)))
-    if width.size > 1:
-        narrowest[0] = min(width[0], width[1])
-        narrowest[-1] = min(width[-1], width[-2])
+    a cell of row ``j``, for the narrowest of rows ``j − rows … j + rows`` (at most ``W / 2``)."""
+    H = width.size
+    narrowest = np.array([width[max(j - rows, 0):min(j + rows, H - 1) + 1].min() for j in range(H)])
     return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
 
 
@@ -112,11 +115,12 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows):
+def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows):
     """Rules 1-3 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the
     flat index of the cell whose content it takes and its marker's new offset; source -1 when no
     marker of the plate is within reach (rule 4 is the caller's). ``q0``: the previous plates;
-    ``u0``, ``v0``: the previous offsets (flat); ``marks``: the markers' positions (``positions``)."""
+    ``u0``, ``v0``: the previous offsets (flat); ``marks``: the markers' positions (``positions``);
+    ``reach_rows``, ``rows``: the search window's columns per row and rows (``reach``, ``rows_reach``)."""
     W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
     cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
@@ -138,16 +142,32 @@ def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, 
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
     best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                         h, fu, fv, reach_rows[j])
+                                         h, fu, fv, reach_rows[j], rows)
     if best_in >= 0:
         return best_in, u_in, v_in
     if own and abs(u_own) <= KEEP and abs(v_own) <= KEEP:
         return c, u_own, v_own
     best_up, u_up, v_up, best_any, u_any, v_any = _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
-                                                        nx, ny, nz, wj, h, fu, fv, reach_rows[j])
+                                                        nx, ny, nz, wj, h, fu, fv, reach_rows[j], rows)
     if best_up >= 0:
         return best_up, u_up, v_up
     return best_any, u_any, v_any
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _across(j, i, dj, di, H, W):
+    """Row and column of the cell at offset ``(dj, di)`` from ``(j, i)``, ``|dj| < H``: wrapped in
+    longitude, reflected over the poles (row ``−1 − n`` is row ``n`` half a turn round;
+    ``grid.neighbour`` for ``|dj| ≤ 1``)."""
+    jj = np.int64(j) + dj
+    ii = np.int64(i) + di
+    if jj < 0:
+        jj = -1 - jj
+        ii += W // 2
+    elif jj >= H:
+        jj = 2 * H - 1 - jj
+        ii += W // 2
+    return jj, ii % W
 
 
 #: a marker whose east (north) offset before the division by the cell's width (height) exceeds
@@ -157,8 +177,9 @@ _OUTSIDE = 0.5000001
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m):
-    """The markers of plate ``qk`` on rows ``j − 1 … j + 1``, columns ``i ± m``, moved, relative to the
+def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
+    """The markers of plate ``qk`` on rows ``j − rows … j + rows`` (reflected over the poles),
+    columns ``i ± m``, moved, relative to the
     centre of cell (j, i), in scan order (a tie goes to the first). ``inside``: the one inside the
     cell nearest its centre (rule 2), ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and
     the nearest of all (rule 4), ``(up, u, v, any, u, v)``. Cell -1: none."""
@@ -171,10 +192,10 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
     u_b = v_b = 0.0
     lim_u = _OUTSIDE * wj
     lim_v = _OUTSIDE * h
-    inner = j > 0 and j < H - 1                     # no polar reflection: rows j ± 1, columns wrapped
-    jj = np.int64(j)     # (a prange index may arrive unsigned; neighbour() returns int64)
+    inner = j >= rows and j < H - rows              # no polar reflection: rows j ± rows, columns wrapped
+    jj = np.int64(j)     # (a prange index may arrive unsigned)
     ii = np.int64(i)
-    for dj in range(-1, 2):
+    for dj in range(-rows, rows + 1):
         if inner:
             jj = np.int64(j) + dj
             ii = np.int64(i) - m
@@ -187,7 +208,7 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
                     if ii == W:
                         ii = 0
             else:
-                jj, ii = neighbour(j, i, dj, di, H, W)
+                jj, ii = _across(j, i, dj, di, H, W)
             if q0[jj, ii] != qk:
                 continue
             cc = jj * W + ii

@@ -36,7 +36,7 @@ import copy
 
 import numpy as np
 
-from planet.processes.lithosphere import boundaries, drift, plates
+from planet.processes.lithosphere import boundaries, drift, plates, window
 from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32
@@ -179,22 +179,28 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
-    omega, reach_rows = _marker_reach(buf, table, rate, W)
+    omega, reach_rows, rows = _marker_reach(buf, table, rate, H, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
     marks = buf.get("marks")
     if marks is None:
         marks = buf["marks"] = np.empty((n, 3))
+    west = buf.get("runs_west")
+    if west is None:
+        west = buf["runs_west"] = np.empty((H, W), np.int32)
+        buf["runs_east"] = np.empty((H, W), np.int32)
+    east = buf["runs_east"]
     if mode == plates.MODE_MOVE:
         drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks)
+        window.runs(q0, reach_rows, rows, west, east)
     clock.lap("plates: markers")
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
                    table.ids, table.density, minv, inv, fplate.ravel(), fcrust.ravel(), *buf["trig"],
                    buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
-                   u0, v0, marks, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, out["drift_east"],
-                   out["drift_north"])
+                   u0, v0, marks, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows, west, east,
+                   out["drift_east"], out["drift_north"])
     clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:
@@ -207,15 +213,16 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     return source
 
 
-def _marker_reach(buf, table, fps, W):
-    """The plates' angular speeds in radians per step and the markers' search reach per row
-    (``drift.reach``), kept for the epoch."""
+def _marker_reach(buf, table, fps, H, W):
+    """The plates' angular speeds in radians per step and the markers' search reach: columns per
+    row (``drift.reach``) and rows (``drift.rows_reach``), kept for the epoch."""
     cached = buf.get("drift_reach")
     if cached is None or cached[0] is not table or cached[1] != fps:
         omega = np.asarray(table.omega, np.float64) / fps
-        cached = buf["drift_reach"] = (table, fps, omega,
-                                       drift.reach(buf["drift_widths"], W, float(np.abs(omega).max(initial=0.0))))
-    return cached[2], cached[3]
+        step_max = float(np.abs(omega).max(initial=0.0))
+        rows = drift.rows_reach(H, step_max)
+        cached = buf["drift_reach"] = (table, fps, omega, drift.reach(buf["drift_widths"], W, step_max, rows), rows)
+    return cached[2], cached[3], cached[4]
 
 
 def _boundaries(out, c1, table, buf, cfg, fps):

@@ -54,7 +54,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.cells import cell_of, cell_tables
-from planet.processes.lithosphere.drift import LIMIT, carry, positions, reach, widths
+from planet.processes.lithosphere.drift import LIMIT, carry, positions, reach, rows_reach, widths
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -70,6 +70,7 @@ from planet.processes.lithosphere.euler import (  # noqa: F401
     rotation_matrix,
 )
 from planet.processes.lithosphere.territory import _assign, assign, trig_tables  # noqa: F401 (re-exported)
+from planet.processes.lithosphere.window import runs, uniform, wide
 
 
 MODE_STILL, MODE_CLEAR, MODE_ASSIGN, MODE_MOVE = 0, 1, 2, 3
@@ -180,15 +181,15 @@ def _interior(q0, qc, j, i):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fplate_out, coslat, sinlat, coslon,
+def _move(qc, j, i, interior, q0, q0f, ids, density, minv, inv, fplate, fcrust, fplate_out, coslat, sinlat, coslon,
           sinlon, cells):
     """The plate rule of ``MODE_MOVE`` for cell (j, i) of plate ``qc``: ``(q, source, fresh,
     reference, next reference, index of q in ids)`` (module docstring: one plate covers it, none
     (a rift: ``fresh``), or several (the others' crust is subducted: removed from
-    ``fplate_out``))."""
+    ``fplate_out``)); ``interior``: no other plate can reach the cell (``window``), only its own
+    is tested."""
     H, W = q0.shape
     cidx = j * W + i
-    interior = not polar and _interior(q0, qc, j, i)
     n = ids.size
     arrivals = 0
     best = -1
@@ -244,7 +245,7 @@ def _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv, fplate, fcrust, fpl
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
             coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
-            ref_out, u0, v0, marks, poles, omega, wrow, h, reach_rows, u_out, v_out):
+            ref_out, u0, v0, marks, poles, omega, wrow, h, reach_rows, rows, west, east, u_out, v_out):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -258,16 +259,18 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     stage need not rotate every cell twice. ``u0``, ``v0`` (flat) and ``u_out``, ``v_out``: the
     markers' offsets before and after (``drift``; ``marks`` their positions, ``drift.positions``,
     read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``, ``h`` the cells'
-    widths and height, ``reach_rows`` the markers' search reach).
+    widths and height, ``reach_rows`` and ``rows`` the markers' search reach: columns per row and
+    rows, ``drift.reach`` and ``drift.rows_reach``; ``west``, ``east``: ``window.runs`` of ``q0``,
+    read in ``MODE_MOVE`` only).
     """
     H, W = q0.shape
     zero = f32(0.0)
     one = f32(1.0)
     for j in prange(H):
-        # where a move may carry crust more than a cell (the markers' reach beyond the next column:
-        # narrow cells near the poles, long moves on fine grids) every plate is tested, else a cell
-        # whose eight neighbours hold its own plate keeps it (``_interior``)
-        polar = reach_rows[j] > 2
+        # a cell that no other plate can reach keeps its own plate (``window``): where a move carries
+        # crust at most a cell, when its eight neighbours hold it (``_interior``); where it may carry
+        # it further (narrow cells near the poles, long moves), when the move's whole window does
+        window = wide(reach_rows, rows, j)
         for i in range(W):
             cidx = j * W + i
             qc = q0[j, i]
@@ -284,7 +287,11 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if qc < zero:
                     qc = assigned[j, i]
             elif mode == MODE_MOVE and qc >= zero:
-                qc, src, fresh, best_ref, ref_c, kq = _move(qc, j, i, polar, q0, q0f, ids, density, minv, inv,
+                if window:
+                    interior = uniform(q0, west, east, qc, j, i, reach_rows[j] - 1, rows)
+                else:
+                    interior = _interior(q0, qc, j, i)
+                qc, src, fresh, best_ref, ref_c, kq = _move(qc, j, i, interior, q0, q0f, ids, density, minv, inv,
                                                             fplate, fcrust, fplate_out, coslat, sinlat, coslon,
                                                             sinlon, cells)
                 uc = 0.0
@@ -292,7 +299,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
                     m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon,
-                                      wrow, h, reach_rows)
+                                      wrow, h, reach_rows, rows)
                     if m >= 0:
                         src = m
                         uc = um
@@ -357,10 +364,16 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     fplate_out = fplate.copy()
     marks = np.empty((n, 3))
     positions(q0, u0, v0, *trig, width, np.pi / H, marks)
+    step_max = float(np.abs(omega).max(initial=0.0))
+    rows = rows_reach(H, step_max)
+    reach_rows = reach(width, W, step_max, rows)
+    west = np.empty((H, W), np.int32)
+    east = np.empty((H, W), np.int32)
+    runs(q0, reach_rows, rows, west, east)
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
             *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0, marks,
             np.asarray(table.poles, np.float64), omega, width, np.pi / H,
-            reach(width, W, float(np.abs(omega).max(initial=0.0))), outs["drift_east"], outs["drift_north"])
+            reach_rows, rows, west, east, outs["drift_east"], outs["drift_north"])
     return outs, source, fplate_out, fcrust

@@ -105,9 +105,9 @@ class Lithosphere(_Section):
     sediment: float = param(2.5e-4, 0, 1, "sediment deposition rate (elevation per step)")
     replate_period: int = param(5000, 1, 10**9, "steps between re-platings")
     replate_steps: int = param(10, 0, 10**9, "steps at the start of each period without plates")
-    step_interval: int = param(2, 1, 60, "film steps per lithosphere step: the lithosphere advances every this many "
+    step_interval: int = param(4, 1, 60, "film steps per lithosphere step: the lithosphere advances every this many "
                                          "steps, by that many steps' worth of every rate (geology is slow)")
-    plate_interval: int = param(8, 1, 60, "steps between two moves of the plates (each move turns them that many "
+    plate_interval: int = param(16, 1, 60, "steps between two moves of the plates (each move turns them that many "
                                           "steps' worth; a multiple of step_interval)")
     plates_min: int = param(6, 1, 16, "fewest plates an epoch seeds")
     plates_max: int = param(11, 1, 16, "most plates an epoch seeds")

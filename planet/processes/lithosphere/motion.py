@@ -15,18 +15,21 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 * **after moving**: collision uplift and the consumed continental crust piled where continents
   collide (``boundaries._uplift``, ``boundaries.conserve_crust``).
 
-**Moving every few steps** (``plate_interval`` ``N``, default 8). Plates move slowly: at most
-``0.8°`` per film second, a fiftieth of a cell per step at 512 columns. With ``N > 1`` they move
+**Moving every few steps** (``plate_interval`` ``N``, default 16). Plates move slowly: at most
+``0.8°`` per film second, a fiftieth of a cell per step at 512 columns (a third of a cell per
+move of 16 steps). With ``N > 1`` they move
 on the steps ``s_e + N, s_e + 2N, …`` of an epoch seeded at step ``s_e``, each time turning the
 ``N`` steps' worth (coverage is the rigid shapes rotated to the step's time, exactly as with
-``N = 1``; the markers move by ``N ω_k`` and search ``drift.reach`` of that). On the steps between,
+``N = 1``; the markers move by ``N ω_k`` and search ``drift.reach`` and ``drift.rows_reach`` of
+that; a cell keeps its own plate without testing the others when the move's whole window holds it,
+``window``). On the steps between,
 the plates, the frame and the markers stay, nothing rides (no ``source``), and the boundaries
 still lift and uplift still decays at the rate of one lithosphere step (``boundaries._uplift``
 with the plates' velocities per lithosphere step), so collision uplift is as continuous as with
 ``N = 1``; the crust consumed by a move is piled up at the move. Which steps move is a function of
 the step number, so a restored state goes on identically.
 
-**The lithosphere's own step** (``step_interval`` ``K``, default 2; ``runs_at``, ``per_run``): the
+**The lithosphere's own step** (``step_interval`` ``K``, default 4; ``runs_at``, ``per_run``): the
 whole lithosphere advances on the steps ``s_e + kK`` by ``K`` steps' worth of every rate, and
 ``N`` is a multiple of ``K``, so every move falls on such a step.
 """

@@ -13,7 +13,7 @@ area on the sphere in ``L0²``. At 512 columns, near the equator, every rate equ
 reference's per-cell rate, so the look at 512 columns is the reference's; at other resolutions
 the same physical landscape is resolved more or less finely.
 
-**The lithosphere's own step** is ``K`` = ``step_interval`` film steps (default 2;
+**The lithosphere's own step** is ``K`` = ``step_interval`` film steps (default 4;
 ``motion.runs_at``: the steps ``s_e + kK`` of each epoch): on those steps the rules below run once
 with every rate times ``K`` (``motion.per_run``; the uplift decay compounded, the plates'
 velocities per lithosphere step), and on the others the stage returns its fields unchanged.

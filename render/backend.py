@@ -29,6 +29,7 @@ class CPUBackend:
         self._geometry_key = None      # the pixel geometry depends on size, morph and camera latitude only
         self._lut_gamma = None
         self._lut = None
+        self._atm_key = None           # the sun in the camera frame the atmosphere table was made for
 
     def _buffer(self, key, shape, dtype):
         buf = self._buffers.get(key)
@@ -59,8 +60,10 @@ class CPUBackend:
             self._lut = projection.gamma_table(float(Q[Q_GAMMA]))
             self._lut_gamma = float(Q[Q_GAMMA])
         T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
-        if Q[Q_ATMOSPHERE] > 0:
+        atm_key = (float(Q[Q_SUN_CAM_X]), float(Q[Q_SUN_CAM_Y]), float(Q[Q_SUN_CAM_Z]))
+        if Q[Q_ATMOSPHERE] > 0 and self._atm_key != atm_key:   # a sun fixed behind the camera: made once
             atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
+            self._atm_key = atm_key
         out = np.empty((h, w, 3), dtype=np.uint8)
         projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, np.float32(P[P_LIGHTS_SEED]),
                                  self._buffers["S"])

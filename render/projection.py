@@ -34,11 +34,10 @@ def _sample(C, lat, lon):
 
 
 @njit(cache=True, inline="always")
-def _sample_lit(C, S, lat, lon, pixel, lit):
-    """``_sample`` with the night lights (``_lights``, sites ``S``) added in their warm colour where
-    ``lit`` (``_has_lights``: ``C`` carries a light density somewhere) and the cells around the
-    point do."""
-    j0, j1, i0, i1, fu, fv = _corners(C, lat, lon)
+def _sample_lit(C, S, lat, lon, pixel, lit, j0, j1, i0, i1, fu, fv):
+    """``_sample`` at the corners ``_corners(C, lat, lon)`` with the night lights (``_lights``,
+    sites ``S``) added in their warm colour where ``lit`` (``_has_lights``: ``C`` carries a light
+    density somewhere) and the cells around the point do."""
     r, g, b = _blend(C, j0, j1, i0, i1, fu, fv)
     if not lit or not _lit_corners(C, j0, j1, i0, i1):
         return r, g, b
@@ -305,6 +304,7 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S):
     pixel = f32(1.0) / Q[Q_SCALE_Y]              # radians per pixel (at the centre of the globe)
     flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
     col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
+    same = A.shape[0] == B.shape[0] and A.shape[1] == B.shape[1]
     lit_a = _has_lights(A)
     lit_b = _has_lights(B)
     SA = np.zeros((LIGHT_ROWS if lit_a else 1, LIGHT_BOXES, 3), f32)
@@ -350,11 +350,14 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S):
             lat = G[G_LAT, py, px]
             if lat == lat:
                 lon = G[G_LON, py, px] + Q[Q_CAM_LON]
-                r, g, b = _sample_lit(A, SA, lat, lon, pixel, lit_a)
+                j0, j1, i0, i1, fu, fv = _corners(A, lat, lon)
+                r, g, b = _sample_lit(A, SA, lat, lon, pixel, lit_a, j0, j1, i0, i1, fu, fv)
+                if not same:                       # B's corners: A's where the two have one shape
+                    j0, j1, i0, i1, fu, fv = _corners(B, lat, lon)
                 if wipe >= f32(0.0):
                     wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
                     if wb > f32(0.0):
-                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b)
+                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b, j0, j1, i0, i1, fu, fv)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 elif night > f32(0.0) or light > f32(0.0):
                     d = G[G_NORMAL_X, py, px] * s0 + G[G_NORMAL_Y, py, px] * s1 + G[G_NORMAL_Z, py, px] * s2
@@ -362,7 +365,7 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S):
                     r, g, b = r * lam, g * lam, b * lam
                     wn = night * smoothstep(f32(0.08), f32(-0.08), d)
                     if wn > f32(0.0):
-                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b)
+                        r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b, j0, j1, i0, i1, fu, fv)
                         r, g, b = _mix(r, g, b, r2, g2, b2, wn)
             else:
                 r, g, b = bg0, bg1, bg2

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import atmosphere, cpu, projection
+from . import atmosphere, cpu, lights, projection
 from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
@@ -30,6 +30,8 @@ class CPUBackend:
         self._lut_gamma = None
         self._lut = None
         self._atm_key = None           # the sun in the camera frame the atmosphere table was made for
+        self._sites_key = None         # the light sites' places depend on the seed and the grid only
+        self._sites = None
 
     def _buffer(self, key, shape, dtype):
         buf = self._buffers.get(key)
@@ -64,9 +66,13 @@ class CPUBackend:
         if Q[Q_ATMOSPHERE] > 0 and self._atm_key != atm_key:   # a sun fixed behind the camera: made once
             atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
             self._atm_key = atm_key
+        seed = np.float32(P[P_LIGHTS_SEED])
+        if self._sites_key != (float(seed), H, W):
+            self._sites = lights.site_places(seed, H, W)
+            self._sites_key = (float(seed), H, W)
         out = np.empty((h, w, 3), dtype=np.uint8)
-        projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, np.float32(P[P_LIGHTS_SEED]),
-                                 self._buffers["S"])
+        projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, seed, self._buffers["S"],
+                                 *self._sites)
         return out
 
 

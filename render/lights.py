@@ -20,7 +20,12 @@ TWO_PI = f32(2 * np.pi)
 def _corners(C, lat, lon):
     """(j0, j1, i0, i1, fu, fv): the four cells around (lat, lon) radians and the bilinear weights
     (wrap in longitude, clamp in latitude)."""
-    H, W = C.shape[0], C.shape[1]
+    return _corners_hw(C.shape[0], C.shape[1], lat, lon)
+
+
+@njit(cache=True, inline="always")
+def _corners_hw(H, W, lat, lon):
+    """``_corners`` on a grid of ``H`` rows and ``W`` columns."""
     u = lon / TWO_PI * f32(W) - f32(0.5)
     v = (HALF_PI - lat) / PI * f32(H) - f32(0.5)
     if not (abs(u) < f32(1e9) and abs(v) < f32(1e9)):   # NaN or huge: no float becomes an index
@@ -90,7 +95,7 @@ def _row_table():
 ROW_BOXES, ROW_WIDTH = _row_table()
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def light_sites(C, seed, S):
     """Fill the site table ``S`` (LIGHT_ROWS, LIGHT_BOXES, 3) for the cell colours ``C``:
     ``S[r, c]`` = (latitude, longitude, amplitude) of the site of box (r, c); the amplitude is 0
@@ -103,27 +108,71 @@ def light_sites(C, seed, S):
     of its sites, and each light is a pure function of the seed and its place, the same in every
     frame. A city shines ``(0.35 + 0.65 L)(0.4 + 1.6 q⁴)`` with ``q = 1 − h₂/L``, uniform in (0, 1]
     among the cities (mean 0.72: most lights are small, a few are big). One table per frame
-    (73 000 sites) instead of nine hashes and density samples per pixel."""
+    (73 000 sites) instead of nine hashes and density samples per pixel; the places
+    (``site_places``) depend on the seed and the grid only, and a caller drawing many frames keeps them
+    (``sites_at``)."""
+    SP, SI = site_places(seed, C.shape[0], C.shape[1])
+    sites_at(C, SP, SI, S)
+
+
+@njit(cache=True, nogil=True)
+def site_places(seed, H, W):
+    """What of ``light_sites`` depends on the seed and the grid (H rows, W columns) only: per box (r, c)
+    ``SP[r, c]`` = (latitude, longitude, h₂, fu, fv) of its site and ``SI[r, c]`` = (j0, j1, i0, i1),
+    the site's bilinear weights and cells (``_corners``); ``SI[r, c, 0]`` = −1 past the row's boxes."""
+    SP = np.zeros((LIGHT_ROWS, LIGHT_BOXES, 5), np.float32)
+    SI = np.zeros((LIGHT_ROWS, LIGHT_BOXES, 4), np.int64)
+    _places(seed, H, W, SP, SI)
+    return SP, SI
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _places(seed, H, W, SP, SI):
     for r in prange(LIGHT_ROWS):
         row_lat, n = _row_boxes(r)
         width = TWO_PI / f32(n)
         for c in range(LIGHT_BOXES):
             if c >= n:
-                S[r, c, 0] = f32(0.0)
-                S[r, c, 1] = f32(0.0)
-                S[r, c, 2] = f32(0.0)
+                SI[r, c, 0] = -1
                 continue
             h0, h1, h2 = hash33(f32(r), f32(c), seed)
             site_lat = -HALF_PI + (f32(r) + f32(0.15) + f32(0.7) * h0) * LIGHT_SPACING
             site_lon = (f32(c) + f32(0.15) + f32(0.7) * h1) * width
-            L = _density(C, site_lat, site_lon)
+            j0, j1, i0, i1, fu, fv = _corners_hw(H, W, site_lat, site_lon)
+            SP[r, c, 0] = site_lat
+            SP[r, c, 1] = site_lon
+            SP[r, c, 2] = h2
+            SP[r, c, 3] = fu
+            SP[r, c, 4] = fv
+            SI[r, c, 0] = j0
+            SI[r, c, 1] = j1
+            SI[r, c, 2] = i0
+            SI[r, c, 3] = i1
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def sites_at(C, SP, SI, S):
+    """``light_sites``'s table ``S`` for the cell colours ``C`` from the places ``SP``, ``SI``
+    (``site_places`` of the seed and ``C``'s grid): the light density at each site and its amplitude."""
+    for r in prange(LIGHT_ROWS):
+        for c in range(LIGHT_BOXES):
+            j0 = SI[r, c, 0]
+            if j0 < 0:
+                S[r, c, 0] = f32(0.0)
+                S[r, c, 1] = f32(0.0)
+                S[r, c, 2] = f32(0.0)
+                continue
+            j1, i0, i1 = SI[r, c, 1], SI[r, c, 2], SI[r, c, 3]
+            fu, fv, h2 = SP[r, c, 3], SP[r, c, 4], SP[r, c, 2]
+            L = (C[j0, i0, 3] * (f32(1.0) - fu) * (f32(1.0) - fv) + C[j0, i1, 3] * fu * (f32(1.0) - fv)
+                 + C[j1, i0, 3] * (f32(1.0) - fu) * fv + C[j1, i1, 3] * fu * fv)
             amplitude = f32(0.0)
             if h2 < L:
                 q = f32(1.0) - h2 / L
                 q = q * q
                 amplitude = (f32(0.35) + f32(0.65) * L) * (f32(0.4) + f32(1.6) * q * q)
-            S[r, c, 0] = site_lat
-            S[r, c, 1] = site_lon
+            S[r, c, 0] = SP[r, c, 0]
+            S[r, c, 1] = SP[r, c, 1]
             S[r, c, 2] = amplitude
 
 

@@ -14,7 +14,7 @@ from planet.core.timeline import smoothstep
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
 from .cpu import _mix
 from .lights import (HALF_PI, LIGHT_BOXES, LIGHT_COLOUR, LIGHT_ROWS, NO_SEED, PI, TWO_PI, _corners, _lights,
-                     _lit_corners, light_sites)
+                     _lit_corners, site_places, sites_at)
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
                     Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
 
@@ -280,14 +280,16 @@ def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
     S = np.empty((out.shape[0], 2), np.int64)
     S[:, 0] = 0
     S[:, 1] = out.shape[1]
-    project_spans(A, B, G, Q, lut, T, out, seed, S)
+    SP, SI = site_places(seed, A.shape[0], A.shape[1])
+    project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI)
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def project_spans(A, B, G, Q, lut, T, out, seed, S):
+def project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI):
     """``project``, drawing only the pixels of each row's span ``S`` (``spans``: the planet and its
     atmosphere) and the background colour elsewhere, which is what every pixel there would get:
-    the turning globe fills under two fifths of a 16:9 frame."""
+    the turning globe fills under two fifths of a 16:9 frame. ``SP``, ``SI``: the light sites'
+    places (``lights.site_places`` of ``seed`` and the grid of ``A`` and ``B``)."""
     Ho, Wo = out.shape[0], out.shape[1]
     wipe, soft, night, light = Q[Q_WIPE], Q[Q_WIPE_SOFT], Q[Q_NIGHT], Q[Q_LIGHTING]
     k = Q[Q_K]
@@ -310,9 +312,9 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S):
     SA = np.zeros((LIGHT_ROWS if lit_a else 1, LIGHT_BOXES, 3), f32)
     SB = np.zeros((LIGHT_ROWS if lit_b else 1, LIGHT_BOXES, 3), f32)
     if lit_a:
-        light_sites(A, seed, SA)
+        sites_at(A, SP, SI, SA)
     if lit_b:
-        light_sites(B, seed, SB)
+        sites_at(B, SP, SI, SB)
     fade = Q[Q_FADE]
     bgr, bgg, bgb = lut[_level(bg0 * fade, n)], lut[_level(bg1 * fade, n)], lut[_level(bg2 * fade, n)]
     for py in prange(Ho):

@@ -270,6 +270,17 @@ def spans(G, S):
         S[py, 1] = last if first < Wo else 0
 
 
+@njit(cache=True)
+def _site_table(C, SP, SI):
+    """(whether the cell colours ``C`` carry lights (``_has_lights``), their site table (``sites_at``;
+    a dummy where they carry none))."""
+    lit = _has_lights(C)
+    S = np.zeros((LIGHT_ROWS if lit else 1, LIGHT_BOXES, 3), f32)
+    if lit:
+        sites_at(C, SP, SI, S)
+    return lit, S
+
+
 @njit(cache=True, nogil=True)
 def project(A, B, G, Q, lut, T, out, seed=NO_SEED):
     """Fill ``out`` (Ho, Wo, 3) uint8 from cell colours ``A`` (and ``B``), the pixel geometry ``G``
@@ -307,14 +318,8 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI):
     flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
     col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
     same = A.shape[0] == B.shape[0] and A.shape[1] == B.shape[1]
-    lit_a = _has_lights(A)
-    lit_b = _has_lights(B)
-    SA = np.zeros((LIGHT_ROWS if lit_a else 1, LIGHT_BOXES, 3), f32)
-    SB = np.zeros((LIGHT_ROWS if lit_b else 1, LIGHT_BOXES, 3), f32)
-    if lit_a:
-        sites_at(A, SP, SI, SA)
-    if lit_b:
-        sites_at(B, SP, SI, SB)
+    lit_a, SA = _site_table(A, SP, SI)
+    lit_b, SB = _site_table(B, SP, SI)
     fade = Q[Q_FADE]
     bgr, bgg, bgb = lut[_level(bg0 * fade, n)], lut[_level(bg1 * fade, n)], lut[_level(bg2 * fade, n)]
     for py in prange(Ho):

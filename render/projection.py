@@ -270,6 +270,15 @@ def spans(G, S):
         S[py, 1] = last if first < Wo else 0
 
 
+@njit(cache=True, inline="always")
+def _background(out, py, x0, x1, r, g, b):
+    """Pixels ``x0`` to ``x1`` (excluded) of row ``py`` of ``out`` in the background colour."""
+    for px in range(x0, x1):
+        out[py, px, 0] = r
+        out[py, px, 1] = g
+        out[py, px, 2] = b
+
+
 @njit(cache=True)
 def _site_table(C, SP, SI):
     """(whether the cell colours ``C`` carry lights (``_has_lights``), their site table (``sites_at``;
@@ -315,9 +324,9 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI):
     ex, ey = _sun_screen_axis(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y])
     H, W = A.shape[0], A.shape[1]
     pixel = f32(1.0) / Q[Q_SCALE_Y]              # radians per pixel (at the centre of the globe)
-    flat = k <= f32(0.0) and wipe < f32(0.0)      # the plain map: separable sampling tables
-    col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
     same = A.shape[0] == B.shape[0] and A.shape[1] == B.shape[1]
+    flat = k <= f32(0.0) and (wipe < f32(0.0) or same)   # the map, or a wipe on it: separable sampling tables
+    col_i0, col_i1, col_fu, row_j0, row_j1, row_fv = _map_tables(G, Q[Q_CAM_LON], H, W, flat)
     lit_a, SA = _site_table(A, SP, SI)
     lit_b, SB = _site_table(B, SP, SI)
     fade = Q[Q_FADE]
@@ -325,14 +334,8 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI):
     for py in prange(Ho):
         x0 = min(max(S[py, 0], 0), Wo)
         x1 = min(max(S[py, 1], x0), Wo)
-        for px in range(x0):
-            out[py, px, 0] = bgr
-            out[py, px, 1] = bgg
-            out[py, px, 2] = bgb
-        for px in range(x1, Wo):
-            out[py, px, 0] = bgr
-            out[py, px, 1] = bgg
-            out[py, px, 2] = bgb
+        _background(out, py, 0, x0, bgr, bgg, bgb)
+        _background(out, py, x1, Wo, bgr, bgg, bgb)
         if flat and G[G_LAT, py, Wo // 2] == G[G_LAT, py, Wo // 2] and atm <= f32(0.0):
             j0 = row_j0[py]
             j1 = row_j1[py]
@@ -343,10 +346,13 @@ def project_spans(A, B, G, Q, lut, T, out, seed, S, SP, SI):
                     i0 = col_i0[px]
                     i1 = col_i1[px]
                     fu = col_fu[px]
-                    r, g, b = _blend(A, j0, j1, i0, i1, fu, fv)
-                    if lit_a and _lit_corners(A, j0, j1, i0, i1):
-                        e = _lights(SA, lat, G[G_LON, py, px] + Q[Q_CAM_LON], pixel)
-                        r, g, b = r + LIGHT_COLOUR[0] * e, g + LIGHT_COLOUR[1] * e, b + LIGHT_COLOUR[2] * e
+                    lon = G[G_LON, py, px] + Q[Q_CAM_LON]
+                    r, g, b = _sample_lit(A, SA, lat, lon, pixel, lit_a, j0, j1, i0, i1, fu, fv)
+                    if wipe >= f32(0.0):        # B's corners are A's (``flat`` asks for one shape)
+                        wb = min(max((wipe - (f32(px) + f32(0.5)) / f32(Wo)) / soft + f32(0.5), f32(0.0)), f32(1.0))
+                        if wb > f32(0.0):
+                            r2, g2, b2 = _sample_lit(B, SB, lat, lon, pixel, lit_b, j0, j1, i0, i1, fu, fv)
+                            r, g, b = _mix(r, g, b, r2, g2, b2, wb)
                 else:
                     r, g, b = bg0, bg1, bg2
                 out[py, px, 0] = lut[_level(r * Q[Q_FADE], n)]

@@ -74,76 +74,129 @@ def latitude_blur_matrix(sigma_cells: float, row_area: np.ndarray) -> tuple[np.n
     return K, R
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, inline="always")
+def _lon_row(field, j, lon_taps, ext, trow):
+    """Row ``j`` of the longitude pass (a wrapped convolution) into ``trow``; ``ext``: a ``W + 2r`` row buffer."""
+    H, W = field.shape
+    r = lon_taps.shape[0] // 2
+    start = (W * (r // W + 1) - r) % W              # the column of ext[0]
+    if r <= W:                                      # copies in order (they vectorise)
+        row = field[j]
+        for i in range(r):
+            ext[i] = row[W - r + i]
+        for i in range(W):
+            ext[r + i] = row[i]
+        for i in range(r):
+            ext[r + W + i] = row[i]
+    else:                                           # a kernel wider than the map wraps more than once
+        c = start
+        for i in range(W + 2 * r):                  # (no integer division per cell: it cost more than the taps)
+            ext[i] = field[j, c]
+            c += 1
+            if c == W:
+                c = 0
+    for i in range(W):
+        trow[i] = f32(0.0)
+    # four taps per pass over the row: each sum still adds its terms one by one, in tap order
+    # (((s + a) + b) + c) + d, as four passes would, with a quarter of the loads and stores of ``s``
+    nt = 2 * r + 1
+    k = 0
+    while k + 4 <= nt:
+        w0 = lon_taps[k]
+        w1 = lon_taps[k + 1]
+        w2 = lon_taps[k + 2]
+        w3 = lon_taps[k + 3]
+        for i in range(W):
+            trow[i] = (((trow[i] + w0 * ext[i + k]) + w1 * ext[i + k + 1]) + w2 * ext[i + k + 2]) + w3 * ext[i + k + 3]
+        k += 4
+    while k < nt:
+        w = lon_taps[k]
+        for i in range(W):
+            trow[i] += w * ext[i + k]
+        k += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lat_row(tmp, j, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi, orow):
+    """Row ``j`` of the latitude pass (banded row mixing + the rows over the pole) of ``tmp`` into ``orow``."""
+    W = tmp.shape[1]
+    half = W // 2
+    for i in range(W):
+        orow[i] = f32(0.0)
+    k = lat_lo[j]
+    while k + 4 <= lat_hi[j]:                       # four rows per pass, added in order (as above)
+        w0 = lat_matrix[j, k]
+        w1 = lat_matrix[j, k + 1]
+        w2 = lat_matrix[j, k + 2]
+        w3 = lat_matrix[j, k + 3]
+        for i in range(W):
+            orow[i] = (((orow[i] + w0 * tmp[k, i]) + w1 * tmp[k + 1, i]) + w2 * tmp[k + 2, i]) + w3 * tmp[k + 3, i]
+        k += 4
+    while k < lat_hi[j]:
+        w = lat_matrix[j, k]
+        for i in range(W):
+            orow[i] += w * tmp[k, i]
+        k += 1
+    for k in range(pole_lo[j], pole_hi[j]):
+        w = pole_matrix[j, k]
+        for i in range(W - half):
+            orow[i] += w * tmp[k, i + half]
+        for i in range(W - half, W):
+            orow[i] += w * tmp[k, i + half - W]
+
+
+@njit(cache=True, nogil=True)
 def _blur(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi):
     """Longitude pass (wrapped convolution) then latitude pass (banded row mixing + polar rows)."""
+    return _blur_pair(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi)[1]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _blur_pair(field, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi):
+    """``_blur``'s longitude pass and its result."""
     H, W = field.shape
     r = lon_taps.shape[0] // 2
     tmp = np.empty((H, W), dtype=np.float32)
-    start = (W * (r // W + 1) - r) % W              # the column of ext[0]
     for j in prange(H):
         ext = np.empty(W + 2 * r, dtype=np.float32)   # the row with r wrapped cells either side
-        if r <= W:                                  # copies in order (they vectorise)
-            row = field[j]
-            for i in range(r):
-                ext[i] = row[W - r + i]
-            for i in range(W):
-                ext[r + i] = row[i]
-            for i in range(r):
-                ext[r + W + i] = row[i]
-        else:                                       # a kernel wider than the map wraps more than once
-            c = start
-            for i in range(W + 2 * r):              # (no integer division per cell: it cost more than the taps)
-                ext[i] = field[j, c]
-                c += 1
-                if c == W:
-                    c = 0
-        for i in range(W):
-            tmp[j, i] = f32(0.0)
-        # four taps per pass over the row: each sum still adds its terms one by one, in tap order
-        # (((s + a) + b) + c) + d, as four passes would, with a quarter of the loads and stores of ``s``
-        nt = 2 * r + 1
-        k = 0
-        while k + 4 <= nt:
-            w0 = lon_taps[k]
-            w1 = lon_taps[k + 1]
-            w2 = lon_taps[k + 2]
-            w3 = lon_taps[k + 3]
-            for i in range(W):
-                tmp[j, i] = (((tmp[j, i] + w0 * ext[i + k]) + w1 * ext[i + k + 1]) + w2 * ext[i + k + 2]) \
-                    + w3 * ext[i + k + 3]
-            k += 4
-        while k < nt:
-            w = lon_taps[k]
-            for i in range(W):
-                tmp[j, i] += w * ext[i + k]
-            k += 1
+        _lon_row(field, j, lon_taps, ext, tmp[j])
     out = np.empty((H, W), dtype=np.float32)
-    half = W // 2
     for j in prange(H):
-        for i in range(W):
-            out[j, i] = f32(0.0)
-        k = lat_lo[j]
-        while k + 4 <= lat_hi[j]:                   # four rows per pass, added in order (as above)
-            w0 = lat_matrix[j, k]
-            w1 = lat_matrix[j, k + 1]
-            w2 = lat_matrix[j, k + 2]
-            w3 = lat_matrix[j, k + 3]
-            for i in range(W):
-                out[j, i] = (((out[j, i] + w0 * tmp[k, i]) + w1 * tmp[k + 1, i]) + w2 * tmp[k + 2, i]) \
-                    + w3 * tmp[k + 3, i]
-            k += 4
-        while k < lat_hi[j]:
-            w = lat_matrix[j, k]
-            for i in range(W):
-                out[j, i] += w * tmp[k, i]
-            k += 1
+        _lat_row(tmp, j, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi, out[j])
+    return tmp, out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _blur_update(field, before, tmp, blurred, lon_taps, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi):
+    """The blur of ``field`` from that of ``before`` (its longitude pass ``tmp``, updated in place, and its
+    result ``blurred``): the longitude pass of the rows whose bits changed, the latitude pass of the rows that
+    read any of them; every other row is the one before. The same arithmetic per row, so ``_blur``'s result."""
+    H, W = field.shape
+    r = lon_taps.shape[0] // 2
+    fb = field.view(np.uint32)
+    bb = before.view(np.uint32)
+    changed = np.zeros(H, dtype=np.bool_)
+    for j in range(H):
+        d = np.uint32(0)
+        for i in range(W):                          # an OR over the row's differing bits (vectorises)
+            d |= fb[j, i] ^ bb[j, i]
+        changed[j] = d != 0
+    for j in prange(H):
+        if changed[j]:
+            ext = np.empty(W + 2 * r, dtype=np.float32)
+            _lon_row(field, j, lon_taps, ext, tmp[j])
+    out = np.empty((H, W), dtype=np.float32)
+    for j in prange(H):
+        reads = False
+        for k in range(lat_lo[j], lat_hi[j]):
+            reads |= changed[k]
         for k in range(pole_lo[j], pole_hi[j]):
-            w = pole_matrix[j, k]
-            for i in range(W - half):
-                out[j, i] += w * tmp[k, i + half]
-            for i in range(W - half, W):
-                out[j, i] += w * tmp[k, i + half - W]
+            reads |= changed[k]
+        if reads:
+            _lat_row(tmp, j, lat_matrix, lat_lo, lat_hi, pole_matrix, pole_lo, pole_hi, out[j])
+        else:
+            for i in range(W):
+                out[j, i] = blurred[j, i]
     return out
 
 
@@ -177,6 +230,11 @@ def blur(field: np.ndarray, sigma_deg: float, cell_deg: float, row_area: np.ndar
     area-weighted mean exactly (up to float32 rounding).
     """
     field = np.ascontiguousarray(field, dtype=np.float32)
+    return _blur(field, *_operators(field, sigma_deg, cell_deg, row_area))
+
+
+def _operators(field, sigma_deg, cell_deg, row_area):
+    """``_blur_operators`` for a float32 ``field`` (checked) and σ, cell size and row areas (checked)."""
     if field.ndim != 2:
         raise ValueError(f"field must be a 2-D array, got shape {field.shape}")
     if not (sigma_deg >= 0 and math.isfinite(sigma_deg)):
@@ -195,8 +253,30 @@ def blur(field: np.ndarray, sigma_deg: float, cell_deg: float, row_area: np.ndar
         _OPERATORS[key] = ops
     elif row_area.shape != (field.shape[0],):
         raise ValueError(f"row_area must hold {field.shape[0]} positive areas, got shape {row_area.shape}")
-    return _blur(field, *ops)
+    return ops
 
 
 #: ``_blur_operators`` by (σ, cell size, the row areas' shape and bytes)
 _OPERATORS: dict = {}
+
+
+class BlurMemo:
+    """``blur`` of a field that changes in a few rows at a time: the last field, its longitude pass and its
+    blur are kept, and the next field's blur redoes only the rows that read a changed row (``_blur_update``),
+    bit for bit ``blur``'s result. (On the climate map the land's annual-mean pressure and amplitude change
+    in a few rows of the map as the sea level moves between two lithosphere steps.)"""
+
+    def __init__(self):
+        self._last = None
+
+    def __call__(self, field, sigma_deg, cell_deg, row_area):
+        field = np.ascontiguousarray(field, dtype=np.float32)
+        ops = _operators(field, sigma_deg, cell_deg, row_area)
+        last = self._last
+        if last is None or last[0] is not ops or last[1].shape != field.shape:
+            tmp, out = _blur_pair(field, *ops)
+        else:
+            tmp = last[2]
+            out = _blur_update(field, last[1], tmp, last[3], *ops)     # (updates tmp in place)
+        self._last = (ops, field.copy(), tmp, out.copy())
+        return out

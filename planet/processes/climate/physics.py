@@ -100,7 +100,7 @@ from numba import njit
 
 from planet.core.fields import owned_by
 from planet.core.timeline import season as season_of, smoothstep
-from planet.processes.climate.blur import blur
+from planet.processes.climate.blur import BlurMemo, blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample_each
 from planet.processes.memo import TerrainMemo
 
@@ -304,17 +304,17 @@ def _land_amplitude(land, cmap, season, cc):
     return f32(season) * blur(src, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
 
 
-def terrain_sources(elevation: np.ndarray, sea_level: float, config):
+def terrain_sources(elevation: np.ndarray, sea_level: float, config, memos=None):
     """What the climate takes from the terrain alone (``(Hc, Wc)`` float32, never written after):
     the box-averaged elevation ``zc``, the pressure's blurred annual ``mean`` and ``amplitude``,
-    ``land`` and the blurred ``height``."""
+    ``land`` and the blurred ``height`` (``memos``: two ``BlurMemo`` for the mean and the amplitude)."""
     H, W = elevation.shape
     cmap = climate_map(H, W)
     cc = config.climate
     zc = box_average(elevation, cmap.factor)
     mean, amp, land, height = _pressure_sources(zc, cmap.lat, f32(sea_level))
-    mean = blur(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
-    amp = blur(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
+    mean = (memos[0] if memos else blur)(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
+    amp = (memos[1] if memos else blur)(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
     height = blur(height, cc.sigma_height_deg, cmap.cell_deg, cmap.row_area)
     return zc, mean, amp, land, height
 
@@ -322,12 +322,16 @@ def terrain_sources(elevation: np.ndarray, sea_level: float, config):
 class TerrainSources(TerrainMemo):
     """``terrain_sources``, recomputed only when the elevation (compared by value), the sea level or
     the blurs changed: the lithosphere advances every ``step_interval`` steps, so the steps between
-    skip the box average and its three blurs. Bit for bit the function's result."""
+    skip the box average and its three blurs; as the sea level moves, the mean and the amplitude change in
+    a few rows, and their blurs redo only the rows those reach (``BlurMemo``). Bit for bit the function's."""
+
+    def __init__(self):
+        self._memos = (BlurMemo(), BlurMemo())
 
     def __call__(self, elevation, sea_level, config):
         cc = config.climate
         key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg)
-        return self.get(elevation, key, lambda: terrain_sources(elevation, sea_level, config))
+        return self.get(elevation, key, lambda: terrain_sources(elevation, sea_level, config, self._memos))
 
 
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config, sources=None) -> dict[str, np.ndarray]:

@@ -92,7 +92,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.climate import blur, box_average, climate_map, wind
+from planet.processes.climate import box_average, climate_map, wind
+from planet.processes.climate.blur import BlurMemo
 from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
 from planet.core.noise import fbm, seed_offset
@@ -235,6 +236,9 @@ class AtmosphereStage:
         self._noise: dict = {}
         self._relief = LiftRelief()
         self._zero_co2 = KeptZeros()   # the CO2, while it is 0 everywhere and not written
+        # the divergences' blurs: in the months when the season stands still the wind changes only where the
+        # terrain did, and the blur redoes only the rows that reach a changed one
+        self._blur_div, self._blur_rain_div = BlurMemo(), BlurMemo()
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -281,8 +285,9 @@ class AtmosphereStage:
         else:
             rain_div = div
         if cfg.sigma_divergence_deg > 0:
-            div = blur(div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
-            rain_div = blur(rain_div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area) if dry_heat_low else div
+            div = self._blur_div(div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
+            rain_div = (self._blur_rain_div(rain_div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
+                        if dry_heat_low else div)
         # the divergence of the air's motion per step: the wind moves v·W/512 full cells = v·W/(512 f) climate cells
         per_step = W / (512.0 * cmap.factor)
         k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))

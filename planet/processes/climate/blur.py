@@ -264,7 +264,8 @@ class BlurMemo:
     """``blur`` of a field that changes in a few rows at a time: the last field, its longitude pass and its
     blur are kept, and the next field's blur redoes only the rows that read a changed row (``_blur_update``),
     bit for bit ``blur``'s result. (On the climate map the land's annual-mean pressure and amplitude change
-    in a few rows of the map as the sea level moves between two lithosphere steps.)"""
+    in a few rows of the map as the sea level moves between two lithosphere steps; the wind's divergence does
+    not change while the season stands still.) The blurs it returns must not be written into."""
 
     def __init__(self):
         self._last = None
@@ -278,5 +279,5 @@ class BlurMemo:
         else:
             tmp = last[2]
             out = _blur_update(field, last[1], tmp, last[3], *ops)     # (updates tmp in place)
-        self._last = (ops, field.copy(), tmp, out.copy())
+        self._last = (ops, field.copy(), tmp, out)     # (the blur returned is read again: not to be written)
         return out

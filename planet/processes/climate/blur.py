@@ -278,6 +278,7 @@ class BlurMemo:
             tmp, out = _blur_pair(field, *ops)
         else:
             tmp = last[2]
-            out = _blur_update(field, last[1], tmp, last[3], *ops)     # (updates tmp in place)
+            self._last = None          # tmp is updated in place: forgotten until the update is complete
+            out = _blur_update(field, last[1], tmp, last[3], *ops)
         self._last = (ops, field.copy(), tmp, out)     # (the blur returned is read again: not to be written)
         return out

@@ -100,7 +100,11 @@ def test_the_column_reach_is_for_the_narrowest_row_in_the_window(rows):
 
 
 def test_rows_across_a_pole_are_reflected_as_the_grid_reflects_its_neighbours():
-    from planet.processes.lithosphere.drift import _across
+    # the markers' search reaches rows beyond a pole through the samplers' reflection
+    from planet.processes.sampling import _reflect
+
+    def _across(j, i, dj, di, H, W):
+        return _reflect(j + dj, i + di, H, W)
     H, W = 8, 16
     for j in (0, 1, H - 2, H - 1):
         for i in range(W):
@@ -130,3 +134,12 @@ def test_the_runs_pass_fills_exactly_the_rows_a_wide_window_reads():
     for j in range(H):
         row_runs(q, j, want_w, want_e)
     assert np.array_equal(west, want_w) and np.array_equal(east, want_e)
+
+
+def test_the_search_window_is_the_reach_of_the_fastest_plate():
+    H, W = 32, 64
+    width = drift.widths(H, W)
+    omega = np.array([0.01, -0.2, 0.05])
+    m, rows = drift.search(width, W, omega)
+    assert rows == drift.rows_reach(H, 0.2) == 3
+    assert np.array_equal(m, drift.reach(width, W, 0.2, 3))

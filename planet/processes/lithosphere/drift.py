@@ -50,6 +50,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.sampling import _reflect
 
 HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
@@ -90,6 +91,15 @@ def reach(width: np.ndarray, W: int, step_max: float, rows: int = 1) -> np.ndarr
     H = width.size
     narrowest = np.array([width[max(j - rows, 0):min(j + rows, H - 1) + 1].min() for j in range(H)])
     return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
+
+
+def search(width: np.ndarray, W: int, omega: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rule 2's search window for plates turning by ``omega`` radians per step on a grid of
+    ``W`` columns with row widths ``width``: ``(reach(...), rows_reach(...))``, columns per row
+    and rows, for the fastest plate."""
+    step_max = float(np.abs(omega).max(initial=0.0))
+    rows = rows_reach(width.size, step_max)
+    return reach(width, W, step_max, rows), rows
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -154,22 +164,6 @@ def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, 
     return best_any, u_any, v_any
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _across(j, i, dj, di, H, W):
-    """Row and column of the cell at offset ``(dj, di)`` from ``(j, i)``, ``|dj| < H``: wrapped in
-    longitude, reflected over the poles (row ``−1 − n`` is row ``n`` half a turn round;
-    ``grid.neighbour`` for ``|dj| ≤ 1``)."""
-    jj = np.int64(j) + dj
-    ii = np.int64(i) + di
-    if jj < 0:
-        jj = -1 - jj
-        ii += W // 2
-    elif jj >= H:
-        jj = 2 * H - 1 - jj
-        ii += W // 2
-    return jj, ii % W
-
-
 #: a marker whose east (north) offset before the division by the cell's width (height) exceeds
 #: this many widths is outside the cell whatever the rounding: ``|t| > fl(0.5000001 w)`` gives
 #: ``fl(|t| / w) > 0.5``, so rule 2 skips it without dividing
@@ -208,7 +202,7 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
                     if ii == W:
                         ii = 0
             else:
-                jj, ii = _across(j, i, dj, di, H, W)
+                jj, ii = _reflect(np.int64(j) + dj, np.int64(i) + di, H, W)
             if q0[jj, ii] != qk:
                 continue
             cc = jj * W + ii

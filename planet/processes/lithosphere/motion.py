@@ -182,7 +182,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()
     v0 = np.ascontiguousarray(fields["drift_north"], np.float32).ravel()
-    omega, reach_rows, rows = _marker_reach(buf, table, rate, H, W)
+    omega, reach_rows, rows = _marker_reach(buf, table, rate, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
     marks = buf.get("marks")
@@ -216,15 +216,13 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     return source
 
 
-def _marker_reach(buf, table, fps, H, W):
+def _marker_reach(buf, table, fps, W):
     """The plates' angular speeds in radians per step and the markers' search reach: columns per
-    row (``drift.reach``) and rows (``drift.rows_reach``), kept for the epoch."""
+    row and rows (``drift.search``), kept for the epoch."""
     cached = buf.get("drift_reach")
     if cached is None or cached[0] is not table or cached[1] != fps:
         omega = np.asarray(table.omega, np.float64) / fps
-        step_max = float(np.abs(omega).max(initial=0.0))
-        rows = drift.rows_reach(H, step_max)
-        cached = buf["drift_reach"] = (table, fps, omega, drift.reach(buf["drift_widths"], W, step_max, rows), rows)
+        cached = buf["drift_reach"] = (table, fps, omega, *drift.search(buf["drift_widths"], W, omega))
     return cached[2], cached[3], cached[4]
 
 

@@ -54,7 +54,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.cells import cell_of, cell_tables
-from planet.processes.lithosphere.drift import LIMIT, carry, positions, reach, rows_reach, widths
+from planet.processes.lithosphere.drift import LIMIT, carry, positions, search, widths
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -364,9 +364,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     fplate_out = fplate.copy()
     marks = np.empty((n, 3))
     positions(q0, u0, v0, *trig, width, np.pi / H, marks)
-    step_max = float(np.abs(omega).max(initial=0.0))
-    rows = rows_reach(H, step_max)
-    reach_rows = reach(width, W, step_max, rows)
+    reach_rows, rows = search(width, W, omega)
     west = np.empty((H, W), np.int32)
     east = np.empty((H, W), np.int32)
     runs(q0, reach_rows, rows, west, east)

@@ -16,7 +16,17 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
 2. **arrive**: else, of plate ``k``'s markers on the cells around ``c`` (rows ``j − r … j + r``
    with ``r = max(1, ⌈max_k |ω_k| / h⌉)``, columns ``i ± m_j`` with ``m_j = 1 + ⌈max_k |ω_k| / w⌉``
    for the narrowest of those rows, so a step's motion is always in reach), each moved by ``v_k``, the one inside ``c`` nearest its
-   centre in cell units, ``(Δe / w_j)² + (Δn / h)²``: the marker moves in with its content;
+   centre in cell units, ``(Δe / w_j)² + (Δn / h)²`` (a tie goes to the first in the scan: rows
+   north to south, columns west to east): the marker moves in with its content. Where
+   ``m_j ≥ ARC_MIN`` (near the poles, where ``m_j`` grows to ``W / 2``) each row ``j'`` (latitude
+   ``φ'``) is scanned only on the columns of that window whose centres can hold such a marker
+   (``upstream``): those within an arc of longitudes around the upstream point
+   ``q = x_c − v_k(x_c) = (ρ_q sin λ_q, q_y, ρ_q cos λ_q)``, the narrower of
+   ``cos(λ − λ_q) ≥ (1 + |q|² − R² − 2 sin φ' q_y) / (2 cos φ' ρ_q)`` (the centres within ``R`` of
+   ``q``; ``R`` = the row's largest marker offset plus the cell's half-diagonal) and
+   ``|sin(λ − λ_q)| ≤ (A + α + γ σ) / (ρ_q − γ)`` (``A`` the row's largest east offset, ``α``
+   half the cell's width, ``γ ≈`` half its height, ``σ = |sin(λ_c − λ_q)|``), with slack; in the
+   same order, so the result is the same as the whole window's;
 3. **wait**: else (no marker inside) its own marker while that is within one cell
    (``|u|, |v| ≤ 1``): markers of one plate move together, so the next one is about to arrive;
 4. **stretch**: else (the flow spreads the crust over more cells than it came from, as on its way
@@ -50,11 +60,13 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.upstream import half_columns, pieces
 from planet.processes.sampling import _reflect
 
 HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
 LIMIT = 1.5       # the stored offsets' bound
+ARC_MIN = 24      # rule 2 scans only the columns around the upstream point where m_j is at least this
 
 
 @njit(cache=True, nogil=True)
@@ -103,15 +115,19 @@ def search(width: np.ndarray, W: int, omega: np.ndarray) -> tuple[np.ndarray, in
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out):
+def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
     """``out[c]`` = the position ``x_c + a ê_c + b n̂_c`` of cell ``c``'s marker (``a = u w_j``,
     ``b = v h``; not normalised: the tangent-plane offset of rule 2), for the cells that carry a
     plate (``q0 >= 0``). ``carry`` reads it for each neighbour it scans, so each marker is placed
-    once per step, not once per cell that looks at it; the sums are formed in ``carry``'s order."""
+    once per step, not once per cell that looks at it; the sums are formed in ``carry``'s order.
+    ``spread[j]``: the largest ``|a|`` and ``√(a² + b²)`` of row ``j``'s markers (0 for none), the
+    bounds that cut rule 2's window near the poles (``upstream``)."""
     H, W = q0.shape
     for j in prange(H):
         cl2, sl2 = coslat[j], sinlat[j]
         wj = wrow[j]
+        a_max = 0.0
+        d_max = 0.0
         for i in range(W):
             if q0[j, i] < 0:
                 continue
@@ -122,15 +138,22 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out):
             out[cc, 0] = so2 * cl2 + a * co2 - b * sl2 * so2
             out[cc, 1] = sl2 + b * cl2
             out[cc, 2] = co2 * cl2 - a * so2 - b * sl2 * co2
+            a_max = max(a_max, abs(a))
+            d_max = max(d_max, math.sqrt(a * a + b * b))
+        spread[j, 0] = a_max
+        spread[j, 1] = d_max
 
 
 @njit(cache=True, nogil=True, inline="always")
-def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows):
+def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows,
+          rows):
     """Rules 1-3 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the
     flat index of the cell whose content it takes and its marker's new offset; source -1 when no
     marker of the plate is within reach (rule 4 is the caller's). ``q0``: the previous plates;
-    ``u0``, ``v0``: the previous offsets (flat); ``marks``: the markers' positions (``positions``);
-    ``reach_rows``, ``rows``: the search window's columns per row and rows (``reach``, ``rows_reach``)."""
+    ``u0``, ``v0``: the previous offsets (flat); ``marks``, ``spread``: the markers' positions and
+    each row's largest offsets (``positions``); ``reach_rows``, ``rows``: the search window's columns
+    per row and rows (``reach``, ``rows_reach``); rule 2 scans the columns around the upstream point
+    (``_upstream``) where the window is at least ``ARC_MIN`` columns each side."""
     W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
     cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
@@ -151,8 +174,12 @@ def carry(k, qk, j, i, q0, u0, v0, marks, poles, omega, coslat, sinlat, coslon, 
         if abs(u_own) <= HALF and abs(v_own) <= HALF:
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
-    best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                         h, fu, fv, reach_rows[j], rows)
+    if reach_rows[j] >= ARC_MIN:
+        best_in, u_in, v_in = _upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
+                                        h, cl, sl, coslat, sinlat, reach_rows[j], rows)
+    else:
+        best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                             wj, h, fu, fv, reach_rows[j], rows)
     if best_in >= 0:
         return best_in, u_in, v_in
     if own and abs(u_own) <= KEEP and abs(v_own) <= KEEP:
@@ -240,3 +267,68 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
                     u_b = u
                     v_b = v
     return best_a, u_a, v_a, best_b, u_b, v_b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, cl, sl, coslat, sinlat,
+              m, rows):
+    """``_scan``'s rule 2 (``inside``), ``(cell, u, v)``, scanning on each row only the columns of
+    the window ``i ± m`` that ``upstream`` leaves: those near the upstream point ``x_c − v``, in
+    the same order, so the same result (the others fail the inside test)."""
+    H, W = q0.shape
+    best = -1
+    d_best = np.inf
+    u_best = v_best = 0.0
+    lim_u = _OUTSIDE * wj
+    lim_v = _OUTSIDE * h
+    qx = x0 - vx
+    qy = y0 - vy
+    qz = z0 - vz
+    rq = math.sqrt(qx * qx + qz * qz)
+    q2 = qx * qx + qy * qy + qz * qz
+    fq = math.atan2(qx, qz) * W / (2.0 * math.pi) - 0.5
+    t = math.sqrt(lim_u * lim_u + lim_v * lim_v) + math.sqrt(vx * vx + vy * vy + vz * vz)
+    ve = abs(vx * ex + vz * ez)
+    for dj in range(-rows, rows + 1):
+        jj = np.int64(j) + dj
+        shift = 0
+        if jj < 0:                  # beyond a pole: ``sampling._reflect``
+            jj = -1 - jj
+            shift = W // 2
+        elif jj >= H:
+            jj = 2 * H - 1 - jj
+            shift = W // 2
+        half = half_columns(coslat[jj], sinlat[jj], spread[jj, 0], spread[jj, 1], W, cl, sl, qy, q2, rq, lim_u,
+                            lim_v, t, ve)
+        lo0, hi0, lo1, hi1 = pieces(np.int64(i), shift, m, W, fq, half)
+        for run in range(2):
+            lo = lo0 if run == 0 else lo1
+            hi = hi0 if run == 0 else hi1
+            ii = (np.int64(i) + lo + shift) % W
+            for di in range(lo, hi + 1):
+                if di > lo:
+                    ii += 1
+                    if ii == W:
+                        ii = 0
+                if q0[jj, ii] != qk:
+                    continue
+                cc = jj * W + ii
+                # as in ``_scan``: the neighbour's marker, moved, relative to this cell's centre
+                px = marks[cc, 0] + vx - x0
+                pz = marks[cc, 2] + vz - z0
+                tu = px * ex + pz * ez
+                if abs(tu) > lim_u:
+                    continue
+                py = marks[cc, 1] + vy - y0
+                tv = px * nx + py * ny + pz * nz
+                if abs(tv) > lim_v:
+                    continue
+                u = tu / wj
+                v = tv / h
+                d = u * u + v * v
+                if abs(u) <= HALF and abs(v) <= HALF and d < d_best:
+                    best = cc
+                    d_best = d
+                    u_best = u
+                    v_best = v
+    return best, u_best, v_best

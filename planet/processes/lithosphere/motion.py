@@ -188,13 +188,15 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     marks = buf.get("marks")
     if marks is None:
         marks = buf["marks"] = np.empty((n, 3))
+        buf["spread"] = np.empty((H, 2))
+    spread = buf["spread"]
     west = buf.get("runs_west")
     if west is None:
         west = buf["runs_west"] = np.empty((H, W), np.int32)
         buf["runs_east"] = np.empty((H, W), np.int32)
     east = buf["runs_east"]
     if mode == plates.MODE_MOVE:
-        drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks)
+        drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks, spread)
         window.runs(q0, reach_rows, rows, west, east)
     clock.lap("plates: markers")
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
@@ -202,8 +204,8 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
                    buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
-                   u0, v0, marks, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows, west, east,
-                   out["drift_east"], out["drift_north"])
+                   u0, v0, marks, spread, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows, west,
+                   east, out["drift_east"], out["drift_north"])
     clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, lights, projection
-from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
+from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -29,7 +29,7 @@ class CPUBackend:
         self._geometry_key = None      # the pixel geometry depends on size, morph and camera latitude only
         self._lut_gamma = None
         self._lut = None
-        self._atm_key = None           # the sun in the camera frame the atmosphere table was made for
+        self._atm_key = None           # the sun the atmosphere table was made for (``atmosphere.table_key``)
         self._sites_key = None         # the light sites' places depend on the seed and the grid only
         self._sites = None
 
@@ -61,11 +61,7 @@ class CPUBackend:
         if self._lut_gamma != float(Q[Q_GAMMA]):
             self._lut = projection.gamma_table(float(Q[Q_GAMMA]))
             self._lut_gamma = float(Q[Q_GAMMA])
-        T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
-        atm_key = (float(Q[Q_SUN_CAM_X]), float(Q[Q_SUN_CAM_Y]), float(Q[Q_SUN_CAM_Z]))
-        if Q[Q_ATMOSPHERE] > 0 and self._atm_key != atm_key:   # a sun fixed behind the camera: made once
-            atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
-            self._atm_key = atm_key
+        T = self._atmosphere(Q)
         seed = np.float32(P[P_LIGHTS_SEED])
         if self._sites_key != (float(seed), H, W):
             self._sites = lights.site_places(seed, H, W)
@@ -74,6 +70,19 @@ class CPUBackend:
         projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, seed, self._buffers["S"],
                                  *self._sites)
         return out
+
+
+    def _atmosphere(self, Q):
+        """The atmosphere table ``T`` for ``Q``, made only when the projection reads it (the
+        atmosphere on and the morph ``k`` past 0.85, where ``project_spans``' weight
+        ``smoothstep(0.85, 1, k)`` leaves 0) and its sun (``atmosphere.table_key``) has changed."""
+        T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
+        if Q[Q_ATMOSPHERE] > 0 and Q[Q_K] > np.float32(0.85):
+            key = atmosphere.table_key(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z])
+            if self._atm_key != key:
+                atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
+                self._atm_key = key
+        return T
 
 
 _CPU = None

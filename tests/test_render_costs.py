@@ -31,3 +31,69 @@ def test_gamma_level_is_the_branching_rule_for_every_kind_of_float():
     ref = np.where(~(c > 0), 0, np.where(c >= 1, int(n), middle))
     assert np.array_equal(_levels(c, n), ref)
 
+
+def _table(sx, sy, sz):
+    from planet.render import atmosphere
+
+    T = np.empty((2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
+    atmosphere.atmosphere_table(f32(sx), f32(sy), f32(sz), T)
+    return T
+
+
+def test_suns_behind_the_camera_share_one_table_and_others_do_not():
+    """``table_key``: suns within ``BEHIND_CAMERA`` of the camera's axis (the turning globe before
+    day and night) give the table of (0, 0, sz) bit for bit; every other sun keeps its own key."""
+    from planet.render import atmosphere
+    from planet.render.scene import Q_SUN_CAM, Camera, projection_params
+
+    rng = np.random.default_rng(1)
+    for sz in (1.0, -1.0, 0.75):
+        plain = _table(0.0, 0.0, sz)
+        for _ in range(6):
+            sx, sy = rng.uniform(-1, 1, 2) * atmosphere.BEHIND_CAMERA
+            assert atmosphere.table_key(sx, sy, sz) == (0.0, 0.0, sz)
+            assert np.array_equal(_table(sx, sy, sz), plain)
+    assert atmosphere.table_key(1e-6, 0.0, 1.0) != atmosphere.table_key(0.0, 0.0, 1.0)
+    assert atmosphere.table_key(0.0, 0.0, 0.4) == (0.0, 0.0, 0.4) != atmosphere.table_key(1e-13, 0.0, 0.4)
+    # the film's turning globe before day and night: the sun behind the camera, its screen
+    # components tiny and different from frame to frame, one key
+    keys = {atmosphere.table_key(*projection_params((64, 64), Camera(lat=20, lon=lon, unwrap=0.0),
+                                                      atmosphere=True)[Q_SUN_CAM]) for lon in range(0, 360, 7)}
+    assert keys == {(0.0, 0.0, 1.0)}
+
+
+def test_the_atmosphere_table_is_made_again_only_when_read_and_its_sun_changes(monkeypatch):
+    """The CPU backend remakes the table when the key of the sun changes (a new table each time),
+    and not for a frame whose projection does not read it (atmosphere off, or the morph below 0.85)."""
+    from planet.render import atmosphere, backend
+    from planet.render import synthetic as syn
+    from planet.render.scene import VIEWS, Camera, pack_fields, projection_params
+
+    made = []
+    real = atmosphere.atmosphere_table
+    monkeypatch.setattr(atmosphere, "atmosphere_table", lambda *a: made.append(a[:3]) or real(*a))
+    stack, P = pack_fields(syn.synthetic_state(32), 150.0)
+    be = backend.CPUBackend()
+    size = (96, 64)
+
+    def draw(unwrap=0.0, sun=None, atmosphere=True):
+        Q = projection_params(size, Camera(lat=10, lon=40, unwrap=unwrap), sun=sun, atmosphere=atmosphere,
+                              night=1.0 if sun is not None else 0.0)
+        return be.frame(stack, P, VIEWS["satellite"], VIEWS["night"] if sun is not None else -1, 0, 0.0, Q, size)
+
+    draw()
+    draw()
+    assert len(made) == 1                                    # the same sun: the same table
+    draw(unwrap=0.3)                                         # k = 0.7: the atmosphere's weight is 0
+    draw(atmosphere=False)
+    assert len(made) == 1
+    sun = np.array([0.3, 0.5, 0.8])
+    first = draw(sun=sun)
+    assert len(made) == 2
+    draw(sun=sun * -1.0)
+    assert len(made) == 3
+    assert np.array_equal(draw(sun=sun), first) and len(made) == 4   # back to the first sun: made again, same picture
+    assert np.array_equal(backend.CPUBackend().frame(stack, P, VIEWS["satellite"], VIEWS["night"], 0, 0.0,
+                                                     projection_params(size, Camera(lat=10, lon=40, unwrap=0.0),
+                                                                       sun=sun, atmosphere=True, night=1.0),
+                                                     size), first)

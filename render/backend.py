@@ -26,7 +26,7 @@ class CPUBackend:
 
     def __init__(self):
         self._buffers: dict = {}
-        self._geometry_key = None      # the pixel geometry depends on size, morph and camera latitude only
+        self._geometry_key = None      # the pixel geometry depends on size, morph, camera latitude and ``_air`` only
         self._lut_gamma = None
         self._lut = None
         self._atm_key = None           # the sun the atmosphere table was made for (``atmosphere.table_key``)
@@ -52,10 +52,11 @@ class CPUBackend:
         else:
             B = A
         w, h = size
-        key = (w, h) + tuple(float(v) for v in Q[Q_GEOMETRY])
+        air = bool(self._air(Q))
+        key = (w, h, air) + tuple(float(v) for v in Q[Q_GEOMETRY])
         if self._geometry_key != key:
             G = self._buffer("G", (len(projection.GEOMETRY), h, w), np.float32)
-            projection.geometry(Q, G)
+            projection.geometry(Q, G, air)
             projection.spans(G, self._buffer("S", (h, 2), np.int64))
             self._geometry_key = key
         if self._lut_gamma != float(Q[Q_GAMMA]):
@@ -72,12 +73,17 @@ class CPUBackend:
         return out
 
 
+    @staticmethod
+    def _air(Q):
+        """Whether the projection of ``Q`` draws the atmosphere: it is on and the morph ``k`` is past
+        0.85, below which ``project_spans``' weight ``smoothstep(0.85, 1, k)`` is 0."""
+        return Q[Q_ATMOSPHERE] > 0 and Q[Q_K] > np.float32(0.85)
+
     def _atmosphere(self, Q):
-        """The atmosphere table ``T`` for ``Q``, made only when the projection reads it (the
-        atmosphere on and the morph ``k`` past 0.85, where ``project_spans``' weight
-        ``smoothstep(0.85, 1, k)`` leaves 0) and its sun (``atmosphere.table_key``) has changed."""
+        """The atmosphere table ``T`` for ``Q``, made only when the projection reads it (``_air``)
+        and its sun (``atmosphere.table_key``) has changed."""
         T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
-        if Q[Q_ATMOSPHERE] > 0 and Q[Q_K] > np.float32(0.85):
+        if self._air(Q):
             key = atmosphere.table_key(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z])
             if self._atm_key != key:
                 atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)

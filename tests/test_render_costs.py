@@ -97,3 +97,29 @@ def test_the_atmosphere_table_is_made_again_only_when_read_and_its_sun_changes(m
                                                      projection_params(size, Camera(lat=10, lon=40, unwrap=0.0),
                                                                        sun=sun, atmosphere=True, night=1.0),
                                                      size), first)
+
+
+def test_frames_without_air_leave_out_its_rays_and_change_no_pixel(monkeypatch):
+    """Where the projection draws no atmosphere (off, or the morph below 0.85) the pixel geometry
+    has no atmosphere rows (and spans without its ring); the frames are those drawn with them."""
+    from planet.render import backend
+    from planet.render import synthetic as syn
+    from planet.render.scene import VIEWS, Camera, pack_fields, projection_params
+
+    stack, P = pack_fields(syn.synthetic_state(48), 150.0)
+    size = (160, 96)
+    cases = [(u, atm, lat) for u in (0.0, 0.1, 0.3, 0.6, 1.0) for atm in (True, False) for lat in (20.0, -50.0)]
+    frames, rows = [], []
+    real = projection.geometry
+    monkeypatch.setattr(projection, "geometry", lambda Q, G, air=True: rows.append(air) or real(Q, G, air))
+    for u, atm, lat in cases:
+        Q = projection_params(size, Camera(lat=lat, lon=30.0, unwrap=u), atmosphere=atm, fade=0.7)
+        frames.append(backend.CPUBackend().frame(stack, P, VIEWS["plates"], -1, 0, 0.0, Q, size))
+    assert rows == [atm and u < 0.15 for u, atm, _ in cases]     # k = 1 - u past 0.85 with the air on
+    monkeypatch.setattr(projection, "geometry", lambda Q, G, air=True: real(Q, G, True))
+    for (u, atm, lat), frame in zip(cases, frames):
+        Q = projection_params(size, Camera(lat=lat, lon=30.0, unwrap=u), atmosphere=atm, fade=0.7)
+        assert np.array_equal(backend.CPUBackend().frame(stack, P, VIEWS["plates"], -1, 0, 0.0, Q, size), frame)
+    G = np.empty((len(projection.GEOMETRY), size[1], size[0]), np.float32)
+    real(projection_params(size, Camera(unwrap=0.0), atmosphere=True), G, False)
+    assert (G[projection.G_ATM_ROW] == -1).all()

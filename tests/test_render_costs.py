@@ -123,3 +123,26 @@ def test_frames_without_air_leave_out_its_rays_and_change_no_pixel(monkeypatch):
     G = np.empty((len(projection.GEOMETRY), size[1], size[0]), np.float32)
     real(projection_params(size, Camera(unwrap=0.0), atmosphere=True), G, False)
     assert (G[projection.G_ATM_ROW] == -1).all()
+
+
+def test_a_caption_lightens_exactly_as_the_float32_formula_over_its_box():
+    """``Captions.draw`` (a kernel over the inked pixels) gives NumPy's float32
+    ``uint8(c + (255 - c) a)`` over the whole box of the text, at full and partial opacity."""
+    from planet.render.film import Captions
+
+    rng = np.random.default_rng(3)
+    for size in ((1280, 720), (640, 360)):
+        cap = Captions(size)
+        for text, alpha in (("4.0 billion years ago - oceans form", 1.0), ("today - a warmer world", 0.37),
+                            ("x", 0.0)):
+            frame = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+            a = cap._patch(text) * (0.9 * alpha)
+            ph, pw = a.shape
+            y0, x0 = size[1] - cap.margin - ph, cap.margin
+            want, before = frame.copy(), frame.copy()
+            region = want[y0:y0 + ph, x0:x0 + pw].astype(np.float32)
+            region += (255.0 - region) * a[:, :, None]
+            want[y0:y0 + ph, x0:x0 + pw] = region.astype(np.uint8)
+            cap.draw(frame, text, alpha)
+            assert np.array_equal(frame, want)
+            assert (alpha == 0.0) == np.array_equal(frame, before)

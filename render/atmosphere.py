@@ -1,6 +1,7 @@
 """Single scattering of the thin atmosphere seen on the globe (the CPU twin of ``shaders/project.frag``'s
-sky): a table ray-marched once per frame over (distance from the disc centre, angle to the sun on
-screen) that every pixel of the projection pass reads. Units of the planet radius; all float32."""
+sky): a table ray-marched over (distance from the disc centre, angle to the sun on screen) that every
+pixel of the projection pass reads, made again only when the sun moves (``table_key``; the CPU
+backend keeps it between frames). Units of the planet radius; all float32."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,7 @@
 """Single scattering of the thin atmosphere seen on the globe (the CPU twin of ``shaders/project.frag``'s
-sky): a table ray-marched once per frame over (distance from the disc centre, angle to the sun on
-screen) that every pixel of the projection pass reads. Units of the planet radius; all float32."""
+sky): a table ray-marched over (distance from the disc centre, angle to the sun on screen) that every
+pixel of the projection pass reads, made again only when the sun moves (``table_key``; the CPU
+backend keeps it between frames). Units of the planet radius; all float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -127,6 +128,25 @@ def atmosphere_table(sx, sy, sz, T):
             v = _atmosphere(x, y, sx, sy, sz)
             for c in range(6):
                 T[kind, row, col, c] = v[c]
+
+
+#: below this, the sun's screen components do not change the table (``table_key``)
+BEHIND_CAMERA = 1e-12
+
+
+def table_key(sx, sy, sz) -> tuple[float, float, float]:
+    """The key of ``atmosphere_table`` for the sun ``(sx, sy, sz)``: two suns with one key give the
+    same table bit for bit. The sun itself, except a sun behind the camera (|sx|, |sy| <=
+    ``BEHIND_CAMERA``, |sz| >= ½: before day and night ``scene.projection_params`` puts it there,
+    with components of 1e-16 that change as the globe turns), whose key is ``(0, 0, sz)``: its
+    screen axis is ``(1, 0)`` whatever they are (``_sun_screen_axis``), and in ``_atmosphere``'s
+    ``x·sx + y·sy + zs·sz`` their terms (at most 2.1e-12) are below a quarter of a float32 step of
+    ``zs·sz`` (|zs| >= 3.3e-4 on every ray of the table), so every sum rounds as with 0
+    (``tests/test_render_costs.py`` holds tables of such suns equal)."""
+    sx, sy, sz = float(sx), float(sy), float(sz)
+    if abs(sx) <= BEHIND_CAMERA and abs(sy) <= BEHIND_CAMERA and abs(sz) >= 0.5:
+        return 0.0, 0.0, sz
+    return sx, sy, sz
 
 
 @njit(cache=True, inline="always")

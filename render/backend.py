@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, lights, projection
-from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
+from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -26,10 +26,10 @@ class CPUBackend:
 
     def __init__(self):
         self._buffers: dict = {}
-        self._geometry_key = None      # the pixel geometry depends on size, morph and camera latitude only
+        self._geometry_key = None      # the pixel geometry depends on size, morph, camera latitude and ``_air`` only
         self._lut_gamma = None
         self._lut = None
-        self._atm_key = None           # the sun in the camera frame the atmosphere table was made for
+        self._atm_key = None           # the sun the atmosphere table was made for (``atmosphere.table_key``)
         self._sites_key = None         # the light sites' places depend on the seed and the grid only
         self._sites = None
 
@@ -52,20 +52,17 @@ class CPUBackend:
         else:
             B = A
         w, h = size
-        key = (w, h) + tuple(float(v) for v in Q[Q_GEOMETRY])
+        air = bool(self._air(Q))
+        key = (w, h, air) + tuple(float(v) for v in Q[Q_GEOMETRY])
         if self._geometry_key != key:
             G = self._buffer("G", (len(projection.GEOMETRY), h, w), np.float32)
-            projection.geometry(Q, G)
+            projection.geometry(Q, G, air)
             projection.spans(G, self._buffer("S", (h, 2), np.int64))
             self._geometry_key = key
         if self._lut_gamma != float(Q[Q_GAMMA]):
             self._lut = projection.gamma_table(float(Q[Q_GAMMA]))
             self._lut_gamma = float(Q[Q_GAMMA])
-        T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
-        atm_key = (float(Q[Q_SUN_CAM_X]), float(Q[Q_SUN_CAM_Y]), float(Q[Q_SUN_CAM_Z]))
-        if Q[Q_ATMOSPHERE] > 0 and self._atm_key != atm_key:   # a sun fixed behind the camera: made once
-            atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
-            self._atm_key = atm_key
+        T = self._atmosphere(Q)
         seed = np.float32(P[P_LIGHTS_SEED])
         if self._sites_key != (float(seed), H, W):
             self._sites = lights.site_places(seed, H, W)
@@ -74,6 +71,24 @@ class CPUBackend:
         projection.project_spans(A, B, self._buffers["G"], Q, self._lut, T, out, seed, self._buffers["S"],
                                  *self._sites)
         return out
+
+
+    @staticmethod
+    def _air(Q):
+        """Whether the projection of ``Q`` draws the atmosphere: it is on and the morph ``k`` is past
+        0.85, below which ``project_spans``' weight ``smoothstep(0.85, 1, k)`` is 0."""
+        return Q[Q_ATMOSPHERE] > 0 and Q[Q_K] > np.float32(0.85)
+
+    def _atmosphere(self, Q):
+        """The atmosphere table ``T`` for ``Q``, made only when the projection reads it (``_air``)
+        and its sun (``atmosphere.table_key``) has changed."""
+        T = self._buffer("T", (2, atmosphere.ATM_ROWS, atmosphere.ATM_ANGLES, 6), np.float32)
+        if self._air(Q):
+            key = atmosphere.table_key(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z])
+            if self._atm_key != key:
+                atmosphere.atmosphere_table(Q[Q_SUN_CAM_X], Q[Q_SUN_CAM_Y], Q[Q_SUN_CAM_Z], T)
+                self._atm_key = key
+        return T
 
 
 _CPU = None

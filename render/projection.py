@@ -113,12 +113,16 @@ LUT_SIZE = 16384
 def _level(c, n):
     """Index into the gamma table of the linear colour ``c``: ``c`` clamped to [0, 1], times ``n``,
     rounded. NaN (a NaN cell, a NaN camera) maps to 0 and +inf to ``n``: a float that is not finite
-    never becomes an index (``np.int64(nan)`` is undefined and read far outside the table)."""
-    if not c > f32(0.0):         # also NaN
-        return np.int64(0)
-    if c >= f32(1.0):
-        return np.int64(n)
-    return np.int64(c * n + f32(0.5))
+    never becomes an index (``np.int64(nan)`` is undefined and read far outside the table).
+
+    Written as two selects on ``c · n + ½`` rather than branches on ``c``, which the projection's
+    inner loops run three times a pixel (a fifth of the map's drawing): the same index for every
+    float (``tests/test_render_costs.py``: c ≤ 0 and NaN give at most ½, then 0; c ≥ 1 gives at least
+    ``n`` + ½, clamped to ``n``; in between the rounding is the same product and sum)."""
+    v = c * n + f32(0.5)
+    v = v if v > f32(0.0) else f32(0.0)       # also NaN
+    v = v if v < n else n
+    return np.int64(v)
 
 
 def gamma_table(gamma: float) -> np.ndarray:
@@ -143,13 +147,15 @@ G_RAY_Y = GEOMETRY.index("ray_y")
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def geometry(Q, G):
+def geometry(Q, G, air=True):
     """Per output pixel of ``G`` (8, Ho, Wo), the planes in the order of ``GEOMETRY``: latitude
     (NaN outside the picture), longitude relative to the camera's, the surface normal in the
     camera-longitude frame (cos φ sin λ, sin φ, cos φ cos λ), and the pixel's ray through the
-    atmosphere (``_atmosphere_row``: table row, screen direction). Depends only on the size, the
-    morph ``k``, the scales and the camera latitude (``Q[Q_GEOMETRY]``), so a turning globe or a
-    fixed map reuses it from frame to frame.
+    atmosphere (``_atmosphere_row``: table row, screen direction; without ``air``, row −1 and
+    direction (1, 0) everywhere, as outside the atmosphere: for frames that draw none, which then
+    also leave its ring out of the spans). Depends only on the size, the morph ``k``, the scales
+    and the camera latitude (``Q[Q_GEOMETRY]``), so a turning globe or a fixed map reuses it from
+    frame to frame.
 
     The same numbers as ``pixel_position`` (with the camera longitude 0), with what depends only on
     the row or the frame computed once: the globe's unwrapping recomputes this every frame."""
@@ -197,7 +203,7 @@ def geometry(Q, G):
                         n2 = -p1 * slat + p2 * clat
                         lat = np.arcsin(min(max(n1, f32(-1.0)), f32(1.0)))
                         lon = np.arctan2(n0, n2)
-            row, ux, uy = _atmosphere_row(x, y)
+            row, ux, uy = _atmosphere_row(x, y) if air else (f32(-1.0), f32(1.0), f32(0.0))
             # the picture is mirror symmetric about the centre column: x → −x gives λ → −λ, the
             # normal's first component and the ray's screen x change sign, nothing else
             for side in range(2):

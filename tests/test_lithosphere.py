@@ -264,6 +264,35 @@ def test_conserve_crust_keeps_the_volume_when_the_pile_is_capped():
     assert (crust[crust > 0] <= 3.0).all() and (crust[:2] == 0).all()   # on continental crust only
 
 
+def test_conserve_crust_takes_back_crust_the_motion_duplicated():
+    """A gain of volume (the gather copying a source cell into two targets) is taken back from the
+    continents in proportion to their crust above 1/2: the volume is what it was before, no cell
+    changes type, the ocean floor is untouched, and the thinning is proportional (checked against
+    the closed form ``C − (C − 1/2) · gain / Σ (C − 1/2) · area``)."""
+    from planet.processes.lithosphere import boundaries
+    H, W = 8, 16
+    area = np.linspace(0.5, 1.0, H)
+    a = np.broadcast_to(area[:, None], (H, W))
+    rng = np.random.default_rng(3)
+    crust = rng.uniform(0.0, 0.45, (H, W)).astype(np.float32)           # ocean floor
+    crust[2:6, 4:12] = rng.uniform(0.5, 2.5, (4, 8)).astype(np.float32)  # a continent
+    old = crust.copy()
+    vol = float((old.astype(np.float64) * a).sum())
+    gain = 1.5
+    boundaries.conserve_crust(vol - gain, crust, np.zeros((H, W), np.float32), area, 3.0)
+    assert float((crust.astype(np.float64) * a).sum()) == pytest.approx(vol - gain, rel=1e-6)
+    assert np.array_equal(crust >= 0.5, old >= 0.5)                     # no cell changes type
+    assert np.array_equal(crust[old < 0.5], old[old < 0.5])             # ocean floor untouched
+    cont = old >= 0.5
+    excess = float(((old.astype(np.float64) - 0.5) * a)[cont].sum())
+    expect = old.astype(np.float64) - (old.astype(np.float64) - 0.5) * gain / excess
+    np.testing.assert_allclose(crust[cont], expect[cont], rtol=1e-6)
+    # a gain larger than all the continents' excess leaves them at 1/2, not below
+    crust = old.copy()
+    boundaries.conserve_crust(vol - 10 * excess, crust, np.zeros((H, W), np.float32), area, 3.0)
+    assert (crust[cont] == np.float32(0.5)).all() and np.array_equal(crust[~cont], old[~cont])
+
+
 def test_no_east_west_streaks_near_the_poles(young_world):
     """Content rides on markers (``lithosphere.drift``), so the cells of a polar row, narrower than
     the frame cells their crust came from, do not copy one another's elevation: beyond 65° of

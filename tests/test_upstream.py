@@ -31,8 +31,9 @@ def _both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon
             m = reach_rows[j]
             a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, m, rows)
-            b, ub, vb = drift._upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                        h, cl, sl, coslat, sinlat, m, rows)
+            b, ub, vb, _, _, _ = drift._upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
+                                                 nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
+                                                 drift._OUTSIDE * wj, drift._OUTSIDE * h)
             out[j, i, 0] = a
             out[j, i, 1] = ua
             out[j, i, 2] = va
@@ -101,6 +102,49 @@ def test_the_cut_window_finds_the_marker_the_whole_window_finds(seed, H, W, cell
     cut = out[..., 6].sum(axis=1)
     assert (cut <= W * full).all()
     assert cut.sum() <= kept * (W * full).sum()                      # and the cut pays (measured: 0.53-0.996)
+
+
+@njit(cache=False)
+def _stretch_both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows, out):
+    """For every cell: rule 4 over the whole window (``drift._scan(False, ...)``) and cut
+    (``drift._stretch``), ``out[j, i] = (up, u, v, any, u, v)`` of each."""
+    H, W = q0.shape
+    for j in range(H):
+        for i in range(W):
+            cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
+            x0, y0, z0 = so * cl, sl, co * cl
+            ex, ez = co, -so
+            nx, ny, nz = -sl * so, cl, -sl * co
+            vx, vy, vz = drift._velocity(k, x0, y0, z0, poles, omega)
+            wj = wrow[j]
+            fu = (vx * ex + vz * ez) / wj
+            fv = (vx * nx + vy * ny + vz * nz) / h
+            m = reach_rows[j]
+            a0, a1, a2, a3, a4, a5 = drift._scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                                 nz, wj, h, fu, fv, m, rows)
+            b0, b1, b2, b3, b4, b5 = drift._stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                                    nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows)
+            out[j, i, 0], out[j, i, 1], out[j, i, 2], out[j, i, 3], out[j, i, 4], out[j, i, 5] = a0, a1, a2, a3, a4, a5
+            out[j, i, 6], out[j, i, 7], out[j, i, 8], out[j, i, 9], out[j, i, 10], out[j, i, 11] = b0, b1, b2, b3, b4, b5
+
+
+@pytest.mark.parametrize("seed,H,W,cells", [(0, 16, 32, 0.4), (1, 24, 48, 1.0), (2, 32, 64, 2.5), (3, 32, 96, 0.7),
+                                             (4, 40, 80, 4.0), (6, 64, 128, 1.0)])
+def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cells):
+    """Rule 4 (the nearest upstream marker, else the nearest of all) cut to the markers near the
+    upstream point (``drift._stretch``) gives the whole window's marker bit for bit, at every
+    cell of random worlds with offsets up to the bounds, across the poles included."""
+    q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(seed, H, W, cells)
+    out = np.empty((H, W, 12))
+    _stretch_both(3.0, 0, q0, marks, spread, poles, omega, *trig, width, h, reach_rows, rows, out)
+    assert np.array_equal(out[..., :3], out[..., 6:9])               # the upstream marker: cell, u, v
+    none = out[..., 0] < 0
+    assert np.array_equal(out[none][:, 3:6], out[none][:, 9:12])    # and where there is none, the nearest
+    up = out[..., 0] >= 0
+    assert up.mean() > 0.5                                           # upstream markers were found
+    polar = np.zeros(H, bool)
+    polar[:rows + 1] = polar[-rows - 1:] = True
+    assert up[polar].sum() > W                                       # also in rows reflected over a pole
 
 
 def _inside(p, v, j, i, trig, width, h):

@@ -32,7 +32,11 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
 4. **stretch**: else (the flow spreads the crust over more cells than it came from, as on its way
    towards a pole, where cells are narrower) a copy of the nearest marker upstream (behind the
    centre: ``(u, v)·(v_e / w_j, v_n / h) < 0``; the nearest of all if there is none), content and
-   position: a new material point where that one is, which evolves on its own from then on;
+   position: a new material point where that one is, which evolves on its own from then on. Where
+   ``m_j ≥ STRETCH_MIN`` the scan is cut as rule 2's (``_stretch``): the nearest upstream marker
+   within ``CORE`` cells of the centre bounds the winner's distance ``√d``, and only the columns
+   that can hold a marker within ``√d`` cells east and north are scanned, in the same order, so
+   the result is the whole window's;
 5. else (no marker of plate ``k`` within reach: an edge that the shapes and the markers draw
    differently) the frame's source (``plates._arrival``), offset 0.
 
@@ -67,6 +71,8 @@ HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
 LIMIT = 1.5       # the stored offsets' bound
 ARC_MIN = 24      # rule 2 scans only the columns around the upstream point where m_j is at least this
+STRETCH_MIN = 8   # rule 4 does where m_j is at least this (``_stretch``)
+CORE = 2.0        # cells: ``_stretch``'s first look around the centre, east and north
 
 
 @njit(cache=True, nogil=True)
@@ -175,8 +181,9 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
     if reach_rows[j] >= ARC_MIN:
-        best_in, u_in, v_in = _upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                        h, cl, sl, coslat, sinlat, reach_rows[j], rows)
+        best_in, u_in, v_in, _, _, _ = _upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
+                                                 nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, reach_rows[j],
+                                                 rows, _OUTSIDE * wj, _OUTSIDE * h)
     else:
         best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, reach_rows[j], rows)
@@ -184,8 +191,13 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
         return best_in, u_in, v_in
     if own and abs(u_own) <= KEEP and abs(v_own) <= KEEP:
         return c, u_own, v_own
-    best_up, u_up, v_up, best_any, u_any, v_any = _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
-                                                        nx, ny, nz, wj, h, fu, fv, reach_rows[j], rows)
+    if reach_rows[j] >= STRETCH_MIN:
+        best_up, u_up, v_up, best_any, u_any, v_any = _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0,
+                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, coslat,
+                                                               sinlat, reach_rows[j], rows)
+    else:
+        best_up, u_up, v_up, best_any, u_any, v_any = _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex,
+                                                            ez, nx, ny, nz, wj, h, fu, fv, reach_rows[j], rows)
     if best_up >= 0:
         return best_up, u_up, v_up
     return best_any, u_any, v_any
@@ -198,89 +210,106 @@ _OUTSIDE = 0.5000001
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
-    """The markers of plate ``qk`` on rows ``j − rows … j + rows`` (reflected over the poles),
-    columns ``i ± m``, moved, relative to the
-    centre of cell (j, i), in scan order (a tie goes to the first). ``inside``: the one inside the
-    cell nearest its centre (rule 2), ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and
-    the nearest of all (rule 4), ``(up, u, v, any, u, v)``. Cell -1: none."""
-    H, W = q0.shape
-    best_a = -1
-    d_a = np.inf
-    u_a = v_a = 0.0
-    best_b = -1
-    d_b = np.inf
-    u_b = v_b = 0.0
-    lim_u = _OUTSIDE * wj
-    lim_v = _OUTSIDE * h
-    inner = j >= rows and j < H - rows              # no polar reflection: rows j ± rows, columns wrapped
-    jj = np.int64(j)     # (a prange index may arrive unsigned)
-    ii = np.int64(i)
-    for dj in range(-rows, rows + 1):
-        if inner:
-            jj = np.int64(j) + dj
-            ii = np.int64(i) - m
-            if ii < 0:
-                ii += W
-        for di in range(-m, m + 1):
-            if inner:
-                if di > -m:
-                    ii += 1
-                    if ii == W:
-                        ii = 0
-            else:
-                jj, ii = _reflect(np.int64(j) + dj, np.int64(i) + di, H, W)
-            if q0[jj, ii] != qk:
-                continue
-            cc = jj * W + ii
-            # the neighbour's marker, moved, relative to this cell's centre
-            px = marks[cc, 0] + vx - x0
-            pz = marks[cc, 2] + vz - z0
-            tu = px * ex + pz * ez
-            if inside and abs(tu) > lim_u:
-                continue
-            py = marks[cc, 1] + vy - y0
-            tv = px * nx + py * ny + pz * nz
-            if inside:
-                if abs(tv) > lim_v:
-                    continue
-                u = tu / wj
-                v = tv / h
-                d = u * u + v * v
-                if abs(u) <= HALF and abs(v) <= HALF and d < d_a:
-                    best_a = cc
-                    d_a = d
-                    u_a = u
-                    v_a = v
-            else:
-                u = tu / wj
-                v = tv / h
-                d = u * u + v * v
-                if u * fu + v * fv < 0.0 and d < d_a:
-                    best_a = cc
-                    d_a = d
-                    u_a = u
-                    v_a = v
-                if d < d_b:
-                    best_b = cc
-                    d_b = d
-                    u_b = u
-                    v_b = v
-    return best_a, u_a, v_a, best_b, u_b, v_b
+def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, best_a, d_a,
+              u_a, v_a, best_b, d_b, u_b, v_b):
+    """One candidate of a scan: the marker of cell ``cc``, moved by ``v``, relative to the centre
+    ``x0`` of the cell scanned for, in cell units ``(u, v)`` and ``d = u² + v²``. ``inside`` (rule 2):
+    the nearest inside the cell so far, ``(best_a, d_a, u_a, v_a)``; else (rule 4) the nearest
+    upstream (``(u, v)·(fu, fv) < 0``) and the nearest of all (``best_b, …``). A tie keeps the
+    earlier. Markers beyond ``lim_u`` east or ``lim_v`` north (tangent-plane offsets, radians) are
+    skipped before the division (``np.inf``: none)."""
+    px = marks[cc, 0] + vx - x0
+    pz = marks[cc, 2] + vz - z0
+    tu = px * ex + pz * ez
+    if abs(tu) > lim_u:
+        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
+    py = marks[cc, 1] + vy - y0
+    tv = px * nx + py * ny + pz * nz
+    if abs(tv) > lim_v:
+        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
+    u = tu / wj
+    v = tv / h
+    d = u * u + v * v
+    if inside:
+        if abs(u) <= HALF and abs(v) <= HALF and d < d_a:
+            return cc, d, u, v, best_b, d_b, u_b, v_b
+        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
+    if u * fu + v * fv < 0.0 and d < d_a:
+        best_a = cc
+        d_a = d
+        u_a = u
+        v_a = v
+    if d < d_b:
+        best_b = cc
+        d_b = d
+        u_b = u
+        v_b = v
+    return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, cl, sl, coslat, sinlat,
-              m, rows):
-    """``_scan``'s rule 2 (``inside``), ``(cell, u, v)``, scanning on each row only the columns of
-    the window ``i ± m`` that ``upstream`` leaves: those near the upstream point ``x_c − v``, in
-    the same order, so the same result (the others fail the inside test)."""
+def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
+    """The markers of plate ``qk`` on rows ``j − rows … j + rows`` (reflected over the poles),
+    columns ``i ± m``, moved, relative to the centre of cell (j, i), in scan order (a tie goes to
+    the first; ``_consider``). ``inside``: the one inside the cell nearest its centre (rule 2),
+    ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and the nearest of all (rule 4),
+    ``(up, u, v, any, u, v)``. Cell -1: none. Rows that need no polar reflection take a loop of
+    their own, without ``_reflect``'s branches (the same cells in the same order)."""
     H, W = q0.shape
-    best = -1
-    d_best = np.inf
-    u_best = v_best = 0.0
-    lim_u = _OUTSIDE * wj
-    lim_v = _OUTSIDE * h
+    a = -1
+    d_a = np.inf
+    u_a = v_a = 0.0
+    b = -1
+    d_b = np.inf
+    u_b = v_b = 0.0
+    lim_u = _OUTSIDE * wj if inside else np.inf
+    lim_v = _OUTSIDE * h if inside else np.inf
+    jc = np.int64(j)     # (a prange index may arrive unsigned)
+    ic = np.int64(i)
+    if jc >= rows and jc < H - rows:                 # rows j ± rows, columns wrapped
+        for jj in range(jc - rows, jc + rows + 1):
+            ii = ic - m
+            if ii < 0:
+                ii += W
+            base = jj * W
+            for di in range(2 * m + 1):
+                if di > 0:
+                    ii += 1
+                    if ii == W:
+                        ii = 0
+                if q0[jj, ii] != qk:
+                    continue
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + ii, marks, vx, vy, vz, x0, y0, z0, ex,
+                                                               ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a, d_a,
+                                                               u_a, v_a, b, d_b, u_b, v_b)
+    else:
+        for dj in range(-rows, rows + 1):
+            for di in range(-m, m + 1):
+                jj, ii = _reflect(jc + dj, ic + di, H, W)
+                if q0[jj, ii] != qk:
+                    continue
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, jj * W + ii, marks, vx, vy, vz, x0, y0, z0,
+                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
+                                                               d_a, u_a, v_a, b, d_b, u_b, v_b)
+    return a, u_a, v_a, b, u_b, v_b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl,
+              coslat, sinlat, m, rows, lim_u, lim_v):
+    """``_scan(inside, ...)`` over the candidates whose moved marker lies within ``lim_u`` east and
+    ``lim_v`` north of the cell's centre (``_OUTSIDE`` times the cell's half-extents for rule 2),
+    scanning on each row only the columns of the window ``i ± m`` that ``upstream`` leaves for that
+    box: those near the upstream point ``x_c − v``, in the same order. The others cannot hold such a
+    marker, so for rule 2 the result is ``_scan``'s; for rule 4 it is wherever the box holds the
+    winner (``_stretch``)."""
+    H, W = q0.shape
+    a = -1
+    d_a = np.inf
+    u_a = v_a = 0.0
+    b = -1
+    d_b = np.inf
+    u_b = v_b = 0.0
     qx = x0 - vx
     qy = y0 - vy
     qz = z0 - vz
@@ -312,23 +341,26 @@ def _upstream(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, n
                         ii = 0
                 if q0[jj, ii] != qk:
                     continue
-                cc = jj * W + ii
-                # as in ``_scan``: the neighbour's marker, moved, relative to this cell's centre
-                px = marks[cc, 0] + vx - x0
-                pz = marks[cc, 2] + vz - z0
-                tu = px * ex + pz * ez
-                if abs(tu) > lim_u:
-                    continue
-                py = marks[cc, 1] + vy - y0
-                tv = px * nx + py * ny + pz * nz
-                if abs(tv) > lim_v:
-                    continue
-                u = tu / wj
-                v = tv / h
-                d = u * u + v * v
-                if abs(u) <= HALF and abs(v) <= HALF and d < d_best:
-                    best = cc
-                    d_best = d
-                    u_best = u
-                    v_best = v
-    return best, u_best, v_best
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, jj * W + ii, marks, vx, vy, vz, x0, y0, z0,
+                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
+                                                               d_a, u_a, v_a, b, d_b, u_b, v_b)
+    return a, u_a, v_a, b, u_b, v_b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, coslat,
+             sinlat, m, rows):
+    """Rule 4 as ``_scan(False, ...)`` gives it, ``(up, u, v, any, u, v)``, scanning only columns
+    near the upstream point (``_upstream``). First the window's markers within ``CORE`` cells of the
+    centre, east and north (after the move): the nearest upstream one among them, at ``d`` (cell
+    units squared), bounds the winner's distance. Then every marker within ``√d`` cells east and
+    north, in ``_scan``'s order: the winner is among them, so it is ``_scan``'s, ties included
+    (``any`` is then the nearest of those, unused: rule 4 takes ``up``). Where no upstream marker is
+    that near, the whole window (``_scan``)."""
+    a, ua, va, _, _, _ = _upstream(False, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                   wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows, CORE * wj, CORE * h)
+    if a < 0:
+        return _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)
+    r = math.sqrt(ua * ua + va * va) * (1.0 + 1e-6)
+    return _upstream(False, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
+                     cl, sl, coslat, sinlat, m, rows, r * wj, r * h)

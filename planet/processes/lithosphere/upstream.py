@@ -34,6 +34,11 @@ quantity is within a few ulps of 1 in absolute terms) and ``R²`` gets ``1e-12``
 ``pieces`` turns the arc into the ``di`` of the old window ``−m … m`` whose column lies in it:
 at most two runs, in ascending ``di``, so rule 2 scans the candidates it would have scanned, in
 the same order, less some that provably fail its inside test: the result is bit-identical.
+
+Rule 4 (``drift._stretch``) uses the same bound with a larger box: a marker at ``d`` (cell units
+squared) from the centre has ``|T·ê_c| ≤ √d w_j`` and ``|T·n̂_c| ≤ √d h``, so once some upstream
+marker is known at ``d``, the columns the bound leaves for ``α = √d w_j``, ``β = √d h`` hold every
+marker that can beat it.
 """
 from __future__ import annotations
 

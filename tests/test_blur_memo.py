@@ -41,3 +41,23 @@ def test_another_sigma_or_map_starts_afresh():
     fb = rng.normal(size=b.shape).astype(np.float32)
     for f, cm, s in ((fa, a, 6.0), (fa, a, 9.0), (fb, b, 9.0), (fa, a, 9.0)):
         assert np.array_equal(memo(f, s, cm.cell_deg, cm.row_area), blur(f, s, cm.cell_deg, cm.row_area))
+
+
+def test_the_memos_comparison_is_numpys_array_equal():
+    """``memo._same`` (one pass, no temporary, stops at the first block that differs) answers as
+    ``np.array_equal``: a change in the last cell or the first, NaN never equal, −0 equal to +0,
+    another shape or dtype."""
+    from planet.processes import memo
+    rng = np.random.default_rng(3)
+    a = rng.random((37, 301), dtype=np.float32)                       # not a whole number of blocks
+    cases = [a.copy()]
+    for flat in (0, a.size - 1, memo._BLOCK, memo._BLOCK - 1):
+        b = a.copy()
+        b.flat[flat] += np.float32(1.0)
+        cases.append(b)
+    z = np.zeros_like(a)
+    cases += [np.where(a > 2, a, np.float32(np.nan)), a.astype(np.float64), a[:, :300].copy(), a.T.copy()]
+    for b in cases:
+        assert memo._same(a, b) == np.array_equal(a, b)
+    assert memo._same(z, -z) and not memo._same(a * np.nan, a * np.nan)
+    assert sum(memo._same(a, b) for b in cases) == 2          # the copy and the same values in float64

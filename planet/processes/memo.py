@@ -7,6 +7,34 @@ elevation computed every step would be the same array again on most of them.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+#: cells compared per block by ``_equal`` before it looks whether any differed
+_BLOCK = 4096
+
+
+@njit(cache=True, nogil=True)
+def _equal(a, b):
+    """``np.array_equal`` of two float32 arrays of the same shape (``==`` per value: NaN never equals, −0
+    equals +0), one pass without a temporary array; it stops at the first block of cells that differs."""
+    af = a.ravel()
+    bf = b.ravel()
+    n = af.size
+    for s in range(0, n, _BLOCK):
+        d = False
+        for i in range(s, min(s + _BLOCK, n)):      # the block's comparisons, branch-free (they vectorise)
+            d |= af[i] != bf[i]
+        if d:
+            return False
+    return True
+
+
+def _same(seen, elevation) -> bool:
+    """``np.array_equal(seen, elevation)`` (``seen`` a float32 C-contiguous copy), by ``_equal`` when it can."""
+    if (isinstance(elevation, np.ndarray) and elevation.dtype == np.float32 and seen.dtype == np.float32
+            and elevation.shape == seen.shape and elevation.flags.c_contiguous and seen.flags.c_contiguous):
+        return _equal(seen, elevation)
+    return np.array_equal(seen, elevation)
 
 
 class TerrainMemo:
@@ -18,7 +46,14 @@ class TerrainMemo:
 
     def get(self, elevation, key, compute):
         """``compute()``'s result for ``elevation`` and ``key``, computed again only when either changed."""
-        if self._seen is None or self._seen[1] != key or not np.array_equal(self._seen[0], elevation):
-            self._seen = (np.array(elevation, copy=True), key)
+        seen = self._seen
+        if seen is None or seen[1] != key or not _same(seen[0], elevation):
+            copy = seen[0] if seen is not None else None
+            if (copy is not None and isinstance(elevation, np.ndarray) and copy.shape == elevation.shape
+                    and copy.dtype == elevation.dtype):
+                np.copyto(copy, elevation)         # the copy's buffer is reused (no fresh pages every change)
+            else:
+                copy = np.array(elevation, copy=True)
+            self._seen = (copy, key)
             self._value = compute()
         return self._value

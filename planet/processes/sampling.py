@@ -43,21 +43,23 @@ def _bilinear(field, y, x, H, W):
 def _interior_weights(y, x, W):
     """``(r0, c0, c1, w00, w01, w10, w11)`` of ``_bilinear`` away from the poles (``y > 0``,
     ``x + W > 0``, row ``r0 + 1`` inside the grid): floor by truncation, the columns wrapped
-    without a modulo. ``_interior_sample`` applies them to a field."""
+    without a modulo. ``_interior_sample`` applies them to a field. Truncated to 32-bit integers
+    (grids have far fewer than 2**31 cells, ``grid.MAX_COLUMNS``): with ``W`` an ``int32`` a row of
+    them vectorises (AVX2 converts float32 to int32 in vector registers, not to int64)."""
     one = f32(1.0)
-    r0 = np.int64(y)               # y > 0 and x + W > 0, so truncation is floor (and cheaper than libm)
+    r0 = np.int32(y)               # y > 0 and x + W > 0, so truncation is floor (and cheaper than libm)
     fy = y - f32(r0)
     xs = x + f32(W)
-    c0 = np.int64(xs)
+    c0 = np.int32(xs)
     fx = xs - f32(c0)
     c0 -= W
     if c0 < 0:
         c0 += W
     elif c0 >= W:
         c0 -= W
-    c1 = c0 + 1
+    c1 = c0 + np.int32(1)
     if c1 == W:
-        c1 = 0
+        c1 -= W
     return r0, c0, c1, (one - fy) * (one - fx), (one - fy) * fx, fy * (one - fx), fy * fx
 
 

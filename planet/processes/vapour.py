@@ -97,10 +97,11 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr, n0, n1, q00, q0
     if not polar:
         # away from the poles: the corners' flat cells and the weights first (a loop that vectorises),
         # then the samples (gathers); the same weights and sums as ``_interior_sample``
+        w32 = np.int32(W)             # 32-bit indices: the loop vectorises (``sampling._interior_weights``)
         for i in range(W):
-            r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], W)
-            n0[i] = np.uint64(r0 * W + c0)
-            n1[i] = np.uint64(r0 * W + c1)
+            r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], w32)
+            n0[i] = np.uint64(r0 * w32 + c0)
+            n1[i] = np.uint64(r0 * w32 + c1)
             q00[i] = w00
             q01[i] = w01
             q10[i] = w10

@@ -14,20 +14,27 @@ from planet.processes.lithosphere.upstream import half_columns, pieces
 
 
 @njit(cache=False)
+def _cell(k, j, i, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h):
+    """What ``drift.carry`` works out for cell (j, i) before it scans: the centre, east and north
+    (``drift._frame``), plate ``k``'s motion there, the cell's width and the motion in cells."""
+    (x0, y0, z0), (ex, _, ez), (nx, ny, nz) = drift._frame(j, i, coslat, sinlat, coslon, sinlon)
+    vx, vy, vz = drift._velocity(k, x0, y0, z0, poles, omega)
+    wj = wrow[j]
+    fu = (vx * ex + vz * ez) / wj
+    fv = (vx * nx + vy * ny + vz * nz) / h
+    return x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv
+
+
+@njit(cache=False)
 def _both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows, out):
     """For every cell: rule 2 over the whole window (``drift._scan``) and around the upstream point
     (``drift._upstream``), ``out[j, i] = (cell, u, v, cell, u, v, scanned columns)``."""
     H, W = q0.shape
     for j in range(H):
         for i in range(W):
-            cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
-            x0, y0, z0 = so * cl, sl, co * cl
-            ex, ez = co, -so
-            nx, ny, nz = -sl * so, cl, -sl * co
-            vx, vy, vz = drift._velocity(k, x0, y0, z0, poles, omega)
-            wj = wrow[j]
-            fu = (vx * ex + vz * ez) / wj
-            fv = (vx * nx + vy * ny + vz * nz) / h
+            cl, sl = coslat[j], sinlat[j]
+            x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv = _cell(k, j, i, poles, omega, coslat, sinlat,
+                                                                          coslon, sinlon, wrow, h)
             m = reach_rows[j]
             a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, m, rows)
@@ -111,14 +118,9 @@ def _stretch_both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon
     H, W = q0.shape
     for j in range(H):
         for i in range(W):
-            cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
-            x0, y0, z0 = so * cl, sl, co * cl
-            ex, ez = co, -so
-            nx, ny, nz = -sl * so, cl, -sl * co
-            vx, vy, vz = drift._velocity(k, x0, y0, z0, poles, omega)
-            wj = wrow[j]
-            fu = (vx * ex + vz * ez) / wj
-            fv = (vx * nx + vy * ny + vz * nz) / h
+            cl, sl = coslat[j], sinlat[j]
+            x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv = _cell(k, j, i, poles, omega, coslat, sinlat,
+                                                                          coslon, sinlon, wrow, h)
             m = reach_rows[j]
             a0, a1, a2, a3, a4, a5 = drift._scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
                                                  nz, wj, h, fu, fv, m, rows)

@@ -1,7 +1,7 @@
 """Single scattering of the thin atmosphere seen on the globe (the CPU twin of ``shaders/project.frag``'s
 sky): a table ray-marched over (distance from the disc centre, angle to the sun on screen) that every
 pixel of the projection pass reads, made again only when the sun moves (``table_key``; the CPU
-backend keeps it between frames). Units of the planet radius; all float32."""
+backend keeps it between frames), each row's sun-independent march once for its columns. Units of the planet radius; all float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,19 +30,63 @@ def _chapman(mu, c):
     return c / ((c - f32(1.0)) * max(mu, f32(0.0)) + f32(1.0))
 
 
-@njit(cache=True)
-def _atmosphere(x, y, sx, sy, sz):
-    """Single Rayleigh + Mie scattering along the orthographic ray through (x, y) in the camera frame
-    (sun ``s`` in that frame). Returns (sky r, g, b, ground transmittance r, g, b)."""
-    b2 = x * x + y * y
+@njit(cache=True, inline="always")
+def _phase(sz):
+    """The Rayleigh and Mie (Cornette–Shanks, ``g = MIE_G``) phase functions towards the camera for the sun
+    ``s``: the scattering angle's cosine is ``−sz`` (sunlight travels along −s, the ray to the camera along +z)."""
+    mu = -sz
+    pr = f32(0.0596831) * (f32(1.0) + mu * mu)
+    g2 = MIE_G * MIE_G
+    pm = f32(0.1193662) * (f32(1.0) - g2) * (f32(1.0) + mu * mu) \
+        / ((f32(2.0) + g2) * (f32(1.0) + g2 - f32(2.0) * MIE_G * mu) ** f32(1.5))
+    return pr, pm
+
+
+@njit(cache=True, inline="always")
+def _ray_steps(b2, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
+    """What of ``_atmosphere``'s march along the ray at ``b2 = x² + y²`` does not depend on the sun, per
+    step ``n`` into the arrays (ATM_STEPS): the depth ``zs``, radius ``r``, Rayleigh and Mie densities
+    times the step (``rr``, ``rm``), the shadow's grazing term ``√(1 − 1/r²)``, the Chapman
+    ``c = √(π r / 2 H)`` and the factors ``ρ H`` before the air mass (``p_r``, ``p_m``), and the optical
+    depths to the step's middle (``tr_at``, ``tm_at``). Returns the whole ray's depths ``(tr, tm)``;
+    ``(-1, -1)`` for a ray that misses the atmosphere. The same float32 operations in the same order as
+    ``_atmosphere``, so a sun's sums over these give its values bit for bit."""
     top2 = ATM_TOP * ATM_TOP
     if b2 >= top2:
-        return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
+        return f32(-1.0), f32(-1.0)
     zt = np.sqrt(top2 - b2)
     zend = np.sqrt(f32(1.0) - b2) if b2 < f32(1.0) else -zt
     ds = (zt - zend) / f32(ATM_STEPS)
     tr = f32(0.0)
     tm = f32(0.0)
+    for n in range(ATM_STEPS):
+        z = zt - (f32(n) + f32(0.5)) * ds
+        rn = np.sqrt(b2 + z * z)
+        hgt = max(rn - f32(1.0), f32(0.0))
+        a = np.exp(-hgt / H_R) * ds
+        m = np.exp(-hgt / H_M) * ds
+        tr += f32(0.5) * a
+        tm += f32(0.5) * m
+        zs[n] = z
+        r[n] = rn
+        rr[n] = a
+        rm[n] = m
+        grazing[n] = np.sqrt(max(f32(1.0) - f32(1.0) / (rn * rn), f32(0.0)))
+        c_r[n] = np.sqrt(HALF_PI * rn / H_R)
+        c_m[n] = np.sqrt(HALF_PI * rn / H_M)
+        p_r[n] = a / ds * H_R
+        p_m[n] = m / ds * H_M
+        tr_at[n] = tr
+        tm_at[n] = tm
+        tr += f32(0.5) * a
+        tm += f32(0.5) * m
+    return tr, tm
+
+
+@njit(cache=True, inline="always")
+def _scattered(xy_s, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
+    """The in-scattered Rayleigh and Mie light ``(ir0, ir1, ir2, im0, im1, im2)`` along a ray whose
+    sun-independent steps are ``_ray_steps``', for the sun with ``x·sx + y·sy = xy_s`` and ``sz``."""
     ir0 = f32(0.0)
     ir1 = f32(0.0)
     ir2 = f32(0.0)
@@ -50,41 +94,58 @@ def _atmosphere(x, y, sx, sy, sz):
     im1 = f32(0.0)
     im2 = f32(0.0)
     for n in range(ATM_STEPS):
-        zs = zt - (f32(n) + f32(0.5)) * ds
-        r = np.sqrt(b2 + zs * zs)
-        hgt = max(r - f32(1.0), f32(0.0))
-        rr = np.exp(-hgt / H_R) * ds
-        rm = np.exp(-hgt / H_M) * ds
-        tr += f32(0.5) * rr
-        tm += f32(0.5) * rm
-        mu = (x * sx + y * sy + zs * sz) / r
+        mu = (xy_s + zs[n] * sz) / r[n]
         # in the planet's shadow beyond the grazing angle (softened over a few degrees)
-        lit = smoothstep(f32(-0.04), f32(0.04), mu + np.sqrt(max(f32(1.0) - f32(1.0) / (r * r), f32(0.0))))
+        lit = smoothstep(f32(-0.04), f32(0.04), mu + grazing[n])
         if lit > f32(0.0):
-            sr = rr / ds * H_R * _chapman(mu, np.sqrt(HALF_PI * r / H_R))
-            sm = rm / ds * H_M * _chapman(mu, np.sqrt(HALF_PI * r / H_M))
-            em = f32(1.1) * BETA_M * (tm + sm)
+            sr = p_r[n] * _chapman(mu, c_r[n])
+            sm = p_m[n] * _chapman(mu, c_m[n])
+            em = f32(1.1) * BETA_M * (tm_at[n] + sm)
+            tr = tr_at[n]
             a0 = np.exp(-(BETA_R[0] * (tr + sr) + em)) * lit
             a1 = np.exp(-(BETA_R[1] * (tr + sr) + em)) * lit
             a2 = np.exp(-(BETA_R[2] * (tr + sr) + em)) * lit
-            ir0 += rr * a0
-            ir1 += rr * a1
-            ir2 += rr * a2
-            im0 += rm * a0
-            im1 += rm * a1
-            im2 += rm * a2
-        tr += f32(0.5) * rr
-        tm += f32(0.5) * rm
-    mu = -sz   # cosine of the scattering angle between the sunlight (travelling along -s) and the ray to the camera
-    pr = f32(0.0596831) * (f32(1.0) + mu * mu)
-    g2 = MIE_G * MIE_G
-    pm = f32(0.1193662) * (f32(1.0) - g2) * (f32(1.0) + mu * mu) \
-        / ((f32(2.0) + g2) * (f32(1.0) + g2 - f32(2.0) * MIE_G * mu) ** f32(1.5))
-    em = f32(1.1) * BETA_M * tm
+            ir0 += rr[n] * a0
+            ir1 += rr[n] * a1
+            ir2 += rr[n] * a2
+            im0 += rm[n] * a0
+            im1 += rm[n] * a1
+            im2 += rm[n] * a2
+    return ir0, ir1, ir2, im0, im1, im2
+
+
+@njit(cache=True)
+def _atmosphere(x, y, sx, sy, sz):
+    """Single Rayleigh + Mie scattering along the orthographic ray through (x, y) in the camera frame
+    (sun ``s`` in that frame). Returns (sky r, g, b, ground transmittance r, g, b).
+
+    The ray enters the atmosphere's top at depth ``zt = √(top² − b²)`` (``b² = x² + y²``) and ends on
+    the ground or leaves again; ``ATM_STEPS`` midpoint steps sum the densities ``e^{−h/H}`` (the optical
+    depths ``tr``, ``tm`` towards the camera) and, where the sun is above the step's horizon, the light
+    scattered there: attenuated on its way in by the Chapman air mass towards the sun and on its way
+    out by the depth to the camera. ``atmosphere_table`` tabulates this; it takes the sun-independent
+    part of each ray once for all its suns (``_ray_steps``, ``_scattered``)."""
+    zs = np.empty(ATM_STEPS, np.float32)
+    r, rr, rm, grazing = np.empty_like(zs), np.empty_like(zs), np.empty_like(zs), np.empty_like(zs)
+    c_r, c_m, p_r, p_m = np.empty_like(zs), np.empty_like(zs), np.empty_like(zs), np.empty_like(zs)
+    tr_at, tm_at = np.empty_like(zs), np.empty_like(zs)
+    tr, tm = _ray_steps(x * x + y * y, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at)
+    if tr < f32(0.0):
+        return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
+    ir0, ir1, ir2, im0, im1, im2 = _scattered(x * sx + y * sy, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m,
+                                              tr_at, tm_at)
+    pr, pm = _phase(sz)
+    t0, t1, t2 = _transmittance(tr, tm)
     return (SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0),
             SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1),
-            SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2),
-            np.exp(-(BETA_R[0] * tr + em)), np.exp(-(BETA_R[1] * tr + em)), np.exp(-(BETA_R[2] * tr + em)))
+            SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2), t0, t1, t2)
+
+
+@njit(cache=True, inline="always")
+def _transmittance(tr, tm):
+    """The ground's transmittance ``e^{−(β_R tr + 1.1 β_M tm)}`` per colour for the ray's optical depths."""
+    em = f32(1.1) * BETA_M * tm
+    return np.exp(-(BETA_R[0] * tr + em)), np.exp(-(BETA_R[1] * tr + em)), np.exp(-(BETA_R[2] * tr + em))
 
 
 ATM_ROWS = 192     # table rows: ground rays by cos of the view zenith at the ground; sky rays by impact parameter
@@ -109,9 +170,14 @@ def atmosphere_table(sx, sy, sz, T):
     the disc's centre and the angle ``φ`` between its direction and the sun's on the screen (mirror
     symmetric), so one table per frame replaces a ray march per pixel. ``T[0]``: rays that hit the
     ground, rows uniform in ``c = sqrt(1 - b²)``; ``T[1]``: rays that miss it, rows uniform in
-    ``b`` from 1 to the top of the atmosphere.
+    ``b`` from 1 to the top of the atmosphere. A row's rays share ``b² = b·b``, so what of the march
+    does not depend on the sun (``_ray_steps``: depths, densities, air-mass factors, the
+    transmittance) is taken once per row, and each column adds only the sun's part (``_scattered``):
+    ``_atmosphere(x, y, …)``'s values wherever ``x² + y²`` rounds to ``b·b``, and within float32
+    rounding of them elsewhere.
     """
     ex, ey = _sun_screen_axis(sx, sy)
+    pr, pm = _phase(sz)
     for n in prange(2 * ATM_ROWS):
         kind = n // ATM_ROWS
         row = n - kind * ATM_ROWS
@@ -120,14 +186,30 @@ def atmosphere_table(sx, sy, sz, T):
             b = min(np.sqrt(max(f32(1.0) - a * a, f32(0.0))), f32(0.9999999))
         else:
             b = f32(1.0) + (ATM_TOP - f32(1.0)) * a * f32(0.9999)
+        steps = np.empty((11, ATM_STEPS), np.float32)
+        zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at = (steps[0], steps[1], steps[2], steps[3], steps[4],
+                                                                    steps[5], steps[6], steps[7], steps[8],
+                                                                    steps[9], steps[10])
+        tr, tm = _ray_steps(b * b, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at)
+        if tr < f32(0.0):                    # a ray above the atmosphere: no sky, the ground seen whole
+            for col in range(ATM_ANGLES):
+                for c in range(6):
+                    T[kind, row, col, c] = f32(0.0) if c < 3 else f32(1.0)
+            continue
+        t0, t1, t2 = _transmittance(tr, tm)
         for col in range(ATM_ANGLES):
             cphi = f32(-1.0) + f32(2.0) * f32(col) / f32(ATM_ANGLES - 1)
             sphi = np.sqrt(max(f32(1.0) - cphi * cphi, f32(0.0)))
             x = b * (cphi * ex - sphi * ey)
             y = b * (cphi * ey + sphi * ex)
-            v = _atmosphere(x, y, sx, sy, sz)
-            for c in range(6):
-                T[kind, row, col, c] = v[c]
+            ir0, ir1, ir2, im0, im1, im2 = _scattered(x * sx + y * sy, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r,
+                                                      p_m, tr_at, tm_at)
+            T[kind, row, col, 0] = SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0)
+            T[kind, row, col, 1] = SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1)
+            T[kind, row, col, 2] = SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2)
+            T[kind, row, col, 3] = t0
+            T[kind, row, col, 4] = t1
+            T[kind, row, col, 5] = t2
 
 
 #: below this, the sun's screen components do not change the table (``table_key``)

@@ -215,9 +215,10 @@ def _lights(S, lat, lon, pixel):
                 c += n
             elif c >= n:
                 c -= n
+            # every box's light is summed, +0 for a site that is not a city (amplitude +0, the
+            # exponential at most 1): the same total as skipping it, without a branch that the
+            # pixels mispredict (a quarter of the search's time)
             amplitude = S[r, c, 2]
-            if amplitude <= f32(0.0):
-                continue
             dlat = lat - S[r, c, 0]
             dlon = lonw - S[r, c, 1]
             if dlon > PI:

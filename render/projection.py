@@ -3,7 +3,8 @@ atmosphere, night lights and the gamma table (the CPU twin of ``shaders/project.
 
 The pixel geometry is cached between frames (``geometry``: it depends on the size, the morph and
 the camera latitude, not on the turning camera longitude); gamma is a 16 385-entry table (within
-one level of ``pow``)."""
+one level of ``pow``). The night lights' search (``lights._lights``) is inlined here: a change there needs this
+file touched, or Numba keeps the cached kernel."""
 from __future__ import annotations
 
 import numpy as np

@@ -14,7 +14,8 @@ the total is the sum of the phases. Issue 13's budget: 450 000 floor kernels at 
 ``--resolution`` columns (512, as ``make demo``), rendered to a temporary MP4 with the default
 backend and threads, as ``planet demo`` renders it (the posters apart). The floor cannot run
 during the film without disturbing it: it is timed 30 times before and 30 times after, and the
-film's wall time is given in the medians of both. Issue 13's budget: 400 000 floor kernels of
+film's wall time is given in the fastest pass of each (as ``bench_full.py --stat min`` times it; the
+budget's count) and in their medians. Issue 13's budget: 400 000 floor kernels of
 1024×512 for the 7500 frames.
 """
 from __future__ import annotations
@@ -118,12 +119,17 @@ def film(resolution: int, end: float, interval: int | None = None) -> None:
         stats = render_film(Path(tmp) / "earth.mp4", world=world, end=end, progress=False)
         print(summary(stats))
     after = [floor_sample(fl, 1) for _ in range(30)]
-    fb, fa = statistics.median(before), statistics.median(after)
     wall = stats["wall_s"]
+    frames = max(stats["frames"], 1)
     print(f"film: {stats['frames']} frames, {wall:.1f} s wall, threads={numba.get_num_threads()}; floor "
-          f"{UNIT[1]}x{UNIT[0]} {1e3 * fb:.3f} ms before, {1e3 * fa:.3f} ms after: {wall / fb:.0f} / "
-          f"{wall / fa:.0f} floor kernels ({wall / fb / max(stats['frames'], 1):.1f} / "
-          f"{wall / fa / max(stats['frames'], 1):.1f} per frame)")
+          f"{UNIT[1]}x{UNIT[0]}, 30 passes before and 30 after:")
+    # the budget is counted with the fastest pass (``bench_full.py --stat min``): the floor's own noise
+    # only ever slows it, and a slowed floor would flatter the film; the medians are shown beside it
+    for label, pick in (("fastest", min), ("median", statistics.median)):
+        fb, fa = pick(before), pick(after)
+        print(f"  {label:>7}: {1e3 * fb:.3f} ms before, {1e3 * fa:.3f} ms after: {wall / fb:.0f} / "
+              f"{wall / fa:.0f} floor kernels ({wall / fb / frames:.1f} / {wall / fa / frames:.1f} per frame)"
+              + ("   <- the budget's count" if pick is min else ""))
 
 
 def main(argv=None):

@@ -62,6 +62,22 @@ def test_mp4_stream_is_tagged_bt709(tmp_path):
     assert "yuv420p(tv, bt709" in stream, stream
 
 
+def test_the_default_preset_refines_motion_at_level_1_and_others_keep_x264s(tmp_path):
+    """x264 writes its settings into the stream (a SEI message, "... subme=N ..."): the default
+    ``veryfast`` carries ``X264_PARAMS``' subme=1, x264's own veryfast has subme=2 and ``fast`` subme=6."""
+    def settings(preset):
+        out = tmp_path / f"{preset}.mp4"
+        with VideoWriter(out, (64, 48), fps=10, **({} if preset is None else {"preset": preset})) as w:
+            for k in range(3):
+                w.write(solid((40 * k, 100, 30)))
+        data = out.read_bytes()
+        start = data.index(b"x264 - core")
+        return data[start:data.index(b"\0", start)].decode()
+
+    assert " subme=1 " in settings(None)
+    assert " subme=6 " in settings("fast")
+
+
 def test_animated_webp_by_suffix(tmp_path):
     out = tmp_path / "clip.webp"
     frames = [solid((k * 40, 255 - k * 40, 90)) for k in range(5)]

@@ -1,7 +1,8 @@
 """Single scattering of the thin atmosphere seen on the globe (the CPU twin of ``shaders/project.frag``'s
 sky): a table ray-marched over (distance from the disc centre, angle to the sun on screen) that every
 pixel of the projection pass reads, made again only when the sun moves (``table_key``; the CPU
-backend keeps it between frames), each row's sun-independent march once for its columns. Units of the planet radius; all float32."""
+backend keeps it between frames), each row's sun-independent march once for its columns. Units of
+the planet radius; all float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -49,8 +50,8 @@ def _ray_steps(b2, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
     times the step (``rr``, ``rm``), the shadow's grazing term ``√(1 − 1/r²)``, the Chapman
     ``c = √(π r / 2 H)`` and the factors ``ρ H`` before the air mass (``p_r``, ``p_m``), and the optical
     depths to the step's middle (``tr_at``, ``tm_at``). Returns the whole ray's depths ``(tr, tm)``;
-    ``(-1, -1)`` for a ray that misses the atmosphere. The same float32 operations in the same order as
-    ``_atmosphere``, so a sun's sums over these give its values bit for bit."""
+    ``(-1, -1)`` for a ray that misses the atmosphere. ``_atmosphere`` is this and ``_scattered`` for
+    one ray; the table shares this part between the suns of a row."""
     top2 = ATM_TOP * ATM_TOP
     if b2 >= top2:
         return f32(-1.0), f32(-1.0)

@@ -43,13 +43,18 @@ def _phase(sz):
     return pr, pm
 
 
+#: the planes of a ray's sun-independent steps (``_ray_steps``; float32 (len, ATM_STEPS)): per step the
+#: depth, radius, Rayleigh and Mie densities times the step, the shadow's grazing term ``√(1 − 1/r²)``,
+#: the Chapman ``c = √(π r / 2 H)`` of each, the factors ``ρ H`` before the air mass, and the optical
+#: depths to the step's middle
+STEP_PLANES = ("z", "r", "rr", "rm", "grazing", "c_r", "c_m", "p_r", "p_m", "tr_at", "tm_at")
+S_Z, S_R, S_RR, S_RM, S_GRAZING, S_CR, S_CM, S_PR, S_PM, S_TR, S_TM = range(len(STEP_PLANES))
+
+
 @njit(cache=True, inline="always")
-def _ray_steps(b2, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
+def _ray_steps(b2, steps):
     """What of ``_atmosphere``'s march along the ray at ``b2 = x² + y²`` does not depend on the sun, per
-    step ``n`` into the arrays (ATM_STEPS): the depth ``zs``, radius ``r``, Rayleigh and Mie densities
-    times the step (``rr``, ``rm``), the shadow's grazing term ``√(1 − 1/r²)``, the Chapman
-    ``c = √(π r / 2 H)`` and the factors ``ρ H`` before the air mass (``p_r``, ``p_m``), and the optical
-    depths to the step's middle (``tr_at``, ``tm_at``). Returns the whole ray's depths ``(tr, tm)``;
+    step ``n`` into ``steps[:, n]`` (the planes of ``STEP_PLANES``). Returns the whole ray's depths ``(tr, tm)``;
     ``(-1, -1)`` for a ray that misses the atmosphere. ``_atmosphere`` is this and ``_scattered`` for
     one ray; the table shares this part between the suns of a row."""
     top2 = ATM_TOP * ATM_TOP
@@ -68,26 +73,26 @@ def _ray_steps(b2, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
         m = np.exp(-hgt / H_M) * ds
         tr += f32(0.5) * a
         tm += f32(0.5) * m
-        zs[n] = z
-        r[n] = rn
-        rr[n] = a
-        rm[n] = m
-        grazing[n] = np.sqrt(max(f32(1.0) - f32(1.0) / (rn * rn), f32(0.0)))
-        c_r[n] = np.sqrt(HALF_PI * rn / H_R)
-        c_m[n] = np.sqrt(HALF_PI * rn / H_M)
-        p_r[n] = a / ds * H_R
-        p_m[n] = m / ds * H_M
-        tr_at[n] = tr
-        tm_at[n] = tm
+        steps[S_Z, n] = z
+        steps[S_R, n] = rn
+        steps[S_RR, n] = a
+        steps[S_RM, n] = m
+        steps[S_GRAZING, n] = np.sqrt(max(f32(1.0) - f32(1.0) / (rn * rn), f32(0.0)))
+        steps[S_CR, n] = np.sqrt(HALF_PI * rn / H_R)
+        steps[S_CM, n] = np.sqrt(HALF_PI * rn / H_M)
+        steps[S_PR, n] = a / ds * H_R
+        steps[S_PM, n] = m / ds * H_M
+        steps[S_TR, n] = tr
+        steps[S_TM, n] = tm
         tr += f32(0.5) * a
         tm += f32(0.5) * m
     return tr, tm
 
 
 @njit(cache=True, inline="always")
-def _scattered(xy_s, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at):
+def _scattered(xy_s, sz, steps):
     """The in-scattered Rayleigh and Mie light ``(ir0, ir1, ir2, im0, im1, im2)`` along a ray whose
-    sun-independent steps are ``_ray_steps``', for the sun with ``x·sx + y·sy = xy_s`` and ``sz``."""
+    sun-independent ``steps`` are ``_ray_steps``', for the sun with ``x·sx + y·sy = xy_s`` and ``sz``."""
     ir0 = f32(0.0)
     ir1 = f32(0.0)
     ir2 = f32(0.0)
@@ -95,24 +100,35 @@ def _scattered(xy_s, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_a
     im1 = f32(0.0)
     im2 = f32(0.0)
     for n in range(ATM_STEPS):
-        mu = (xy_s + zs[n] * sz) / r[n]
+        mu = (xy_s + steps[S_Z, n] * sz) / steps[S_R, n]
         # in the planet's shadow beyond the grazing angle (softened over a few degrees)
-        lit = smoothstep(f32(-0.04), f32(0.04), mu + grazing[n])
+        lit = smoothstep(f32(-0.04), f32(0.04), mu + steps[S_GRAZING, n])
         if lit > f32(0.0):
-            sr = p_r[n] * _chapman(mu, c_r[n])
-            sm = p_m[n] * _chapman(mu, c_m[n])
-            em = f32(1.1) * BETA_M * (tm_at[n] + sm)
-            tr = tr_at[n]
+            sr = steps[S_PR, n] * _chapman(mu, steps[S_CR, n])
+            sm = steps[S_PM, n] * _chapman(mu, steps[S_CM, n])
+            em = f32(1.1) * BETA_M * (steps[S_TM, n] + sm)
+            tr = steps[S_TR, n]
             a0 = np.exp(-(BETA_R[0] * (tr + sr) + em)) * lit
             a1 = np.exp(-(BETA_R[1] * (tr + sr) + em)) * lit
             a2 = np.exp(-(BETA_R[2] * (tr + sr) + em)) * lit
-            ir0 += rr[n] * a0
-            ir1 += rr[n] * a1
-            ir2 += rr[n] * a2
-            im0 += rm[n] * a0
-            im1 += rm[n] * a1
-            im2 += rm[n] * a2
+            rr = steps[S_RR, n]
+            rm = steps[S_RM, n]
+            ir0 += rr * a0
+            ir1 += rr * a1
+            ir2 += rr * a2
+            im0 += rm * a0
+            im1 += rm * a1
+            im2 += rm * a2
     return ir0, ir1, ir2, im0, im1, im2
+
+
+@njit(cache=True, inline="always")
+def _sky(pr, pm, light):
+    """The sky's colour from the in-scattered ``light`` (``_scattered``) and the phase functions (``_phase``)."""
+    ir0, ir1, ir2, im0, im1, im2 = light
+    return (SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0),
+            SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1),
+            SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2))
 
 
 @njit(cache=True)
@@ -126,20 +142,14 @@ def _atmosphere(x, y, sx, sy, sz):
     scattered there: attenuated on its way in by the Chapman air mass towards the sun and on its way
     out by the depth to the camera. ``atmosphere_table`` tabulates this; it takes the sun-independent
     part of each ray once for all its suns (``_ray_steps``, ``_scattered``)."""
-    zs = np.empty(ATM_STEPS, np.float32)
-    r, rr, rm, grazing = np.empty_like(zs), np.empty_like(zs), np.empty_like(zs), np.empty_like(zs)
-    c_r, c_m, p_r, p_m = np.empty_like(zs), np.empty_like(zs), np.empty_like(zs), np.empty_like(zs)
-    tr_at, tm_at = np.empty_like(zs), np.empty_like(zs)
-    tr, tm = _ray_steps(x * x + y * y, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at)
+    steps = np.empty((len(STEP_PLANES), ATM_STEPS), np.float32)
+    tr, tm = _ray_steps(x * x + y * y, steps)
     if tr < f32(0.0):
         return f32(0.0), f32(0.0), f32(0.0), f32(1.0), f32(1.0), f32(1.0)
-    ir0, ir1, ir2, im0, im1, im2 = _scattered(x * sx + y * sy, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m,
-                                              tr_at, tm_at)
     pr, pm = _phase(sz)
+    s0, s1, s2 = _sky(pr, pm, _scattered(x * sx + y * sy, sz, steps))
     t0, t1, t2 = _transmittance(tr, tm)
-    return (SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0),
-            SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1),
-            SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2), t0, t1, t2)
+    return s0, s1, s2, t0, t1, t2
 
 
 @njit(cache=True, inline="always")
@@ -187,11 +197,8 @@ def atmosphere_table(sx, sy, sz, T):
             b = min(np.sqrt(max(f32(1.0) - a * a, f32(0.0))), f32(0.9999999))
         else:
             b = f32(1.0) + (ATM_TOP - f32(1.0)) * a * f32(0.9999)
-        steps = np.empty((11, ATM_STEPS), np.float32)
-        zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at = (steps[0], steps[1], steps[2], steps[3], steps[4],
-                                                                    steps[5], steps[6], steps[7], steps[8],
-                                                                    steps[9], steps[10])
-        tr, tm = _ray_steps(b * b, zs, r, rr, rm, grazing, c_r, c_m, p_r, p_m, tr_at, tm_at)
+        steps = np.empty((len(STEP_PLANES), ATM_STEPS), np.float32)
+        tr, tm = _ray_steps(b * b, steps)
         if tr < f32(0.0):                    # a ray above the atmosphere: no sky, the ground seen whole
             for col in range(ATM_ANGLES):
                 for c in range(6):
@@ -203,11 +210,10 @@ def atmosphere_table(sx, sy, sz, T):
             sphi = np.sqrt(max(f32(1.0) - cphi * cphi, f32(0.0)))
             x = b * (cphi * ex - sphi * ey)
             y = b * (cphi * ey + sphi * ex)
-            ir0, ir1, ir2, im0, im1, im2 = _scattered(x * sx + y * sy, sz, zs, r, rr, rm, grazing, c_r, c_m, p_r,
-                                                      p_m, tr_at, tm_at)
-            T[kind, row, col, 0] = SUN * (BETA_R[0] * pr * ir0 + BETA_M * pm * im0)
-            T[kind, row, col, 1] = SUN * (BETA_R[1] * pr * ir1 + BETA_M * pm * im1)
-            T[kind, row, col, 2] = SUN * (BETA_R[2] * pr * ir2 + BETA_M * pm * im2)
+            s0, s1, s2 = _sky(pr, pm, _scattered(x * sx + y * sy, sz, steps))
+            T[kind, row, col, 0] = s0
+            T[kind, row, col, 1] = s1
+            T[kind, row, col, 2] = s2
             T[kind, row, col, 3] = t0
             T[kind, row, col, 4] = t1
             T[kind, row, col, 5] = t2

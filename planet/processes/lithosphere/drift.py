@@ -65,7 +65,6 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.lithosphere.upstream import half_columns, pieces
-from planet.processes.sampling import _reflect
 
 HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
@@ -247,50 +246,64 @@ def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
     return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
 
 
+#: a scan's state before any candidate (``_consider``'s ``(a, d_a, u_a, v_a, b, d_b, u_b, v_b)``): none found
+_NONE = (-1, np.inf, 0.0, 0.0, -1, np.inf, 0.0, 0.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _reflected_row(jj, H, W):
+    """``(row, column shift)`` of a possibly out-of-range row ``jj`` under polar reflection
+    (``sampling._reflect``): the row beyond a pole is the row as far on this side, half a turn away."""
+    if jj < 0:
+        return -1 - jj, W // 2
+    if jj >= H:
+        return 2 * H - 1 - jj, W // 2
+    return jj, 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u,
+         lim_v, best):
+    """``_consider`` for plate ``qk``'s markers on ``count`` columns of row ``jj`` from column ``ii``
+    eastward (wrapped), in that order: the scans' one candidate loop. ``best``: ``_consider``'s
+    ``(a, d_a, u_a, v_a, b, d_b, u_b, v_b)`` so far, returned updated (one tuple, so that a call stays
+    within the 30 arguments CPython passes without packing them)."""
+    a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
+    W = q0.shape[1]
+    base = jj * W
+    for k in range(count):
+        if k > 0:
+            ii += 1
+            if ii == W:
+                ii = 0
+        if q0[jj, ii] != qk:
+            continue
+        a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + ii, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
+                                                       ny, nz, wj, h, fu, fv, lim_u, lim_v, a, d_a, u_a, v_a, b, d_b,
+                                                       u_b, v_b)
+    return a, d_a, u_a, v_a, b, d_b, u_b, v_b
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
     """The markers of plate ``qk`` on rows ``j − rows … j + rows`` (reflected over the poles),
     columns ``i ± m``, moved, relative to the centre of cell (j, i), in scan order (a tie goes to
     the first; ``_consider``). ``inside``: the one inside the cell nearest its centre (rule 2),
     ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and the nearest of all (rule 4),
-    ``(up, u, v, any, u, v)``. Cell -1: none. Rows that need no polar reflection take a loop of
-    their own, without ``_reflect``'s branches (the same cells in the same order)."""
+    ``(up, u, v, any, u, v)``. Cell -1: none. Each row is reflected once (``_reflected_row``) and
+    scanned as one wrapped run of columns (``_run``): the cells and order of ``sampling._reflect``
+    applied to every cell, without its branches per cell."""
     H, W = q0.shape
-    a = -1
-    d_a = np.inf
-    u_a = v_a = 0.0
-    b = -1
-    d_b = np.inf
-    u_b = v_b = 0.0
+    best = _NONE
     lim_u = _OUTSIDE * wj if inside else np.inf
     lim_v = _OUTSIDE * h if inside else np.inf
     jc = np.int64(j)     # (a prange index may arrive unsigned)
     ic = np.int64(i)
-    if jc >= rows and jc < H - rows:                 # rows j ± rows, columns wrapped
-        for jj in range(jc - rows, jc + rows + 1):
-            ii = ic - m
-            if ii < 0:
-                ii += W
-            base = jj * W
-            for di in range(2 * m + 1):
-                if di > 0:
-                    ii += 1
-                    if ii == W:
-                        ii = 0
-                if q0[jj, ii] != qk:
-                    continue
-                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + ii, marks, vx, vy, vz, x0, y0, z0, ex,
-                                                               ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a, d_a,
-                                                               u_a, v_a, b, d_b, u_b, v_b)
-    else:
-        for dj in range(-rows, rows + 1):
-            for di in range(-m, m + 1):
-                jj, ii = _reflect(jc + dj, ic + di, H, W)
-                if q0[jj, ii] != qk:
-                    continue
-                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, jj * W + ii, marks, vx, vy, vz, x0, y0, z0,
-                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
-                                                               d_a, u_a, v_a, b, d_b, u_b, v_b)
+    for dj in range(-rows, rows + 1):
+        jj, shift = _reflected_row(jc + dj, H, W)
+        best = _run(inside, qk, jj, (ic - m + shift) % W, 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                    nz, wj, h, fu, fv, lim_u, lim_v, best)
+    a, _, u_a, v_a, b, _, u_b, v_b = best
     return a, u_a, v_a, b, u_b, v_b
 
 
@@ -304,12 +317,7 @@ def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, e
     marker, so for rule 2 the result is ``_scan``'s; for rule 4 it is wherever the box holds the
     winner (``_stretch``)."""
     H, W = q0.shape
-    a = -1
-    d_a = np.inf
-    u_a = v_a = 0.0
-    b = -1
-    d_b = np.inf
-    u_b = v_b = 0.0
+    best = _NONE
     qx = x0 - vx
     qy = y0 - vy
     qz = z0 - vz
@@ -319,31 +327,16 @@ def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, e
     t = math.sqrt(lim_u * lim_u + lim_v * lim_v) + math.sqrt(vx * vx + vy * vy + vz * vz)
     ve = abs(vx * ex + vz * ez)
     for dj in range(-rows, rows + 1):
-        jj = np.int64(j) + dj
-        shift = 0
-        if jj < 0:                  # beyond a pole: ``sampling._reflect``
-            jj = -1 - jj
-            shift = W // 2
-        elif jj >= H:
-            jj = 2 * H - 1 - jj
-            shift = W // 2
+        jj, shift = _reflected_row(np.int64(j) + dj, H, W)
         half = half_columns(coslat[jj], sinlat[jj], spread[jj, 0], spread[jj, 1], W, cl, sl, qy, q2, rq, lim_u,
                             lim_v, t, ve)
         lo0, hi0, lo1, hi1 = pieces(np.int64(i), shift, m, W, fq, half)
-        for run in range(2):
-            lo = lo0 if run == 0 else lo1
-            hi = hi0 if run == 0 else hi1
-            ii = (np.int64(i) + lo + shift) % W
-            for di in range(lo, hi + 1):
-                if di > lo:
-                    ii += 1
-                    if ii == W:
-                        ii = 0
-                if q0[jj, ii] != qk:
-                    continue
-                a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, jj * W + ii, marks, vx, vy, vz, x0, y0, z0,
-                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
-                                                               d_a, u_a, v_a, b, d_b, u_b, v_b)
+        for piece in range(2):
+            lo = lo0 if piece == 0 else lo1
+            hi = hi0 if piece == 0 else hi1
+            best = _run(inside, qk, jj, (np.int64(i) + lo + shift) % W, hi - lo + 1, q0, marks, vx, vy, vz, x0, y0,
+                        z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, best)
+    a, _, u_a, v_a, b, _, u_b, v_b = best
     return a, u_a, v_a, b, u_b, v_b
 
 

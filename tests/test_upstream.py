@@ -85,7 +85,7 @@ def _world(seed, H, W, cells_per_move):
     omega = np.array([cells_per_move * h, 0.3 * h]) * rng.choice([-1.0, 1.0])
     trig = trig_tables(H, W)
     width = drift.widths(H, W)
-    marks = np.empty((H * W, 3))
+    marks = np.empty((3, H * W))
     spread = np.empty((H, 2))
     drift.positions(q0, u0, v0, *trig, width, h, marks, spread)
     reach_rows, rows = drift.search(width, W, omega)
@@ -147,6 +147,61 @@ def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cel
     polar = np.zeros(H, bool)
     polar[:rows + 1] = polar[-rows - 1:] = True
     assert up[polar].sum() > W                                       # also in rows reflected over a pole
+
+
+@njit(cache=False)
+def _runs_both(inside, scale, qk, k, q0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows,
+               out):
+    """Every window row of every cell whose row is long enough for ``drift._run``'s skim, scanned by
+    ``_run`` (``out[n, :8]``) and by a plain loop calling ``_consider`` on every column of plate
+    ``qk`` (``out[n, 8:]``), with the limits ``scale`` cell widths and heights; returns ``n``."""
+    H, W = q0.shape
+    n = 0
+    for j in range(H):
+        m = reach_rows[j]
+        if 2 * m + 1 < drift.SKIM_MIN:
+            continue
+        for i in range(W):
+            x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv = _cell(k, j, i, poles, omega, coslat, sinlat,
+                                                                          coslon, sinlon, wrow, h)
+            lim_u = scale * wj
+            lim_v = scale * h
+            for dj in range(-rows, rows + 1):
+                jj, shift = drift._reflected_row(j + dj, H, W)
+                start = (i - m + shift) % W
+                got = drift._run(inside, qk, jj, start, 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                 nz, wj, h, fu, fv, lim_u, lim_v, drift._NONE)
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = drift._NONE
+                ii = start
+                for _ in range(2 * m + 1):
+                    if q0[jj, ii] == qk:
+                        a, d_a, u_a, v_a, b, d_b, u_b, v_b = drift._consider(inside, jj * W + ii, marks, vx, vy, vz,
+                                                                             x0, y0, z0, ex, ez, nx, ny, nz, wj, h,
+                                                                             fu, fv, lim_u, lim_v, a, d_a, u_a, v_a,
+                                                                             b, d_b, u_b, v_b)
+                    ii = ii + 1 if ii + 1 < W else 0
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = got[0], got[1], got[2], got[3]
+                out[n, 4], out[n, 5], out[n, 6], out[n, 7] = got[4], got[5], got[6], got[7]
+                out[n, 8], out[n, 9], out[n, 10], out[n, 11] = a, d_a, u_a, v_a
+                out[n, 12], out[n, 13], out[n, 14], out[n, 15] = b, d_b, u_b, v_b
+                n += 1
+    return n
+
+
+@pytest.mark.parametrize("inside,scale", [(True, drift._OUTSIDE), (False, drift.CORE), (False, 0.2)])
+def test_a_skimmed_run_finds_what_a_visit_of_every_column_finds(inside, scale):
+    """``drift._run`` skips blocks of a long run (near the poles) whose moved markers all lie beyond
+    the east limit; the result is that of ``_consider`` on every column, bit for bit, for rule 2's
+    limits and rule 4's boxes, in random polar worlds where most blocks are skipped."""
+    q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(7, 64, 256, 1.5)
+    assert (2 * reach_rows + 1 >= drift.SKIM_MIN).sum() >= 4                # rows long enough to be skimmed
+    out = np.empty((64 * 256 * (2 * rows + 1), 16))
+    n = _runs_both(inside, scale, 3.0, 0, q0, marks, poles, omega, *trig, width, h, reach_rows, rows, out)
+    out = out[:n]
+    assert n > 1000
+    assert np.array_equal(out[:, :8], out[:, 8:])
+    found = out[:, 8] >= 0
+    assert 0.01 < found.mean() < 0.9                                        # markers were found, and not everywhere
 
 
 def _inside(p, v, j, i, trig, width, h):

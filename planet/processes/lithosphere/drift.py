@@ -26,7 +26,9 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    ``q``; ``R`` = the row's largest marker offset plus the cell's half-diagonal) and
    ``|sin(λ − λ_q)| ≤ (A + α + γ σ) / (ρ_q − γ)`` (``A`` the row's largest east offset, ``α``
    half the cell's width, ``γ ≈`` half its height, ``σ = |sin(λ_c − λ_q)|``), with slack; in the
-   same order, so the result is the same as the whole window's;
+   same order, so the result is the same as the whole window's. Along runs of at least ``SKIM_MIN``
+   columns, blocks of ``SKIM`` whose moved markers all lie beyond the cell's half-width east or
+   west are skipped after one test without branches (``_run``): the same result again;
 3. **wait**: else (no marker inside) its own marker while that is within one cell
    (``|u|, |v| ≤ 1``): markers of one plate move together, so the next one is about to arrive;
 4. **stretch**: else (the flow spreads the crust over more cells than it came from, as on its way
@@ -71,6 +73,8 @@ KEEP = 1.0        # a cell keeps its own marker this far out while no other mark
 LIMIT = 1.5       # the stored offsets' bound
 ARC_MIN = 24      # rule 2 scans only the columns around the upstream point where m_j is at least this
 STRETCH_MIN = 8   # rule 4 does where m_j is at least this (``_stretch``)
+SKIM = 8          # ``_run``: columns per block of its skim along long runs
+SKIM_MIN = 32     # ``_run`` skims runs of at least this many columns (near the poles)
 CORE = 2.0        # cells: ``_stretch``'s first look around the centre, east and north
 
 
@@ -121,9 +125,10 @@ def search(width: np.ndarray, W: int, omega: np.ndarray) -> tuple[np.ndarray, in
 
 @njit(cache=True, nogil=True, parallel=True)
 def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
-    """``out[c]`` = the position ``x_c + a ê_c + b n̂_c`` of cell ``c``'s marker (``a = u w_j``,
+    """``out[:, c]`` = the position ``x_c + a ê_c + b n̂_c`` of cell ``c``'s marker (``a = u w_j``,
     ``b = v h``; not normalised: the tangent-plane offset of rule 2), for the cells that carry a
-    plate (``q0 >= 0``). ``carry`` reads it for each neighbour it scans, so each marker is placed
+    plate (``q0 >= 0``; ``out`` is ``(3, H·W)``, so that a row's coordinates are contiguous for
+    ``_run``'s skim). ``carry`` reads it for each neighbour it scans, so each marker is placed
     once per step, not once per cell that looks at it; the sums are formed in ``carry``'s order.
     ``spread[j]``: the largest ``|a|`` and ``√(a² + b²)`` of row ``j``'s markers (0 for none), the
     bounds that cut rule 2's window near the poles (``upstream``)."""
@@ -140,9 +145,9 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
             co2, so2 = coslon[i], sinlon[i]
             a = u0[cc] * wj
             b = v0[cc] * h
-            out[cc, 0] = so2 * cl2 + a * co2 - b * sl2 * so2
-            out[cc, 1] = sl2 + b * cl2
-            out[cc, 2] = co2 * cl2 - a * so2 - b * sl2 * co2
+            out[0, cc] = so2 * cl2 + a * co2 - b * sl2 * so2
+            out[1, cc] = sl2 + b * cl2
+            out[2, cc] = co2 * cl2 - a * so2 - b * sl2 * co2
             a_max = max(a_max, abs(a))
             d_max = max(d_max, math.sqrt(a * a + b * b))
         spread[j, 0] = a_max
@@ -217,12 +222,12 @@ def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
     upstream (``(u, v)·(fu, fv) < 0``) and the nearest of all (``best_b, …``). A tie keeps the
     earlier. Markers beyond ``lim_u`` east or ``lim_v`` north (tangent-plane offsets, radians) are
     skipped before the division (``np.inf``: none)."""
-    px = marks[cc, 0] + vx - x0
-    pz = marks[cc, 2] + vz - z0
+    px = marks[0, cc] + vx - x0
+    pz = marks[2, cc] + vz - z0
     tu = px * ex + pz * ez
     if abs(tu) > lim_u:
         return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
-    py = marks[cc, 1] + vy - y0
+    py = marks[1, cc] + vy - y0
     tv = px * nx + py * ny + pz * nz
     if abs(tv) > lim_v:
         return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
@@ -271,6 +276,36 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
     a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
     W = q0.shape[1]
     base = jj * W
+    if count >= SKIM_MIN and lim_u < np.inf:
+        # a long run (near a pole, where a move spans hundreds of columns): first, in blocks of
+        # SKIM columns, only whether some moved marker lies within ``lim_u`` east or west of the
+        # centre, in a loop without branches over contiguous positions; a block with none is
+        # skipped, since ``_consider`` would skip each of its markers on the same arithmetic (a
+        # NaN, skipped here, would change nothing there either)
+        left = count
+        while left > 0:
+            seg = min(left, W - ii)          # the contiguous part of the run, up to the wrap
+            k = 0
+            while k < seg:
+                n = min(SKIM, seg - k)
+                near = n < SKIM
+                if not near:
+                    for t in range(SKIM):
+                        cc = base + ii + k + t
+                        tu = (marks[0, cc] + vx - x0) * ex + (marks[2, cc] + vz - z0) * ez
+                        near |= not abs(tu) > lim_u
+                if near:
+                    for t in range(n):
+                        col = ii + k + t
+                        if q0[jj, col] != qk:
+                            continue
+                        a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + col, marks, vx, vy, vz, x0, y0,
+                                                                       z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u,
+                                                                       lim_v, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
+                k += n
+            left -= seg
+            ii = 0
+        return a, d_a, u_a, v_a, b, d_b, u_b, v_b
     for k in range(count):
         if k > 0:
             ii += 1

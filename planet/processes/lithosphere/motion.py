@@ -187,7 +187,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     ref_out = np.empty(n, np.int32)
     marks = buf.get("marks")
     if marks is None:
-        marks = buf["marks"] = np.empty((n, 3))
+        marks = buf["marks"] = np.empty((3, n))
         buf["spread"] = np.empty((H, 2))
     spread = buf["spread"]
     west = buf.get("runs_west")

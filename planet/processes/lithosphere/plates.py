@@ -362,7 +362,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv)
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
-    marks = np.empty((n, 3))
+    marks = np.empty((3, n))
     spread = np.empty((H, 2))
     positions(q0, u0, v0, *trig, width, np.pi / H, marks, spread)
     reach_rows, rows = search(width, W, omega)

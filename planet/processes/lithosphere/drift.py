@@ -276,46 +276,35 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
     a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
     W = q0.shape[1]
     base = jj * W
-    if count >= SKIM_MIN and lim_u < np.inf:
-        # a long run (near a pole, where a move spans hundreds of columns): first, in blocks of
-        # SKIM columns, only whether some moved marker lies within ``lim_u`` east or west of the
-        # centre, in a loop without branches over contiguous positions; a block with none is
-        # skipped, since ``_consider`` would skip each of its markers on the same arithmetic (a
-        # NaN, skipped here, would change nothing there either)
-        left = count
-        while left > 0:
-            seg = min(left, W - ii)          # the contiguous part of the run, up to the wrap
-            k = 0
-            while k < seg:
-                n = min(SKIM, seg - k)
-                near = n < SKIM
-                if not near:
-                    for t in range(SKIM):
-                        cc = base + ii + k + t
-                        tu = (marks[0, cc] + vx - x0) * ex + (marks[2, cc] + vz - z0) * ez
-                        near |= not abs(tu) > lim_u
-                if near:
-                    for t in range(n):
-                        col = ii + k + t
-                        if q0[jj, col] != qk:
-                            continue
-                        a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + col, marks, vx, vy, vz, x0, y0,
-                                                                       z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u,
-                                                                       lim_v, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
-                k += n
-            left -= seg
-            ii = 0
-        return a, d_a, u_a, v_a, b, d_b, u_b, v_b
-    for k in range(count):
-        if k > 0:
-            ii += 1
-            if ii == W:
-                ii = 0
-        if q0[jj, ii] != qk:
-            continue
-        a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + ii, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
-                                                       ny, nz, wj, h, fu, fv, lim_u, lim_v, a, d_a, u_a, v_a, b, d_b,
-                                                       u_b, v_b)
+    # a long run (near a pole, where a move spans hundreds of columns) is skimmed: in blocks of
+    # SKIM columns, first only whether some moved marker lies within ``lim_u`` east or west of the
+    # centre, in a loop without branches over contiguous positions; a block with none is skipped,
+    # since ``_consider`` would skip each of its markers on the same arithmetic (a NaN, skipped
+    # here, would change nothing there either). Shorter runs visit every column
+    skim = count >= SKIM_MIN and lim_u < np.inf
+    left = count
+    while left > 0:
+        seg = min(left, W - ii)              # the contiguous part of the run, up to the wrap
+        k = 0
+        while k < seg:
+            n = min(SKIM, seg - k)
+            near = not skim or n < SKIM
+            if not near:
+                for t in range(SKIM):
+                    cc = base + ii + k + t
+                    tu = (marks[0, cc] + vx - x0) * ex + (marks[2, cc] + vz - z0) * ez
+                    near |= not abs(tu) > lim_u
+            if near:
+                for t in range(n):
+                    col = ii + k + t
+                    if q0[jj, col] != qk:
+                        continue
+                    a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + col, marks, vx, vy, vz, x0, y0, z0,
+                                                                   ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
+                                                                   d_a, u_a, v_a, b, d_b, u_b, v_b)
+            k += n
+        left -= seg
+        ii = 0
     return a, d_a, u_a, v_a, b, d_b, u_b, v_b
 
 

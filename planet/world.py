@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from planet.core.config import Config
-from planet.core.memory import available_memory
+from planet.core.memory import available_memory, keep_heap
 from planet.core.grid import Grid, validate_resolution
 from .model import DEFAULT_STAGES, REGISTRY, make_stages
 from planet.core.stage import Context, check_order, check_output, check_scratch_products
@@ -214,6 +214,7 @@ class Planet:
             from planet.analysis.history import Recorder
 
             recorder = Recorder(self, record_every, record)
+        keep_heap()      # each step's fresh fields reuse the pages the last step freed (once per process)
         bar = None
         if progress:
             from tqdm.auto import tqdm

@@ -61,3 +61,13 @@ def test_the_memos_comparison_is_numpys_array_equal():
         assert memo._same(a, b) == np.array_equal(a, b)
     assert memo._same(z, -z) and not memo._same(a * np.nan, a * np.nan)
     assert sum(memo._same(a, b) for b in cases) == 2          # the copy and the same values in float64
+    # a grid of many blocks per part (the parts are compared in parallel): one changed cell anywhere,
+    # at the first and last cell of a part's run of blocks too, is seen
+    big = rng.random((300, 4096 + 7), dtype=np.float32)
+    blocks = -(-big.size // memo._BLOCK)
+    edges = [p * blocks // memo._PARTS * memo._BLOCK for p in range(memo._PARTS)]
+    for flat in sorted({0, big.size - 1, *edges, *(e - 1 for e in edges[1:]), *rng.integers(0, big.size, 20)}):
+        b = big.copy()
+        b.flat[flat] = -b.flat[flat] - np.float32(1.0)
+        assert not memo._same(big, b), flat
+    assert memo._same(big, big.copy()) and memo._same(big[:0], big[:0].copy())

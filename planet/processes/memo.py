@@ -7,26 +7,38 @@ elevation computed every step would be the same array again on most of them.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 #: cells compared per block by ``_equal`` before it looks whether any differed
 _BLOCK = 4096
 
 
-@njit(cache=True, nogil=True)
+#: parts ``_equal`` splits the cells into (each stops at its own first block that differs)
+_PARTS = 64
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def _equal(a, b):
     """``np.array_equal`` of two float32 arrays of the same shape (``==`` per value: NaN never equals, −0
-    equals +0), one pass without a temporary array; it stops at the first block of cells that differs."""
+    equals +0), one pass without a temporary array. The cells are split into ``_PARTS`` runs of blocks
+    compared in parallel; a run stops at its first block of cells that differs, so arrays that differ
+    throughout cost a block per run (a terrain the lithosphere just changed), equal ones one read."""
     af = a.ravel()
     bf = b.ravel()
     n = af.size
-    for s in range(0, n, _BLOCK):
-        d = False
-        for i in range(s, min(s + _BLOCK, n)):      # the block's comparisons, branch-free (they vectorise)
-            d |= af[i] != bf[i]
-        if d:
-            return False
-    return True
+    blocks = (n + _BLOCK - 1) // _BLOCK
+    parts = min(blocks, _PARTS)
+    differs = np.zeros(max(parts, 1), dtype=np.bool_)
+    for p in prange(parts):
+        for blk in range(p * blocks // parts, (p + 1) * blocks // parts):
+            s = blk * _BLOCK
+            d = False
+            for i in range(s, min(s + _BLOCK, n)):      # the block's comparisons, branch-free (they vectorise)
+                d |= af[i] != bf[i]
+            if d:
+                differs[p] = True
+                break
+    return not differs.any()
 
 
 def _same(seen, elevation) -> bool:

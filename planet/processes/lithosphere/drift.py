@@ -214,6 +214,16 @@ _OUTSIDE = 0.5000001
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _east(marks, cc, vx, vz, x0, z0, ex, ez):
+    """The marker of cell ``cc``, moved by ``v``, relative to the centre ``x0``: its x and z offsets and
+    its tangent-plane offset east ``tu`` (radians), the one test both ``_consider`` and ``_run``'s skim
+    make first."""
+    px = marks[0, cc] + vx - x0
+    pz = marks[2, cc] + vz - z0
+    return px, pz, px * ex + pz * ez
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, best_a, d_a,
               u_a, v_a, best_b, d_b, u_b, v_b):
     """One candidate of a scan: the marker of cell ``cc``, moved by ``v``, relative to the centre
@@ -222,9 +232,7 @@ def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
     upstream (``(u, v)·(fu, fv) < 0``) and the nearest of all (``best_b, …``). A tie keeps the
     earlier. Markers beyond ``lim_u`` east or ``lim_v`` north (tangent-plane offsets, radians) are
     skipped before the division (``np.inf``: none)."""
-    px = marks[0, cc] + vx - x0
-    pz = marks[2, cc] + vz - z0
-    tu = px * ex + pz * ez
+    px, pz, tu = _east(marks, cc, vx, vz, x0, z0, ex, ez)
     if abs(tu) > lim_u:
         return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
     py = marks[1, cc] + vy - y0
@@ -279,8 +287,8 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
     # a long run (near a pole, where a move spans hundreds of columns) is skimmed: in blocks of
     # SKIM columns, first only whether some moved marker lies within ``lim_u`` east or west of the
     # centre, in a loop without branches over contiguous positions; a block with none is skipped,
-    # since ``_consider`` would skip each of its markers on the same arithmetic (a NaN, skipped
-    # here, would change nothing there either). Shorter runs visit every column
+    # since ``_consider`` would skip each of its markers on the same arithmetic, ``_east`` (a NaN,
+    # skipped here, would change nothing there either). Shorter runs visit every column
     skim = count >= SKIM_MIN and lim_u < np.inf
     left = count
     while left > 0:
@@ -291,8 +299,7 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
             near = not skim or n < SKIM
             if not near:
                 for t in range(SKIM):
-                    cc = base + ii + k + t
-                    tu = (marks[0, cc] + vx - x0) * ex + (marks[2, cc] + vz - z0) * ez
+                    tu = _east(marks, base + ii + k + t, vx, vz, x0, z0, ex, ez)[2]
                     near |= not abs(tu) > lim_u
             if near:
                 for t in range(n):

@@ -265,10 +265,7 @@ def test_bimodal_hypsometry_at_512(seed):
     s = geology(512, seed, "tectonics_end")
     z = s.elevation
     D = planet.Timeline(s.config.schedule).sea_level(s.time)
-    H, W = z.shape
-    w = np.broadcast_to(np.cos(np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H))[:, None], z.shape)
-    hist, edges = np.histogram(z, bins=np.arange(0.0, float(z.max()) + 0.5, 0.5), weights=w)
-    hist = hist / w.sum()
+    hist, edges = np.histogram(z, bins=np.arange(0.0, float(z.max()) + 0.5, 0.5), weights=s.grid.area_weights)
     ocean = np.flatnonzero(edges[1:] <= D - 1.0)
     land = np.flatnonzero(edges[:-1] >= D)
     lo, hi = ocean[np.argmax(hist[ocean])], land[np.argmax(hist[land])]

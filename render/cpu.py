@@ -185,7 +185,7 @@ def _plates(F, P, j, i, z, D, shade):
 
 @njit(cache=True, inline="always")
 def _rivers(F, P, j, i, z, D, shade):
-    """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area)."""
+    """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area in equatorial cells)."""
     h0, h1, h2 = _hue(F[F_BASIN, j, i])
     if z < D:
         return _sea(F, D, j, i)
@@ -272,8 +272,8 @@ def light_density(F, P, j, i, H, W):
     """The chance that a light site (``lights._lights``) in cell (j, i) is a city, also its
     brightness: ``h (0.35 + 0.65 max(coast, river)) (1 − 0.7 smoothstep(30, 42, T))`` with ``h``
     the settlement in [0, 1], ``coast`` 1 on a land cell with a sea neighbour (N, S, E, W),
-    ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (cells), ``T`` in °C: people
-    crowd on coasts and rivers, and fewer, dimmer lights burn where the heat is lethal. 0 at sea."""
+    ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (in equatorial cells), ``T``
+    in °C: people crowd on coasts and rivers, and fewer, dimmer lights burn where the heat is lethal. 0 at sea."""
     D = P[P_SEA_LEVEL]
     if F[F_ELEVATION, j, i] < D:
         return f32(0.0)

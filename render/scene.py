@@ -39,7 +39,10 @@ VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, 
 #: field stack order (the GPU packs them four to a texture in this order): state fields of
 #: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle", a seeded uniform per cell (the
 #: night view no longer reads it: its lights are points placed on the sphere by
-#: ``lights._lights``; the plane keeps its place so that the packing order is unchanged)
+#: ``lights._lights``; the plane keeps its place so that the packing order is unchanged). The
+#: drainage area goes in as the area of the grid's equatorial cells (``Grid.equator_cell_km2``): at
+#: the equator a cell count, as the views were tuned, and near a pole the true area, so the narrow
+#: polar cells no longer add up to a river drawn along a row of the map
 PACKED = ("elevation", "plate", "uplift", "drainage_area",
           "basin", "pressure", "temperature", "vapour",
           "co2", "trails", "moisture", "vegetation",
@@ -192,6 +195,8 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
     for n, name in enumerate(PACKED):
         if name == "sparkle":
             stack[n] = _sparkle(state.seed, H, W)
+        elif name == "drainage_area" and name in state:
+            stack[n] = state[name] * np.float32(1.0 / state.grid.equator_cell_km2)   # km² → equatorial cells
         elif name in state:
             stack[n] = state[name]
         elif name == "temperature":

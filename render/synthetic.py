@@ -7,7 +7,8 @@ Each feature is placed where a test can find it again:
 * plates: id ``PLATE_WEST`` west of 180°, ``PLATE_EAST`` east of it, no plate
   (−1) south of 50° S; uplift 1 along the 180° meridian (a collision);
 * a river: drainage area rising from 1 at the continent's centre to
-  ``RIVER_MOUTH_AREA`` at its east coast along 20° N, and every continent
+  ``RIVER_MOUTH_AREA`` at its east coast (in the areas of an equatorial cell,
+  ``Grid.equator_cell_km2``: what the renderer reads) along 20° N, and every continent
   cell carrying the mouth's basin colour ``BASIN``;
 * a low (988 hPa) at (40° N, 250° E) and a high (1036 hPa) at (30° S, 300° E),
   wind trails in bands of latitude;
@@ -53,7 +54,7 @@ def synthetic_state(rows: int = 64, step: int = STEP, seed: int = 0) -> "planet.
     river = land & (np.abs(lat - lat0) < 180.0 / g.rows) & (lon >= lon0)
     east_edge = lon0 + radius / np.cos(np.radians(lat0))
     area = np.where(river, 1.0 + (RIVER_MOUTH_AREA - 1.0) * ((lon - lon0) / (east_edge - lon0)).clip(0, 1), 0.0)
-    area = np.where(land & ~river, 1.0, area)
+    area = np.where(land & ~river, 1.0, area) * g.equator_cell_km2     # in equatorial cells → km²
     pressure = (1012.0 - 24.0 * np.exp(-(_distance(lat, lon, 40.0, 250.0) / 15.0) ** 2)
                 + 24.0 * np.exp(-(_distance(lat, lon, -30.0, 300.0) / 15.0) ** 2))
     h = 0.4 * np.maximum(z - 7.12, 0.0)

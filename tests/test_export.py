@@ -70,6 +70,33 @@ def test_netcdf_round_trip(state, tmp_path):
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
+def test_netcdf_written_with_drainage_area_in_cells_reads_km2(state, tmp_path):
+    """An export whose ``drainage_area`` has units "1" (written when the field was an upstream cell
+    count) reads as km²: the count times the cell's own area; one in km2 reads as written."""
+    import xarray as xr
+
+    from planet.core.state import state_checksum
+
+    assert state.drainage_area.max() > 0
+    path = E.write_netcdf(state, tmp_path / "world.nc")
+    with xr.open_dataset(path) as ds:
+        assert ds["drainage_area"].attrs["units"] == "km2"
+        old = ds.load()
+    counts = np.zeros(state.shape, np.float32)
+    counts[10, 3], counts[32, 7] = 5.0, 200.0
+    old["drainage_area"].values[:] = counts
+    old["drainage_area"].attrs["units"] = "1"
+    fields = {n: np.ascontiguousarray(old[n].values, np.float32) for n in str(old.attrs["fields"]).split(",")}
+    old.attrs["checksum"] = state_checksum(E._identity(dict(old.attrs)), fields)
+    old.to_netcdf(tmp_path / "old.nc", engine="netcdf4")
+    back = E.read_netcdf(tmp_path / "old.nc")
+    cell = state.grid.area_km2[:, 0]
+    assert back.drainage_area[10, 3] == pytest.approx(5 * cell[10], rel=1e-6)
+    assert back.drainage_area[32, 7] == pytest.approx(200 * cell[32], rel=1e-6)
+    assert np.count_nonzero(back.drainage_area) == 2
+    assert back.replace(drainage_area=state.drainage_area).equals(state)
+
+
 def test_read_netcdf_refuses_foreign_files(tmp_path):
     import xarray as xr
 

@@ -128,7 +128,7 @@ def test_coasts_and_rivers_are_brighter(state):
     assert share_coast > 1.5 * share_inland, (share_coast, share_inland)
     # a river (the synthetic world's, drainage area up to 1000 cells) draws more lights along it
     rivered = view(state.replace(humans=land.astype(np.float32)), "night", size=SIZE, backend="cpu")
-    river = (state.drainage_area > np.exp(5.5)) & ~coast
+    river = (state.drainage_area > np.exp(5.5) * state.grid.equator_cell_km2) & ~coast
     assert river.sum() > 3
     assert lit(rivered)[cells_to_pixels(river)].mean() > 1.5 * share_inland
 

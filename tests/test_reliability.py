@@ -645,6 +645,41 @@ def test_format_1_state_files_are_still_read(tmp_path, state_file):
         planet.State.load(tmp_path / "v1-edited.npz")
 
 
+def test_format_2_state_files_read_their_cell_counts_as_km2(tmp_path, state_file):
+    """Format 2 files hold ``drainage_area`` as an upstream cell count; it reads as km², the count
+    times the cell's own area on a 6371 km sphere: R² Δλ (sin φ_north − sin φ_south)."""
+    import json
+    import math
+
+    from planet.core.state import state_checksum
+
+    counts = np.zeros((64, 128), np.float32)
+    counts[32, :] = 1.0                                      # the row just south of the equator
+    counts[0, 5] = 7.0                                       # a polar cell
+    counts[40, 9] = 1234.0
+
+    def to_v2(arrays):
+        arrays["field/drainage_area"] = counts
+
+    v2 = _rewrite(state_file, tmp_path / "v2.npz", meta_edit=lambda m: m.update(format_version=2), arrays_edit=to_v2)
+    with np.load(v2) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+        fields = {k.split("/", 1)[1]: data[k] for k in data.files if k != "meta"}
+    _rewrite(v2, v2, meta_edit=lambda m: m.update(checksum=state_checksum(meta, fields)))
+    got = planet.State.load(v2).drainage_area
+
+    def area(j):
+        north, south = math.radians(90 - 180 * j / 64), math.radians(90 - 180 * (j + 1) / 64)
+        return 6371.0 ** 2 * (2 * math.pi / 128) * (math.sin(north) - math.sin(south))
+
+    assert got[32] == pytest.approx(np.full(128, area(32)), rel=1e-6)     # 48 000 km² at the equator
+    assert got[0, 5] == pytest.approx(7 * area(0), rel=1e-6)
+    assert got[40, 9] == pytest.approx(1234 * area(40), rel=1e-6)
+    assert np.count_nonzero(got) == 130
+    # a format 3 file holds km² already: read as written
+    assert np.array_equal(planet.State.load(state_file).drainage_area, np.load(state_file)["field/drainage_area"])
+
+
 def test_stepping_a_state_with_nan_cells_does_not_crash():
     """``--allow-nonfinite`` lets a broken state be run: a NaN or inf in any field, stepped, is no segfault
     (the semi-Lagrangian departure points and the trail heads never index with a NaN/inf float)."""

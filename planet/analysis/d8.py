@@ -51,13 +51,11 @@ import heapq
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import D8_DI, D8_DJ, Grid, neighbour
+from planet.core.grid import D8_DI, D8_DJ, EARTH_RADIUS_KM, Grid, neighbour
 from planet.processes.lithosphere import drainage
 from planet.processes.lithosphere.drainage import NOT_ROUTED, PIT
 from planet.processes.lithosphere.metrics import diagonal_reach
 
-#: Earth's mean radius, km: lengths and areas of the unit-sphere grid are scaled by it.
-EARTH_RADIUS_KM = 6371.0
 #: the slope (elevation per cell) of a filled depression's surface towards its outlet
 CONDITION_SLOPE = 1e-4
 
@@ -155,7 +153,7 @@ def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray
 
 def cell_area_km2(grid: Grid) -> np.ndarray:
     """True cell areas on an Earth-radius sphere, km², ``(H, W)`` float64."""
-    return np.ascontiguousarray(np.broadcast_to(grid.area * EARTH_RADIUS_KM**2, grid.shape))
+    return np.ascontiguousarray(np.broadcast_to(grid.area_km2, grid.shape))
 
 
 def hop_length_km(rec: np.ndarray, grid: Grid) -> np.ndarray:

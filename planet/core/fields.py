@@ -78,8 +78,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     _F("elevation", "lithosphere", "1", "elevation",
        "model elevation units z (protoplanet 0-15); ocean where z < D(t) (attribute sea_level); "
        "height for climate h = 0.4 max(0, z - D)", 0.0),
-    _F("drainage_area", "lithosphere", "1", "flow accumulation",
-       "upstream cell count A: routed cells whose flow passes through the cell, itself included", 0.0),
+    _F("drainage_area", "lithosphere", "km2", "flow accumulation",
+       "upstream area A in km2: the area of the routed cells whose flow passes through the cell, itself "
+       "included (0 on the sea)", 0.0),
     _F("basin", "lithosphere", "1", "basin colour",
        "hue in [0, 1) carried from the river mouth up the basin", 0.0, 1.0, hi_open=True),
     _F("crust", "lithosphere", "1", "crust thickness",
@@ -180,3 +181,17 @@ def fill_added(fields: dict, expected) -> None:
         shape = next(iter(fields.values())).shape
         for name in missing:
             fields[name] = np.full(shape, FIELDS[name].neutral, np.float32)
+
+
+def drainage_area_from_cells(fields: dict) -> None:
+    """Convert the ``drainage_area`` of a file written before it was an area (state format 2 and
+    older, NetCDF exports whose variable has units "1"), an upstream *cell count*, to km² in place:
+    count × the cell's own area. Exact for a cell whose upstream cells lie in its own row, and close
+    elsewhere (the upstream cells of a river lie within a few degrees of latitude); the next
+    lithosphere step recomputes the field exactly."""
+    if "drainage_area" not in fields:
+        return
+    from planet.core.grid import Grid
+
+    a = fields["drainage_area"]
+    fields["drainage_area"] = (a * Grid(a.shape[0], a.shape[1]).area_km2).astype(np.float32)

@@ -25,6 +25,11 @@ from numba import njit
 # (dj = row offset, north is -1; di = column offset, east is +1).
 D8_DJ = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 D8_DI = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+#: the sphere's radius when the model speaks in kilometres (the planet is Earth-sized)
+EARTH_RADIUS_KM = 6371.0
+#: columns of the reference grid: the model's rates are stated per cell of this grid at the equator
+REFERENCE_COLUMNS = 512
+
 D8_DIST = np.array([1.0, math.sqrt(2), 1.0, math.sqrt(2), 1.0, math.sqrt(2), 1.0, math.sqrt(2)],
                    dtype=np.float32)
 
@@ -109,6 +114,18 @@ class Grid:
         edges = np.radians(90.0 - 180.0 * np.arange(self.rows + 1) / self.rows)
         band = np.sin(edges[:-1]) - np.sin(edges[1:])
         return (band * (2.0 * np.pi / self.columns))[:, None]
+
+    @cached_property
+    def area_km2(self) -> np.ndarray:
+        """Cell areas in km² on a sphere of radius ``EARTH_RADIUS_KM``, shape ``(H, 1)``."""
+        return self.area * EARTH_RADIUS_KM ** 2
+
+    @property
+    def equator_cell_km2(self) -> float:
+        """The nominal area of a cell at the equator, ``(2πR / W)²`` km² (6112 km² at 512 columns):
+        the unit in which the renderer reads drainage areas (an area per cell of the map, not a
+        count of cells, whose polar slivers would add up to a river)."""
+        return (2.0 * math.pi * EARTH_RADIUS_KM / self.columns) ** 2
 
     @cached_property
     def area_weights(self) -> np.ndarray:

@@ -23,15 +23,15 @@ import numpy as np
 
 from planet._version import __version__
 from planet.core.config import Config, ConfigError
-from planet.core.fields import FIELDS, fill_added
+from planet.core.fields import FIELDS, drainage_area_from_cells, fill_added
 from planet.core.memory import available_memory
 from planet.core.files import atomic_write
 from planet.core.grid import Grid
 
 FORMAT = "planet-state"
-FORMAT_VERSION = 2
-#: version 1 (the checksum covers only the fields) is still read
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+#: versions 1 (the checksum covers only the fields) and 2 (``drainage_area`` a cell count, read as km²) are read
+READABLE_VERSIONS = (1, 2, 3)
 
 
 class StateFileError(ValueError):
@@ -365,6 +365,8 @@ def read_npz(path, *, allow_nonfinite: bool = False) -> "State":
     except (ConfigError, TypeError, ValueError) as e:
         raise StateFileError(f"state file {path} has an invalid configuration: {e}") from None
     stages = tuple(meta.get("stages", ()))
+    if meta["format_version"] < 3:
+        drainage_area_from_cells(fields)
     fill_added(fields, _expected_fields(stages) or ())
     state = State(fields, step=meta["step"], seed=meta["seed"], config=config, stages=stages)
     check_complete(state, f"state file {path}")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from planet.core.fields import drainage_area_from_cells
 from planet.core.files import OutputError, atomic_write
 from planet.core.state import State, StateFileError
 from planet.core.dataset import field_attrs, run_metadata, to_xarray  # noqa: F401 (re-exported)
@@ -89,6 +90,7 @@ def read_netcdf(path, *, allow_nonfinite: bool = False) -> State:
                 if tuple(ds[n].shape) != (resolution // 2, resolution):
                     raise ValueError(f"field {n!r} has shape {tuple(ds[n].shape)}")
             fields = {n: np.ascontiguousarray(ds[n].values, dtype=np.float32) for n in names}
+            counted = "drainage_area" in names and str(ds["drainage_area"].attrs.get("units")) == "1"
     except StateFileError:
         raise
     except Exception as e:  # netCDF4/HDF5 report damage as OSError, RuntimeError, ValueError, KeyError...
@@ -100,6 +102,8 @@ def read_netcdf(path, *, allow_nonfinite: bool = False) -> State:
     except (ConfigError, ValueError, TypeError, KeyError) as e:
         raise StateFileError(f"NetCDF file {path} has an invalid configuration: {e}") from None
     stages = tuple(s for s in str(attrs.get("stages", "")).split(",") if s)
+    if counted:           # written before drainage_area was an area (an upstream cell count)
+        drainage_area_from_cells(fields)
     state = State(fields, step=step, seed=seed, config=config, stages=stages)
     check_complete(state, f"NetCDF file {path}")
     if not allow_nonfinite:

@@ -254,7 +254,7 @@ def build_state(z: np.ndarray, *, step: int, seed: int = 0, config=None, stages=
     land = z > D
     # rivers on the new terrain with the lithosphere's router
     rcv, _ = drainage.receivers(z, float(D - np.float32(config.lithosphere.shore)))
-    area, order, rcv = drainage.accumulate(rcv)
+    area, order, rcv = drainage.accumulate(rcv, np.broadcast_to(grid.area_km2, (H, W)))
     basin = drainage.basin_colours(rcv, order, land, random_field(seed, STREAM_BASIN, 0, H, W))
     zeros = np.zeros((H, W), np.float32)
     fields = {"elevation": z, "plate": np.full((H, W), -1.0, np.float32), "uplift": zeros.copy(),

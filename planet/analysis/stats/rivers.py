@@ -94,8 +94,8 @@ R("rivers.hack_exponent_basins", "count", "number of basins in Hack's fit",
 R("rivers.longest_river", "km",
   "longest flow path from a divide to a river mouth on the sea, along great circles between cell centres",
   _longest_river)
-R("rivers.flow_p99", "cells",
-  "99th percentile over land of the model's own flow field drainage_area (upstream cell count, spec §4)",
+R("rivers.flow_p99", "km²",
+  "99th percentile over the land area of the model's own flow field drainage_area (upstream area)",
   lambda a: _model_flow(a, 0.99))
-R("rivers.flow_p999", "cells", "99.9th percentile over land of the model's drainage_area field",
+R("rivers.flow_p999", "km²", "99.9th percentile over the land area of the model's drainage_area field",
   lambda a: _model_flow(a, 0.999))

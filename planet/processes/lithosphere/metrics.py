@@ -8,11 +8,12 @@ import math
 import numpy as np
 from numba import njit, prange, uint64
 
-from planet.core.grid import Grid
+from planet.core.grid import EARTH_RADIUS_KM, REFERENCE_COLUMNS, Grid
 
 f32 = np.float32
-REFERENCE_COLUMNS = 512
 L0 = 2.0 * math.pi / REFERENCE_COLUMNS     # on the unit sphere
+#: km² per ``L0²`` (what the stage multiplies its true drainage areas by to write the field)
+L0_KM2 = (L0 * EARTH_RADIUS_KM) ** 2
 THERMAL_CAP = 0.125
 
 

@@ -1,7 +1,7 @@
 """The lithosphere step (spec §4, as built): uplift, isostasy, erosion, rivers and rigid plates.
 
 State per cell: plate id ``q`` (-1 none, else in [0, 1)), uplift ``y`` in [0, 1], elevation
-``z >= 0``, drainage area ``A`` (upstream routed cells), basin colour ``b`` in [0, 1) and crust
+``z >= 0``, drainage area ``A`` (km² upstream), basin colour ``b`` in [0, 1) and crust
 thickness ``C >= 0`` (0 oceanic, 1 continental, more where collisions thickened it).
 
 **Units.** Every rate is stated per film-clock step (1/60 film second) and per unit of the
@@ -62,8 +62,10 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
 5. plates (``planet.plates``): re-plating, seeding, rigid rotations, collisions, subduction, rifts;
 6. clamps ``y`` to [0, 1], ``z >= 0``, ``C >= 0``.
 
-``drainage_area`` stays the upstream *cell count* (the spec's field, what the rivers view and
-the flow statistics read); stream power uses the true area. A cell that was not routed on the
+``drainage_area`` is the true upstream area in km² (``L0²`` = 6112 km²; the spec's field was the
+upstream *cell count*, which near a pole counts the many narrow cells of a row as a large river, so
+the rivers view drew the polar rows as a band and another resolution drew other rivers); stream
+power reads the same area in ``L0²``. A cell that was not routed on the
 previous step but is land or shore after rule 2 has no receiver this step and is a pit. The
 stage writes ``ctx.scratch["source"]``, the flat index of the cell whose content each cell holds
 after plate motion.
@@ -81,6 +83,7 @@ from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
 from planet.processes.lithosphere.metrics import (  # noqa: F401
     L0,
+    L0_KM2,
     REFERENCE_COLUMNS,
     THERMAL_CAP,
     Metrics,
@@ -96,7 +99,8 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
+def _surface_row(j, yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
+                 state):
     """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
     (jw, iw). Kept in one piece on purpose: one call per row; a call per cell (or per rule) pays
     Numba's reference counting of its ~20 array arguments at every cell, measured at 40 ms of a
@@ -105,7 +109,7 @@ def _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out,
     H, W = z0.shape
     j = np.int64(j)      # (a prange index may arrive unsigned; neighbour() returns int64)
     (D, level, s0, pit_fill, r_iso, z_ocean, z_cont, h_thick,
-     k_north, talus_north, u_rate) = k
+     k_north, talus_north, u_rate, km2) = k
     k_east, talus_east = tab
     zero = f32(0.0)
     one = f32(1.0)
@@ -151,7 +155,8 @@ def _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out,
             zc = max(zero, zc + s)
             # 3b. pits fill; the rest erodes by stream power, implicitly along the rivers, in the
             # pass that follows (``stream_power.erode``)
-            ac = f32(area[j, i])
+            if area[j, i] > 0:           # routed on the previous elevation: its upstream area in km²
+                ac = true_area[j, i] * km2
             if rcv[j, i] < 0:
                 zc += pit_fill
                 st = stream_power.PIT
@@ -183,14 +188,15 @@ def _sediment(z, tectonic, k_sed, s0, level):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
+def _surface(yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
     """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``area`` from
     ``planet.drainage``); ``b_out`` gets a copy of ``b0`` (``stream_power.erode`` then recolours
     land), ``state`` each cell's ``stream_power`` state. ``tab = (k_east, talus_east)`` per row;
     ``yh`` and ``c0`` are the uplift and crust after the diffusion and spreading of rules 1-2.
     """
     for j in prange(z0.shape[0]):
-        _surface_row(j, yh, z0, b0, c0, rcv, area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state)
+        _surface_row(j, yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
+                     state)
 
 
 def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
@@ -202,7 +208,7 @@ def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, c
     an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
     H, W = z0.shape
     y1, z1, a1, b1, c1 = out
-    _surface(yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W),
+    _surface(yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), true_area.reshape(H, W),
              _constants(cfg, D, level, s0, metrics), _tables(metrics), iso, y1, z1, a1, b1, c1,
              land.reshape(H, W), state.reshape(H, W))
     if clock is not None:
@@ -221,7 +227,7 @@ def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, c
 def _constants(cfg, D, level, s0, metrics):
     return (f32(D), f32(level), f32(s0), f32(cfg.pit_fill), f32(cfg.isostasy), f32(cfg.ocean_floor_level),
             f32(cfg.continent_level), f32(cfg.thickened_relief),
-            metrics.k_north, metrics.talus_north, f32(cfg.uplift_rate))
+            metrics.k_north, metrics.talus_north, f32(cfg.uplift_rate), f32(L0_KM2))
 
 
 def _tables(metrics):
@@ -235,7 +241,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     ``rcv``, ``direction``, ``area``: receivers (loops broken), directions and drainage area
     (cell counts) from ``planet.drainage`` on ``elevation``; ``config``: a ``Lithosphere``
     section; ``crust``: crust thickness (default all oceanic). Returns
-    ``(uplift, elevation, drainage_area, land, crust)`` after rule 4.
+    ``(uplift, elevation, drainage_area, land, crust)`` after rule 4 (``drainage_area`` in km²).
     """
     q0, y0, z0 = (np.ascontiguousarray(a, dtype=np.float32) for a in (plate, uplift, elevation))
     H, W = z0.shape

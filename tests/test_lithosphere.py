@@ -191,9 +191,8 @@ def fidelity_stats(seed, steps=(3000, 7500), res=512):
         D = w.timeline.sea_level(s.time)
         land = s.elevation >= D
         a = s.drainage_area[land] / s.grid.equator_cell_km2     # km² → equatorial cells, the reference's unit
-        weights = np.cos(np.radians(90.0 - 180.0 * (np.arange(s.rows) + 0.5) / s.rows))[:, None]
         out[step] = dict(land=float(land.mean()), plates=int(np.unique(s.plate[s.plate >= 0]).size),
-                         land_area=float((land * weights).sum() / (np.ones_like(land) * weights).sum()),
+                         land_area=float((land * s.grid.area_weights).sum()),
                          median=float(np.median(s.elevation)),
                          p99=float(np.percentile(a, 99)), p999=float(np.percentile(a, 99.9)))
     return out

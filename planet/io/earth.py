@@ -79,11 +79,11 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
+from planet.core.grid import EARTH_RADIUS_KM
 from planet.core.noise import fbm
 
 #: cells of the reduced mask per degree
 MASK_CELLS_PER_DEGREE = 12
-EARTH_RADIUS_KM = 6371.0
 DEFAULT_STAGES = ("climate", "atmosphere", "life")
 
 
@@ -157,7 +157,7 @@ def _coast_distance(land, lat, dx_deg):
                 for di in (-1, 0, 1):
                     if land[jj, (i + di) % W] != land[j, i]:
                         d[j, i] = 0.0
-    km = 6371.0 * np.pi / 180.0
+    km = EARTH_RADIUS_KM * np.pi / 180.0
     dy = dx_deg * km
     changed = True
     sweeps = 0

@@ -196,7 +196,7 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
         if name == "sparkle":
             stack[n] = _sparkle(state.seed, H, W)
         elif name == "drainage_area" and name in state:
-            stack[n] = state[name] * np.float32(1.0 / state.grid.equator_cell_km2)   # km² → equatorial cells
+            np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), out=stack[n])  # km² → cells
         elif name in state:
             stack[n] = state[name]
         elif name == "temperature":

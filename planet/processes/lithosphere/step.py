@@ -64,11 +64,10 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
 
 ``drainage_area`` is the true upstream area in km² (``L0²`` = 6112 km²; the spec's field was the
 upstream *cell count*, which near a pole counts the many narrow cells of a row as a large river, so
-the rivers view drew the polar rows as a band and another resolution drew other rivers); stream
-power reads the same area in ``L0²``. A cell that was not routed on the
-previous step but is land or shore after rule 2 has no receiver this step and is a pit. The
-stage writes ``ctx.scratch["source"]``, the flat index of the cell whose content each cell holds
-after plate motion.
+the rivers view drew the polar rows as a band); stream power reads the same area in ``L0²``. A cell
+that was not routed on the previous step but is land or shore after rule 2 has no receiver this
+step and is a pit. The stage writes ``ctx.scratch["source"]``, the flat index of the cell whose
+content each cell holds after plate motion.
 """
 from __future__ import annotations
 

@@ -192,10 +192,14 @@ def load_baseline(path, *, check_version: bool = True) -> Baseline:
     for key in ("resolution", "rows", "seed", "step"):
         if isinstance(meta.get(key), bool) or not isinstance(meta.get(key), int) or meta[key] < 0:
             raise BaselineError(f"baseline {path} is corrupt (meta.{key} missing or negative)")
-    values, unknown = {}, []
+    values, unknown, recast = {}, [], []
     for name, entry in body.items():
         if name not in S.REGISTRY:
             unknown.append(name)
+            continue
+        units = entry.get("units") if isinstance(entry, dict) else None
+        if isinstance(units, str) and units != S.REGISTRY[name].units:
+            recast.append(f"{name} in {units}, now {S.REGISTRY[name].units}")   # another quantity now
             continue
         try:
             value, status = entry["value"], entry["status"]
@@ -206,6 +210,10 @@ def load_baseline(path, *, check_version: bool = True) -> Baseline:
         warnings.warn(BaselineVersionWarning(
             f"baseline {path} has {len(unknown)} statistic(s) unknown to planet {__version__} "
             f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''}); they are not compared"), stacklevel=2)
+    if recast:
+        warnings.warn(BaselineVersionWarning(
+            f"baseline {path} has {len(recast)} statistic(s) whose units changed ({'; '.join(recast[:3])}"
+            f"{'; …' if len(recast) > 3 else ''}); they are not compared (rewrite the baseline)"), stacklevel=2)
     return Baseline(meta, values, str(path))
 
 

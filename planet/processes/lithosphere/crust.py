@@ -15,6 +15,8 @@ resolution: every grid samples the same continents.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
@@ -60,8 +62,11 @@ def score(grid: Grid, seed: int, elevation: np.ndarray) -> np.ndarray:
     return _score(grid.positions().astype(np.float32), np.ascontiguousarray(elevation, np.float32), _offset(seed))
 
 
+@functools.lru_cache(maxsize=64)
 def threshold(seed: int, fraction: float) -> float:
-    """``F*``: the area-weighted ``1 − fraction`` quantile of ``F`` on the fixed 256 × 128 grid."""
+    """``F*``: the area-weighted ``1 − fraction`` quantile of ``F`` on the fixed 256 × 128 grid (a pure
+    function of its arguments, kept per process: it costs a protoplanet of 32 768 cells, 0.17 s, for
+    every new world of any size)."""
     g = Grid.from_resolution(THRESHOLD_GRID)
     z0 = protoplanet_elevation(g.positions().astype(np.float32), seed_offset(seed))
     f = score(g, seed, z0).ravel()

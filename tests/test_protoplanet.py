@@ -102,3 +102,17 @@ def test_protoplanet_does_not_depend_on_threads():
     b = protoplanet(grid, 3)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_a_kept_protoplanet_is_never_shared_between_worlds():
+    """Grids up to 2048 x 1024 keep their protoplanet per process: every world still gets its own
+    writable copy, equal to the protoplanet computed afresh, and editing one world's terrain in
+    place leaves the next world of that seed as it was."""
+    from planet.processes.lithosphere import protoplanet as P
+    fresh = P._elevation(7, 64, 128)
+    a = planet.Planet(128, seed=7).state.elevation
+    assert np.array_equal(a, fresh) and a.flags.writeable
+    a[10:20, 10:20] = 99.0
+    b = planet.Planet(128, seed=7).state.elevation
+    assert np.array_equal(b, fresh) and not np.shares_memory(a, b)
+    assert P._kept_elevation(7, 64, 128).flags.writeable is False

@@ -14,6 +14,8 @@ the first oceans collect.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
@@ -62,10 +64,30 @@ def random_field(seed, stream, step, H, W):
     return out
 
 
+#: grids up to this many cells (2048 x 1024, 8 MiB) keep their protoplanet per process
+KEPT_CELLS = 2048 * 1024
+
+
+def _elevation(seed: int, rows: int, columns: int) -> np.ndarray:
+    points = Grid(rows, columns).positions().astype(np.float32)
+    return protoplanet_elevation(points, seed_offset(seed))
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_elevation(seed: int, rows: int, columns: int) -> np.ndarray:
+    """``_elevation``, kept per process (read-only): the crater field costs 0.7 s at 512 columns,
+    and a notebook makes the same world again and again."""
+    z = _elevation(seed, rows, columns)
+    z.flags.writeable = False
+    return z
+
+
 def protoplanet(grid: Grid, seed: int) -> dict[str, np.ndarray]:
     """The initial lithosphere fields: elevation, no plates, no uplift, no flow, random basin colours."""
-    points = grid.positions().astype(np.float32)
-    elevation = protoplanet_elevation(points, seed_offset(seed))
+    if grid.rows * grid.columns <= KEPT_CELLS:
+        elevation = _kept_elevation(int(seed), grid.rows, grid.columns).copy()
+    else:
+        elevation = _elevation(int(seed), grid.rows, grid.columns)
     return {
         "elevation": elevation,
         "plate": np.full(grid.shape, -1.0, dtype=np.float32),

@@ -115,4 +115,4 @@ def test_a_kept_protoplanet_is_never_shared_between_worlds():
     a[10:20, 10:20] = 99.0
     b = planet.Planet(128, seed=7).state.elevation
     assert np.array_equal(b, fresh) and not np.shares_memory(a, b)
-    assert P._kept_elevation(7, 64, 128).flags.writeable is False
+    assert P.kept_elevation(7, 64, 128).flags.writeable is False

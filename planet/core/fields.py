@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planet.core.grid import Grid
+
 
 @dataclass(frozen=True)
 class Field:
@@ -191,7 +193,5 @@ def drainage_area_from_cells(fields: dict) -> None:
     lithosphere step recomputes the field exactly."""
     if "drainage_area" not in fields:
         return
-    from planet.core.grid import Grid
-
     a = fields["drainage_area"]
     fields["drainage_area"] = (a * Grid(a.shape[0], a.shape[1]).area_km2).astype(np.float32)

@@ -27,6 +27,8 @@ D8_DJ = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 D8_DI = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
 #: the sphere's radius when the model speaks in kilometres (the planet is Earth-sized)
 EARTH_RADIUS_KM = 6371.0
+#: kilometres per degree of a great circle on that sphere
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 #: columns of the reference grid: the model's rates are stated per cell of this grid at the equator
 REFERENCE_COLUMNS = 512
 

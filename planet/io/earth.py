@@ -79,7 +79,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from planet.core.grid import EARTH_RADIUS_KM
+from planet.core.grid import KM_PER_DEGREE
 from planet.core.noise import fbm
 
 #: cells of the reduced mask per degree
@@ -157,7 +157,7 @@ def _coast_distance(land, lat, dx_deg):
                 for di in (-1, 0, 1):
                     if land[jj, (i + di) % W] != land[j, i]:
                         d[j, i] = 0.0
-    km = EARTH_RADIUS_KM * np.pi / 180.0
+    km = KM_PER_DEGREE
     dy = dx_deg * km
     changed = True
     sweeps = 0

@@ -71,14 +71,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from planet.core.grid import EARTH_RADIUS_KM
+from planet.core.grid import KM_PER_DEGREE
 from planet.processes.climate.blur import blur
 from planet.processes.memo import TerrainMemo
 
 #: seconds in a model step: a year (365.25 days) is 1440 steps (24 film seconds at 60 steps per second)
 STEP_SECONDS = 365.25 * 86400.0 / 1440.0
-#: kilometres per degree of a great circle on Earth
-KM_PER_DEGREE = EARTH_RADIUS_KM * np.pi / 180.0
 
 
 def sigma_deg_of(diffusivity_m2s: float, step_seconds: float = STEP_SECONDS) -> float:

@@ -21,9 +21,9 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import Grid
-from planet.core.noise import fbm, seed_offset, uniform
+from planet.core.noise import fbm, uniform
 from planet.processes.lithosphere.metrics import _spread_rows
-from planet.processes.lithosphere.protoplanet import protoplanet_elevation
+from planet.processes.lithosphere.protoplanet import kept_elevation
 
 f32 = np.float32
 FREQUENCY = 1.1
@@ -68,7 +68,7 @@ def threshold(seed: int, fraction: float) -> float:
     function of its arguments, kept per process: it costs a protoplanet of 32 768 cells, 0.17 s, for
     every new world of any size)."""
     g = Grid.from_resolution(THRESHOLD_GRID)
-    z0 = protoplanet_elevation(g.positions().astype(np.float32), seed_offset(seed))
+    z0 = kept_elevation(int(seed), g.rows, g.columns)
     f = score(g, seed, z0).ravel()
     w = g.area_weights.ravel()
     order = np.argsort(f, kind="stable")

@@ -8,12 +8,12 @@ import math
 import numpy as np
 from numba import njit, prange, uint64
 
-from planet.core.grid import EARTH_RADIUS_KM, REFERENCE_COLUMNS, Grid
+from planet.core.grid import REFERENCE_COLUMNS, Grid
 
 f32 = np.float32
 L0 = 2.0 * math.pi / REFERENCE_COLUMNS     # on the unit sphere
 #: km² per ``L0²`` (what the stage multiplies its true drainage areas by to write the field)
-L0_KM2 = (L0 * EARTH_RADIUS_KM) ** 2
+L0_KM2 = Grid(REFERENCE_COLUMNS // 2, REFERENCE_COLUMNS).equator_cell_km2
 THERMAL_CAP = 0.125
 
 

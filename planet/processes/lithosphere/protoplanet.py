@@ -74,9 +74,10 @@ def _elevation(seed: int, rows: int, columns: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _kept_elevation(seed: int, rows: int, columns: int) -> np.ndarray:
-    """``_elevation``, kept per process (read-only): the crater field costs 0.7 s at 512 columns,
-    and a notebook makes the same world again and again."""
+def kept_elevation(seed: int, rows: int, columns: int) -> np.ndarray:
+    """The protoplanet's elevation on a ``rows × columns`` grid, kept per process (read-only): the
+    crater field costs 0.7 s at 512 columns, and a notebook makes the same world again and again
+    (``crust.threshold`` reads the 256-column one for every world)."""
     z = _elevation(seed, rows, columns)
     z.flags.writeable = False
     return z
@@ -85,7 +86,7 @@ def _kept_elevation(seed: int, rows: int, columns: int) -> np.ndarray:
 def protoplanet(grid: Grid, seed: int) -> dict[str, np.ndarray]:
     """The initial lithosphere fields: elevation, no plates, no uplift, no flow, random basin colours."""
     if grid.rows * grid.columns <= KEPT_CELLS:
-        elevation = _kept_elevation(int(seed), grid.rows, grid.columns).copy()
+        elevation = kept_elevation(int(seed), grid.rows, grid.columns).copy()
     else:
         elevation = _elevation(int(seed), grid.rows, grid.columns)
     return {

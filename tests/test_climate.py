@@ -388,6 +388,31 @@ def test_the_terrain_part_is_reused_only_while_the_terrain_and_sea_level_stand_s
     assert not np.array_equal(cache(z, 3.0, cfg)[3], edited[3]) or not np.array_equal(cache(z, 3.0, cfg)[1], edited[1])
 
 
+def test_the_terrain_part_is_keyed_on_the_box_averaged_terrain():
+    """The climate sees the terrain only through its box averages ``zc``: an edit that leaves every
+    box's average as it was keeps the memo's arrays (and they equal the function's), one that moves
+    a box's average recomputes them."""
+    from planet.processes.climate.coarse import box_average, climate_map
+    from planet.processes.climate.physics import TerrainSources, terrain_sources
+    cfg = Config()
+    z = np.full((256, 512), 3.0, np.float32)
+    z[100:140, 200:300] = 9.0                       # a continent of whole integers: box sums are exact
+    f = climate_map(*z.shape).factor
+    cache = TerrainSources()
+    first = cache(z, 5.0, cfg)
+    z[0, 0], z[0, 1] = 2.0, 4.0                     # same box, same sum: the averages stand still
+    assert np.array_equal(box_average(z, f), first[0])
+    again = cache(z, 5.0, cfg)
+    assert all(a is b for a, b in zip(again, first))
+    for a, b in zip(again, terrain_sources(z, 5.0, cfg)):
+        assert np.array_equal(a, b)
+    z[0, 0] = 30.0                                  # this box's average rises above the sea (5)
+    moved = cache(z, 5.0, cfg)
+    assert moved[3][0, 0] == 1.0 and first[3][0, 0] == 0.0
+    for a, b in zip(moved, terrain_sources(z, 5.0, cfg)):
+        assert np.array_equal(a, b)
+
+
 def test_a_blur_far_narrower_than_a_cell_is_the_identity_without_warnings():
     import warnings
     from planet.processes.climate.blur import gaussian_taps

@@ -308,10 +308,14 @@ def terrain_sources(elevation: np.ndarray, sea_level: float, config, memos=None)
     """What the climate takes from the terrain alone (``(Hc, Wc)`` float32, never written after):
     the box-averaged elevation ``zc``, the pressure's blurred annual ``mean`` and ``amplitude``,
     ``land`` and the blurred ``height`` (``memos``: two ``BlurMemo`` for the mean and the amplitude)."""
-    H, W = elevation.shape
-    cmap = climate_map(H, W)
+    cmap = climate_map(*elevation.shape)
+    return coarse_sources(box_average(elevation, cmap.factor), cmap, sea_level, config, memos)
+
+
+def coarse_sources(zc: np.ndarray, cmap, sea_level: float, config, memos=None):
+    """``terrain_sources`` from the box-averaged elevation ``zc`` on the climate map ``cmap``: the
+    terrain reaches the climate through ``zc`` alone."""
     cc = config.climate
-    zc = box_average(elevation, cmap.factor)
     mean, amp, land, height = _pressure_sources(zc, cmap.lat, f32(sea_level))
     mean = (memos[0] if memos else blur)(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
     amp = (memos[1] if memos else blur)(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
@@ -320,18 +324,24 @@ def terrain_sources(elevation: np.ndarray, sea_level: float, config, memos=None)
 
 
 class TerrainSources(TerrainMemo):
-    """``terrain_sources``, recomputed only when the elevation (compared by value), the sea level or
-    the blurs changed: the lithosphere advances every ``step_interval`` steps, so the steps between
-    skip the box average and its three blurs; as the sea level moves, the mean and the amplitude change in
-    a few rows, and their blurs redo only the rows those reach (``BlurMemo``). Bit for bit the function's."""
+    """``terrain_sources``, recomputed only when the box-averaged elevation ``zc`` (compared by value),
+    the sea level or the blurs changed. The terrain reaches the climate through ``zc`` alone, so the
+    memo averages the elevation every call (one read of it, ``(Hc, Wc)`` written) and compares that,
+    not the full elevation against a full copy (two reads, and a copy each time it changed); an
+    elevation edited in place is seen exactly where it moves the climate. The lithosphere advances
+    every ``step_interval`` steps, so the steps between skip the three blurs; as the sea level moves,
+    the mean and the amplitude change in a few rows, and their blurs redo only the rows those reach
+    (``BlurMemo``). Bit for bit the function's."""
 
     def __init__(self):
         self._memos = (BlurMemo(), BlurMemo())
 
     def __call__(self, elevation, sea_level, config):
         cc = config.climate
-        key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg)
-        return self.get(elevation, key, lambda: terrain_sources(elevation, sea_level, config, self._memos))
+        cmap = climate_map(*elevation.shape)
+        zc = box_average(elevation, cmap.factor)
+        key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg, elevation.shape)
+        return self.get(zc, key, lambda: coarse_sources(zc, cmap, sea_level, config, self._memos))
 
 
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config, sources=None) -> dict[str, np.ndarray]:

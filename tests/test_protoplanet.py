@@ -39,6 +39,29 @@ def test_fbm_and_craters_match_numpy():
     np.testing.assert_allclose(ours_c, naive.craters(pts), atol=2e-5)
 
 
+def test_fbm_reusing_the_last_cells_hashes_is_fbm_bit_for_bit():
+    from planet.core.noise import fbm_cache, fbm_reusing
+    rng = np.random.default_rng(4)
+    # rows of close points (most octaves stay in a lattice cell: the cache is hit) and random jumps (missed)
+    start = rng.uniform(-300, 300, (40, 3)).astype(np.float32)
+    steps = rng.uniform(-0.05, 0.05, (40, 3)).astype(np.float32)
+    rows = [start[k] + steps[k] * np.arange(60, dtype=np.float32)[:, None] for k in range(40)]
+    rows.append(rng.uniform(-300, 300, (200, 3)).astype(np.float32))
+    for row in rows:
+        cache = fbm_cache()
+        ours = np.array([fbm_reusing(*p, cache) for p in row], dtype=np.float32)
+        ref = np.array([fbm(*p) for p in row], dtype=np.float32)
+        np.testing.assert_array_equal(ours.view(np.uint32), ref.view(np.uint32))
+    # the atmosphere's noise slice, built on it, against fbm point by point
+    from planet.processes.atmosphere import _noise_slice
+    Hc, Wc, t, ox, oy, oz = 12, 40, f32(37.5), f32(-91.25), f32(13.5), f32(7.75)
+    v = ((np.arange(Hc, dtype=np.float32) + f32(0.5)) / f32(Hc))
+    u = ((np.arange(Wc, dtype=np.float32) + f32(0.5)) / f32(Wc))
+    ref = np.array([[min(max(f32(3.0) * fbm(f32(5.0) * u[i] + ox, f32(5.0) * v[j] + oy, t + oz) - f32(1.0), f32(0.0)),
+                         f32(1.0)) for i in range(Wc)] for j in range(Hc)], dtype=np.float32)
+    np.testing.assert_array_equal(_noise_slice(Hc, Wc, t, ox, oy, oz), ref)
+
+
 def test_seed0_protoplanet_matches_independent_evaluation(world256):
     grid = Grid.from_resolution(256)
     rng = np.random.default_rng(3)

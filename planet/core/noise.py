@@ -143,6 +143,65 @@ def fbm(px, py, pz):
     return total
 
 
+#: ``fbm_reusing``'s cache: per octave the lattice cell ``(ix, iy, iz)`` last sampled and its eight
+#: corner hashes
+FBM_CACHE_SHAPE = (6, 11)
+
+
+def fbm_cache() -> np.ndarray:
+    """An empty cache for ``fbm_reusing`` (NaN cells: the first sample of every octave hashes)."""
+    return np.full(FBM_CACHE_SHAPE, np.nan, dtype=np.float32)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _corner_hashes(ix, iy, iz, cache, o):
+    """The eight corner hashes of lattice cell ``(ix, iy, iz)`` in ``value_noise``'s order, from
+    ``cache[o]`` when that cell was the last one octave ``o`` sampled, else hashed and kept there."""
+    if not (cache[o, 0] == ix and cache[o, 1] == iy and cache[o, 2] == iz):
+        cache[o, 0] = ix
+        cache[o, 1] = iy
+        cache[o, 2] = iz
+        cache[o, 3] = hash13(ix, iy, iz)
+        cache[o, 4] = hash13(ix + _ONE, iy, iz)
+        cache[o, 5] = hash13(ix, iy + _ONE, iz)
+        cache[o, 6] = hash13(ix + _ONE, iy + _ONE, iz)
+        cache[o, 7] = hash13(ix, iy, iz + _ONE)
+        cache[o, 8] = hash13(ix + _ONE, iy, iz + _ONE)
+        cache[o, 9] = hash13(ix, iy + _ONE, iz + _ONE)
+        cache[o, 10] = hash13(ix + _ONE, iy + _ONE, iz + _ONE)
+    return (cache[o, 3], cache[o, 4], cache[o, 5], cache[o, 6], cache[o, 7], cache[o, 8], cache[o, 9],
+            cache[o, 10])
+
+
+@njit(cache=True, nogil=True)
+def fbm_reusing(px, py, pz, cache):
+    """``fbm(px, py, pz)``, bit for bit, reusing the corner hashes of the lattice cell each octave
+    sampled last (``cache``, ``fbm_cache()``): along a row of nearby points most octaves stay in
+    one cell for several points, and the hashes are most of value noise's work."""
+    total = f32(0.0)
+    amp = f32(0.5)
+    for o in range(6):
+        ix = np.floor(px)
+        iy = np.floor(py)
+        iz = np.floor(pz)
+        fx = px - ix
+        fy = py - iy
+        fz = pz - iz
+        fx = fx * fx * (_THREE - _TWO * fx)
+        fy = fy * fy * (_THREE - _TWO * fy)
+        fz = fz * fz * (_THREE - _TWO * fz)
+        a, b, c, d, e, f, g, h = _corner_hashes(ix, iy, iz, cache, o)
+        lo = _mix(_mix(a, b, fx), _mix(c, d, fx), fy)
+        hi = _mix(_mix(e, f, fx), _mix(g, h, fx), fy)
+        total += amp * _mix(lo, hi, fz)
+        amp *= f32(0.5)
+        nx = _S * (_A[0, 0] * px + _A[0, 1] * py + _A[0, 2] * pz)
+        ny = _S * (_A[1, 0] * px + _A[1, 1] * py + _A[1, 2] * pz)
+        nz = _S * (_A[2, 0] * px + _A[2, 1] * py + _A[2, 2] * pz)
+        px, py, pz = nx, ny, nz
+    return total
+
+
 _TWO_PI = f32(2.0 * np.pi)
 
 

@@ -25,8 +25,9 @@ fall between a storyboard's shots (none for the built-in film).
 from __future__ import annotations
 
 import math
+import queue
+import threading
 import time as _time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ from planet.world import kernels_run_concurrently
 
 from . import check_size
 from .backend import get_backend
-from .scene import Q_FADE, pack_fields
+from .scene import PACKED, Q_FADE, pack_fields
 from .storyboard import DEFAULT, Frame, at, frame, frames, resolve
 from .video import PRESETS, VideoWriter, check_fps, check_output, check_quality
 
@@ -175,6 +176,94 @@ def _prepare(out, size, fps, quality, preset, backend, resolution, seed, start, 
     return size, fps, quality, be, world, shots, plan
 
 
+#: frames the simulation may run ahead of the drawing, and the most memory their field stacks may hold
+AHEAD_FRAMES = 8
+AHEAD_BYTES = 256 * 2**20
+#: steps the run-ahead simulation takes between looks at whether the film was stopped
+AHEAD_CHUNK = 16
+
+
+def ahead_depth(shape) -> int:
+    """Frames the simulation runs ahead on a grid of ``shape``: ``AHEAD_FRAMES``, fewer where their
+    field stacks (``scene.pack_fields``: ``len(PACKED)`` float32 planes) would pass ``AHEAD_BYTES``."""
+    stack = len(PACKED) * int(shape[0]) * int(shape[1]) * 4
+    return max(1, min(AHEAD_FRAMES, AHEAD_BYTES // max(stack, 1)))
+
+
+class _Failed:
+    """An exception of the run-ahead thread, handed to the drawing thread in the queue."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+class RunAhead:
+    """The film's simulation in a second thread, up to ``depth`` frames ahead of the drawing.
+
+    For frame ``k`` of ``plan`` it steps ``world`` to ``target_of(k)`` and packs its fields
+    (``pack_fields``: a copy, so the simulation goes on while the frame is drawn) into a bounded
+    queue; ``get()`` hands them over in order. Each frame is drawn from the state it would be drawn
+    from without the thread, so the frames are the same. Running ahead, the simulation takes the
+    cores the drawing leaves (its serial parts, the encoder's gaps) and absorbs the frames whose
+    steps cost more than a drawing (a plate move), instead of the drawing waiting for them.
+    ``close()`` stops it within ``AHEAD_CHUNK`` steps; the world is then at some frame's step at
+    most, never beyond the film's last."""
+
+    def __init__(self, world, plan, target_of, depth: int):
+        self._world, self._plan, self._target_of = world, plan, target_of
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(depth)))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="planet-film-sim", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self):
+        world = self._world
+        try:
+            for k, (t, _) in enumerate(self._plan):
+                target = self._target_of(k)
+                while world.state.step < target:
+                    if self._stop.is_set():
+                        return
+                    world.step(min(AHEAD_CHUNK, target - world.state.step))
+                stack, P = pack_fields(world.state, t)
+                if not self._put((stack, P)):
+                    return
+        except BaseException as e:          # handed to the drawing thread, which raises it
+            self._put(_Failed(e))
+
+    def get(self):
+        """The next frame's ``(stack, P)``; raises what the simulation raised."""
+        while True:
+            try:
+                item = self._queue.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive() and self._queue.empty():
+                    raise RuntimeError("the film's simulation thread stopped without a frame") from None
+        if isinstance(item, _Failed):
+            raise item.error
+        return item
+
+    def close(self):
+        """Stop the thread and wait for it (never leave a thread stepping the caller's world)."""
+        self._stop.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join()
+
+
 def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", quality: float = 7.0,
                 resolution: int = 512, seed: int = 0, start: float | None = None, end: float | None = None,
                 progress: bool = True, captions: bool = True, world=None, preset: str = "veryfast",
@@ -189,9 +278,10 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     ``world`` may be a ``planet.Planet`` at or before ``start`` (default: a new
     one from ``resolution`` and ``seed`` with every available stage).
     ``on_frame(k, frame)`` is called for each frame before it is written.
-    ``overlap``: simulate the steps to frame k+1 in a second thread while frame k is drawn (the
-    frames are the same either way; off where Numba's threading layer is not thread-safe).
-    ``sim_s`` is then the time spent waiting for the simulation, not the simulation's own time.
+    ``overlap``: simulate in a second thread, up to ``ahead_depth`` frames ahead of the drawing
+    (``RunAhead``; the frames are the same either way; off where Numba's threading layer is not
+    thread-safe). ``sim_s`` is then the time spent waiting for the simulation, not the simulation's
+    own time.
     ``end`` past ``max_time`` (``planet.world.time_bound``: the story's end plus a margin) is refused
     before any step.
     """
@@ -215,28 +305,26 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
         bar = tqdm(total=n, unit="frame", desc=Path(str(out)).name, dynamic_ncols=True)
     # both threads use all of Numba's threads: measured on 2 cores, splitting them (1 + 1) left the
     # renderer, the longer half, on one core and was slower than not overlapping at all
-    sim = ThreadPoolExecutor(1, thread_name_prefix="planet-film-sim") if overlap and kernels_run_concurrently() else None
-    pending = None
+    concurrent = overlap and kernels_run_concurrently()
 
     def target_of(k: int) -> int:
         return int(math.floor(plan[k][0] * steps_per_second + 1e-9))
 
+    sim = RunAhead(world, plan, target_of, ahead_depth(world.state.shape)) if concurrent else None
     try:
         with VideoWriter(out, size, fps=fps, quality=quality, preset=preset) as writer:
             for k, (t, j) in enumerate(plan):
                 t0 = _time.perf_counter()
-                if pending is not None:
-                    pending.result()                 # the steps to this frame, run while the last one drew
-                    pending = None
-                target = target_of(k)
-                if target > world.state.step:
-                    world.step(target - world.state.step)
-                t1 = _time.perf_counter()
+                if sim is not None:
+                    stack, P = sim.get()             # stepped and packed in the simulation's thread
+                    t1 = _time.perf_counter()
+                else:
+                    target = target_of(k)
+                    if target > world.state.step:
+                        world.step(target - world.state.step)
+                    t1 = _time.perf_counter()
+                    stack, P = pack_fields(world.state, t)
                 sh = frame(shots[j], t, size, timeline, year)
-                stack, P = pack_fields(world.state, t)   # a copy: the simulation may go on from here
-                ahead = target_of(k + 1) - world.state.step if sim is not None and k + 1 < n else 0
-                if ahead > 0:
-                    pending = sim.submit(world.step, ahead)
                 image = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None and sh.captions:
                     text = (caption(t, timeline, sh.shows) if sh.caption is None
@@ -256,7 +344,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                         bar.set_postfix_str(timeline.date(t))
     finally:
         if sim is not None:
-            sim.shutdown(wait=True)                  # never leave a thread stepping the caller's world
+            sim.close()                              # never leave a thread stepping the caller's world
         if bar is not None:
             bar.close()
     stats["overlap"] = sim is not None

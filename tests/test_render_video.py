@@ -1,5 +1,6 @@
 """Video output: exact frame counts, sizes and fps; no file at the target after an interrupted render."""
 import os
+import time
 
 import imageio.v3 as iio
 import numpy as np
@@ -115,6 +116,62 @@ def test_overlapping_simulation_and_rendering_changes_no_frame(tmp_path):
     assert len(a) == len(b) == 15
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert sa.step == sb.step and all(np.array_equal(sa[n], sb[n]) for n in sa.names)
+
+
+def _film_threads():
+    import threading
+    return [t for t in threading.enumerate() if t.name == "planet-film-sim"]
+
+
+def test_the_simulation_runs_ahead_and_stops_with_the_film(tmp_path):
+    """The simulation thread runs up to ``ahead_depth`` frames ahead; when the drawing stops (an error
+    in ``on_frame``) the thread stops too, the world no further than that many frames on, and no
+    file is left; an error of the simulation reaches the caller."""
+    import numba
+
+    from planet.render.film import ahead_depth
+
+    world = planet.Planet(128, 3)
+    world.step(1)                                   # a parallel kernel has run: the threading layer is known
+    if numba.threading_layer() not in ("omp", "tbb"):
+        pytest.skip(f"threading layer {numba.threading_layer()} cannot run kernels from two threads")
+    depth = ahead_depth(world.state.shape)
+    assert depth == 8 and ahead_depth((8192, 16384)) == 1
+
+    seen = []
+
+    def stop_at_three(k, frame):
+        time.sleep(0.05)                            # a slow drawing: the simulation (~6 ms a frame) runs ahead
+        seen.append(world.state.step)
+        if k == 3:
+            raise KeyError("stop")
+
+    with pytest.raises(KeyError, match="stop"):
+        render_film(tmp_path / "a.mp4", size=(64, 36), fps=10, backend="cpu", start=20.0, end=24.0, world=world,
+                    progress=False, on_frame=stop_at_three)
+    assert _film_threads() == []
+    assert os.listdir(tmp_path) == []
+    # frame k is at step 1200 + 6k; the thread held at most ``depth`` packed frames and one in hand
+    assert 1200 + 6 * 3 <= world.state.step <= 1200 + 6 * (3 + depth + 1)
+    assert max(seen) >= 1200 + 6 * (3 + 1)        # the world was a frame or more ahead of the one drawn
+
+    class Broken(RuntimeError):
+        pass
+
+    world = planet.Planet(128, 3)
+    real = world.step
+
+    def step(n=1):
+        if world.state.step >= 1200 + 6 * 2:       # in the simulation's thread, after two frames
+            raise Broken("the simulation failed")
+        return real(n)
+
+    world.step = step
+    with pytest.raises(Broken, match="the simulation failed"):
+        render_film(tmp_path / "b.mp4", size=(64, 36), fps=10, backend="cpu", start=20.0, end=24.0, world=world,
+                    progress=False)
+    assert _film_threads() == []
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -86,8 +86,8 @@ Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
 Cost: the climate map has at most 288 × 144 cells; the terrain's part (box average, three blurs:
-~0.35 of ~0.7 ms at 512 columns, one thread) is redone only when the terrain or the sea level
-changed (``TerrainSources``), the season's part every step; at 1024 the four bilinear up-samplings
+~0.35 of ~0.7 ms at 512 columns, one thread) is redone only when the box-averaged terrain or the
+sea level changed (``TerrainSources``), the season's part every step; at 1024 the four bilinear up-samplings
 to full resolution dominate (~0.5 ms; ``coarse.expand_row``). Climate-map kernels run on one
 thread (too small to pay for the threads' start and join).
 """
@@ -304,18 +304,12 @@ def _land_amplitude(land, cmap, season, cc):
     return f32(season) * blur(src, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
 
 
-def terrain_sources(elevation: np.ndarray, sea_level: float, config, memos=None):
+def terrain_sources(elevation: np.ndarray, sea_level: float, config, memos=None, zc=None):
     """What the climate takes from the terrain alone (``(Hc, Wc)`` float32, never written after):
-    the box-averaged elevation ``zc``, the pressure's blurred annual ``mean`` and ``amplitude``,
-    ``land`` and the blurred ``height`` (``memos``: two ``BlurMemo`` for the mean and the amplitude)."""
-    cmap = climate_map(*elevation.shape)
-    return coarse_sources(box_average(elevation, cmap.factor), cmap, sea_level, config, memos)
-
-
-def coarse_sources(zc: np.ndarray, cmap, sea_level: float, config, memos=None):
-    """``terrain_sources`` from the box-averaged elevation ``zc`` on the climate map ``cmap``: the
-    terrain reaches the climate through ``zc`` alone."""
-    cc = config.climate
+    the box-averaged elevation ``zc`` (given, or computed), the pressure's blurred annual ``mean`` and
+    ``amplitude``, ``land`` and the blurred ``height`` (``memos``: two ``BlurMemo``). Only ``zc`` is read."""
+    cmap, cc = climate_map(*elevation.shape), config.climate
+    zc = box_average(elevation, cmap.factor) if zc is None else zc
     mean, amp, land, height = _pressure_sources(zc, cmap.lat, f32(sea_level))
     mean = (memos[0] if memos else blur)(mean, cc.sigma_mean_deg, cmap.cell_deg, cmap.row_area)
     amp = (memos[1] if memos else blur)(amp, cc.sigma_amplitude_deg, cmap.cell_deg, cmap.row_area)
@@ -324,24 +318,19 @@ def coarse_sources(zc: np.ndarray, cmap, sea_level: float, config, memos=None):
 
 
 class TerrainSources(TerrainMemo):
-    """``terrain_sources``, recomputed only when the box-averaged elevation ``zc`` (compared by value),
-    the sea level or the blurs changed. The terrain reaches the climate through ``zc`` alone, so the
-    memo averages the elevation every call (one read of it, ``(Hc, Wc)`` written) and compares that,
-    not the full elevation against a full copy (two reads, and a copy each time it changed); an
-    elevation edited in place is seen exactly where it moves the climate. The lithosphere advances
-    every ``step_interval`` steps, so the steps between skip the three blurs; as the sea level moves,
-    the mean and the amplitude change in a few rows, and their blurs redo only the rows those reach
-    (``BlurMemo``). Bit for bit the function's."""
+    """``terrain_sources``, recomputed only when the box-averaged elevation ``zc`` (by value), the sea
+    level or the blurs changed: the terrain reaches the climate through ``zc`` alone, so a step costs a
+    box average, not a comparison with a full copy. Between the lithosphere's steps the blurs are
+    skipped; as the sea level moves, ``BlurMemo`` redoes only the rows it reaches. Bit for bit."""
 
     def __init__(self):
         self._memos = (BlurMemo(), BlurMemo())
 
     def __call__(self, elevation, sea_level, config):
         cc = config.climate
-        cmap = climate_map(*elevation.shape)
-        zc = box_average(elevation, cmap.factor)
+        zc = box_average(elevation, climate_map(*elevation.shape).factor)
         key = (float(sea_level), cc.sigma_mean_deg, cc.sigma_amplitude_deg, cc.sigma_height_deg, elevation.shape)
-        return self.get(zc, key, lambda: coarse_sources(zc, cmap, sea_level, config, self._memos))
+        return self.get(zc, key, lambda: terrain_sources(elevation, sea_level, config, self._memos, zc))
 
 
 def climate_fields(elevation: np.ndarray, sea_level: float, t: float, config, sources=None) -> dict[str, np.ndarray]:

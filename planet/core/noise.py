@@ -95,9 +95,9 @@ def _mix(a, b, t):
     return a + (b - a) * t
 
 
-@njit(cache=True, nogil=True)
-def value_noise(px, py, pz):
-    """Trilinear value noise of ``hash13`` at the integer lattice (float32)."""
+@njit(cache=True, nogil=True, inline="always")
+def _lattice(px, py, pz):
+    """The lattice cell ``(ix, iy, iz)`` below ``p`` and the smoothed weights ``f (3 − 2f) f`` within it."""
     ix = np.floor(px)
     iy = np.floor(py)
     iz = np.floor(pz)
@@ -107,17 +107,30 @@ def value_noise(px, py, pz):
     fx = fx * fx * (_THREE - _TWO * fx)
     fy = fy * fy * (_THREE - _TWO * fy)
     fz = fz * fz * (_THREE - _TWO * fz)
-    a = hash13(ix, iy, iz)
-    b = hash13(ix + _ONE, iy, iz)
-    c = hash13(ix, iy + _ONE, iz)
-    d = hash13(ix + _ONE, iy + _ONE, iz)
-    e = hash13(ix, iy, iz + _ONE)
-    f = hash13(ix + _ONE, iy, iz + _ONE)
-    g = hash13(ix, iy + _ONE, iz + _ONE)
-    h = hash13(ix + _ONE, iy + _ONE, iz + _ONE)
+    return ix, iy, iz, fx, fy, fz
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _corners(ix, iy, iz):
+    """``hash13`` at the eight corners of lattice cell ``(ix, iy, iz)``, x fastest."""
+    return (hash13(ix, iy, iz), hash13(ix + _ONE, iy, iz), hash13(ix, iy + _ONE, iz),
+            hash13(ix + _ONE, iy + _ONE, iz), hash13(ix, iy, iz + _ONE), hash13(ix + _ONE, iy, iz + _ONE),
+            hash13(ix, iy + _ONE, iz + _ONE), hash13(ix + _ONE, iy + _ONE, iz + _ONE))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _trilinear(a, b, c, d, e, f, g, h, fx, fy, fz):
     lo = _mix(_mix(a, b, fx), _mix(c, d, fx), fy)
     hi = _mix(_mix(e, f, fx), _mix(g, h, fx), fy)
     return _mix(lo, hi, fz)
+
+
+@njit(cache=True, nogil=True)
+def value_noise(px, py, pz):
+    """Trilinear value noise of ``hash13`` at the integer lattice (float32)."""
+    ix, iy, iz, fx, fy, fz = _lattice(px, py, pz)
+    a, b, c, d, e, f, g, h = _corners(ix, iy, iz)
+    return _trilinear(a, b, c, d, e, f, g, h, fx, fy, fz)
 
 
 # fBM rotation: columns of A, and the scale 1.7 (spec §3).
@@ -125,6 +138,14 @@ _S = f32(1.7)
 _A = np.array([[0.0, -0.8, -0.6],
                [0.8, 0.36, -0.48],
                [0.6, -0.48, 0.64]], dtype=np.float32)  # rows of A (A's columns are c0, c1, c2)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _rotate(px, py, pz):
+    """``M p = 1.7 (c0 p.x + c1 p.y + c2 p.z)``: the next octave's point."""
+    return (_S * (_A[0, 0] * px + _A[0, 1] * py + _A[0, 2] * pz),
+            _S * (_A[1, 0] * px + _A[1, 1] * py + _A[1, 2] * pz),
+            _S * (_A[2, 0] * px + _A[2, 1] * py + _A[2, 2] * pz))
 
 
 @njit(cache=True, nogil=True)
@@ -135,11 +156,7 @@ def fbm(px, py, pz):
     for _ in range(6):
         total += amp * value_noise(px, py, pz)
         amp *= f32(0.5)
-        # M p = 1.7 (c0 p.x + c1 p.y + c2 p.z)
-        nx = _S * (_A[0, 0] * px + _A[0, 1] * py + _A[0, 2] * pz)
-        ny = _S * (_A[1, 0] * px + _A[1, 1] * py + _A[1, 2] * pz)
-        nz = _S * (_A[2, 0] * px + _A[2, 1] * py + _A[2, 2] * pz)
-        px, py, pz = nx, ny, nz
+        px, py, pz = _rotate(px, py, pz)
     return total
 
 
@@ -154,21 +171,15 @@ def fbm_cache() -> np.ndarray:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _corner_hashes(ix, iy, iz, cache, o):
-    """The eight corner hashes of lattice cell ``(ix, iy, iz)`` in ``value_noise``'s order, from
-    ``cache[o]`` when that cell was the last one octave ``o`` sampled, else hashed and kept there."""
+def _corners_kept(ix, iy, iz, cache, o):
+    """``_corners(ix, iy, iz)`` from ``cache[o]`` when that cell was the last one octave ``o``
+    sampled, else hashed and kept there."""
     if not (cache[o, 0] == ix and cache[o, 1] == iy and cache[o, 2] == iz):
         cache[o, 0] = ix
         cache[o, 1] = iy
         cache[o, 2] = iz
-        cache[o, 3] = hash13(ix, iy, iz)
-        cache[o, 4] = hash13(ix + _ONE, iy, iz)
-        cache[o, 5] = hash13(ix, iy + _ONE, iz)
-        cache[o, 6] = hash13(ix + _ONE, iy + _ONE, iz)
-        cache[o, 7] = hash13(ix, iy, iz + _ONE)
-        cache[o, 8] = hash13(ix + _ONE, iy, iz + _ONE)
-        cache[o, 9] = hash13(ix, iy + _ONE, iz + _ONE)
-        cache[o, 10] = hash13(ix + _ONE, iy + _ONE, iz + _ONE)
+        cache[o, 3], cache[o, 4], cache[o, 5], cache[o, 6], cache[o, 7], cache[o, 8], cache[o, 9], cache[o, 10] = \
+            _corners(ix, iy, iz)
     return (cache[o, 3], cache[o, 4], cache[o, 5], cache[o, 6], cache[o, 7], cache[o, 8], cache[o, 9],
             cache[o, 10])
 
@@ -181,24 +192,11 @@ def fbm_reusing(px, py, pz, cache):
     total = f32(0.0)
     amp = f32(0.5)
     for o in range(6):
-        ix = np.floor(px)
-        iy = np.floor(py)
-        iz = np.floor(pz)
-        fx = px - ix
-        fy = py - iy
-        fz = pz - iz
-        fx = fx * fx * (_THREE - _TWO * fx)
-        fy = fy * fy * (_THREE - _TWO * fy)
-        fz = fz * fz * (_THREE - _TWO * fz)
-        a, b, c, d, e, f, g, h = _corner_hashes(ix, iy, iz, cache, o)
-        lo = _mix(_mix(a, b, fx), _mix(c, d, fx), fy)
-        hi = _mix(_mix(e, f, fx), _mix(g, h, fx), fy)
-        total += amp * _mix(lo, hi, fz)
+        ix, iy, iz, fx, fy, fz = _lattice(px, py, pz)
+        a, b, c, d, e, f, g, h = _corners_kept(ix, iy, iz, cache, o)
+        total += amp * _trilinear(a, b, c, d, e, f, g, h, fx, fy, fz)
         amp *= f32(0.5)
-        nx = _S * (_A[0, 0] * px + _A[0, 1] * py + _A[0, 2] * pz)
-        ny = _S * (_A[1, 0] * px + _A[1, 1] * py + _A[1, 2] * pz)
-        nz = _S * (_A[2, 0] * px + _A[2, 1] * py + _A[2, 2] * pz)
-        px, py, pz = nx, ny, nz
+        px, py, pz = _rotate(px, py, pz)
     return total
 
 

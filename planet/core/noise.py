@@ -165,7 +165,8 @@ def fbm(px, py, pz):
 FBM_CACHE_SHAPE = (6, 11)
 
 
-def fbm_cache() -> np.ndarray:
+@njit(cache=True, nogil=True)
+def fbm_cache():
     """An empty cache for ``fbm_reusing`` (NaN cells: the first sample of every octave hashes)."""
     return np.full(FBM_CACHE_SHAPE, np.nan, dtype=np.float32)
 

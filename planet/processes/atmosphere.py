@@ -96,7 +96,7 @@ from planet.processes.climate import box_average, climate_map, wind
 from planet.processes.climate.blur import BlurMemo
 from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
-from planet.core.noise import FBM_CACHE_SHAPE, fbm_reusing, seed_offset
+from planet.core.noise import fbm_cache, fbm_reusing, seed_offset
 from planet.core.timeline import smoothstep
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
@@ -134,7 +134,7 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
     out = np.empty((Hc, Wc), dtype=np.float32)
     for j in prange(Hc):
         v = (f32(j) + f32(0.5)) / f32(Hc)
-        cache = np.full(FBM_CACHE_SHAPE, np.nan, dtype=np.float32)   # ``fbm_reusing``: fbm's bits, fewer hashes
+        cache = fbm_cache()          # ``fbm_reusing``: fbm's bits, fewer hashes along the row
         for i in range(Wc):
             u = (f32(i) + f32(0.5)) / f32(Wc)
             n = f32(3.0) * fbm_reusing(f32(5.0) * u + ox, f32(5.0) * v + oy, t + oz, cache) - f32(1.0)

@@ -308,7 +308,7 @@ def test_a_cell_takes_the_plate_that_covers_it_however_far_a_move_goes(speed):
     """After a move, a cell that exactly one plate's rotated shape covers holds that plate. With fast
     plates (up to 45°/film s, 16 steps a move: 12°, four cells at 128 columns) crust arrives from
     beyond a cell's eight neighbours, so the shortcut that keeps a cell's plate must look at the
-    move's whole window (``window``: ``drift.reach`` columns, ``drift.rows_reach`` rows). Measured: 0.07 % of the cells differ
+    move's whole window (``window``: ``window.reach`` columns, ``window.rows_reach`` rows). Measured: 0.07 % of the cells differ
     (edges of frame cells, where NumPy's trigonometry and the plate rule's comparisons round
     differently); with the shortcut everywhere but beyond 81° of latitude (before), 1.9 %."""
     import planet

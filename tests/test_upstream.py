@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from planet.processes.lithosphere import drift
+from planet.processes.lithosphere import drift, window
 from planet.processes.lithosphere.territory import trig_tables
 from planet.processes.lithosphere.upstream import half_columns, pieces
 
@@ -84,11 +84,11 @@ def _world(seed, H, W, cells_per_move):
     h = math.pi / H
     omega = np.array([cells_per_move * h, 0.3 * h]) * rng.choice([-1.0, 1.0])
     trig = trig_tables(H, W)
-    width = drift.widths(H, W)
+    width = window.widths(H, W)
     marks = np.empty((3, H * W))
     spread = np.empty((H, 2))
     drift.positions(q0, u0, v0, *trig, width, h, marks, spread)
-    reach_rows, rows = drift.search(width, W, omega)
+    reach_rows, rows = window.search(width, W, omega)
     return q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows
 
 
@@ -224,7 +224,7 @@ def test_every_column_that_can_hold_an_arriving_marker_is_kept(seed):
     h = math.pi / H
     trig = trig_tables(H, W)
     coslat, sinlat, coslon, sinlon = trig
-    width = drift.widths(H, W)
+    width = window.widths(H, W)
     g = np.linspace(-1.5, 1.5, 31)
     uu, vv = (a.ravel() for a in np.meshgrid(g, g))
     kept_total = passed_total = 0

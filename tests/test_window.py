@@ -1,12 +1,12 @@
 """The plate rule's window (``lithosphere.window``) against brute force, and the markers' search
-reach over several rows (``drift.rows_reach``, ``drift.reach``)."""
+reach over several rows (``window.rows_reach``, ``window.reach``)."""
 import math
 
 import numpy as np
 import pytest
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import drift
+from planet.processes.lithosphere import window
 from planet.processes.lithosphere.window import row_runs, uniform
 
 
@@ -81,19 +81,19 @@ def test_the_eight_neighbour_window_is_the_interior_test():
 def test_the_rows_a_step_reaches_cover_its_length_in_cell_heights():
     H = 64
     h = math.pi / H
-    assert drift.rows_reach(H, 0.0) == 1
-    assert drift.rows_reach(H, 0.99 * h) == 1
-    assert drift.rows_reach(H, 1.01 * h) == 2
-    assert drift.rows_reach(H, 2.5 * h) == 3
-    assert drift.rows_reach(H, 1e9) == H - 1
+    assert window.rows_reach(H, 0.0) == 1
+    assert window.rows_reach(H, 0.99 * h) == 1
+    assert window.rows_reach(H, 1.01 * h) == 2
+    assert window.rows_reach(H, 2.5 * h) == 3
+    assert window.rows_reach(H, 1e9) == H - 1
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3])
 def test_the_column_reach_is_for_the_narrowest_row_in_the_window(rows):
     H, W = 16, 32
-    width = drift.widths(H, W)
+    width = window.widths(H, W)
     step = 0.3
-    m = drift.reach(width, W, step, rows)
+    m = window.reach(width, W, step, rows)
     for j in range(H):
         narrowest = min(width[jj] for jj in range(max(j - rows, 0), min(j + rows, H - 1) + 1))
         assert m[j] == min(1 + math.ceil(step / narrowest), W // 2), j
@@ -138,8 +138,8 @@ def test_the_runs_pass_fills_exactly_the_rows_a_wide_window_reads():
 
 def test_the_search_window_is_the_reach_of_the_fastest_plate():
     H, W = 32, 64
-    width = drift.widths(H, W)
+    width = window.widths(H, W)
     omega = np.array([0.01, -0.2, 0.05])
-    m, rows = drift.search(width, W, omega)
-    assert rows == drift.rows_reach(H, 0.2) == 3
-    assert np.array_equal(m, drift.reach(width, W, 0.2, 3))
+    m, rows = window.search(width, W, omega)
+    assert rows == window.rows_reach(H, 0.2) == 3
+    assert np.array_equal(m, window.reach(width, W, 0.2, 3))

@@ -15,9 +15,10 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    ``|u + v_e / w_j| ≤ 1/2`` and ``|v + v_n / h| ≤ 1/2``;
 2. **arrive**: else, of plate ``k``'s markers on the cells around ``c`` (rows ``j − r … j + r``
    with ``r = max(1, ⌈max_k |ω_k| / h⌉)``, columns ``i ± m_j`` with ``m_j = 1 + ⌈max_k |ω_k| / w⌉``
-   for the narrowest of those rows, so a step's motion is always in reach), each moved by ``v_k``, the one inside ``c`` nearest its
-   centre in cell units, ``(Δe / w_j)² + (Δn / h)²`` (a tie goes to the first in the scan: rows
-   north to south, columns west to east): the marker moves in with its content. Where
+   for the narrowest of those rows, so a step's motion is always in reach: ``window.search``),
+   each moved by ``v_k``, the one inside ``c`` nearest its centre in cell units,
+   ``(Δe / w_j)² + (Δn / h)²`` (a tie goes to the first in the scan: rows north to south, columns
+   west to east): the marker moves in with its content. Where
    ``m_j ≥ ARC_MIN`` (near the poles, where ``m_j`` grows to ``W / 2``) each row ``j'`` (latitude
    ``φ'``) is scanned only on the columns of that window whose centres can hold such a marker
    (``upstream``): those within an arc of longitudes around the upstream point
@@ -91,36 +92,6 @@ def _velocity(k, px, py, pz, poles, omega):
     ex, ey, ez = poles[k, 0], poles[k, 1], poles[k, 2]
     w = omega[k]
     return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
-
-
-def widths(H: int, W: int) -> np.ndarray:
-    """``w_j``: each row's cell width in radians of arc (float64)."""
-    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
-    return 2.0 * math.pi * np.cos(lat) / W
-
-
-def rows_reach(H: int, step_max: float) -> int:
-    """``r`` of rule 2: rows each side that hold every marker a step of at most ``step_max``
-    radians can bring into a cell (cells are ``π / H`` high; at least 1, at most ``H − 1``)."""
-    return int(min(max(1, math.ceil(step_max * H / math.pi)), max(H - 1, 1)))
-
-
-def reach(width: np.ndarray, W: int, step_max: float, rows: int = 1) -> np.ndarray:
-    """``m_j`` of rule 2 (int64, per row of ``width``, the ``widths`` of a grid of ``W`` columns):
-    columns each side that hold every marker a step of at most ``step_max`` radians can bring into
-    a cell of row ``j``, for the narrowest of rows ``j − rows … j + rows`` (at most ``W / 2``)."""
-    H = width.size
-    narrowest = np.array([width[max(j - rows, 0):min(j + rows, H - 1) + 1].min() for j in range(H)])
-    return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
-
-
-def search(width: np.ndarray, W: int, omega: np.ndarray) -> tuple[np.ndarray, int]:
-    """Rule 2's search window for plates turning by ``omega`` radians per step on a grid of
-    ``W`` columns with row widths ``width``: ``(reach(...), rows_reach(...))``, columns per row
-    and rows, for the fastest plate."""
-    step_max = float(np.abs(omega).max(initial=0.0))
-    rows = rows_reach(width.size, step_max)
-    return reach(width, W, step_max, rows), rows
 
 
 @njit(cache=True, nogil=True, parallel=True)

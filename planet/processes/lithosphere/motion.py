@@ -20,7 +20,7 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 move of 16 steps). With ``N > 1`` they move
 on the steps ``s_e + N, s_e + 2N, …`` of an epoch seeded at step ``s_e``, each time turning the
 ``N`` steps' worth (coverage is the rigid shapes rotated to the step's time, exactly as with
-``N = 1``; the markers move by ``N ω_k`` and search ``drift.reach`` and ``drift.rows_reach`` of
+``N = 1``; the markers move by ``N ω_k`` and search ``window.reach`` and ``window.rows_reach`` of
 that; a cell keeps its own plate without testing the others when the move's whole window holds it,
 ``window``). On the steps between,
 the plates, the frame and the markers stay, nothing rides (no ``source``), and the boundaries
@@ -220,11 +220,11 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
 
 def _marker_reach(buf, table, fps, W):
     """The plates' angular speeds in radians per step and the markers' search reach: columns per
-    row and rows (``drift.search``), kept for the epoch."""
+    row and rows (``window.search``), kept for the epoch."""
     cached = buf.get("drift_reach")
     if cached is None or cached[0] is not table or cached[1] != fps:
         omega = np.asarray(table.omega, np.float64) / fps
-        cached = buf["drift_reach"] = (table, fps, omega, *drift.search(buf["drift_widths"], W, omega))
+        cached = buf["drift_reach"] = (table, fps, omega, *window.search(buf["drift_widths"], W, omega))
     return cached[2], cached[3], cached[4]
 
 

@@ -54,7 +54,7 @@ from numba import njit, prange
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
 from planet.processes.lithosphere.cells import cell_of, cell_tables
-from planet.processes.lithosphere.drift import LIMIT, carry, positions, search, widths
+from planet.processes.lithosphere.drift import LIMIT, carry, positions
 from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
@@ -70,7 +70,7 @@ from planet.processes.lithosphere.euler import (  # noqa: F401
     rotation_matrix,
 )
 from planet.processes.lithosphere.territory import _assign, assign, trig_tables  # noqa: F401 (re-exported)
-from planet.processes.lithosphere.window import runs, uniform, wide
+from planet.processes.lithosphere.window import runs, search, uniform, wide, widths
 
 
 MODE_STILL, MODE_CLEAR, MODE_ASSIGN, MODE_MOVE = 0, 1, 2, 3
@@ -260,7 +260,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     markers' offsets before and after (``drift``; ``marks`` their positions and ``spread`` each
     row's largest offsets, ``drift.positions``, read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``, ``h`` the cells'
     widths and height, ``reach_rows`` and ``rows`` the markers' search reach: columns per row and
-    rows, ``drift.reach`` and ``drift.rows_reach``; ``west``, ``east``: ``window.runs`` of ``q0``,
+    rows, ``window.reach`` and ``window.rows_reach``; ``west``, ``east``: ``window.runs`` of ``q0``,
     read in ``MODE_MOVE`` only).
     """
     H, W = q0.shape

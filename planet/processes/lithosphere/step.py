@@ -75,7 +75,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, columns, drainage, drift, flexure, motion, plates, stream_power
+from planet.processes.lithosphere import boundaries, columns, drainage, flexure, motion, plates, stream_power, window
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
@@ -310,7 +310,7 @@ class LithosphereStage:
                 excess=np.empty((H, W), np.float32), flexure=tuple(np.empty((H, W), np.float32) for _ in range(3)),
                 metrics=Metrics(H, W, cfg), trig=plates.trig_tables(H, W),
                 cells=plates.cell_tables(H, W), widths=boundaries.row_widths(H, W),
-                drift_widths=drift.widths(H, W))}
+                drift_widths=window.widths(H, W))}
         return self._scratch[key]
 
     def _plate_table(self, seed, epoch, cfg):

@@ -1,6 +1,6 @@
 """Rule 2's window cut down to the columns around the upstream point (``drift``).
 
-Near the poles the cells are narrow, so a step's motion spans many columns and ``drift.reach``
+Near the poles the cells are narrow, so a step's motion spans many columns and ``window.reach``
 gives rows of hundreds of columns; yet a marker that a move brings into cell ``c`` came from near
 the **upstream point** ``q = x_c − v`` (``v = v_k(x_c)``, the motion rule 2 applies to every
 marker it tests for ``c``), so on each scanned row only the columns around ``q`` can hold it.

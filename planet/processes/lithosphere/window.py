@@ -2,7 +2,7 @@
 
 The plate rule (``plates._move``) tests every plate's rotated shape against a cell, unless no
 other plate can reach it: a move carries crust at most ``m_j − 1`` columns east or west (``m_j``
-= ``drift.reach``) and ``r`` rows north or south (``drift.rows_reach``), so when every cell of
+= ``reach``) and ``r`` rows north or south (``rows_reach``), so when every cell of
 the window ``rows j − r … j + r``, ``columns i − (m_j − 1) … i + (m_j − 1)`` holds the cell's
 own plate, only that plate is tested. For ``m_j ≤ 2`` and ``r = 1`` the window is the cell's
 eight neighbours (``plates._interior``); wider windows are answered from **run lengths**: for
@@ -11,10 +11,46 @@ plate, around the wrap (``W`` for a row that one plate holds whole). The window 
 exactly when, on each of its rows, the cell in column ``i`` holds the plate and its runs reach
 ``m_j − 1`` both ways. A window that crosses a pole is not tested (every plate is: the rows
 there are few).
+
+The same ``reach`` and ``rows_reach`` bound the search of the markers that carry a plate's content
+(``drift``, rule 2): every marker a move can bring into a cell lies within that window.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from numba import njit, prange
+
+
+def widths(H: int, W: int) -> np.ndarray:
+    """``w_j``: each row's cell width in radians of arc (float64)."""
+    lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
+    return 2.0 * math.pi * np.cos(lat) / W
+
+
+def rows_reach(H: int, step_max: float) -> int:
+    """``r`` of rule 2: rows each side that hold every marker a step of at most ``step_max``
+    radians can bring into a cell (cells are ``π / H`` high; at least 1, at most ``H − 1``)."""
+    return int(min(max(1, math.ceil(step_max * H / math.pi)), max(H - 1, 1)))
+
+
+def reach(width: np.ndarray, W: int, step_max: float, rows: int = 1) -> np.ndarray:
+    """``m_j`` of rule 2 (int64, per row of ``width``, the ``widths`` of a grid of ``W`` columns):
+    columns each side that hold every marker a step of at most ``step_max`` radians can bring into
+    a cell of row ``j``, for the narrowest of rows ``j − rows … j + rows`` (at most ``W / 2``)."""
+    H = width.size
+    narrowest = np.array([width[max(j - rows, 0):min(j + rows, H - 1) + 1].min() for j in range(H)])
+    return np.minimum(1 + np.ceil(step_max / narrowest), max(W // 2, 1)).astype(np.int64)
+
+
+def search(width: np.ndarray, W: int, omega: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rule 2's search window for plates turning by ``omega`` radians per step on a grid of
+    ``W`` columns with row widths ``width``: ``(reach(...), rows_reach(...))``, columns per row
+    and rows, for the fastest plate."""
+    step_max = float(np.abs(omega).max(initial=0.0))
+    rows = rows_reach(width.size, step_max)
+    return reach(width, W, step_max, rows), rows
 
 
 @njit(cache=True, nogil=True, inline="always")

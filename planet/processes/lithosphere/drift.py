@@ -36,10 +36,11 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    towards a pole, where cells are narrower) a copy of the nearest marker upstream (behind the
    centre: ``(u, v)·(v_e / w_j, v_n / h) < 0``; the nearest of all if there is none), content and
    position: a new material point where that one is, which evolves on its own from then on. Where
-   ``m_j ≥ STRETCH_MIN`` the scan is cut as rule 2's (``_stretch``): the nearest upstream marker
-   within ``CORE`` cells of the centre bounds the winner's distance ``√d``, and only the columns
-   that can hold a marker within ``√d`` cells east and north are scanned, in the same order, so
-   the result is the whole window's;
+   ``m_j ≥ STRETCH_MIN`` the scan is cut as rule 2's (``_stretch``): an upstream marker of the
+   window bounds the winner's distance ``√d`` (the nearest on the 3 × 3 cells the motion comes
+   from, ``_guess``, where that is within ``CORE`` cells; else the nearest within ``CORE`` cells of
+   the centre), and only the columns that can hold a marker within ``√d`` cells east and north are
+   scanned, in the same order, so the result is the whole window's;
 5. else (no marker of plate ``k`` within reach: an edge that the shapes and the markers draw
    differently) the frame's source (``plates._arrival``), offset 0.
 
@@ -343,17 +344,45 @@ def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, e
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
+    """Rule 4's first bound, cheap: of plate ``qk``'s markers on the 3 × 3 cells around the cell the
+    motion comes from (``(j + fv, i − fu)`` rounded; those of them in the window), the nearest
+    upstream one, ``(cell, u, v)`` (cell -1: none)."""
+    H, W = q0.shape
+    a, d_a, u_a, v_a, b, d_b, u_b, v_b = _NONE
+    if not (abs(fu) <= m and abs(fv) <= rows + 1):      # (also NaN)
+        return a, u_a, v_a
+    jg = np.int64(j) + np.int64(math.floor(fv + 0.5))
+    dg = -np.int64(math.floor(fu + 0.5))
+    for jr in range(jg - 1, jg + 2):
+        if abs(jr - j) > rows:
+            continue
+        jj, shift = _reflected_row(jr, H, W)
+        for di in range(dg - 1, dg + 2):
+            col = (np.int64(i) + di + shift) % W
+            if abs(di) > m or q0[jj, col] != qk:
+                continue
+            a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(False, jj * W + col, marks, vx, vy, vz, x0, y0, z0, ex, ez,
+                                                           nx, ny, nz, wj, h, fu, fv, np.inf, np.inf, a, d_a, u_a, v_a,
+                                                           b, d_b, u_b, v_b)
+    return a, u_a, v_a
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, coslat,
              sinlat, m, rows):
     """Rule 4 as ``_scan(False, ...)`` gives it, ``(up, u, v, any, u, v)``, scanning only columns
-    near the upstream point (``_upstream``). First the window's markers within ``CORE`` cells of the
-    centre, east and north (after the move): the nearest upstream one among them, at ``d`` (cell
-    units squared), bounds the winner's distance. Then every marker within ``√d`` cells east and
-    north, in ``_scan``'s order: the winner is among them, so it is ``_scan``'s, ties included
-    (``any`` is then the nearest of those, unused: rule 4 takes ``up``). Where no upstream marker is
-    that near, the whole window (``_scan``)."""
-    a, ua, va, _, _, _ = _upstream(False, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
-                                   wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows, CORE * wj, CORE * h)
+    near the upstream point (``_upstream``). First a bound: some upstream marker of the window, at
+    ``d`` (cell units squared), bounds the winner's distance. It is the nearest of the few that
+    ``_guess`` tests, where that is within ``CORE`` cells; else the nearest of the window's markers
+    within ``CORE`` cells of the centre, east and north (after the move). Then every marker within
+    ``√d`` cells east and north, in ``_scan``'s order: the winner is among them, so it is
+    ``_scan``'s, ties included (``any`` is then the nearest of those, unused: rule 4 takes ``up``).
+    Where no upstream marker is that near, the whole window (``_scan``)."""
+    a, ua, va = _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)
+    if a < 0 or ua * ua + va * va > CORE * CORE:
+        a, ua, va, _, _, _ = _upstream(False, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                       nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows, CORE * wj, CORE * h)
     if a < 0:
         return _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)
     r = math.sqrt(ua * ua + va * va) * (1.0 + 1e-6)

@@ -9,6 +9,10 @@
 from pathlib import Path as _Path
 
 from planet._version import __version__  # noqa: E402
+from planet.core import jitcache as _jitcache  # noqa: E402
+
+# before any kernel is defined: a cached kernel is reused only while every source it compiles in is unchanged
+_jitcache.install()
 
 # In a source checkout (not installed), ``planet.render`` and ``planet.shaders``
 # live in ../render and ../shaders; installed, setuptools maps them into the package.

@@ -37,13 +37,8 @@ def _reached(module) -> set:
     """The package modules that ``module``'s globals refer to (modules, or objects defined in one)."""
     out = set()
     for value in list(vars(module).values()):
-        if isinstance(value, types.ModuleType):
-            name = value.__name__
-        else:
-            name = getattr(value, "__module__", None)
-            if not isinstance(name, str):
-                py_func = getattr(value, "py_func", None)       # a Numba dispatcher
-                name = getattr(py_func, "__module__", None)
+        # a module, or a function, class or Numba kernel (whose ``__module__`` is its function's)
+        name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
         if _ours(name) and name != module.__name__:
             out.add(name)
     return out

@@ -36,8 +36,9 @@ def test_one_east_west_pass_is_the_box_mean():
 
 
 @pytest.mark.parametrize("rows", [0.2, 0.7, 2.3, 5.0])
-def test_one_north_south_pass_is_the_box_mean_clipped_at_the_poles(rows):
-    H, W = 16, 4
+@pytest.mark.parametrize("H", [16, 80])          # one block of running sums, and three (COLUMN_BLOCK = 32)
+def test_one_north_south_pass_is_the_box_mean_clipped_at_the_poles(rows, H):
+    W = 4
     rng = np.random.default_rng(5)
     src = rng.uniform(-5, 5, (H, W)).astype(np.float32)
     out = np.empty((H, W), np.float32)

@@ -68,3 +68,21 @@ def test_dependencies_follow_imports_and_stop_at_the_package():
     climate = jitcache.dependencies("planet.processes.climate.physics")
     assert "planet.processes.lithosphere.drift" not in climate  # a change there leaves the climate's kernels cached
     assert jitcache.stamp("planet.processes.climate.physics") != jitcache.stamp("planet.processes.lithosphere.plates")
+
+
+def test_install_leaves_numba_alone_where_its_locator_list_is_missing(monkeypatch):
+    """A Numba without the internals the locator hooks into: ``install`` changes nothing, no error."""
+    class Bare:            # no ``_locator_classes``
+        pass
+
+    monkeypatch.setattr(jitcache, "_IMPL", Bare)
+    jitcache.install()
+    assert not hasattr(Bare, "_locator_classes")
+    listed = type("Listed", (), {"_locator_classes": []})
+    monkeypatch.setattr(jitcache, "_IMPL", listed)
+    monkeypatch.setattr(jitcache, "_BASE", None)     # ... or without its base class of locators
+    jitcache.install()
+    assert listed._locator_classes == []
+    monkeypatch.setattr(jitcache, "_BASE", object)
+    jitcache.install()
+    assert listed._locator_classes == [jitcache.DependentLocator]    # (the control: with both, it installs)

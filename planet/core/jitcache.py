@@ -92,7 +92,12 @@ def stamp(name: str) -> str:
     return h.hexdigest()
 
 
-class DependentLocator(caching._CacheLocator):
+#: Numba's base class of locators; where a Numba version lacks it (or the list above), ``install`` leaves
+#: Numba's caching as it is: kernels are then keyed on their own file only, as without this module
+_BASE = getattr(caching, "_CacheLocator", None)
+
+
+class DependentLocator(_BASE or object):
     """Numba's locator for the kernel's file (where the cache lives, how it is named), with the
     source stamp extended by ``stamp`` of the kernel's module."""
 
@@ -129,5 +134,5 @@ def install(prefixes=PREFIXES) -> None:
     _prefixes = tuple(prefixes)
     _direct.clear()
     classes = getattr(_IMPL, "_locator_classes", None)
-    if classes is not None and DependentLocator not in classes:
+    if _BASE is not None and isinstance(classes, list) and DependentLocator not in classes:
         classes.insert(0, DependentLocator)

@@ -41,6 +41,23 @@ KERNELS = {
     "life": [("planet.processes.life.stage", n) for n in ("life_step", "_ride", "_local", "_diffuse")],
 }
 OUTER = {"climate_fields"}     # contains other timed kernels: reported, not subtracted twice
+#: kernels more than one stage reaches through a shared helper (``BlurMemo``), and the atmosphere's noise
+#: blend: each call is counted for the stage whose module (``STAGE_OF``) is nearest up the call stack
+SHARED = [("planet.processes.climate.blur", "_blur_update"), ("planet.processes.atmosphere", "_blend")]
+#: module name prefix -> stage, for ``SHARED`` (the first match up the stack)
+STAGE_OF = (("planet.processes.atmosphere", "atmosphere"), ("planet.processes.inland", "atmosphere"),
+            ("planet.processes.climate.physics", "climate"), ("planet.processes.life", "life"))
+
+
+def _calling_stage() -> str:
+    frame = sys._getframe(2)          # the caller of the timed wrapper
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        for prefix, stage in STAGE_OF:
+            if name.startswith(prefix):
+                return stage
+        frame = frame.f_back
+    raise RuntimeError("a shared kernel was called outside the three stages")
 
 
 def instrument(log):
@@ -62,6 +79,20 @@ def instrument(log):
                     log[_key] += time.perf_counter() - t0
             setattr(mod, attr, timed)
             undo.append((mod, attr, fn))
+    for mod_name, attr in SHARED:
+        mod = importlib.import_module(mod_name)
+        fn = getattr(mod, attr, None)
+        if fn is None:
+            continue
+
+        def shared(*a, _fn=fn, _attr=attr, **k):
+            t0 = time.perf_counter()
+            try:
+                return _fn(*a, **k)
+            finally:
+                log[(_calling_stage(), _attr)] += time.perf_counter() - t0
+        setattr(mod, attr, shared)
+        undo.append((mod, attr, fn))
     return undo
 
 

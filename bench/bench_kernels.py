@@ -61,37 +61,25 @@ def _calling_stage() -> str:
 
 
 def instrument(log):
+    """Wrap every kernel of ``KERNELS`` and ``SHARED`` so that its seconds add up in ``log[(stage, name)]``
+    (a ``SHARED`` kernel's stage found up the call stack); returns what restores them."""
     import importlib
 
     undo = []
-    for stage, items in KERNELS.items():
-        for mod_name, attr in items:
-            mod = importlib.import_module(mod_name)
-            fn = getattr(mod, attr, None)
-            if fn is None:
-                continue
-
-            def timed(*a, _fn=fn, _key=(stage, attr), **k):
-                t0 = time.perf_counter()
-                try:
-                    return _fn(*a, **k)
-                finally:
-                    log[_key] += time.perf_counter() - t0
-            setattr(mod, attr, timed)
-            undo.append((mod, attr, fn))
-    for mod_name, attr in SHARED:
+    entries = [(stage, m, a) for stage, items in KERNELS.items() for m, a in items] + [(None, m, a) for m, a in SHARED]
+    for stage, mod_name, attr in entries:
         mod = importlib.import_module(mod_name)
         fn = getattr(mod, attr, None)
         if fn is None:
             continue
 
-        def shared(*a, _fn=fn, _attr=attr, **k):
+        def timed(*a, _fn=fn, _stage=stage, _attr=attr, **k):
             t0 = time.perf_counter()
             try:
                 return _fn(*a, **k)
             finally:
-                log[(_calling_stage(), _attr)] += time.perf_counter() - t0
-        setattr(mod, attr, shared)
+                log[(_stage or _calling_stage(), _attr)] += time.perf_counter() - t0
+        setattr(mod, attr, timed)
         undo.append((mod, attr, fn))
     return undo
 

@@ -89,7 +89,7 @@ class Run:
     """One resolution's geology-only world, run to ``until`` (the warm-up), whose lithosphere steps are
     then timed a cycle of ``plate_interval`` steps at a time (``cycle``), each step followed by the
     floor kernel (``bench/floor.py``), so both see the same machine load. ``main`` alternates the
-    cycles of the resolutions it compares, so that they see the same hours of a shared machine too."""
+    cycles of the resolutions it compares, so that they see the same minutes of a shared machine too."""
 
     def __init__(self, res: int, until: float, split: bool = False, clock=time.perf_counter,
                  interval: int | None = None):
@@ -132,7 +132,7 @@ class Run:
     def result(self, stat=np.median) -> dict:
         n, res = self.n, self.res
         cells = res * res // 2
-        ms = 1e3 * float(stat(cycles(self.step_t, n)))
+        ms = float(stat(self.cycle_ms()))
         fl = 1e3 * float(stat(cycles(self.floor_t, n)))
         names = list(dict.fromkeys(name for p in self.parts for name in p))
         split_ms = {name: 1e3 * float(stat(cycles([p.get(name, 0.0) for p in self.parts], n))) for name in names}

@@ -28,47 +28,65 @@ def d8_reach(H, W, j):
     return int(min(max(round(1.0 / math.cos(lat)), 1), max(W // 4, 1)))
 
 
-def d8_offsets(H, W, j):
-    """The router's 8 neighbour offsets (N, NE, E, SE, S, SW, W, NW) from row ``j``."""
+def router_directions(H, W, j):
+    """``(code, dj, di, first choice)`` for each direction of the router from row ``j``: the D8
+    eight (N, NE, E, SE, S, SW, W, NW; the diagonals ``m`` columns east or west); where ``m >= 2``
+    also east and west ``m`` columns away, the next rows one column east and west and, where
+    ``m >= 4``, ``round(m / 2)`` columns; there the adjacent east and west are no first choice."""
     m = d8_reach(H, W, j)
-    return [(dj, di * m if k % 2 else di) for k, (dj, di) in enumerate(D8)]
-
-
-def d8_distances(H, W):
-    """Per row ``j`` and D8 direction, the distance between cell centres on the sphere in units of
-    the 512-column grid's equatorial cell width, from the router's rule: ``dy = 512 / W`` across a
-    row edge, ``dy cos φ_j`` along the row, and diagonally the hypotenuse of ``dy`` and
-    ``m_j dy cos φ_edge`` (``m_j`` the diagonal's columns, the edge crossed; ``cos φ_edge = 0`` at the
-    poles)."""
-    dy = 512.0 / W
-    out = []
-    for j in range(H):
-        lat = math.radians(90.0 - 180.0 * (j + 0.5) / H)
-        north = 0.0 if j == 0 else math.cos(math.radians(90.0 - 180.0 * j / H))
-        south = 0.0 if j == H - 1 else math.cos(math.radians(90.0 - 180.0 * (j + 1) / H))
-        dx = dy * math.cos(lat)
-        m = d8_reach(H, W, j)
-        dn, ds = math.hypot(dy, m * dy * north), math.hypot(dy, m * dy * south)
-        out.append([dy, dn, dx, ds, dy, ds, dx, dn])
+    out = [(k, dj, di * m if k % 2 else di, m == 1 or k not in (2, 6)) for k, (dj, di) in enumerate(D8)]
+    if m >= 2:
+        extra = [(0, m), (0, -m), (-1, 1), (-1, -1), (1, 1), (1, -1)]
+        if m >= 4:
+            h = round(m / 2)
+            extra += [(-1, h), (-1, -h), (1, h), (1, -h)]
+        out += [(8 + n, dj, di, True) for n, (dj, di) in enumerate(extra)]
     return out
+
+
+def router_distance(H, W, j, dj, di):
+    """The distance between cell centres on the sphere, in units of the 512-column grid's equatorial
+    cell width, from the router's rule: ``dy = 512 / W`` across a row edge, ``|di| dy cos φ_j`` along
+    the row, and across an edge the hypotenuse of ``dy`` and ``|di| dy cos φ_edge`` (the edge crossed;
+    ``cos φ_edge = 0`` at the poles)."""
+    dy = 512.0 / W
+    if dj == 0:
+        return abs(di) * dy * math.cos(math.radians(90.0 - 180.0 * (j + 0.5) / H))
+    if di == 0:
+        return dy
+    edge = j if dj < 0 else j + 1
+    c = 0.0 if edge in (0, H) else math.cos(math.radians(90.0 - 180.0 * edge / H))
+    return math.hypot(dy, abs(di) * dy * c)
+
+
+def route(z, j, i, floor=f32(0)):
+    """``(receiver, code)`` of cell ``(j, i)``: the steepest descent ``(z − z_n) / dist`` (float32)
+    of at least ``floor`` over the first choices, the last of equal ones; else over the adjacent
+    east and west; ``(-1, -1)``: a pit."""
+    H, W = z.shape
+    dirs = router_directions(H, W, j)
+    best, r, d = floor, -1, -1
+    for first in (True, False):
+        for k, dj, di, primary in dirs:
+            if primary != first:
+                continue
+            jj, ii = nb(j, i, dj, di, H, W)
+            s = f32(f32(z[j, i] - z[jj, ii]) * f32(1.0 / router_distance(H, W, j, dj, di)))
+            if s >= best:
+                best, r, d = s, jj * W + ii, k
+        if r >= 0:
+            break
+    return r, d
 
 
 def receivers(z, level):
     H, W = z.shape
-    dist = d8_distances(H, W)
     rcv = np.full((H, W), -2, np.int64)
     rdir = np.full((H, W), -1, np.int64)
     for j in range(H):
         for i in range(W):
-            if not z[j, i] >= level:
-                continue
-            best, r, d = f32(0), -1, -1
-            for k, (dj, di) in enumerate(d8_offsets(H, W, j)):
-                jj, ii = nb(j, i, dj, di, H, W)
-                s = f32(f32(z[j, i] - z[jj, ii]) * f32(1.0 / dist[j][k]))
-                if s >= best:
-                    best, r, d = s, jj * W + ii, k
-            rcv[j, i], rdir[j, i] = r, d
+            if z[j, i] >= level:
+                rcv[j, i], rdir[j, i] = route(z, j, i)
     return rcv, rdir
 
 

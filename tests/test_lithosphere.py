@@ -319,6 +319,35 @@ def test_implicit_stream_power_solves_its_equation(n):
     assert implicit_height(3.0, 0.0, n) == 3.0                 # no erosion without rain or time
 
 
+def test_stream_power_reads_at_least_the_area_of_a_cell_at_48_degrees():
+    """Stream power erodes a cell by ``s0 K max(A, A_48)^m / L^n`` (``stream_power.coefficients``), with
+    ``A_48`` the smallest cell of the D8 rows (``round(1/cos φ) = 1``: within 48.19° of the equator),
+    here from the sphere's zone areas: a polar cell that drains only itself erodes as a cell at 48°
+    would, one of the D8 rows by its own area."""
+    from planet.processes.lithosphere import stream_power as sp
+    H, W = 128, 256
+    metrics = lithosphere.Metrics(H, W, Config().lithosphere)
+    edge = np.radians(90 - 180 * np.arange(H + 1) / H)
+    zone = (2 * np.pi / W) * (np.sin(edge[:-1]) - np.sin(edge[1:])) / (2 * np.pi / 512) ** 2   # L0² per cell
+    d8 = np.cos(np.radians(90 - 180 * (np.arange(H) + 0.5) / H)) > 2 / 3
+    assert metrics.area_floor == pytest.approx(zone[d8].min(), rel=1e-6)
+    state = np.zeros(H * W, np.uint8)
+    rows = (0, 10, 29, 30, H // 2)                  # 89.3°, 75.2°, 48.5° (m = 2), 47.1° (m = 1), 0.7°
+    for j in rows:
+        state[j * W + 7] = sp.ERODE
+    true_area = np.repeat(metrics.area, W)          # every cell drains only itself
+    rdir = np.full(H * W, 4, np.int8)               # south: one cell height away
+    out = np.zeros(H * W)
+    m_exp, n_exp, factor = 0.5, 1.0, 0.05
+    sp.coefficients(state, true_area.astype(np.float32), rdir, metrics.inv_dist, W, factor, np.float32(m_exp),
+                    np.float32(n_exp), metrics.area, metrics.area_floor, out)
+    for j in rows:
+        want = factor * max(zone[j], zone[d8].min()) ** m_exp / metrics.dy ** n_exp
+        assert out[j * W + 7] == pytest.approx(want, rel=1e-5), j
+    assert out[0 * W + 7] == out[29 * W + 7] == out[30 * W + 7]    # the floor is the cell at 47.1°
+    assert out[(H // 2) * W + 7] > out[30 * W + 7]
+
+
 def test_drainage_area_is_the_upstream_area_in_km2():
     """The field ``drainage_area`` is the area (km², on a 6371 km sphere) of the routed cells whose
     flow passes through a cell, itself included: a brute-force walk down every river adding each
@@ -359,7 +388,8 @@ def test_drainage_area_is_the_upstream_area_in_km2():
 def test_stream_power_is_implicit_along_the_rivers():
     """Rule 3b on a real landscape, with every other rule switched off: each eroding cell's new
     height ``z'`` above its receiver's *new* height ``z_r'`` (or sea level) solves
-    ``z0 = z' + s0 K A^m ((z' − z_r') / L)ⁿ`` (A the true upstream area, L the distance to the
+    ``z0 = z' + s0 K A^m ((z' − z_r') / L)ⁿ`` (A the true upstream area, at least the area of a cell
+    at 48° (``Metrics.area_floor``), L the distance to the
     receiver on the sphere), and no cell ends below its receiver. An explicit update, or one
     that reads the receiver's old height, leaves residuals of the order of the erosion itself."""
     from planet.processes.lithosphere import drainage
@@ -397,7 +427,8 @@ def test_stream_power_is_implicit_along_the_rivers():
             continue
         assert zf1[c] >= zr                                      # never cut below the receiver
         L = 1.0 / float(m.inv_dist[c // W, d[c]])
-        rate = cfg.stream_power * true_area[c] ** cfg.area_exponent * ((zf1[c] - zr) / L) ** cfg.slope_exponent
+        A = max(true_area[c], float(m.area_floor))                  # (at least the cell at 48°)
+        rate = cfg.stream_power * A ** cfg.area_exponent * ((zf1[c] - zr) / L) ** cfg.slope_exponent
         assert zf1[c] + rate == pytest.approx(zf0[c], rel=2e-6, abs=2e-5), c
         checked += 1
         eroded += zf0[c] - zf1[c] > 1e-3

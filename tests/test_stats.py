@@ -11,7 +11,7 @@ from planet.analysis import d8
 from planet.analysis import stats as S
 from planet.core.grid import Grid, neighbour
 
-from .naive_lithosphere import d8_distances, d8_offsets
+from .naive_lithosphere import route
 
 R = d8.EARTH_RADIUS_KM
 
@@ -170,18 +170,14 @@ def test_no_land_and_no_ocean_are_not_computable():
 
 def naive_receivers(z: np.ndarray, sea_level: float) -> np.ndarray:
     H, W = z.shape
-    dist = d8_distances(H, W)
     rec = np.arange(H * W).reshape(H, W)
+    strict = np.nextafter(np.float32(0), np.float32(1))        # only a positive descent counts
     for j in range(H):
         for i in range(W):
-            if z[j, i] < np.float32(sea_level):
-                continue
-            best = np.float32(0)
-            for k, (dj, di) in enumerate(d8_offsets(H, W, j)):
-                jj, ii = neighbour(j, i, dj, di, H, W)
-                s = np.float32(z[j, i] - z[jj, ii]) * np.float32(1.0 / dist[j][k])
-                if s > 0 and s >= best:
-                    best, rec[j, i] = s, jj * W + ii
+            if z[j, i] >= np.float32(sea_level):
+                r, _ = route(z, j, i, strict)
+                if r >= 0:
+                    rec[j, i] = r
     return rec
 
 

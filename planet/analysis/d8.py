@@ -6,12 +6,12 @@ elevation alone, with the model's own rule (``SPEC.md`` §4):
 
 * only land is routed: cells with ``z ≥ D`` (``D`` the sea level); ocean cells
   are sinks and are their own receivers;
-* the receiver of a land cell is the neighbour (of 8, polar reflection and
-  longitude wrap as in ``planet.core.grid.neighbour``) with the steepest descent
-  ``(z − z_n) / dist``, ``dist`` the distance between the cell centres on the
-  sphere (``planet.processes.lithosphere.metrics.distances``), evaluated in
-  float32; equal maxima go to the **last** in the order N, NE, E, SE, S, SW,
-  W, NW;
+* the receiver of a land cell is the neighbour (polar reflection and longitude
+  wrap as in ``planet.core.grid.neighbour``; the D8 eight within 48° of the
+  equator, further directions beyond: ``metrics.router_offsets``) with the
+  steepest descent ``(z − z_n) / dist``, ``dist`` the distance between the cell
+  centres on the sphere (``planet.processes.lithosphere.metrics.distances``),
+  evaluated in float32; equal maxima go to the **last** in the router's order;
 * only a strictly positive descent counts, so a land cell with no lower
   neighbour (in a flat or a hollow) is a *pit*: its own receiver. Strict
   descent cannot make loops.
@@ -25,7 +25,7 @@ lake or a flat and goes on to the sea instead of ending in it. (Only
 the sea without that filling.)
 
 Receivers are flat indices ``j * W + i`` (int64, shape ``(H, W)``). There is one router,
-the lithosphere's (``planet.processes.lithosphere.drainage.receivers``): the statistics call it
+the lithosphere's (``planet.processes.lithosphere.routing.receivers``): the statistics call it
 with ``strict=True`` (why: a flat must not join two basins, and strict descent cannot make
 loops), the model without (its water crosses flats, as the reference's did). Off flats the two
 agree cell for cell (``tests/test_stats.py``). :func:`model_receivers` gives the model's own
@@ -77,7 +77,8 @@ def _fill(z, level, eps, reach, filled):
     """Priority-flood with ε of the ``(H, W)`` map ``z`` into ``filled``; cells below ``level`` are the
     sea (copied, never raised). Sequential: one heap, O(n log n) in the land cells. The flood
     grows over the router's neighbours (``reach``: ``metrics.diagonal_reach``), so each raised
-    cell's parent is one of its router neighbours."""
+    cell's parent is one of its D8 neighbours, which the router looks at (beyond 48° the adjacent
+    columns as a last resort): every filled land cell has a strictly lower router neighbour."""
     H, W = z.shape
     done = np.zeros((H, W), np.bool_)
     heap = [(np.float32(0.0), np.int64(0))]
@@ -131,7 +132,7 @@ def fill_depressions(elevation: np.ndarray, sea_level: float, slope: float = CON
 
 def receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
     """Steepest-descent D8 receivers of the land cells (see the module docstring): the model's
-    router (``planet.processes.lithosphere.drainage.receivers``) in its strict form, with pits and
+    router (``planet.processes.lithosphere.routing.receivers``) in its strict form, with pits and
     ocean cells mapped to self-receivers.
 
     Parameters
@@ -238,7 +239,7 @@ def _lengths_and_mouths(rcv, order, hop):
 
 
 def model_receivers(elevation: np.ndarray, sea_level: float, grid: Grid) -> np.ndarray:
-    """Receivers from the lithosphere's own router, ``planet.processes.lithosphere.drainage``, in this module's form.
+    """Receivers from the lithosphere's own router, ``planet.processes.lithosphere.routing``, in this module's form.
 
     A router for ``planet.analysis.stats.compute(state, router=model_receivers)``: it routes the land
     (``z ≥ D``) as the model does (zero descents cross flats; flat loops broken by

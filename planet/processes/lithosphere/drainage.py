@@ -1,26 +1,8 @@
-"""Rivers: D8 flow routing, exact flow accumulation and basin colours (spec §4, rule 3).
+"""Rivers: exact flow accumulation and basin colours along the routing's receivers (spec §4, rule 3).
 
-Three operators, each a public function that checks its input and a private
-``@njit`` kernel that takes only arrays and scalars:
-
-``receivers(z, level)``
-    D8 routing on an elevation map. A cell is *routed* when ``z >= level``
-    (land and shore: ``level = D - 0.05``). Its receiver is the neighbour (of 8,
-    longitude wrap, polar reflection) with the steepest descent
-    ``(z - z_n) / dist``, ``dist`` the distance between the two cells on the
-    sphere, the slope stream power erodes by; equal maxima go to the last in the
-    order N, NE, E, SE, S, SW, W, NW. The neighbours are the sphere's, not the
-    map's: N and S one row away (``dy``), E and W one column (``dy cos φ``), and
-    the diagonals one row and ``m_j = round(1/cos φ_j)`` columns away
-    (``metrics.diagonal_reach``; ``m_j = 1`` within 48° of the equator, the
-    ordinary D8), so the eight directions lie about 45° apart at every latitude
-    (``metrics.distances``; why, in the README's geology section: the adjacent
-    diagonals wore the polar land into east-west furrows). A descent of exactly zero is accepted (so
-    water crosses flats, as in the reference; ``strict=True``, what the river
-    statistics use, accepts only positive descents); a cell with every neighbour
-    higher is a *pit* (``-1``). Unrouted cells get ``-2``. The receiver may be
-    an unrouted (ocean) cell: that is a river mouth. Per-cell independent,
-    parallel over rows.
+Two operators, each a public function that checks its input and a private
+``@njit`` kernel that takes only arrays and scalars; the receivers they follow are
+``planet.processes.lithosphere.routing``'s (``receivers``, also importable from here):
 
 ``accumulate(receivers, weight=None, break_loops=True)``
     ``A[c]`` = number of routed cells whose flow passes through ``c``, itself
@@ -51,134 +33,11 @@ downstream, and the mouth holds the whole chain."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import njit
 
-from planet.core.grid import D8_DI, D8_DJ, neighbour
-from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distances
+from planet.processes.lithosphere.routing import NOT_ROUTED, PIT, STRICT, _check_map, receivers  # noqa: F401
 
 f32 = np.float32
-NOT_ROUTED = -2
-PIT = -1
-
-
-# ---------------------------------------------------------------------------
-# neighbour indices: interior cells by offsets, edge cells through grid.neighbour
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _index8_edge(j, i, H, W, k, m):
-    """Flat index of the neighbour in direction ``k`` (N, NE, E, SE, S, SW, W, NW) of an edge cell
-    (diagonals ``m`` columns east or west)."""
-    di = D8_DI[k] * m if k & 1 else D8_DI[k]
-    jj, ii = neighbour(j, i, D8_DJ[k], di, H, W)
-    return jj * W + ii
-
-
-# ---------------------------------------------------------------------------
-# D8 receivers
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir):
-    zc = z[j, i]
-    if zc < level:
-        rcv[j, i] = NOT_ROUTED
-        rdir[j, i] = -1
-        return
-    best = floor
-    r = -1
-    d = -1
-    for k in range(8):
-        best, r, d = _descent(zc, zf, _index8_edge(j, i, H, W, k, m), k, inv_dist[j, k], best, r, d)
-    rcv[j, i] = r
-    rdir[j, i] = d
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _receivers(z, level, inv_dist, reach, rcv, rdir, floor=f32(0.0)):
-    """D8 receivers of the ``(H, W)`` map ``z`` into the ``(H, W)`` arrays ``rcv`` and ``rdir``
-    (``inv_dist``: ``metrics.inverse_distances(H, W)``; ``reach``: ``metrics.diagonal_reach(H, W)``,
-    the columns a diagonal steps).
-
-    Interior cells index their neighbours in the flat map with unsigned offsets (no wraparound
-    checks, so LLVM vectorizes the row: 0.84 -> 0.23 ms at 512x256, one thread); the polar rows
-    and the ``reach`` columns at each wrap go through ``grid.neighbour``.
-    """
-    H, W = z.shape
-    zf = z.ravel()
-    rf = rcv.ravel()
-    df = rdir.ravel()
-    for j in prange(H):
-        m = reach[j]
-        edge_row = j == 0 or j == H - 1
-        lo = W if edge_row else min(m, W)
-        hi = max(W - m, lo)
-        for i in range(0, lo):
-            _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
-        for i in range(hi, W):
-            _route_edge(z, zf, level, floor, inv_dist, m, j, i, H, W, rcv, rdir)
-        if edge_row:
-            continue
-        up = uint64((j - 1) * W)
-        row = uint64(j * W)
-        down = uint64((j + 1) * W)
-        um = uint64(m)
-        one = uint64(1)
-        g = inv_dist[j]
-        g0, g1, g2, g3, g4, g5, g6, g7 = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
-        for i in range(lo, hi):       # m <= i < W - m: every offset below stays in the map
-            u = uint64(i)
-            zc = zf[row + u]
-            best = floor
-            r = np.int64(-1)
-            d = np.int64(-1)
-            best, r, d = _descent(zc, zf, up + u, 0, g0, best, r, d)
-            best, r, d = _descent(zc, zf, up + u + um, 1, g1, best, r, d)
-            best, r, d = _descent(zc, zf, row + u + one, 2, g2, best, r, d)
-            best, r, d = _descent(zc, zf, down + u + um, 3, g3, best, r, d)
-            best, r, d = _descent(zc, zf, down + u, 4, g4, best, r, d)
-            best, r, d = _descent(zc, zf, down + u - um, 5, g5, best, r, d)
-            best, r, d = _descent(zc, zf, row + u - one, 6, g6, best, r, d)
-            best, r, d = _descent(zc, zf, up + u - um, 7, g7, best, r, d)
-            routed = zc >= level
-            rf[row + u] = r if routed else NOT_ROUTED
-            df[row + u] = d if routed else -1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _descent(zc, zf, n, k, inv, best, r, d):
-    """Keep neighbour ``n`` (a flat index into the flat map ``zf``, direction ``k``, ``inv`` = 1 / its
-    distance) if its descent is >= the best."""
-    s = (zc - zf[n]) * inv
-    if s >= best:
-        return s, np.int64(n), np.int64(k)
-    return best, r, d
-
-
-#: the smallest positive float32: as the starting "best descent" it makes only a strictly
-#: positive descent count (``receivers(..., strict=True)``)
-STRICT = f32(np.nextafter(f32(0.0), f32(1.0)))
-
-
-def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """D8 receivers of an ``(H, W)`` float32 elevation map for the cells with ``z >= level``.
-
-    ``strict``: only a strictly positive descent counts, so every cell of a flat is a pit and
-    no loop can form. The model routes with zero descents (water crosses flats, as in the
-    reference, loops broken by ``accumulate``); the river statistics route strictly
-    (``planet.analysis.d8``: a flat does not join two basins, and the statistics need no loop
-    breaking). Off flats (no two neighbours of equal elevation) the two agree cell for cell.
-
-    Returns ``(rcv, direction)``: int32 ``(H, W)`` flat receiver indices (``-1`` pit,
-    ``-2`` not routed) and int8 directions 0..7 (N, NE, …, NW; ``-1`` none).
-    """
-    z = _check_map(elevation, "elevation")
-    H, W = z.shape
-    rcv = np.empty((H, W), dtype=np.int32)
-    rdir = np.empty((H, W), dtype=np.int8)
-    _receivers(z, f32(level), inverse_distances(H, W), diagonal_reach(H, W), rcv, rdir,
-               STRICT if strict else f32(0.0))
-    return rcv, rdir
 
 
 # ---------------------------------------------------------------------------
@@ -366,13 +225,6 @@ def basin_colours(rcv: np.ndarray, order: np.ndarray, land: np.ndarray, basin: n
     _basin_colours(np.ascontiguousarray(rcv, dtype=np.int32).ravel(),
                    np.ascontiguousarray(order, dtype=np.int32), len(order), land, b.ravel(), out)
     return out.reshape(b.shape)
-
-
-def _check_map(a, name):
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    if a.ndim != 2 or a.shape[1] != 2 * a.shape[0] or a.shape[0] < 2:
-        raise ValueError(f"{name} must be a (rows, 2·rows) array, got shape {a.shape}")
-    return a
 
 
 @njit(cache=True, nogil=True)

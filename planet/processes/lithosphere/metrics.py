@@ -42,21 +42,72 @@ def diagonal_reach(H: int, W: int) -> np.ndarray:
     return np.clip(np.round(1.0 / cos), 1, max(W // 4, 1)).astype(np.int64)
 
 
-def distances(H: int, W: int) -> np.ndarray:
-    """``(H, 8)`` float64: the distance (``L0``) from a cell of row ``j`` to its D8 neighbours
-    N, NE, E, SE, S, SW, W, NW on the sphere: ``dy`` north-south, ``dx_j = dy cos φ_j`` east-west,
-    ``√(dy² + (m_j dy cos φ_edge)²)`` diagonally (``m_j`` the ``diagonal_reach``, ``φ_edge`` the
-    latitude of the row edge crossed)."""
-    dy, cos, cos_edge = _rows(H, W)
-    dx = dy * cos
+#: router directions: the D8 eight (N, NE, E, SE, S, SW, W, NW: codes 0-7), then, in rows with
+#: ``m_j >= 2``, east and west ``m_j`` columns away (8, 9), the next rows one column east and west
+#: (10-13: N+1, N-1, S+1, S-1) and, where ``m_j >= 4``, ``h_j = round(m_j / 2)`` columns (14-17)
+DIRECTIONS = 18
+
+
+def router_offsets(H: int, W: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dj, di, primary)``, each ``(H, DIRECTIONS)``: the router's neighbour offsets per row and
+    direction, and whether the direction is a first choice. Within 48° of the equator (``m_j = 1``)
+    the eight D8 directions are, and nothing else. Beyond, the adjacent columns east and west
+    (``dy cos φ`` away, a small fraction of a cell height near a pole) are a last resort, taken only
+    where no other neighbour is lower, and east and west are ``m_j`` columns away, about one cell
+    height, as the diagonals are; the next rows one column (and ``h_j`` columns) east and west add
+    bearings between north and the diagonals, so that no move keeps a column's residue (with steps
+    of ``m_j`` columns only, the columns of the rows with ``m_j = 2`` would drain in two networks
+    that never meet)."""
     m = diagonal_reach(H, W)
-    diag_n = np.sqrt(dy ** 2 + (m * dy * cos_edge[:-1]) ** 2)
-    diag_s = np.sqrt(dy ** 2 + (m * dy * cos_edge[1:]) ** 2)
-    return np.stack([np.full(H, dy), diag_n, dx, diag_s, np.full(H, dy), diag_s, dx, diag_n], axis=1)
+    dj = np.zeros((H, DIRECTIONS), np.int64)
+    di = np.zeros((H, DIRECTIONS), np.int64)
+    primary = np.zeros((H, DIRECTIONS), np.bool_)
+    base_j = (-1, -1, 0, 1, 1, 1, 0, -1)
+    base_i = (0, 1, 1, 1, 0, -1, -1, -1)
+    for j in range(H):
+        mj = int(m[j])
+        h = int(round(mj / 2))
+        for k in range(8):
+            dj[j, k] = base_j[k]
+            di[j, k] = base_i[k] * (mj if k & 1 else 1)
+            primary[j, k] = mj == 1 or k not in (2, 6)
+        if mj < 2:
+            continue
+        extra = [(0, mj), (0, -mj), (-1, 1), (-1, -1), (1, 1), (1, -1)]
+        if mj >= 4:
+            extra += [(-1, h), (-1, -h), (1, h), (1, -h)]
+        for k, (a, b) in enumerate(extra, start=8):
+            dj[j, k], di[j, k], primary[j, k] = a, b, True
+    return dj, di, primary
+
+
+def distances(H: int, W: int) -> np.ndarray:
+    """``(H, DIRECTIONS)`` float64: the distance (``L0``) from a cell of row ``j`` to its router
+    neighbours (``router_offsets``) on the sphere: ``|di| dy cos φ_j`` along the row, and across a row
+    edge ``√(dy² + (|di| dy cos φ_edge)²)`` (``φ_edge`` the latitude of the edge crossed; the D8
+    diagonals step ``m_j = diagonal_reach`` columns). Directions a row does not have: infinite."""
+    dy, cos, cos_edge = _rows(H, W)
+    dj, di, primary = router_offsets(H, W)
+    m = diagonal_reach(H, W)
+    out = np.full((H, DIRECTIONS), np.inf)
+    for j in range(H):
+        for k in range(DIRECTIONS):
+            if k >= 8 and m[j] < 2 or (k >= 14 and m[j] < 4):
+                continue
+            c = abs(di[j, k]) * dy
+            if dj[j, k] == 0:
+                out[j, k] = c * cos[j]
+            elif di[j, k] == 0:
+                out[j, k] = dy
+            else:
+                edge = cos_edge[j] if dj[j, k] < 0 else cos_edge[j + 1]
+                out[j, k] = math.sqrt(dy ** 2 + (c * edge) ** 2)
+    return out
 
 
 def inverse_distances(H: int, W: int) -> np.ndarray:
-    """``1 / distances(H, W)`` as float32: what the D8 router and stream power multiply drops by."""
+    """``1 / distances(H, W)`` as float32 (0 for the directions a row does not have): what the router
+    and stream power multiply drops by."""
     return (1.0 / distances(H, W)).astype(np.float32)
 
 
@@ -68,10 +119,14 @@ class Metrics:
         dx = dy * cos
         self.dy = dy
         self.dx = dx
-        self.inv_dist = inverse_distances(H, W)      # N, NE, E, SE, S, SW, W, NW
+        self.inv_dist = inverse_distances(H, W)      # per router direction (``router_offsets``)
         self.reach = diagonal_reach(H, W)
+        self.offsets = router_offsets(H, W)
         area = Grid(H, W).area[:, 0] / L0 ** 2
         self.area = area.astype(np.float32)
+        # stream power's least upstream area: the smallest cell the D8 rows have (``stream_power.coefficients``)
+        d8_rows = self.reach == 1
+        self.area_floor = f32(self.area[d8_rows].min() if d8_rows.any() else self.area.max())
         k_y = cfg.uplift_diffusion
         self.g_east = (k_y / dx ** 2).astype(np.float64)
         # north-south: the faces' coefficients of the implicit column solves (``columns``)

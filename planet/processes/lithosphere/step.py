@@ -49,7 +49,7 @@ Before ocean start the state stays the protoplanet. From then on, with ``D`` = o
    ``z += k_d (z_n − z)`` with ``k_d = min(κ_t / d², 1/8)`` (``κ_t`` = ``thermal_erosion``,
    ``L0²``/step; the cap keeps the explicit step stable on the narrow polar cells and only sets
    how fast slopes relax, not to what), ``z >= 0``;
-   D8 routing on the previous elevation and exact flow accumulation (``planet.drainage``);
+   routing on the previous elevation and exact flow accumulation (``routing``, ``drainage``);
    pits gain ``pit_fill``; elsewhere stream power at the rate ``s0 K A^m S^n`` with ``A`` the
    true upstream area in ``L0²`` and ``S`` the slope to the receiver per unit distance (``L0``),
    solved implicitly along the rivers, receivers first, down to the receiver's *new* elevation
@@ -75,7 +75,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, columns, drainage, flexure, motion, plates, stream_power, window
+from planet.processes.lithosphere import boundaries, columns, drainage, flexure, motion, plates, routing, stream_power, window
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
@@ -215,7 +215,7 @@ def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, c
     coef = np.empty(H * W) if scratch is None else scratch
     stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
                               np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
-                              f32(cfg.slope_exponent), metrics.area, coef)
+                              f32(cfg.slope_exponent), metrics.area, metrics.area_floor, coef)
     stream_power.erode(order, count, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
                        b0.ravel(), b1.ravel())
     if clock is not None:
@@ -344,7 +344,8 @@ class LithosphereStage:
         # rule 3's routing: receivers and exact accumulation on the previous elevation
         rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
         clock.lap("setup")
-        drainage._receivers(z0, level, metrics.inv_dist, metrics.reach, rcv.reshape(H, W), buf["rdir"].reshape(H, W))
+        routing._receivers(z0, level, metrics.inv_dist, metrics.reach, *metrics.offsets, rcv.reshape(H, W),
+                            buf["rdir"].reshape(H, W))
         clock.lap("receivers")
         true_area = buf["true_area"]
         count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area)

@@ -69,22 +69,25 @@ def implicit_height(h, f, n):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, cell_area, out):
+def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, cell_area, area_floor, out):
     """``out[c] = s0 K A^m / Lⁿ`` (float64) for the cells that erode (``factor`` = ``s0 K``): the
-    powers, the dearest part, computed in parallel before the sequential pass. A row has 8
-    distances (``inv_dist``), so ``1 / Lⁿ`` is taken once per row and direction; ``A^m`` is taken
+    powers, the dearest part, computed in parallel before the sequential pass. A row has a
+    distance per router direction (``inv_dist``), so ``1 / Lⁿ`` is taken once per row and direction; ``A^m`` is taken
     once per row for the sources (``A`` = the row's own cell area, ``cell_area[j]``: about 60 % of
     the eroding cells) and reused while a row repeats the previous area (the same ``A``, the same
-    power)."""
+    power). ``A`` is at least ``area_floor`` (``metrics.Metrics.area_floor``, the smallest cell of the
+    D8 rows, within 48° of the equator): near a pole the cells are small and, routed away from it,
+    drain little more than themselves, and would wear down far more slowly than a divide elsewhere
+    (the README's geology section)."""
     n = state.size
     H = n // W
     m = np.float64(m_exp)
     for j in prange(H):
-        slope = np.empty(8)
-        for d in range(8):
+        slope = np.empty(inv_dist.shape[1])
+        for d in range(inv_dist.shape[1]):
             slope[d] = np.float64(inv_dist[j, d]) ** np.float64(n_exp)
         own = cell_area[j]
-        own_power = np.float64(own) ** m
+        own_power = np.float64(max(own, area_floor)) ** m
         last = np.float32(np.nan)
         last_power = 0.0
         for i in range(W):
@@ -96,7 +99,7 @@ def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, cell
                 elif a == last:
                     p = last_power
                 else:
-                    p = np.float64(a) ** m
+                    p = np.float64(max(a, area_floor)) ** m
                     last = a
                     last_power = p
                 out[c] = np.float64(factor) * p * slope[rdir[c]]

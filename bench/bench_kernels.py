@@ -34,7 +34,7 @@ from planet.core.state import State  # noqa: E402
 KERNELS = {
     "climate": [("planet.processes.climate.physics", n) for n in
                 ("box_average", "_pressure_sources", "blur", "_climate_now", "_sea_thermostat", "_thermal_pressure",
-                 "_land_amplitude", "_wind", "upsample", "upsample_each", "climate_fields")],
+                 "_land_amplitude", "_wind", "_wind_into", "upsample", "upsample_each", "climate_fields")],
     "atmosphere": [("planet.processes.atmosphere", n) for n in
                    ("_divergence", "wind", "blur", "_sources", "_advect_pair", "eddy_mix", "vapour_step", "_trails",
                     "_noise_slice", "_vapour_co2")],

@@ -69,16 +69,10 @@ def _route_cell(z, zf, level, floor, inv_dist, dj, di, primary, j, i, H, W, rcv,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _route_far_row(z, zf, level, floor, inv_dist, dj, di, primary, j, m, H, W, rcv, rdir):
-    """Row ``j`` with ``m_j = m >= 2``: ``_route_cell`` for every cell, the cells at least ``m`` columns
-    from the wrap (every neighbour in the map) by flat offsets, without ``grid.neighbour``'s modulo."""
-    edge_row = j == 0 or j == H - 1
-    lo = W if edge_row else min(m, W)
-    hi = max(W - m, lo)
-    for i in range(0, lo):
-        _route_cell(z, zf, level, floor, inv_dist, dj, di, primary, j, i, H, W, rcv, rdir)
-    for i in range(hi, W):
-        _route_cell(z, zf, level, floor, inv_dist, dj, di, primary, j, i, H, W, rcv, rdir)
+def _route_far_row(zf, level, floor, inv_dist, dj, di, primary, j, lo, hi, W, rcv, rdir):
+    """``_route_cell`` for the cells ``lo <= i < hi`` of a row ``j`` with ``m_j >= 2`` that lie at least
+    ``m_j`` columns from the wrap (every neighbour in the map), by flat offsets, without
+    ``grid.neighbour``'s modulo."""
     K = dj.shape[1]
     offs = np.empty(K, dtype=np.int64)
     for k in range(K):
@@ -99,8 +93,8 @@ def _route_far_row(z, zf, level, floor, inv_dist, dj, di, primary, j, m, H, W, r
             if primary[j, k]:
                 best, r, d = _descent(zc, zf, c + offs[k], k, inv_dist[j, k], best, r, d)
         if r < 0:
-            best, r, d = _descent(zc, zf, c + offs[2], 2, inv_dist[j, 2], best, r, d)
-            best, r, d = _descent(zc, zf, c + offs[6], 6, inv_dist[j, 6], best, r, d)
+            for k in (2, 6):
+                best, r, d = _descent(zc, zf, c + offs[k], k, inv_dist[j, k], best, r, d)
         rf[c] = r
         df[c] = d
 
@@ -123,9 +117,6 @@ def _receivers(z, level, inv_dist, reach, dj, di, primary, rcv, rdir, floor=f32(
     df = rdir.ravel()
     for j in prange(H):
         m = reach[j]
-        if m >= 2:
-            _route_far_row(z, zf, level, floor, inv_dist, dj, di, primary, j, m, H, W, rcv, rdir)
-            continue
         edge_row = j == 0 or j == H - 1
         lo = W if edge_row else min(m, W)
         hi = max(W - m, lo)
@@ -134,6 +125,9 @@ def _receivers(z, level, inv_dist, reach, dj, di, primary, rcv, rdir, floor=f32(
         for i in range(hi, W):
             _route_cell(z, zf, level, floor, inv_dist, dj, di, primary, j, i, H, W, rcv, rdir)
         if edge_row:
+            continue
+        if m >= 2:
+            _route_far_row(zf, level, floor, inv_dist, dj, di, primary, j, lo, hi, W, rcv, rdir)
             continue
         up = uint64((j - 1) * W)
         row = uint64(j * W)

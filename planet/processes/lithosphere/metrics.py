@@ -4,6 +4,7 @@ the diffusion and erosion coefficients they give, and the implicit east-west upl
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange, uint64
@@ -111,6 +112,16 @@ def inverse_distances(H: int, W: int) -> np.ndarray:
     return (1.0 / distances(H, W)).astype(np.float32)
 
 
+@lru_cache(maxsize=8)
+def router_tables(H: int, W: int) -> tuple[np.ndarray, ...]:
+    """The router's per-row tables of an ``(H, W)`` grid, in ``routing._receivers``' order:
+    ``inverse_distances``, ``diagonal_reach``, then ``router_offsets``' ``dj``, ``di``, ``primary``.
+    Built by Python loops over the rows (about three quarters of a public ``routing.receivers`` call
+    at 512-2048 columns), so kept per grid and shared (``Metrics`` holds the same arrays): read only,
+    never written."""
+    return (inverse_distances(H, W), diagonal_reach(H, W), *router_offsets(H, W))
+
+
 class Metrics:
     """Per-row distances, areas and coefficients of a grid (all in ``L0`` units)."""
 
@@ -119,9 +130,9 @@ class Metrics:
         dx = dy * cos
         self.dy = dy
         self.dx = dx
-        self.inv_dist = inverse_distances(H, W)      # per router direction (``router_offsets``)
-        self.reach = diagonal_reach(H, W)
-        self.offsets = router_offsets(H, W)
+        # per router direction (``router_offsets``); shared with every Metrics of this grid (``router_tables``)
+        self.inv_dist, self.reach, *offsets = router_tables(H, W)
+        self.offsets = tuple(offsets)
         area = Grid(H, W).area[:, 0] / L0 ** 2
         self.area = area.astype(np.float32)
         # stream power's least upstream area: the smallest cell the D8 rows have (``stream_power.coefficients``)

@@ -28,13 +28,11 @@ parallel over rows.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from numba import njit, prange, uint64
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere.metrics import diagonal_reach, inverse_distances, router_offsets
+from planet.processes.lithosphere.metrics import router_tables
 
 f32 = np.float32
 NOT_ROUTED = -2
@@ -189,17 +187,8 @@ def receivers(elevation: np.ndarray, level: float, *, strict: bool = False) -> t
     H, W = z.shape
     rcv = np.empty((H, W), dtype=np.int32)
     rdir = np.empty((H, W), dtype=np.int8)
-    _receivers(z, f32(level), *_tables(H, W), rcv, rdir, STRICT if strict else f32(0.0))
+    _receivers(z, f32(level), *router_tables(H, W), rcv, rdir, STRICT if strict else f32(0.0))
     return rcv, rdir
-
-
-@lru_cache(maxsize=8)
-def _tables(H: int, W: int) -> tuple[np.ndarray, ...]:
-    """The router's per-row tables of an ``(H, W)`` grid, in ``_receivers``' order: inverse
-    distances, diagonal reach, ``dj``, ``di``, ``primary``. Built by Python loops over the rows (about
-    three quarters of a public ``receivers`` call at 512-2048 columns), so kept per grid; private,
-    never handed out, so nobody writes into them."""
-    return (inverse_distances(H, W), diagonal_reach(H, W), *router_offsets(H, W))
 
 
 def _check_map(a, name):

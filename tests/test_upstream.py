@@ -10,7 +10,7 @@ from numba import njit
 
 from planet.processes.lithosphere import drift, window
 from planet.processes.lithosphere.territory import trig_tables
-from planet.processes.lithosphere.upstream import half_columns, pieces
+from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
 
 
 @njit(cache=False)
@@ -339,3 +339,12 @@ def test_pieces_are_the_window_columns_near_the_point_in_scan_order(W):
             assert set(got) >= set(want)
         assert all(near(d) or half + 2 >= W / 2 or abs(((i + d + shift) - fq + W / 2) % W - W / 2) <= half + 1
                    for d in got)
+
+
+@pytest.mark.parametrize("W", [1, 2, 7, 512, 1024])
+def test_columns_wrap_as_the_modulo_does(W):
+    # ``upstream.wrap`` replaces ``x % W`` (an integer division per scanned row) by adding or
+    # subtracting W; the scans' columns lie within a turn or two of the grid, it must agree anywhere
+    jitted = njit(cache=False)(lambda x, W: wrap(x, W))
+    for x in list(range(-3 * W - 2, 3 * W + 3)) + [-10 * W - 1, 7 * W + 5]:
+        assert jitted(np.int64(x), np.int64(W)) == x % W

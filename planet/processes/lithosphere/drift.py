@@ -68,7 +68,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere.upstream import half_columns, pieces
+from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
 
 HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
@@ -304,8 +304,8 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
     ic = np.int64(i)
     for dj in range(-rows, rows + 1):
         jj, shift = _reflected_row(jc + dj, H, W)
-        best = _run(inside, qk, jj, (ic - m + shift) % W, 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
-                    nz, wj, h, fu, fv, lim_u, lim_v, best)
+        best = _run(inside, qk, jj, wrap(ic - m + shift, W), 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
+                    ny, nz, wj, h, fu, fv, lim_u, lim_v, best)
     a, _, u_a, v_a, b, _, u_b, v_b = best
     return a, u_a, v_a, b, u_b, v_b
 
@@ -337,7 +337,7 @@ def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, e
         for piece in range(2):
             lo = lo0 if piece == 0 else lo1
             hi = hi0 if piece == 0 else hi1
-            best = _run(inside, qk, jj, (np.int64(i) + lo + shift) % W, hi - lo + 1, q0, marks, vx, vy, vz, x0, y0,
+            best = _run(inside, qk, jj, wrap(np.int64(i) + lo + shift, W), hi - lo + 1, q0, marks, vx, vy, vz, x0, y0,
                         z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, best)
     a, _, u_a, v_a, b, _, u_b, v_b = best
     return a, u_a, v_a, b, u_b, v_b
@@ -359,7 +359,7 @@ def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, 
             continue
         jj, shift = _reflected_row(jr, H, W)
         for di in range(dg - 1, dg + 2):
-            col = (np.int64(i) + di + shift) % W
+            col = wrap(np.int64(i) + di + shift, W)
             if abs(di) > m or q0[jj, col] != qk:
                 continue
             a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(False, jj * W + col, marks, vx, vy, vz, x0, y0, z0, ex, ez,

@@ -85,6 +85,18 @@ def half_columns(cphi, sphi, a_row, d_row, W, cl, sl, qy, q2, rq, alpha, beta, t
 
 
 @njit(cache=True, nogil=True, inline="always")
+def wrap(x, W):
+    """``x mod W`` (``W > 0``) by adding or subtracting ``W``: a scan's column, shifted by its reach and
+    half a turn, is at most a turn or two out of range, which costs less than a 64-bit integer division
+    (one per scanned row: −6 % of a plate move at 512 and 1024 columns, the same markers)."""
+    while x < 0:
+        x += W
+    while x >= W:
+        x -= W
+    return x
+
+
+@njit(cache=True, nogil=True, inline="always")
 def pieces(i, shift, m, W, fq, half):
     """The ``di`` in ``−m … m`` whose column ``(i + di + shift) mod W`` is within ``half`` columns
     (``half_columns``) of the fractional column ``fq``: ``(lo0, hi0, lo1, hi1)``, two runs in
@@ -97,5 +109,5 @@ def pieces(i, shift, m, W, fq, half):
         return -m, m, 1, 0
     lo = np.int64(math.floor(fq - half))
     span = np.int64(math.ceil(fq + half)) - lo          # < W - 1
-    a0 = (lo - i - shift + m) % W - m                    # in -m … W - m - 1
+    a0 = wrap(lo - i - shift + m, W) - m                 # in -m … W - m - 1
     return -m, min(a0 - W + span, m), a0, min(a0 + span, m)

@@ -226,7 +226,8 @@ def test_coasts_do_not_follow_the_grid(columns, until):
     # Seed 0: the straight-coast share on the model's grid lies within the spread of the shares on 16
     # turned grids. Measured (own; turned min-max, mean; the own grid's rank among the 17):
     # 256 tectonics end 0.011; 0.004-0.021, 0.012; 7th. 512 tectonics end 0.011; 0.005-0.024, 0.015;
-    # 5th. 512 story end 0.032; 0.014-0.040, 0.027; 11th (the bound mean + 2 sd reads 0.043). 1024
+    # 5th. 512 story end 0.043; 0.013-0.047, 0.029; 16th (2026-12-05; the flexural rebound draws the coasts
+    # after tectonics end along smooth contours, README; 0.032 and 11th in an earlier model). 1024
     # tectonics end 0.007; 0.008-0.021, 0.015; 1st. At story end the coasts are smooth and hundreds of kilometres long: any
     # latitude-longitude grid counts about 0.03 of them as straight. A grid-aligned world fails
     # (test_grid_alignment_sees_coasts_that_follow_the_grid; before the plates rotated on the

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 import planet  # noqa: E402
 from bench.bench_lithosphere import cycles  # noqa: E402
-from bench.floor import Floor  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
 f32 = np.float32
@@ -102,6 +102,7 @@ def main(argv=None):
         ap.error(f"--starts must be film seconds in [0, 250], got {starts}")
     if args.threads:
         planet.set_threads(args.threads)
+    print(machine())
     print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step)")
     print(f"{'grid':>10} {'t (s)':>6} {'floor':>7} | {'stages (ms)':<58} | {'total':>7} {'x floor':>8} "
           f"{'Mcell-steps/s':>14} | {'c+a+l':>6} {'x floor':>8} | x floor per stage")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 import planet  # noqa: E402
 from bench.bench_lithosphere import cycles  # noqa: E402
-from bench.floor import Floor  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
 #: (module, attribute) of every kernel the three stages call from Python (with the names the kernels had
@@ -140,6 +140,7 @@ def main(argv=None):
         ap.error("--resolutions must be >= 16 and --steps >= 1")
     if args.threads:
         planet.set_threads(args.threads)
+    print(machine())
     print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat} ms per step; x floor)")
     for res in args.resolutions:
         for start in args.starts:

@@ -43,7 +43,7 @@ from planet.processes.lithosphere.step import LithosphereStage  # noqa: E402
 from planet.core.stage import Context  # noqa: E402
 from planet.processes.lithosphere import clock as clock_module  # noqa: E402
 
-from bench.floor import Floor  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
 
 FIRST_STEP = """
 import time; t = time.perf_counter()
@@ -179,6 +179,7 @@ def main(argv=None) -> int:
         # the stage's lap timer (``--split``) reads ``time.perf_counter`` through its module's ``time``
         clock_module.time = SimpleNamespace(perf_counter=time.process_time)
     import numba
+    print(machine())
     print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
     if not args.no_first:
         print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 import planet  # noqa: E402
 from bench.bench_lithosphere import interval_config  # noqa: E402
-from bench.floor import Floor  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
 
 UNIT = (512, 1024)          # issue 13 counts both budgets in floor kernels of 1024×512
 
@@ -153,6 +153,7 @@ def main(argv=None):
         ap.error(f"--interval must be in [1, 60], got {args.interval}")
     if args.threads:
         planet.set_threads(args.threads)
+    print(machine(), flush=True)
     if args.film:
         film(res, args.end, args.interval)
     else:

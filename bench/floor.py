@@ -9,7 +9,10 @@ so numbers from a busy, shared machine stay comparable.
 """
 from __future__ import annotations
 
+import os
+import platform
 import time
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
@@ -33,6 +36,32 @@ def stencil4(a, b, c, d, out):
             s += c[jn, i] + c[js, i] + c[j, iw] + c[j, ie] - f32(4.0) * c[j, i]
             s += d[jn, i] + d[js, i] + d[j, iw] + d[j, ie] - f32(4.0) * d[j, i]
             out[j, i] = s
+
+
+def machine() -> str:
+    """One line naming the machine: CPU model, cores and the caches of the first core (Linux's
+    ``/proc/cpuinfo`` and ``/sys``; the platform's processor string elsewhere). Benchmarks print it, so
+    that figures from two machines are not compared as one (their floor kernels differ)."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    caches = []
+    root = Path("/sys/devices/system/cpu/cpu0/cache")
+    for index in sorted(root.glob("index*")) if root.is_dir() else []:
+        try:
+            level = (index / "level").read_text().strip()
+            kind = (index / "type").read_text().strip()
+            size = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        if kind != "Instruction":
+            caches.append(f"L{level} {size}")
+    return f"machine: {model}, {os.cpu_count()} cores" + (f"; cache {', '.join(caches)}" if caches else "")
 
 
 class Floor:

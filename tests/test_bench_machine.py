@@ -1,0 +1,33 @@
+"""The machine line the benchmarks print (``bench.floor.machine``): figures are compared only within one machine."""
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.floor import machine
+
+
+def test_the_machine_line_names_the_cores():
+    line = machine()
+    assert line.startswith("machine: ") and f", {os.cpu_count()} cores" in line
+
+
+@pytest.mark.skipif(not Path("/sys/devices/system/cpu/cpu0/cache").is_dir(), reason="no Linux cache description")
+def test_the_machine_line_gives_the_data_caches_that_getconf_reports():
+    # independent evidence: glibc's getconf reads the caches its own way (cpuid), in bytes
+    try:
+        out = subprocess.run(["getconf", "-a"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("no getconf")
+    sizes = dict(re.findall(r"^(LEVEL\d_(?:D)?CACHE_SIZE)\s+(\d+)$", out, re.M))
+    line = machine()
+    shown = {int(level): int(kib) * 1024 for level, kib in re.findall(r"L(\d) (\d+)K", line)}
+    checked = 0
+    for level, key in ((1, "LEVEL1_DCACHE_SIZE"), (2, "LEVEL2_CACHE_SIZE")):
+        if int(sizes.get(key, 0)) > 0 and level in shown:
+            assert shown[level] == int(sizes[key]), (level, line, sizes[key])
+            checked += 1
+    if not checked:
+        pytest.skip("getconf reports no cache sizes here")

@@ -19,7 +19,7 @@ import time
 import numba
 
 import planet
-from bench.floor import Floor
+from bench.floor import Floor, machine
 from planet.render.explore import DragImage, explore
 
 LIMIT_MS = 1000.0
@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None, help="Numba threads (default: all)")
     args = ap.parse_args()
+    print(machine())
     if args.threads:
         planet.set_threads(args.threads)
     floor = Floor(args.resolution // 2, args.resolution)

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import planet
+from bench.floor import machine
 from planet.render import VIEWS
 from planet.render.backend import get_backend
 from planet.render.scene import Camera, pack_fields, projection_params, sun_direction
@@ -54,6 +55,7 @@ def main():
     except ValueError:
         ap.error(f"--size must be WIDTHxHEIGHT in pixels, got {a.size!r}")
     size = (w, h)
+    print(machine())
     st = synthetic_state(a.rows)
     frame = np.zeros((h, w, 3), np.uint8)
     floor = best(lambda: frame.copy(), a.repeat)[0]

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 import planet
-from bench.floor import Floor
+from bench.floor import Floor, machine
 from planet.render import atmosphere, backend, cpu, film, projection
 
 FILM_FRAMES = 7500
@@ -145,6 +145,7 @@ def main():
         ap.error(f"--seconds must be in [0.1, 60], got {a.seconds}")
     if a.repeat < 1:
         ap.error(f"--repeat must be >= 1, got {a.repeat}")
+    print(machine())
     report(starts, a.seconds, Path(a.worlds) if a.worlds else None, a.repeat, a.preset)
 
 

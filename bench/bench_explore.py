@@ -14,13 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numba
 
-import planet
-from bench.floor import Floor, machine
-from planet.render.explore import DragImage, explore
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+import planet  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
+from planet.render.explore import DragImage, explore  # noqa: E402
 
 LIMIT_MS = 1000.0
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-import planet
-from bench.floor import machine
-from planet.render import VIEWS
-from planet.render.backend import get_backend
-from planet.render.scene import Camera, pack_fields, projection_params, sun_direction
-from planet.render.synthetic import synthetic_state
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+import planet  # noqa: E402
+from bench.floor import machine  # noqa: E402
+from planet.render import VIEWS  # noqa: E402
+from planet.render.backend import get_backend  # noqa: E402
+from planet.render.scene import Camera, pack_fields, projection_params, sun_direction  # noqa: E402
+from planet.render.synthetic import synthetic_state  # noqa: E402
 
 
 def best(fn, repeat):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -33,9 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-import planet
-from bench.floor import Floor, machine
-from planet.render import atmosphere, backend, cpu, film, projection
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+import planet  # noqa: E402
+from bench.floor import Floor, machine  # noqa: E402
+from planet.render import atmosphere, backend, cpu, film, projection  # noqa: E402
 
 FILM_FRAMES = 7500
 

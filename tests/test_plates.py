@@ -7,6 +7,8 @@ import pytest
 from planet.processes.lithosphere import motion, plates
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
+f32 = np.float32
+
 
 def table(seed=3, epoch=0):
     return plates.PlateTable(seed, epoch, 6, 11, 1.0, 2.5, 0.35)
@@ -341,3 +343,46 @@ def test_a_cell_takes_the_plate_that_covers_it_however_far_a_move_goes(speed):
         assert wrong.mean() < 2e-3, wrong.mean()
         checked += 1
     assert checked == 2
+
+
+def test_a_still_step_keeps_what_the_plate_rule_of_mode_still_keeps():
+    """After tectonics end the stage skips ``plates._plates`` (``motion._still``): the fields it hands
+    on are, bit for bit, what ``_plates`` writes in ``MODE_STILL`` (rule 6's clamps included: uplift
+    outside [0, 1], negative elevation and crust, signed zeros), the plates and markers are the same
+    arrays, and every cell's source would have been its own (so nothing needs to ride)."""
+    H, W = 16, 32
+    t = table(4)
+    rng = np.random.default_rng(7)
+    q0 = t.ids[rng.integers(0, t.n, (H, W))].astype(np.float32)
+    chained = [rng.normal(0.5, 1.0, (H, W)).astype(np.float32) for _ in range(5)]
+    for arr in chained:
+        arr[0, :3] = (-0.0, 0.0, -1e-30)
+    u0, v0 = (rng.uniform(-plates.LIMIT, plates.LIMIT, (H, W)).astype(np.float32) for _ in range(2))
+    fields = {"plate": q0, "frame_plate": q0.copy(), "frame_crust": chained[4].copy(), "drift_east": u0,
+              "drift_north": v0}
+    buf = {"references": "stale"}
+    out = {}
+    assert motion._still(fields, q0, chained, out, buf) is None and buf["references"] is None
+    for name in ("plate", "frame_plate", "frame_crust", "drift_east", "drift_north"):
+        assert out[name] is fields[name]
+
+    n = H * W
+    names = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
+    ref = {k: np.empty((H, W), np.float32) for k in names}
+    width = plates.widths(H, W)
+    omega = np.asarray(t.omega, np.float64) / 60
+    reach_rows, rows = plates.search(width, W, omega)
+    source = np.empty((H, W), np.int64)
+    fplate = q0.copy().ravel()
+    plates._plates(plates.MODE_STILL, q0, q0.ravel(), q0, *(c.ravel() for c in chained), t.ids,
+                   np.asarray(t.density, np.float64), np.zeros((0, 3, 3)), np.zeros((1, 1), np.int32), fplate,
+                   chained[4].copy().ravel(), *plates.trig_tables(H, W), plates.cell_tables(H, W), np.int64(1),
+                   np.int64(9000), f32(1.0), f32(3.0), f32(0.01), False, ref["plate"], ref["uplift"],
+                   ref["elevation"], ref["drainage_area"], ref["basin"], ref["crust"], source, fplate,
+                   np.empty(n, np.int32), u0.ravel(), v0.ravel(), np.empty((3, n)), np.empty((H, 2)),
+                   np.asarray(t.poles, np.float64), omega, width, np.pi / H, reach_rows, rows,
+                   np.empty((H, W), np.int32), np.empty((H, W), np.int32), ref["drift_east"], ref["drift_north"])
+    for name in names:
+        assert ref[name].tobytes() == out[name].tobytes(), name
+    assert np.array_equal(source.ravel(), np.arange(n))
+    assert (out["uplift"] <= 1).all() and (out["elevation"] >= 0).all() and (out["uplift"] < chained[0]).any()

@@ -7,7 +7,8 @@ The kernels and their maths are in ``plates`` (rigid rotations, subduction, rift
 
 * **mode**: ``MODE_CLEAR`` in the first ``replate_steps`` steps of each ``replate_period`` (every
   plate id -1), ``MODE_ASSIGN`` while a cell has no plate (the epoch's seeding, ``territory``),
-  ``MODE_MOVE`` while tectonic, else ``MODE_STILL``;
+  ``MODE_MOVE`` while tectonic, else ``MODE_STILL`` (``_still``: the plates and the markers stay the
+  same arrays, nothing rides);
 * **moving**: the previous step's epoch-start cells (``previous_references``), the crust the cells
   hold written back to them, and who held each of them (``plates._write_back_inverse``), then the plate rule,
   whose cells take their content from their plate's markers (``drift``);
@@ -38,6 +39,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from numba import njit, prange
 
 from planet.processes.lithosphere import boundaries, drift, plates, window
 from planet.processes.lithosphere.clock import Clock
@@ -125,6 +127,38 @@ def _hold(fields, q0, chained, out):
         out[name] = fields[name]      # (buf["references"], the last move's, stays valid for the next)
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _settle(y1, z1, a1, b1, c1, y, z, a, b, c):
+    """``MODE_STILL``'s plate rule: every cell keeps its content, with ``plates._plates``'s clamps and
+    the same expressions (so the same bits): ``y`` in [0, 1], ``z`` and ``c`` at least 0."""
+    H, W = y1.shape
+    zero = f32(0.0)
+    one = f32(1.0)
+    for j in prange(H):
+        for i in range(W):
+            y[j, i] = min(max(y1[j, i], zero), one)
+            z[j, i] = max(z1[j, i], zero)
+            a[j, i] = a1[j, i]
+            b[j, i] = b1[j, i]
+            c[j, i] = max(c1[j, i], zero)
+
+
+def _still(fields, q0, chained, out, buf):
+    """A step of ``MODE_STILL`` (after tectonics end): nothing moves, so the plates, the frame and the
+    markers stay the same arrays (``plates._plates`` would write copies of them: the markers'
+    offsets it writes are their clamps, and they were clamped when written), the surface rules'
+    fields pass through with rule 6's clamps (``_settle``), and nothing rides (no ``source``: every
+    cell's would be its own; returns None, the ``source``). No move to carry references to."""
+    for name in ("uplift", "elevation", "drainage_area", "basin", "crust"):
+        out[name] = np.empty(q0.shape, np.float32)
+    _settle(*chained, out["uplift"], out["elevation"], out["drainage_area"], out["basin"], out["crust"])
+    out["plate"] = q0
+    for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
+        out[name] = fields[name]
+    buf["references"] = None
+    return None
+
+
 #: the fields ``plates._plates`` writes into new arrays (the frame's two are replaced whole)
 WRITTEN = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
 
@@ -133,7 +167,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     """Rule 5 for one step: fills the dict ``out`` with the lithosphere's fields after the plates
     moved (new float32 arrays; between two moves, see ``_hold``, the unchanged ones are the same
     arrays) and returns ``source``, the flat index of the cell whose content each cell took (None
-    between two moves). ``chained``: ``(y1, z1, a1, b1, c1)``
+    between two moves and after tectonics end, ``_still``: nothing rides). ``chained``: ``(y1, z1, a1, b1, c1)``
     after rules 1-4; ``buf``: the stage's buffers; ``plate_table(seed, epoch, cfg)``: the stage's
     cached ``plates.PlateTable``; ``rates``: the ``Lithosphere`` section with its rates per
     lithosphere step (``per_run``; default: the configuration's, a step of one film step)."""
@@ -152,6 +186,8 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     t_e = s_e / schedule.fps
     mode = _mode(step, q0, tectonic, cfg)
     every = cfg.plate_interval
+    if mode == plates.MODE_STILL:
+        return _still(fields, q0, chained, out, buf)
     if mode == plates.MODE_MOVE and not moves_at(step, s_e, every):
         _hold(fields, q0, chained, out)
         _boundaries(out, None, table, buf, cfg, fps)

@@ -118,7 +118,8 @@ def test_life_diffusion_in_the_pass_equals_the_separate_diffusion():
 
 def test_box_average_by_hand():
     rng = np.random.default_rng(8)
-    for shape, fac in (((64, 128), 2), ((64, 128), 4), ((37, 75), 4), ((36, 72), 3)):
+    for shape, fac in (((64, 128), 2), ((64, 128), 4), ((37, 75), 4), ((36, 72), 3), ((64, 128), 8),
+                       ((45, 99), 8)):
         a = rng.random(shape, dtype=np.float32)
         Hc, Wc = -(-shape[0] // fac), -(-shape[1] // fac)
         ref = np.empty((Hc, Wc), np.float32)
@@ -143,17 +144,18 @@ def test_wind_on_a_calm_map_is_calm_and_clamped_elsewhere():
     assert np.sqrt(u * u + v * v).max() <= 1.0 + 1e-6
 
 
-@pytest.mark.parametrize("rows", [32, 37, 64, 128, 512, 1024])
-def test_upsample_reading_climate_columns_in_order_equals_the_gather(rows):
-    """``coarse.expand_row`` (the climate columns read in order where the grid is 2 or 4 times the map)
+@pytest.mark.parametrize("rows, columns", [(32, 64), (37, 74), (64, 128), (128, 256), (512, 1024), (1024, 2048),
+                                          (37, 75)])
+def test_upsample_reading_climate_columns_in_order_equals_the_gather(rows, columns):
+    """``coarse.expand_row`` (the climate columns read in order where the grid is 2, 4 or 8 times the map)
     gives the gather's ``tmp[col0] (1 − w) + tmp[col1] w`` bit for bit; irregular maps use the gather."""
     from numba import njit
 
-    from planet.processes.climate.coarse import column_pattern, upsample
+    from planet.processes.climate.coarse import column_pattern, expand_parts, upsample
 
-    cm = climate_map(rows, 2 * rows)
+    cm = climate_map(rows, columns)
     Hc, Wc = cm.shape
-    expected = {64: 2, 74: 2, 128: 2, 256: 2, 1024: 4, 2048: 0}[2 * rows]     # 2048: f = 8, the gather
+    expected = {64: 2, 74: 2, 128: 2, 256: 2, 1024: 4, 2048: 8, 75: 0}[columns]     # 75 columns: 38 climate ones
     f = njit(lambda a, b, c, d: column_pattern(a, b, c, d))(cm.col0, cm.col1, cm.col_w, Wc)
     assert f == expected
     coarse = np.random.default_rng(rows).standard_normal((3, Hc, Wc)).astype(f32)
@@ -163,6 +165,15 @@ def test_upsample_reading_climate_columns_in_order_equals_the_gather(rows):
                   + coarse[:, cm.row1, :] * cm.row_w[None, :, None])
     naive = rows_blend[:, :, cm.col0] * (one - cm.col_w) + rows_blend[:, :, cm.col1] * cm.col_w
     assert upsample(coarse, cm).tobytes() == naive.astype(f32).tobytes()
+    # the vapour pass's two terms apart (``expand_parts``), read in order and gathered
+    parts = njit(lambda t, e, f_, a, b, c, lo, hi: expand_parts(t, e, f_, a, b, c, lo, hi))
+    row = coarse[0, 1]
+    got = [np.empty(columns, f32) for _ in range(4)]
+    ext = np.empty(Wc + 2, f32)
+    parts(row, ext, f, cm.col0, cm.col1, cm.col_w, got[0], got[1])
+    parts(row, ext, 0, cm.col0, cm.col1, cm.col_w, got[2], got[3])
+    assert got[0].tobytes() == got[2].tobytes() and got[1].tobytes() == got[3].tobytes()
+    assert got[2].tobytes() == (row[cm.col0] * (one - cm.col_w)).astype(f32).tobytes()
 
 
 def test_zero_bits_agrees_with_any_and_kept_zeros_sees_edits():

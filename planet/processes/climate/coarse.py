@@ -96,13 +96,18 @@ def climate_map(rows: int, columns: int) -> ClimateMap:
 @njit(cache=True, nogil=True, inline="always")
 def _add_row(row, f, acc, Wf):
     """``acc[ic] += row[ic f] + … + row[ic f + f − 1]`` one cell at a time, left to right, for the
-    ``Wf`` full boxes (2 and 4 spelled out, so that the loop vectorises)."""
+    ``Wf`` full boxes (2, 4 and 8 spelled out, so that the loop vectorises)."""
     if f == 2:
         for ic in range(Wf):
             acc[ic] = acc[ic] + row[2 * ic] + row[2 * ic + 1]
     elif f == 4:
         for ic in range(Wf):
             acc[ic] = acc[ic] + row[4 * ic] + row[4 * ic + 1] + row[4 * ic + 2] + row[4 * ic + 3]
+    elif f == 8:
+        for ic in range(Wf):
+            k = 8 * ic
+            acc[ic] = (acc[ic] + row[k] + row[k + 1] + row[k + 2] + row[k + 3] + row[k + 4] + row[k + 5]
+                       + row[k + 6] + row[k + 7])
     else:
         for ic in range(Wf):
             s = acc[ic]
@@ -149,13 +154,13 @@ def box_average(field: np.ndarray, factor: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True, inline="always")
 def column_pattern(col0, col1, col_w, Wc):
-    """``f`` (2 or 4) when the column interpolation is the regular one of a map ``f`` times coarser with
+    """``f`` (2, 4 or 8) when the column interpolation is the regular one of a map ``f`` times coarser with
     ``W = f Wc`` (full column ``i = f ic + p`` lies between climate columns ``ic − 1`` and ``ic`` for
     ``p < f/2``, ``ic`` and ``ic + 1`` else, wrapped, with the weight ``col_w[p]``), else 0: then
     ``expand_row`` may read the climate columns in order instead of gathering them."""
     W = col0.shape[0]
     f = W // Wc
-    if (f != 2 and f != 4) or W != f * Wc:
+    if (f != 2 and f != 4 and f != 8) or W != f * Wc:
         return 0
     for i in range(W):
         ic = i // f
@@ -172,7 +177,7 @@ def column_pattern(col0, col1, col_w, Wc):
 @njit(cache=True, nogil=True, inline="always")
 def expand_row(tmp, ext, f, col0, col1, col_w, out):
     """``out[i] = tmp[col0[i]] (1 − col_w[i]) + tmp[col1[i]] col_w[i]`` along a row (the bilinear
-    sampling's blend between climate columns). With ``f = column_pattern(...)`` 2 or 4 the climate
+    sampling's blend between climate columns). With ``f = column_pattern(...)`` 2, 4 or 8 the climate
     columns are read in order from ``ext`` (``Wc + 2``: the row with one wrapped value either side), the
     same products and sums, so the result is the gather's bit for bit; ``f = 0``: the gather."""
     Wc = tmp.shape[0]
@@ -194,7 +199,7 @@ def expand_row(tmp, ext, f, col0, col1, col_w, out):
         for ic in range(Wc):
             out[2 * ic] = ext[ic] * u0 + ext[ic + 1] * w0
             out[2 * ic + 1] = ext[ic + 1] * u1 + ext[ic + 2] * w1
-    else:
+    elif f == 4:
         w0 = col_w[0]
         w1 = col_w[1]
         w2 = col_w[2]
@@ -211,12 +216,24 @@ def expand_row(tmp, ext, f, col0, col1, col_w, out):
             out[4 * ic + 1] = a * u1 + b * w1
             out[4 * ic + 2] = b * u2 + c * w2
             out[4 * ic + 3] = b * u3 + c * w3
+    else:           # f == 8: half a box between climate columns ic − 1 and ic, half between ic and ic + 1
+        for ic in range(Wc):
+            a = ext[ic]
+            b = ext[ic + 1]
+            c = ext[ic + 2]
+            o = 8 * ic
+            for p in range(4):
+                w = col_w[p]
+                out[o + p] = a * (one - w) + b * w
+            for p in range(4, 8):
+                w = col_w[p]
+                out[o + p] = b * (one - w) + c * w
 
 
 @njit(cache=True, nogil=True, inline="always")
 def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
     """The two terms of ``expand_row`` apart: ``lo[i] = tmp[col0[i]] (1 − col_w[i])`` and
-    ``hi[i] = tmp[col1[i]] col_w[i]`` (read in order when ``f`` is 2 or 4, as ``expand_row``)."""
+    ``hi[i] = tmp[col1[i]] col_w[i]`` (read in order when ``f`` is 2, 4 or 8, as ``expand_row``)."""
     Wc = tmp.shape[0]
     one = f32(1.0)
     if f == 0:
@@ -239,7 +256,7 @@ def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
             hi[2 * ic] = ext[ic + 1] * w0
             lo[2 * ic + 1] = ext[ic + 1] * u1
             hi[2 * ic + 1] = ext[ic + 2] * w1
-    else:
+    elif f == 4:
         w0 = col_w[0]
         w1 = col_w[1]
         w2 = col_w[2]
@@ -260,6 +277,20 @@ def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
             hi[4 * ic + 2] = c * w2
             lo[4 * ic + 3] = b * u3
             hi[4 * ic + 3] = c * w3
+    else:           # f == 8 (as ``expand_row``)
+        for ic in range(Wc):
+            a = ext[ic]
+            b = ext[ic + 1]
+            c = ext[ic + 2]
+            o = 8 * ic
+            for p in range(4):
+                w = col_w[p]
+                lo[o + p] = a * (one - w)
+                hi[o + p] = b * w
+            for p in range(4, 8):
+                w = col_w[p]
+                lo[o + p] = b * (one - w)
+                hi[o + p] = c * w
 
 
 def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:

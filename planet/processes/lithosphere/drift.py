@@ -18,8 +18,8 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    for the narrowest of those rows, so a step's motion is always in reach: ``window.search``),
    each moved by ``v_k``, the one inside ``c`` nearest its centre in cell units,
    ``(Δe / w_j)² + (Δn / h)²`` (a tie goes to the first in the scan: rows north to south, columns
-   west to east): the marker moves in with its content. Where
-   ``m_j ≥ ARC_MIN`` (near the poles, where ``m_j`` grows to ``W / 2``) each row ``j'`` (latitude
+   west to east): the marker moves in with its content. Within 60° only the markers listed as landing
+   near ``c`` are tested (``arrivals``); where ``m_j ≥ ARC_MIN`` (near the poles) each row ``j'`` (latitude
    ``φ'``) is scanned only on the columns of that window whose centres can hold such a marker
    (``upstream``): those within an arc of longitudes around the upstream point
    ``q = x_c − v_k(x_c) = (ρ_q sin λ_q, q_y, ρ_q cos λ_q)``, the narrower of
@@ -128,14 +128,13 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
 
 @njit(cache=True, nogil=True, inline="always")
 def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows,
-          rows):
-    """Rules 1-3 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the
-    flat index of the cell whose content it takes and its marker's new offset; source -1 when no
-    marker of the plate is within reach (rule 4 is the caller's). ``q0``: the previous plates;
-    ``u0``, ``v0``: the previous offsets (flat); ``marks``, ``spread``: the markers' positions and
-    each row's largest offsets (``positions``); ``reach_rows``, ``rows``: the search window's columns
-    per row and rows (``reach``, ``rows_reach``); rule 2 scans the columns around the upstream point
-    (``_upstream``) where the window is at least ``ARC_MIN`` columns each side."""
+          rows, slots, count):
+    """Rules 1-4 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the flat
+    index of the cell whose content it takes and its marker's new offset (source -1: no marker of the plate
+    within reach). ``q0``: the previous plates; ``u0``, ``v0``: the previous offsets (flat); ``marks``,
+    ``spread``: ``positions``; ``reach_rows``, ``rows``: the window's columns per row and rows (``reach``,
+    ``rows_reach``); rule 2 tests the markers ``slots[i, :count[i]]`` where ``count[i] >= 0`` (``arrivals``),
+    else scans the window, or the columns around the upstream point where ``m_j >= ARC_MIN`` (``_upstream``)."""
     W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
     cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
@@ -156,10 +155,21 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
         if abs(u_own) <= HALF and abs(v_own) <= HALF:
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
-    if reach_rows[j] >= ARC_MIN:
+    m = reach_rows[j]
+    if m <= i < W - m and count[i] >= 0:           # the markers listed as landing near the cell (``arrivals``)
+        best = _NONE
+        for t in range(count[i]):
+            cc = slots[i, t]
+            jj = cc // W
+            if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
+                best = _consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
+                                 _OUTSIDE * wj, _OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
+        best_in, _, u_in, v_in, _, _, _, _ = best
+    elif m >= ARC_MIN:
         best_in, u_in, v_in, _, _, _ = _upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
-                                                 nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, reach_rows[j],
-                                                 rows, _OUTSIDE * wj, _OUTSIDE * h)
+                                                 nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
+                                                 _OUTSIDE * wj, _OUTSIDE * h)
     else:
         best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, reach_rows[j], rows)

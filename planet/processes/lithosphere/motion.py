@@ -41,7 +41,7 @@ import copy
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere import boundaries, drift, plates, window
+from planet.processes.lithosphere import arrivals, boundaries, drift, plates, window
 from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32
@@ -159,6 +159,11 @@ def _still(fields, q0, chained, out, buf):
     return None
 
 
+#: rule 2 tests the markers listed by where they land (``arrivals``) instead of scanning the window
+#: (the same result; ``tests/test_arrivals.py`` turns it off to compare)
+RULE2_LISTS = True
+
+
 #: the fields ``plates._plates`` writes into new arrays (the frame's two are replaced whole)
 WRITTEN = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
 
@@ -224,8 +229,8 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     marks = buf.get("marks")
     if marks is None:
         marks = buf["marks"] = np.empty((3, n))
-        buf["spread"] = np.empty((H, 2))
-    spread = buf["spread"]
+        buf["spread"], buf["landing"] = np.empty((H, 2)), np.empty((2, n))
+    spread, land = buf["spread"], buf["landing"]
     west = buf.get("runs_west")
     if west is None:
         west = buf["runs_west"] = np.empty((H, W), np.int32)
@@ -233,6 +238,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     east = buf["runs_east"]
     if mode == plates.MODE_MOVE:
         drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks, spread)
+        arrivals.landing(q0, u0, v0, table.ids, table.poles, omega, *buf["trig"], buf["drift_widths"], np.pi / H, land)
         window.runs(q0, reach_rows, rows, west, east)
     clock.lap("plates: markers")
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),
@@ -241,7 +247,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
                    u0, v0, marks, spread, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows, west,
-                   east, out["drift_east"], out["drift_north"])
+                   east, out["drift_east"], out["drift_north"], land, RULE2_LISTS)
     clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:

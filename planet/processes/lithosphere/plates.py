@@ -53,6 +53,7 @@ from numba import njit, prange
 
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
+from planet.processes.lithosphere.arrivals import LISTED, fill, landing, simple
 from planet.processes.lithosphere.cells import cell_of, cell_tables
 from planet.processes.lithosphere.drift import LIMIT, carry, positions
 from planet.processes.lithosphere.euler import (  # noqa: F401
@@ -245,7 +246,8 @@ def _move(qc, j, i, interior, q0, q0f, ids, density, minv, inv, fplate, fcrust, 
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
             coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
-            ref_out, u0, v0, marks, spread, poles, omega, wrow, h, reach_rows, rows, west, east, u_out, v_out):
+            ref_out, u0, v0, marks, spread, poles, omega, wrow, h, reach_rows, rows, west, east, u_out, v_out, land,
+            lists):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -271,6 +273,9 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
         # crust at most a cell, when its eight neighbours hold it (``_interior``); where it may carry
         # it further (narrow cells near the poles, long moves), when the move's whole window does
         window = wide(reach_rows, rows, j)
+        slots, count = np.empty((W, LISTED), np.int32), np.full(W, -1, np.int64)   # rule 2's lists (``arrivals``)
+        if lists and mode == MODE_MOVE and simple(j, H, W, rows, reach_rows[j], coslat):
+            fill(j, rows, land, W, slots, count)
         for i in range(W):
             cidx = j * W + i
             qc = q0[j, i]
@@ -299,7 +304,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
                     m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, coslon,
-                                      sinlon, wrow, h, reach_rows, rows)
+                                      sinlon, wrow, h, reach_rows, rows, slots, count)
                     if m >= 0:
                         src = m
                         uc = um
@@ -369,10 +374,12 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     west = np.empty((H, W), np.int32)
     east = np.empty((H, W), np.int32)
     runs(q0, reach_rows, rows, west, east)
+    land = np.empty((2, n))
+    landing(q0, u0, v0, table.ids, np.asarray(table.poles, np.float64), omega, *trig, width, np.pi / H, land)
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
             *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0, marks, spread,
             np.asarray(table.poles, np.float64), omega, width, np.pi / H,
-            reach_rows, rows, west, east, outs["drift_east"], outs["drift_north"])
+            reach_rows, rows, west, east, outs["drift_east"], outs["drift_north"], land, True)
     return outs, source, fplate_out, fcrust

@@ -1,0 +1,114 @@
+"""Rule 2's candidates by where the markers land: each target cell's short list of arriving markers.
+
+Rule 2 of ``drift`` (**arrive**) gives a cell ``c`` covered by plate ``k`` the marker of plate ``k``
+nearest its centre among those that the move brings inside ``c``; ``drift._scan`` finds it by
+testing every marker of the search window, ``(2r + 1)(2m_j + 1)`` candidates (15–21 in
+mid-latitudes at 1024 columns, 35 at 2048), for every cell whose own marker left it. Here the
+markers are sorted to the cells they land in instead, once per move: a marker of cell
+``s = (j_s, i_s)``, at offset ``(u, v)`` (cell widths east, heights north), moved by its plate's
+motion at the centre of ``s`` (``(f_u, f_v)`` in the same units), lands near
+
+    row ``j_s − (v + f_v)``,  column ``i_s + (u + f_u)``
+
+(columns are longitudes, the same in every row; to first order in the offset). Each target row
+collects, per cell, the markers of rows ``j ± r`` whose landing point lies within ``1/2 + MARGIN``
+cells of the cell's centre in both directions (``fill``). Rule 2 then tests only those, in the
+order of the scan (the rows north to south, the columns west to east, which is the order in which
+they were collected), with the scan's own arithmetic (``drift._consider``), so the winner and its
+new offsets are the scan's, bit for bit, as long as every marker the scan would find inside the
+cell is on the list.
+
+**Why the list holds them.** The scan tests a marker in the cell's tangent plane, moved by the
+plate's motion at the cell's centre; the landing point uses the marker's own cell. Over the
+distances involved (at most ``r`` rows and ``m_j`` columns, a few cells) the two differ by second-
+order terms: the motion's change across the window (``ω`` times a few cells, a hundredth of a cell
+per move at 1024 columns) and the tangent planes' tilt (the distance squared times ``tan φ`` over
+the cell size, under 0.07 cells within 60° of the equator at 512 columns and less on finer grids).
+``MARGIN`` = 1/4 cell covers both four times over within 60°; beyond, and wherever the window
+would wrap around the map or cross a pole, or a cell's list overflows ``LISTED``, rule 2 scans as
+before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–2048 columns.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from planet.processes.lithosphere.drift import ARC_MIN, _velocity
+
+#: cells beyond the landing point's cell that a marker is listed for (see the module)
+MARGIN = 0.25
+#: markers listed per cell at most (more: that cell scans)
+LISTED = 8
+#: rows further from the equator than this (cos φ below it) scan
+MIN_COS = 0.5
+#: a landing point for the cells without a plate: never near any cell
+FAR = 1e30
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def landing(q0, u0, v0, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, out):
+    """``out[0, c]``, ``out[1, c]``: the row and column (cell units, float64) where the marker of cell
+    ``c`` lands when its plate moves it by the motion at the cell's centre (module docstring);
+    ``FAR`` for cells without a plate. ``u0``, ``v0`` flat."""
+    H, W = q0.shape
+    n = ids.size
+    for j in prange(H):
+        cl, sl = coslat[j], sinlat[j]
+        wj = wrow[j]
+        for i in range(W):
+            c = j * W + i
+            q = q0[j, i]
+            k = -1
+            for t in range(n):
+                if ids[t] == q:
+                    k = t
+                    break
+            if k < 0:
+                out[0, c] = FAR
+                out[1, c] = FAR
+                continue
+            co, so = coslon[i], sinlon[i]
+            x0, y0, z0 = so * cl, sl, co * cl
+            vx, vy, vz = _velocity(k, x0, y0, z0, poles, omega)
+            fu = (vx * co - vz * so) / wj
+            fv = (-vx * sl * so + vy * cl - vz * sl * co) / h
+            out[0, c] = j - (v0[c] + fv)
+            out[1, c] = i + (u0[c] + fu)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def simple(j, H, W, rows, m, coslat):
+    """Whether row ``j``'s cells may take rule 2 from their lists: the window stays off the poles,
+    ``m`` (its columns each side) is under ``drift.ARC_MIN`` and the row within ``MIN_COS``."""
+    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= MIN_COS
+
+
+@njit(cache=True, nogil=True)
+def fill(j, rows, land, W, slots, count):
+    """The lists of target row ``j``: ``slots[i, :count[i]]`` the flat indices of the markers of rows
+    ``j − rows … j + rows`` that land within ``1/2 + MARGIN`` of cell ``(j, i)``'s centre, in scan
+    order (rows north to south, columns west to east); ``count[i]`` is ``-1`` where more than
+    ``LISTED`` do (that cell scans). Cells near the map's east and west edges (whose window wraps)
+    scan anyway, so a list is not kept across the wrap."""
+    for i in range(W):
+        count[i] = 0
+    reach = 0.5 + MARGIN
+    for jj in range(j - rows, j + rows + 1):
+        base = jj * W
+        for col in range(W):
+            c = base + col
+            r = land[0, c]
+            if not abs(r - j) <= reach:
+                continue
+            x = land[1, c]
+            lo = max(np.int64(np.ceil(x - reach)), 0)
+            hi = min(np.int64(np.floor(x + reach)), W - 1)
+            for i in range(lo, hi + 1):
+                n = count[i]
+                if n < 0:
+                    continue
+                if n == LISTED:
+                    count[i] = -1
+                    continue
+                slots[i, n] = np.int32(c)
+                count[i] = n + 1

@@ -175,6 +175,15 @@ def column_pattern(col0, col1, col_w, Wc):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _pair8(ext, col_w, ic, p):
+    """For full column ``8 ic + p`` of a map 8 times coarser: the two climate values it lies between
+    (from ``ext``, the row with one wrapped value either side: columns ``ic − 1`` and ``ic`` for the
+    western half of the box, ``ic`` and ``ic + 1`` for the eastern) and the weight of the second."""
+    s = 0 if p < 4 else 1
+    return ext[ic + s], ext[ic + s + 1], col_w[p]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def expand_row(tmp, ext, f, col0, col1, col_w, out):
     """``out[i] = tmp[col0[i]] (1 − col_w[i]) + tmp[col1[i]] col_w[i]`` along a row (the bilinear
     sampling's blend between climate columns). With ``f = column_pattern(...)`` 2, 4 or 8 the climate
@@ -216,18 +225,11 @@ def expand_row(tmp, ext, f, col0, col1, col_w, out):
             out[4 * ic + 1] = a * u1 + b * w1
             out[4 * ic + 2] = b * u2 + c * w2
             out[4 * ic + 3] = b * u3 + c * w3
-    else:           # f == 8: half a box between climate columns ic − 1 and ic, half between ic and ic + 1
+    else:
         for ic in range(Wc):
-            a = ext[ic]
-            b = ext[ic + 1]
-            c = ext[ic + 2]
-            o = 8 * ic
-            for p in range(4):
-                w = col_w[p]
-                out[o + p] = a * (one - w) + b * w
-            for p in range(4, 8):
-                w = col_w[p]
-                out[o + p] = b * (one - w) + c * w
+            for p in range(8):
+                x, y, w = _pair8(ext, col_w, ic, p)
+                out[8 * ic + p] = x * (one - w) + y * w
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -277,20 +279,12 @@ def expand_parts(tmp, ext, f, col0, col1, col_w, lo, hi):
             hi[4 * ic + 2] = c * w2
             lo[4 * ic + 3] = b * u3
             hi[4 * ic + 3] = c * w3
-    else:           # f == 8 (as ``expand_row``)
+    else:
         for ic in range(Wc):
-            a = ext[ic]
-            b = ext[ic + 1]
-            c = ext[ic + 2]
-            o = 8 * ic
-            for p in range(4):
-                w = col_w[p]
-                lo[o + p] = a * (one - w)
-                hi[o + p] = b * w
-            for p in range(4, 8):
-                w = col_w[p]
-                lo[o + p] = b * (one - w)
-                hi[o + p] = c * w
+            for p in range(8):
+                x, y, w = _pair8(ext, col_w, ic, p)
+                lo[8 * ic + p] = x * (one - w)
+                hi[8 * ic + p] = y * w
 
 
 def upsample(coarse: np.ndarray, cmap: ClimateMap) -> np.ndarray:

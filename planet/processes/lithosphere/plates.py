@@ -263,8 +263,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     row's largest offsets, ``drift.positions``, read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``, ``h`` the cells'
     widths and height, ``reach_rows`` and ``rows`` the markers' search reach: columns per row and
     rows, ``window.reach`` and ``window.rows_reach``; ``west``, ``east``: ``window.runs`` of ``q0``,
-    read in ``MODE_MOVE`` only).
-    """
+    read in ``MODE_MOVE`` only; ``land``: ``arrivals.landing``, rule 2's lists where ``lists``)."""
     H, W = q0.shape
     zero = f32(0.0)
     one = f32(1.0)

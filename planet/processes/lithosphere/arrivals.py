@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere.drift import ARC_MIN, _velocity
+from planet.processes.lithosphere.drift import ARC_MIN, _frame, _velocity
+from planet.processes.lithosphere.euler import _index_of
 
 #: cells beyond the landing point's cell that a marker is listed for (see the module)
 MARGIN = 0.25
@@ -51,27 +52,19 @@ def landing(q0, u0, v0, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow,
     ``c`` lands when its plate moves it by the motion at the cell's centre (module docstring);
     ``FAR`` for cells without a plate. ``u0``, ``v0`` flat."""
     H, W = q0.shape
-    n = ids.size
     for j in prange(H):
-        cl, sl = coslat[j], sinlat[j]
         wj = wrow[j]
         for i in range(W):
             c = j * W + i
-            q = q0[j, i]
-            k = -1
-            for t in range(n):
-                if ids[t] == q:
-                    k = t
-                    break
+            k = _index_of(q0[j, i], ids)
             if k < 0:
                 out[0, c] = FAR
                 out[1, c] = FAR
                 continue
-            co, so = coslon[i], sinlon[i]
-            x0, y0, z0 = so * cl, sl, co * cl
-            vx, vy, vz = _velocity(k, x0, y0, z0, poles, omega)
-            fu = (vx * co - vz * so) / wj
-            fv = (-vx * sl * so + vy * cl - vz * sl * co) / h
+            x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
+            vx, vy, vz = _velocity(k, x[0], x[1], x[2], poles, omega)
+            fu = (vx * e[0] + vz * e[2]) / wj
+            fv = (vx * nn[0] + vy * nn[1] + vz * nn[2]) / h
             out[0, c] = j - (v0[c] + fv)
             out[1, c] = i + (u0[c] + fu)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from planet.core.noise import uniform
 
@@ -66,6 +67,15 @@ class PlateTable:
         for k in range(self.n):
             out[k] = rotation_matrix(self.poles[k], self.omega[k] * angle_scale)
         return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _index_of(q, ids):
+    """The index in the table's ``ids`` of plate id ``q`` (-1: no plate of the table)."""
+    for k in range(ids.size):
+        if ids[k] == q:
+            return k
+    return -1
 
 
 def rotation_matrix(axis, angle: float) -> np.ndarray:

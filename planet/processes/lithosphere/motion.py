@@ -110,6 +110,10 @@ def per_run(cfg):
     return out
 
 
+#: the fields a step without a move hands on as the same arrays: the frame and the markers
+KEPT = ("frame_plate", "frame_crust", "drift_east", "drift_north")
+
+
 def _hold(fields, q0, chained, out):
     """A step between two moves (``plate_interval`` > 1): the plates, the frame and the markers stay
     as they are (the same arrays) and the surface rules' fields pass through; the caller then lets
@@ -123,7 +127,7 @@ def _hold(fields, q0, chained, out):
     out["uplift"] = y1
     out["elevation"], out["crust"] = np.maximum(z1, f32(0.0)), np.maximum(c1, f32(0.0))
     out["drainage_area"], out["basin"] = a1.copy(), b1.copy()
-    for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
+    for name in KEPT:
         out[name] = fields[name]      # (buf["references"], the last move's, stays valid for the next)
 
 
@@ -153,7 +157,7 @@ def _still(fields, q0, chained, out, buf):
         out[name] = np.empty(q0.shape, np.float32)
     _settle(*chained, out["uplift"], out["elevation"], out["drainage_area"], out["basin"], out["crust"])
     out["plate"] = q0
-    for name in ("frame_plate", "frame_crust", "drift_east", "drift_north"):
+    for name in KEPT:
         out[name] = fields[name]
     buf["references"] = None
     return None

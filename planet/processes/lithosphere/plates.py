@@ -60,6 +60,7 @@ from planet.processes.lithosphere.euler import (  # noqa: F401
     _HALF_PI,
     _TWO_PI,
     SLOTS,
+    _index_of,
     STREAM_TABLE,
     WARP_FREQUENCY,
     PlateTable,
@@ -158,14 +159,6 @@ def _arrival(k, j, i, minv, inv, fplate, ids, coslat, sinlat, coslon, sinlon, ce
             if h >= 0:
                 return h, r
     return j * W + i, r
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _index_of(q, ids):
-    for k in range(ids.size):
-        if ids[k] == q:
-            return k
-    return -1
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere.drift import ARC_MIN, _frame, _velocity
+from planet.processes.lithosphere.drift import ARC_MIN, _motion
 from planet.processes.lithosphere.euler import _index_of
 
 #: cells beyond the landing point's cell that a marker is listed for (see the module)
@@ -61,10 +61,7 @@ def landing(q0, u0, v0, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow,
                 out[0, c] = FAR
                 out[1, c] = FAR
                 continue
-            x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
-            vx, vy, vz = _velocity(k, x[0], x[1], x[2], poles, omega)
-            fu = (vx * e[0] + vz * e[2]) / wj
-            fv = (vx * nn[0] + vy * nn[1] + vz * nn[2]) / h
+            fu, fv = _motion(k, j, i, coslat, sinlat, coslon, sinlon, poles, omega, wj, h)[4:]
             out[0, c] = j - (v0[c] + fv)
             out[1, c] = i + (u0[c] + fu)
 

@@ -34,8 +34,8 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere.drift import _frame, _velocity
-from planet.processes.lithosphere.euler import f32
+from planet.processes.lithosphere.drift import _frame
+from planet.processes.lithosphere.euler import _velocity, f32
 from planet.processes.lithosphere.metrics import diagonal_reach
 from planet.processes.lithosphere.plates import CONTINENTAL, _index_of
 

@@ -68,6 +68,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.euler import _velocity
 from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
 
 HALF = 0.5
@@ -87,12 +88,14 @@ def _frame(j, i, coslat, sinlat, coslon, sinlon):
     return (so * cl, sl, co * cl), (co, 0.0, -so), (-sl * so, cl, -sl * co)
 
 
-@njit(cache=True, nogil=True)
-def _velocity(k, px, py, pz, poles, omega):
-    """``v_k(p) = ω_k e_k × p``."""
-    ex, ey, ez = poles[k, 0], poles[k, 1], poles[k, 2]
-    w = omega[k]
-    return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
+@njit(cache=True, nogil=True, inline="always")
+def _motion(k, j, i, coslat, sinlat, coslon, sinlon, poles, omega, wj, h):
+    """``(x, ê, n̂, v, f_u, f_v)``: cell (j, i)'s centre, east and north (``_frame``), plate ``k``'s motion
+    there and that motion in cell widths and heights: what ``carry`` moves the markers it tests for the
+    cell by, and ``arrivals.landing`` each marker on its own cell."""
+    x, e, nn = _frame(j, i, coslat, sinlat, coslon, sinlon)
+    v = _velocity(k, x[0], x[1], x[2], poles, omega)
+    return x, e, nn, v, (v[0] * e[0] + v[2] * e[2]) / wj, (v[0] * nn[0] + v[1] * nn[1] + v[2] * nn[2]) / h
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -136,16 +139,12 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
     ``rows_reach``); rule 2 tests the markers ``slots[i, :count[i]]`` where ``count[i] >= 0`` (``arrivals``),
     else scans the window, or the columns around the upstream point where ``m_j >= ARC_MIN`` (``_upstream``)."""
     W = q0.shape[1]
-    # the cell's centre x, east (ex, 0, ez) and north (nx, ny, nz), and the plate's motion there
-    cl, sl, co, so = coslat[j], sinlat[j], coslon[i], sinlon[i]
-    x0, y0, z0 = so * cl, sl, co * cl
-    ex, ez = co, -so
-    nx, ny, nz = -sl * so, cl, -sl * co
-    vx, vy, vz = _velocity(k, x0, y0, z0, poles, omega)
+    # the cell's centre x, east (ex, 0, ez), north (nx, ny, nz), the plate's motion there, and in cells
     wj = wrow[j]
+    (x0, y0, z0), (ex, _, ez), (nx, ny, nz), (vx, vy, vz), fu, fv = _motion(k, j, i, coslat, sinlat, coslon,
+                                                                             sinlon, poles, omega, wj, h)
+    cl, sl = coslat[j], sinlat[j]
     c = j * W + i
-    fu = (vx * ex + vz * ez) / wj                      # the motion, in cell widths and heights
-    fv = (vx * nx + vy * ny + vz * nz) / h
     own = q0[j, i] == qk
     u_own = 0.0
     v_own = 0.0

@@ -78,6 +78,14 @@ def _index_of(q, ids):
     return -1
 
 
+@njit(cache=True, nogil=True)
+def _velocity(k, px, py, pz, poles, omega):
+    """``v_k(p) = ω_k e_k × p``."""
+    ex, ey, ez = poles[k, 0], poles[k, 1], poles[k, 2]
+    w = omega[k]
+    return w * (ey * pz - ez * py), w * (ez * px - ex * pz), w * (ex * py - ey * px)
+
+
 def rotation_matrix(axis, angle: float) -> np.ndarray:
     """``R = I + sin θ K + (1 − cos θ) K²`` for the unit ``axis`` (right-handed: counter-clockwise
     seen from the tip of the axis)."""

@@ -19,7 +19,8 @@ then steps every ``gcd(N, step_interval)`` steps, so ``--interval 1`` is a step 
 statistics are then taken over the means of whole cycles of ``N`` steps, each with one move.
 ``--cpu`` times with the process's CPU clock instead of the wall clock (on a machine shared with
 other jobs, a step's wall time also counts their time slices; with one Numba thread the CPU time
-is the step's own); ``--stat min`` reports the fastest step (and floor pass, and part) instead of
+is the step's own; with more it is refused, since the clock then also counts the idle threads
+spinning between parallel loops, so a serial kernel reads as up to its wall time times the threads); ``--stat min`` reports the fastest step (and floor pass, and part) instead of
 the median.
 """
 from __future__ import annotations
@@ -175,10 +176,15 @@ def main(argv=None) -> int:
         ap.error(f"--interval must be in [1, 60], got {args.interval}")
     if args.threads:
         planet.set_threads(args.threads)
+    import numba
+    if args.cpu and numba.get_num_threads() > 1:
+        # with more threads the CPU clock also counts the idle workers spinning between parallel loops
+        # (OpenMP's wait policy): a serial part then reads as dear as its wall time on every core
+        ap.error(f"--cpu needs one Numba thread (--threads 1): the process's CPU clock sums every thread's "
+                 f"time, idle spinning included; got {numba.get_num_threads()} threads")
     if args.cpu:
         # the stage's lap timer (``--split``) reads ``time.perf_counter`` through its module's ``time``
         clock_module.time = SimpleNamespace(perf_counter=time.process_time)
-    import numba
     print(machine())
     print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
     if not args.no_first:

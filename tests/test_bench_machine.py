@@ -4,6 +4,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numba
 import pytest
 
 from bench.floor import machine
@@ -31,3 +32,20 @@ def test_the_machine_line_gives_the_data_caches_that_getconf_reports():
             checked += 1
     if not checked:
         pytest.skip("getconf reports no cache sizes here")
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+def test_the_cpu_clock_is_refused_with_more_than_one_thread(capsys):
+    # the process's CPU clock sums every thread, the parallel layer's idle spinning included: a
+    # lithosphere split read with it on two threads showed serial kernels at twice their wall time
+    from bench.bench_lithosphere import main
+
+    before = numba.get_num_threads()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main(["--cpu", "--threads", "2", "--no-first", "--sizes", "512", "--phases", "30"])
+    finally:
+        numba.set_num_threads(before)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--cpu needs one Numba thread (--threads 1)" in err and "got 2 threads" in err

@@ -20,8 +20,8 @@ statistics are then taken over the means of whole cycles of ``N`` steps, each wi
 ``--cpu`` times with the process's CPU clock instead of the wall clock (on a machine shared with
 other jobs, a step's wall time also counts their time slices; with one Numba thread the CPU time
 is the step's own; with more it is refused, since the clock then also counts the idle threads
-spinning between parallel loops, so a serial kernel reads as up to its wall time times the threads); ``--stat min`` reports the fastest step (and floor pass, and part) instead of
-the median.
+spinning between parallel loops, so a serial kernel reads as up to its wall time times the
+threads); ``--stat min`` reports the fastest step (and floor pass, and part) instead of the median.
 """
 from __future__ import annotations
 
@@ -166,7 +166,8 @@ def main(argv=None) -> int:
     ap.add_argument("--split", action="store_true", help="print each part of the step's median time")
     ap.add_argument("--sizes", default="512,1024", help="grid columns to time (comma-separated)")
     ap.add_argument("--no-first", action="store_true", help="skip the fresh-process first-step timing")
-    ap.add_argument("--cpu", action="store_true", help="time with the process's CPU clock, not the wall clock")
+    ap.add_argument("--cpu", action="store_true", help="time with the process's CPU clock, not the wall clock "
+                    "(needs --threads 1)")
     ap.add_argument("--stat", choices=("median", "min"), default="median", help="statistic of the timed steps "
                     "(of the means over each cycle of plate_interval steps)")
     ap.add_argument("--interval", type=int, default=None,

@@ -178,16 +178,17 @@ def main(argv=None) -> int:
     if args.threads:
         planet.set_threads(args.threads)
     import numba
-    if args.cpu and numba.get_num_threads() > 1:
-        # with more threads the CPU clock also counts the idle workers spinning between parallel loops
-        # (OpenMP's wait policy): a serial part then reads as dear as its wall time on every core
-        ap.error(f"--cpu needs one Numba thread (--threads 1): the process's CPU clock sums every thread's "
-                 f"time, idle spinning included; got {numba.get_num_threads()} threads")
+    threads = numba.get_num_threads()
     if args.cpu:
+        if threads > 1:
+            # with more threads the CPU clock also counts the idle workers spinning between parallel loops
+            # (OpenMP's wait policy): a serial part then reads as dear as its wall time on every core
+            ap.error(f"--cpu needs one Numba thread (--threads 1): the process's CPU clock sums every thread's "
+                     f"time, idle spinning included; got {threads} threads")
         # the stage's lap timer (``--split``) reads ``time.perf_counter`` through its module's ``time``
         clock_module.time = SimpleNamespace(perf_counter=time.process_time)
     print(machine())
-    print(f"threads: {numba.get_num_threads()}, cpus: {os.cpu_count()}")
+    print(f"threads: {threads}, cpus: {os.cpu_count()}")
     if not args.no_first:
         print(f"import + first step, fresh process, warm cache: {first_step_seconds():.2f} s")
     sizes = [int(x) for x in args.sizes.split(",")]

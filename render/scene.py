@@ -183,8 +183,12 @@ def _sparkle(seed: int, rows: int, columns: int) -> np.ndarray:
     return _SPARKLE[key]
 
 
-def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(16, H, W)`` float32 field stack and the cell-pass parameters ``P`` (float32[16])."""
+def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(16, H, W)`` float32 field stack and the cell-pass parameters ``P`` (float32[16]).
+
+    ``river_links``: the drainage plane draws the router's steps over several columns as lines
+    (``rivers.river_links``: whole rivers near the poles, not rows of dots); about 2 ms at 512
+    columns, so a film leaves it out of the frames that show no river."""
     if "elevation" not in state:
         raise ValueError("state has no 'elevation' field; every view needs the lithosphere")
     tl = Timeline(state.config.schedule)
@@ -197,6 +201,11 @@ def pack_fields(state: State, time: float) -> tuple[np.ndarray, np.ndarray]:
             stack[n] = _sparkle(state.seed, H, W)
         elif name == "drainage_area" and name in state:
             np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), out=stack[n])  # km² → cells
+            if river_links:
+                from .rivers import river_links as links
+
+                level = float(np.float32(sea) - np.float32(state.config.lithosphere.shore))
+                stack[n] = links(stack[n], state["elevation"], level)
         elif name in state:
             stack[n] = state[name]
         elif name == "temperature":

@@ -282,6 +282,12 @@ class _Resolved:
     t1: float            # math.inf: on to the film's end
     previous_view: int   # the view a wipe starts from (-1: none)
 
+    @property
+    def draws_rivers(self) -> bool:
+        """Whether a frame of this shot may show the rivers view (as its view or the one it wipes from):
+        only those frames need the rivers drawn whole (``scene.pack_fields``' ``river_links``)."""
+        return VIEWS[self.shot.view] == VIEWS["rivers"] or self.previous_view == VIEWS["rivers"]
+
 
 def resolve(shots, timeline: Timeline, source: str = "storyboard") -> tuple[_Resolved, ...]:
     """Epoch names → film seconds, and the checks that need them: time order, no overlap, an end on

@@ -211,7 +211,7 @@ class RunAhead:
 
     def __init__(self, world, plan, target_of, depth: int, river_links=None):
         self._world, self._plan, self._target_of = world, plan, target_of
-        self._links = river_links      # per shot: pack the rivers drawn whole (None: every frame)
+        self._links = river_links      # (t, shot) → pack the rivers drawn whole (None: every frame)
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(depth)))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="planet-film-sim", daemon=True)
@@ -235,7 +235,7 @@ class RunAhead:
                     if self._stop.is_set():
                         return
                     world.step(min(AHEAD_CHUNK, target - world.state.step))
-                stack, P = pack_fields(world.state, t, self._links is None or self._links[j])
+                stack, P = pack_fields(world.state, t, self._links is None or self._links(t, j))
                 if not self._put((stack, P)):
                     return
         except BaseException as e:          # handed to the drawing thread, which raises it
@@ -311,7 +311,9 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
     def target_of(k: int) -> int:
         return int(math.floor(plan[k][0] * steps_per_second + 1e-9))
 
-    links = tuple(r.draws_rivers for r in shots)       # only the rivers' frames pay for drawing them whole
+    def links(t: float, j: int) -> bool:               # only the frames showing rivers pay for drawing them whole
+        return shots[j].shows_rivers(t)
+
     sim = RunAhead(world, plan, target_of, ahead_depth(world.state.shape), links) if concurrent else None
     try:
         with VideoWriter(out, size, fps=fps, quality=quality, preset=preset) as writer:
@@ -325,7 +327,7 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
                     if target > world.state.step:
                         world.step(target - world.state.step)
                     t1 = _time.perf_counter()
-                    stack, P = pack_fields(world.state, t, links[j])
+                    stack, P = pack_fields(world.state, t, links(t, j))
                 sh = frame(shots[j], t, size, timeline, year)
                 image = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None and sh.captions:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from planet.processes.lithosphere.metrics import router_offsets
+from planet.processes.lithosphere.metrics import router_tables
 from planet.processes.lithosphere.routing import receivers
 
 f32 = np.float32
@@ -57,7 +57,7 @@ def river_links(area: np.ndarray, elevation: np.ndarray, level: float) -> np.nda
     area = np.ascontiguousarray(area, dtype=np.float32)
     H, W = area.shape
     _, rdir = receivers(elevation, level)
-    dj, di, _ = router_offsets(H, W)
+    _, _, dj, di, _ = router_tables(H, W)        # (kept per grid: read only)
     out = area.copy()
     _draw_links(area, rdir, dj, di, out)
     return out

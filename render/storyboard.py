@@ -282,11 +282,13 @@ class _Resolved:
     t1: float            # math.inf: on to the film's end
     previous_view: int   # the view a wipe starts from (-1: none)
 
-    @property
-    def draws_rivers(self) -> bool:
-        """Whether a frame of this shot may show the rivers view (as its view or the one it wipes from):
-        only those frames need the rivers drawn whole (``scene.pack_fields``' ``river_links``)."""
-        return VIEWS[self.shot.view] == VIEWS["rivers"] or self.previous_view == VIEWS["rivers"]
+    def shows_rivers(self, t: float) -> bool:
+        """Whether this shot's frame at film time ``t`` shows the rivers view (as its view, or as the
+        one its wipe starts from): only those frames need the rivers drawn whole (``scene.pack_fields``'
+        ``river_links``)."""
+        rivers = VIEWS["rivers"]
+        wiping = self.shot.wipe > 0 and not self.shot.globe and t < self.t0 + self.shot.wipe
+        return VIEWS[self.shot.view] == rivers or (wiping and self.previous_view == rivers)
 
 
 def resolve(shots, timeline: Timeline, source: str = "storyboard") -> tuple[_Resolved, ...]:

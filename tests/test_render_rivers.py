@@ -59,10 +59,12 @@ def test_rivers_along_stretched_rows_are_drawn_whole(world):
 
 
 def test_the_film_joins_rivers_only_where_it_shows_them():
-    from planet.render.storyboard import DEFAULT, resolve
+    from planet.render.storyboard import DEFAULT, frames, resolve
+    from tests.film_reference import MAP_VIEWS, WIPE
     shots = resolve(DEFAULT, planet.Timeline())
-    joined = [r.t0 for r in shots if r.draws_rivers]
-    # the map wipes into rivers at 43 s and from rivers into temperature at 51 s (film_reference.MAP_VIEWS)
-    from tests.film_reference import MAP_VIEWS
-    starts = dict((name, t) for t, name in MAP_VIEWS)
-    assert joined == [starts["rivers"], starts["temperature"]]
+    joined = [t for t, j in frames(shots, 0.0, 250 * 30, 30) if shots[j].shows_rivers(t)]
+    # the map wipes into rivers at 43 s, shows them, and wipes from them into temperature at 51 s, in
+    # WIPE seconds each (film_reference.MAP_VIEWS, written before storyboards)
+    start = dict((name, t) for t, name in MAP_VIEWS)
+    assert joined[0] == start["rivers"] and abs(joined[-1] - (start["temperature"] + WIPE)) <= 1.0 / 30 + 1e-9
+    assert len(joined) == round((start["temperature"] + WIPE - start["rivers"]) * 30)

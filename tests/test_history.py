@@ -3,6 +3,7 @@ world.history, an xarray.Dataset over film time; it saves, loads, plots, and dri
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -173,7 +174,8 @@ def test_import_planet_stays_light():
             "assert not bad, bad\n"
             "assert callable(planet.explore) and 'planet.render' in sys.modules\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                               "PLANET_CACHE_DIR": os.environ["PLANET_CACHE_DIR"]})   # (conftest: the suite's own)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 

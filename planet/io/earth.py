@@ -72,13 +72,13 @@ Their effects, measured at 128 columns, are in the README's Earth section.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
+from planet.core import diskcache
 from planet.core.grid import KM_PER_DEGREE
 from planet.core.noise import fbm
 
@@ -88,8 +88,7 @@ DEFAULT_STAGES = ("climate", "atmosphere", "life")
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "planet"
+    return diskcache.user_folder()
 
 
 @lru_cache(maxsize=1)

@@ -71,6 +71,19 @@ def test_off_or_unwritable_keeps_nothing_and_still_answers(tmp_path, monkeypatch
     assert blocked.read_text() == "the user's"
 
 
+def test_without_a_home_nothing_is_kept(monkeypatch):
+    """No ``$HOME`` and no password entry (a container's random user): no cache, not a shared folder."""
+    from pathlib import Path
+
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.delenv(diskcache.ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(homeless))
+    assert diskcache.user_folder() is None and diskcache.folder() is None
+    assert pp._elevation(SEED, ROWS, COLUMNS).tobytes() == computed().tobytes()
+
+
 def test_other_files_in_the_folder_are_not_touched(folder):
     folder.mkdir(parents=True)
     mine = folder / "notes.txt"

@@ -29,12 +29,17 @@ import numpy as np
 ENV = "PLANET_CACHE_DIR"
 
 
-def user_folder() -> Path:
+def user_folder() -> Path | None:
     """The user's cache folder for ``planet``: ``$XDG_CACHE_HOME/planet``, else ``~/.cache/planet``
-    (also where ``planet.io.earth`` keeps its reduced land mask)."""
+    (also where ``planet.io.earth`` keeps its reduced land mask); None where the user has no home
+    (nothing is then kept: not a shared folder, where another user could leave a file of our name)."""
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "planet"
+    if xdg:
+        return Path(xdg).expanduser() / "planet"
+    try:
+        return Path.home() / ".cache" / "planet"
+    except (RuntimeError, KeyError, OSError):
+        return None
 
 
 def folder() -> Path | None:

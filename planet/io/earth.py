@@ -87,21 +87,18 @@ MASK_CELLS_PER_DEGREE = 12
 DEFAULT_STAGES = ("climate", "atmosphere", "life")
 
 
-def _cache_dir() -> Path:
+def _cache_dir() -> Path | None:
     return diskcache.user_folder()
 
 
 @lru_cache(maxsize=1)
 def land_fraction_map() -> np.ndarray:
     """Land fraction of each 1/12° cell, ``(2160, 4320)`` float32, row 0 at 90° N, column 0 at 180° W."""
-    path = _cache_dir() / "earth_land_fraction_12.npz"
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            counts = data["land_percent"]
-        if counts.shape == (180 * MASK_CELLS_PER_DEGREE, 360 * MASK_CELLS_PER_DEGREE):
-            return counts.astype(np.float32) / 100.0
-    except (OSError, KeyError, ValueError):
-        pass
+    folder = _cache_dir()
+    path = folder / "earth_land_fraction_12.npz" if folder is not None else None   # None: nothing kept
+    kept = _read_kept(path) if path is not None else None
+    if kept is not None:
+        return kept
     try:
         from global_land_mask import globe
     except ImportError:  # pragma: no cover - a dependency
@@ -113,18 +110,35 @@ def land_fraction_map() -> np.ndarray:
     for r in range(0, h, 120):                       # in bands: the full mask is ~1 GB
         block = water[r * f:(r + 120) * f].reshape(-1, f, w, f)
         counts[r:r + 120] = f * f - block.sum(axis=(1, 3), dtype=np.uint16)
-    try:
-        from planet.core.files import atomic_write
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-        def write(tmp):
-            with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, land_percent=counts)
-        atomic_write(path, write)
-    except OSError:
-        pass                                          # no cache: computed again next time
+    if path is not None:
+        _keep(path, counts)
     return counts.astype(np.float32) / 100.0
+
+
+def _read_kept(path: Path) -> np.ndarray | None:
+    """The kept land fractions at ``path``, or None where there are none of the right shape."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            counts = data["land_percent"]
+        if counts.shape == (180 * MASK_CELLS_PER_DEGREE, 360 * MASK_CELLS_PER_DEGREE):
+            return counts.astype(np.float32) / 100.0
+    except (OSError, KeyError, ValueError):
+        pass
+    return None
+
+
+def _keep(path: Path, counts: np.ndarray) -> None:
+    """Keep the land percentages at ``path`` (atomically); nothing where it cannot be written."""
+    from planet.core.files import atomic_write
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, land_percent=counts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, write)
+    except (OSError, ValueError):                     # (atomic_write's OutputError is a ValueError)
+        pass                                          # no cache: computed again next time
 
 
 def land_fraction(resolution: int) -> np.ndarray:

@@ -23,8 +23,6 @@ from numba import njit
 from planet.processes.lithosphere.metrics import router_tables
 from planet.processes.lithosphere.routing import receivers
 
-f32 = np.float32
-
 
 @njit(cache=True, nogil=True)
 def _draw_links(area, rdir, dj, di, out):

@@ -209,9 +209,9 @@ class RunAhead:
     ``close()`` stops it within ``AHEAD_CHUNK`` steps; the world is then at some frame's step at
     most, never beyond the film's last."""
 
-    def __init__(self, world, plan, target_of, depth: int, river_links=None):
+    def __init__(self, world, plan, target_of, depth: int, river_links):
         self._world, self._plan, self._target_of = world, plan, target_of
-        self._links = river_links      # (t, shot) → pack the rivers drawn whole (None: every frame)
+        self._links = river_links      # (t, shot) → pack the rivers drawn whole
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(depth)))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="planet-film-sim", daemon=True)
@@ -235,7 +235,7 @@ class RunAhead:
                     if self._stop.is_set():
                         return
                     world.step(min(AHEAD_CHUNK, target - world.state.step))
-                stack, P = pack_fields(world.state, t, self._links is None or self._links(t, j))
+                stack, P = pack_fields(world.state, t, self._links(t, j))
                 if not self._put((stack, P)):
                     return
         except BaseException as e:          # handed to the drawing thread, which raises it

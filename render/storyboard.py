@@ -282,13 +282,14 @@ class _Resolved:
     t1: float            # math.inf: on to the film's end
     previous_view: int   # the view a wipe starts from (-1: none)
 
+    def wiping(self, t: float) -> bool:
+        """Whether this shot's frame at film time ``t`` is in its wipe from ``previous_view`` (maps only)."""
+        return not self.shot.globe and self.shot.wipe > 0 and t < self.t0 + self.shot.wipe
+
     def shows_rivers(self, t: float) -> bool:
-        """Whether this shot's frame at film time ``t`` shows the rivers view (as its view, or as the
-        one its wipe starts from): only those frames need the rivers drawn whole (``scene.pack_fields``'
-        ``river_links``)."""
-        rivers = VIEWS["rivers"]
-        wiping = self.shot.wipe > 0 and not self.shot.globe and t < self.t0 + self.shot.wipe
-        return VIEWS[self.shot.view] == rivers or (wiping and self.previous_view == rivers)
+        """Whether the frame at ``t`` shows the rivers view (its view, or the one its wipe starts from):
+        only those frames need the rivers drawn whole (``scene.pack_fields``' ``river_links``)."""
+        return VIEWS["rivers"] in (VIEWS[self.shot.view], self.previous_view if self.wiping(t) else -1)
 
 
 def resolve(shots, timeline: Timeline, source: str = "storyboard") -> tuple[_Resolved, ...]:
@@ -374,7 +375,7 @@ def frame(r: _Resolved, t: float, size, timeline: Timeline, year: float = 24.0) 
     if not s.globe:
         cam = Camera(lat=lat, lon=lon, unwrap=1.0)
         view, second, wipe = VIEWS[s.view], -1, -1.0
-        if s.wipe > 0 and t < r.t0 + s.wipe:
+        if r.wiping(t):
             view, second, wipe = r.previous_view, VIEWS[s.view], -0.03 + 1.06 * (t - r.t0) / s.wipe
         Q = projection_params(size, cam, wipe=wipe, fade=fade)
         return Frame(view, second, 0, 0.0, Q, **extra)

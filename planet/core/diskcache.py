@@ -90,14 +90,19 @@ def load(name: str, code: str, shape: tuple, dtype) -> np.ndarray | None:
 
 def save(name: str, code: str, array: np.ndarray) -> None:
     """Keep ``array`` under ``name`` and ``code``; silently nothing where the folder cannot be written."""
+    path = _path(name, code)
+    if path is not None:
+        keep(path, lambda tmp: _write(tmp, array))
+
+
+def keep(path: Path, write) -> None:
+    """``write(tmp)`` and rename it to ``path`` (``files.atomic_write``), making the folder; silently
+    nothing where that cannot be done (a cache is computed again next time)."""
     from planet.core.files import OutputError, atomic_write
 
-    path = _path(name, code)
-    if path is None:
-        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda tmp: _write(tmp, array))
+        atomic_write(path, write)
     except (OSError, OutputError):
         pass
 

@@ -87,14 +87,10 @@ MASK_CELLS_PER_DEGREE = 12
 DEFAULT_STAGES = ("climate", "atmosphere", "life")
 
 
-def _cache_dir() -> Path | None:
-    return diskcache.user_folder()
-
-
 @lru_cache(maxsize=1)
 def land_fraction_map() -> np.ndarray:
     """Land fraction of each 1/12° cell, ``(2160, 4320)`` float32, row 0 at 90° N, column 0 at 180° W."""
-    folder = _cache_dir()
+    folder = diskcache.user_folder()
     path = folder / "earth_land_fraction_12.npz" if folder is not None else None   # None: nothing kept
     kept = _read_kept(path) if path is not None else None
     if kept is not None:
@@ -129,16 +125,10 @@ def _read_kept(path: Path) -> np.ndarray | None:
 
 def _keep(path: Path, counts: np.ndarray) -> None:
     """Keep the land percentages at ``path`` (atomically); nothing where it cannot be written."""
-    from planet.core.files import atomic_write
-
     def write(tmp):
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, land_percent=counts)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, write)
-    except (OSError, ValueError):                     # (atomic_write's OutputError is a ValueError)
-        pass                                          # no cache: computed again next time
+    diskcache.keep(path, write)
 
 
 def land_fraction(resolution: int) -> np.ndarray:

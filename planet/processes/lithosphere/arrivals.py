@@ -23,8 +23,11 @@ plate's motion at the cell's centre; the landing point uses the marker's own cel
 distances involved (at most ``r`` rows and ``m_j`` columns, a few cells) the two differ by second-
 order terms: the motion's change across the window (``ω`` times a few cells, a hundredth of a cell
 per move at 1024 columns) and the tangent planes' tilt (the distance squared times ``tan φ`` over
-the cell size, under 0.07 cells within 60° of the equator at 512 columns and less on finer grids).
-``MARGIN`` = 1/4 cell covers both four times over within 60°; beyond, and wherever the window
+the cell size, under 0.07 cells within 60° of the equator at 512 columns and less on finer grids;
+it grows with the cell height on coarser ones: with both of a marker's offsets at their bound, 1.5
+cells, about 0.11 at 256 columns and 0.22 at 128).
+``MARGIN`` = 1/4 cell covers both four times over within 60° at 512 columns and finer, and still
+covers them at 128; beyond 60°, and wherever the window
 would wrap around the map or cross a pole, or a cell's list overflows ``LISTED``, rule 2 scans as
 before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–2048 columns.
 """

@@ -12,62 +12,77 @@ f32 = np.float32
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _diffuse_cell(i, c_, n_, s_, shift_n, shift_s, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
+    """``_diffuse_row``'s update of cell ``i`` of any row (wrap in longitude; ``shift_n``, ``shift_s``: the
+    polar reflection's half turn, 0 off the poles)."""
+    v0 = vb[c_, i]
+    r0 = rb[c_, i]
+    x0 = xb[c_, i]
+    c = lb[c_, i]
+    i_n = i + shift_n
+    if i_n >= W:
+        i_n -= W
+    i_s = i + shift_s
+    if i_s >= W:
+        i_s -= W
+    ie = i + 1 if i + 1 < W else 0
+    iw = i - 1 if i > 0 else W - 1
+    a_n = lb[n_, i_n] * c
+    a_s = lb[s_, i_s] * c
+    a_e = lb[c_, ie] * c
+    a_w = lb[c_, iw] * c
+    v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
+                          + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
+    r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
+                          + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
+    x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
+                   + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
+    x_row[i] = pop_min if h_row[i] > f32(0.0) else x
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
     """``f += k Σ_{land n} (f_n − f)`` along row ``j`` (``vb, rb, xb, lb``: rows of the populations
     and the land mask, buffer row ``r − lo`` holding grid row ``r``: the whole grid with ``lo`` 0,
-    or a band of rows in ``life.kernel``); settled cells (``h_row`` > 0) keep the predators' floor."""
+    or a band of rows in ``life.kernel``); settled cells (``h_row`` > 0) keep the predators' floor.
+
+    Off the poles the columns between the two edges go in a loop without branches that vectorises, its
+    indices unsigned (a signed index is tested for wrapping around from the end on every access, which
+    kept the loop from vectorising: the life pass took 0.61–0.65 ms at 512×256 on one thread, 0.37–0.41
+    with this and ``life.kernel``'s unsigned loops), and the two edge columns one by one."""
     half = W // 2
-    zero = f32(0.0)
     jn = j - 1 if j > 0 else 0
     js = j + 1 if j < H - 1 else H - 1
     shift_n = half if j == 0 else 0
     shift_s = half if j == H - 1 else 0
     c_, n_, s_ = j - lo, jn - lo, js - lo
-    start = 0
-    if shift_n == 0 and shift_s == 0:       # interior rows: branch-free so that it vectorises
-        for i in range(1, W - 1):
-            c = lb[c_, i]
-            a_n = lb[n_, i] * c
-            a_s = lb[s_, i] * c
-            a_e = lb[c_, i + 1] * c
-            a_w = lb[c_, i - 1] * c
-            v0 = vb[c_, i]
-            r0 = rb[c_, i]
-            x0 = xb[c_, i]
-            v_row[i] = v0 + kv * (a_n * (vb[n_, i] - v0) + a_s * (vb[s_, i] - v0)
-                                  + a_e * (vb[c_, i + 1] - v0) + a_w * (vb[c_, i - 1] - v0))
-            r_row[i] = r0 + kr * (a_n * (rb[n_, i] - r0) + a_s * (rb[s_, i] - r0)
-                                  + a_e * (rb[c_, i + 1] - r0) + a_w * (rb[c_, i - 1] - r0))
-            x = x0 + kx * (a_n * (xb[n_, i] - x0) + a_s * (xb[s_, i] - x0)
-                           + a_e * (xb[c_, i + 1] - x0) + a_w * (xb[c_, i - 1] - x0))
-            x_row[i] = pop_min if h_row[i] > zero else x
-        start = -1
-    for i in range(W):
-        if start == -1 and 0 < i < W - 1:
-            continue
+    if shift_n != 0 or shift_s != 0:        # the polar rows
+        for i in range(W):
+            _diffuse_cell(i, c_, n_, s_, shift_n, shift_s, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min,
+                          v_row, r_row, x_row)
+        return
+    one = np.uint64(1)
+    for i in range(one, np.uint64(max(W - 1, 1))):
+        ie = i + one
+        iw = i - one
+        c = lb[c_, i]
+        a_n = lb[n_, i] * c
+        a_s = lb[s_, i] * c
+        a_e = lb[c_, ie] * c
+        a_w = lb[c_, iw] * c
         v0 = vb[c_, i]
         r0 = rb[c_, i]
         x0 = xb[c_, i]
-        c = lb[c_, i]
-        i_n = i + shift_n
-        if i_n >= W:
-            i_n -= W
-        i_s = i + shift_s
-        if i_s >= W:
-            i_s -= W
-        ie = i + 1 if i + 1 < W else 0
-        iw = i - 1 if i > 0 else W - 1
-        a_n = lb[n_, i_n] * c
-        a_s = lb[s_, i_s] * c
-        a_e = lb[c_, ie] * c
-        a_w = lb[c_, iw] * c
-        v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
+        v_row[i] = v0 + kv * (a_n * (vb[n_, i] - v0) + a_s * (vb[s_, i] - v0)
                               + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
-        r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
+        r_row[i] = r0 + kr * (a_n * (rb[n_, i] - r0) + a_s * (rb[s_, i] - r0)
                               + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
-        x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
+        x = x0 + kx * (a_n * (xb[n_, i] - x0) + a_s * (xb[s_, i] - x0)
                        + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
-        x_row[i] = pop_min if h_row[i] > zero else x
+        x_row[i] = pop_min if h_row[i] > f32(0.0) else x
+    _diffuse_cell(0, c_, n_, s_, 0, 0, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)
+    if W > 1:
+        _diffuse_cell(W - 1, c_, n_, s_, 0, 0, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)
 
 
 @njit(cache=True, nogil=True, parallel=True)

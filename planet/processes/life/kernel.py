@@ -120,7 +120,7 @@ def _moisture_row(j, m_in, temperature, vapour, rain, elevation, m_row, k, gain)
     D, m_max, m_loss, w_cap, k_rain = k[K_D], k[K_M_MAX], k[K_M_LOSS], k[K_W_CAP], k[K_RAIN]
     W = m_row.shape[0]
     zero = f32(0.0)
-    for i in range(W):
+    for i in range(np.uint64(W)):
         T = temperature[j, i]
         m = m_in[i]
         m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
@@ -138,13 +138,13 @@ def _populations_row(j, init, initial, v_in, r_in, x_in, temperature, elevation,
     zero = f32(0.0)
     one = f32(1.0)
     if init:
-        for i in range(W):
+        for i in range(np.uint64(W)):
             land = elevation[j, i] >= D
             v_row[i] = initial[0, j, i] if land else zero
             r_row[i] = initial[1, j, i] if land else zero
             x_row[i] = initial[2, j, i] if land else zero
         return
-    for i in range(W):
+    for i in range(np.uint64(W)):
         T = temperature[j, i]
         z = elevation[j, i]
         V = v_in[i]
@@ -166,9 +166,11 @@ def _populations_row(j, init, initial, v_in, r_in, x_in, temperature, elevation,
 def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
     """Row ``j`` of moisture (and, after ocean end, the populations) as they ride: ``f.flat[src[j W + i]]``."""
     W = gm.shape[0]
-    base = j * W
+    base = np.uint64(j * W)
+    # unsigned indices, here and in the other row loops: a signed index is tested for wrapping around from
+    # the end of its axis on every access, and those tests kept the loops from vectorising
     if ride:
-        for i in range(W):
+        for i in range(np.uint64(W)):
             s = src[base + i]
             gm[i] = mf[s]
             if not init:
@@ -176,7 +178,7 @@ def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
                 gr[i] = rf[s]
                 gx[i] = xf[s]
     else:
-        for i in range(W):
+        for i in range(np.uint64(W)):
             gm[i] = mf[base + i]
             gv[i] = vf[base + i]
             gr[i] = rf[base + i]
@@ -222,12 +224,13 @@ def _humans_row(j, hf, src, ride, temperature, elevation, m_row, h_row, ok_row, 
     zero = f32(0.0)
     one = f32(1.0)
     base = j * W
+    ubase = np.uint64(base)         # (unsigned indices: ``_ride_row``)
     if ride:
-        for i in range(W):
-            h_row[i] = hf[src[base + i]]
+        for i in range(np.uint64(W)):
+            h_row[i] = hf[src[ubase + i]]
     else:
-        for i in range(W):
-            h_row[i] = hf[base + i]
+        for i in range(np.uint64(W)):
+            h_row[i] = hf[ubase + i]
     any_ok = False
     for i in range(W):
         hum = h_row[i]

@@ -12,13 +12,30 @@ f32 = np.float32
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _diffuse_cell(i, c_, n_, s_, shift_n, shift_s, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
-    """``_diffuse_row``'s update of cell ``i`` of any row (wrap in longitude; ``shift_n``, ``shift_s``: the
-    polar reflection's half turn, 0 off the poles)."""
+def _update(i, i_n, i_s, ie, iw, c_, n_, s_, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
+    """Cell ``i`` of buffer row ``c_``, its neighbours at ``(n_, i_n)``, ``(s_, i_s)``, ``(c_, ie)`` and
+    ``(c_, iw)``: ``f += k Σ_{land n} (f_n − f)``, and the predators' floor where humans settled."""
+    c = lb[c_, i]
+    a_n = lb[n_, i_n] * c
+    a_s = lb[s_, i_s] * c
+    a_e = lb[c_, ie] * c
+    a_w = lb[c_, iw] * c
     v0 = vb[c_, i]
     r0 = rb[c_, i]
     x0 = xb[c_, i]
-    c = lb[c_, i]
+    v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
+                          + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
+    r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
+                          + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
+    x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
+                   + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
+    x_row[i] = pop_min if h_row[i] > f32(0.0) else x
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _diffuse_cell(i, c_, n_, s_, shift_n, shift_s, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row):
+    """``_update`` of cell ``i`` of any row (wrap in longitude; ``shift_n``, ``shift_s``: the polar
+    reflection's half turn, 0 off the poles)."""
     i_n = i + shift_n
     if i_n >= W:
         i_n -= W
@@ -27,17 +44,7 @@ def _diffuse_cell(i, c_, n_, s_, shift_n, shift_s, W, vb, rb, xb, lb, h_row, kv,
         i_s -= W
     ie = i + 1 if i + 1 < W else 0
     iw = i - 1 if i > 0 else W - 1
-    a_n = lb[n_, i_n] * c
-    a_s = lb[s_, i_s] * c
-    a_e = lb[c_, ie] * c
-    a_w = lb[c_, iw] * c
-    v_row[i] = v0 + kv * (a_n * (vb[n_, i_n] - v0) + a_s * (vb[s_, i_s] - v0)
-                          + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
-    r_row[i] = r0 + kr * (a_n * (rb[n_, i_n] - r0) + a_s * (rb[s_, i_s] - r0)
-                          + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
-    x = x0 + kx * (a_n * (xb[n_, i_n] - x0) + a_s * (xb[s_, i_s] - x0)
-                   + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
-    x_row[i] = pop_min if h_row[i] > f32(0.0) else x
+    _update(i, i_n, i_s, ie, iw, c_, n_, s_, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -63,23 +70,7 @@ def _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row,
         return
     one = np.uint64(1)
     for i in range(one, np.uint64(max(W - 1, 1))):
-        ie = i + one
-        iw = i - one
-        c = lb[c_, i]
-        a_n = lb[n_, i] * c
-        a_s = lb[s_, i] * c
-        a_e = lb[c_, ie] * c
-        a_w = lb[c_, iw] * c
-        v0 = vb[c_, i]
-        r0 = rb[c_, i]
-        x0 = xb[c_, i]
-        v_row[i] = v0 + kv * (a_n * (vb[n_, i] - v0) + a_s * (vb[s_, i] - v0)
-                              + a_e * (vb[c_, ie] - v0) + a_w * (vb[c_, iw] - v0))
-        r_row[i] = r0 + kr * (a_n * (rb[n_, i] - r0) + a_s * (rb[s_, i] - r0)
-                              + a_e * (rb[c_, ie] - r0) + a_w * (rb[c_, iw] - r0))
-        x = x0 + kx * (a_n * (xb[n_, i] - x0) + a_s * (xb[s_, i] - x0)
-                       + a_e * (xb[c_, ie] - x0) + a_w * (xb[c_, iw] - x0))
-        x_row[i] = pop_min if h_row[i] > f32(0.0) else x
+        _update(i, i, i, i + one, i - one, c_, n_, s_, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)
     _diffuse_cell(0, c_, n_, s_, 0, 0, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)
     if W > 1:
         _diffuse_cell(W - 1, c_, n_, s_, 0, 0, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row, r_row, x_row)

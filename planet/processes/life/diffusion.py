@@ -55,7 +55,7 @@ def _diffuse_row(j, lo, H, W, vb, rb, xb, lb, h_row, kv, kr, kx, pop_min, v_row,
 
     Off the poles the columns between the two edges go in a loop without branches that vectorises, its
     indices unsigned (a signed index is tested for wrapping around from the end on every access, which
-    kept the loop from vectorising: the life pass took 0.61–0.65 ms at 512×256 on one thread, 0.37–0.41
+    kept the loop from vectorising: the life pass took 0.61–0.65 ms at 512×256 on one thread, 0.36–0.41
     with this and ``life.kernel``'s unsigned loops), and the two edge columns one by one."""
     half = W // 2
     jn = j - 1 if j > 0 else 0

@@ -107,3 +107,44 @@ def test_the_benchmarks_plate_interval_builds_a_valid_configuration(interval, st
     cfg = interval_config(interval).lithosphere
     assert (cfg.plate_interval, cfg.step_interval) == (interval, step)
     assert interval_config(None) == planet.Config()
+
+
+def test_last_run_is_the_latest_step_the_lithosphere_advanced(world):
+    """``cadence.last_run`` against a search of ``runs_at`` backwards, over the first steps of an epoch
+    whose start is not on the last epoch's beat (steps 5000-5010 of the default schedule) too."""
+    cfg = world.config.lithosphere
+    first = world.timeline.step_of(world.config.schedule.ocean_start)
+    for step in [*range(first, first + 40), *range(4990, 5030)]:
+        last = motion.last_run(step, cfg, first)
+        runs = [s for s in range(step - 2 * cfg.step_interval + 1, step + 1) if motion.runs_at(s, cfg, first)]
+        assert last == (runs[-1] if runs else step), step
+        assert runs or plates.epoch_of(step, cfg.replate_period) != plates.epoch_of(step - 8, cfg.replate_period)
+
+
+def test_the_climate_reads_the_sea_level_of_the_terrain_it_reads(world):
+    """Between two lithosphere steps the terrain stands still and so does the sea level the climate's
+    terrain part reads (the lithosphere's, ``last_run``): its land and heights are those of the
+    lithosphere's step; with ``step_interval`` 1 the climate reads every step's own sea level."""
+    from planet.processes.climate import ClimateStage, climate_fields
+
+    conf = world.config
+    first = world.timeline.step_of(conf.schedule.ocean_start)
+    z = world.state.fields["elevation"]
+    for k in (4, 1):
+        cfg = conf.replace(lithosphere={"step_interval": k, "plate_interval": 16})
+        stage = ClimateStage()
+        for step in range(world.state.step + 1, world.state.step + 9):
+            ctx = Context(step=step, time=world.timeline.time_of(step), seed=0, grid=world.grid, config=cfg,
+                          timeline=world.timeline)
+            out = stage.advance({"elevation": z}, ctx)
+            last = motion.last_run(step, cfg.lithosphere, first)
+            assert (last == step) == (k == 1 or motion.runs_at(step, cfg.lithosphere, first))
+            D = world.timeline.sea_level(world.timeline.time_of(last))
+            ref = climate_fields(z, D, ctx.time, cfg)
+            np.testing.assert_array_equal(ctx.scratch["climate"]["stack"], ref["stack"])
+            np.testing.assert_array_equal(ctx.scratch["climate"]["height"], ref["height"])
+            assert out["pressure"].shape == z.shape
+            if last != step:       # the sea level moves every step here: the step's own is another climate
+                assert world.timeline.sea_level(ctx.time) != D
+                other = climate_fields(z, world.timeline.sea_level(ctx.time), ctx.time, cfg)["height"]
+                assert not np.array_equal(other, ref["height"])

@@ -85,12 +85,12 @@ the westerlies; ``planet.processes.climate.wind`` gives it.)
 Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
-Cost: the climate map has at most 288 × 144 cells; the terrain's part (box average, three blurs:
-~0.35 of ~0.7 ms at 512 columns, one thread) is redone only when the box-averaged terrain or the
-sea level changed (``TerrainSources``), the season's part every step; at 1024 the four bilinear up-samplings
-to full resolution dominate (~0.5 ms; ``coarse.expand_row``). Climate-map kernels run on one
-thread (too small to pay for the threads' start and join).
-"""
+**The terrain's clock.** ``D`` is the sea level of the lithosphere's latest step
+(``lithosphere.cadence.last_run``: every ``step_interval`` film steps), at which the terrain was made:
+the terrain's part (box average, three blurs: ~0.35 of ~0.7 ms at 512 columns, one thread) is then
+redone once per lithosphere step, not every step while the sea level moves (``TerrainSources``);
+the season's part runs every step. Climate-map kernels run on one thread (too small to pay for the
+threads' start and join)."""
 from __future__ import annotations
 
 import math
@@ -99,9 +99,10 @@ import numpy as np
 from numba import njit
 
 from planet.core.fields import owned_by
-from planet.core.timeline import season as season_of, smoothstep
+from planet.core.timeline import Timeline, season as season_of, smoothstep
 from planet.processes.climate.blur import BlurMemo, blur
 from planet.processes.climate.coarse import box_average, climate_map, upsample_each
+from planet.processes.lithosphere.cadence import last_run
 from planet.processes.memo import TerrainMemo
 
 f32 = np.float32
@@ -384,8 +385,6 @@ class ClimateStage:
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""
-        from planet.core.timeline import Timeline
-
         z = fields["elevation"]
         return self._full(climate_fields(z, Timeline(config.schedule).sea_level(0.0), 0.0, config))
 
@@ -394,6 +393,8 @@ class ClimateStage:
         return {name: full[k] for k, name in enumerate(self.writes)}
 
     def advance(self, fields, ctx):
-        c = climate_fields(fields["elevation"], ctx.sea_level, ctx.time, ctx.config, self._sources)
+        s = last_run(ctx.step, ctx.config.lithosphere, ctx.timeline.step_of(ctx.config.schedule.ocean_start))
+        D = ctx.timeline.sea_level(ctx.timeline.time_of(s))        # the terrain's clock (module docstring)
+        c = climate_fields(fields["elevation"], D, ctx.time, ctx.config, self._sources)
         ctx.scratch["climate"] = c
         return self._full(c)

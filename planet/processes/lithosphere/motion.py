@@ -30,7 +30,7 @@ with the plates' velocities per lithosphere step), so collision uplift is as con
 ``N = 1``; the crust consumed by a move is piled up at the move. Which steps move is a function of
 the step number, so a restored state goes on identically.
 
-**The lithosphere's own step** (``step_interval`` ``K``, default 4; ``runs_at``, ``per_run``): the
+**The lithosphere's own step** (``step_interval`` ``K``, default 4; ``cadence.runs_at``, ``per_run``): the
 whole lithosphere advances on the steps ``s_e + kK`` by ``K`` steps' worth of every rate, and
 ``N`` is a multiple of ``K``, so every move falls on such a step.
 """
@@ -42,6 +42,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.lithosphere import arrivals, boundaries, drift, plates, window
+from planet.processes.lithosphere.cadence import last_run, moves_at, runs_at  # noqa: F401 (motion.runs_at, …)
 from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32
@@ -68,27 +69,6 @@ def _mode(step, q0, tectonic, cfg):
     if (q0 < 0).any():
         return plates.MODE_ASSIGN
     return plates.MODE_MOVE if tectonic else plates.MODE_STILL
-
-
-def moves_at(step, epoch_start, interval):
-    """Whether the plates move at ``step`` of an epoch seeded at ``epoch_start`` when they move
-    every ``interval`` steps (``plate_interval``): at ``epoch_start + interval``, ``+ 2 interval``,
-    … — a function of the step alone, so a restored state moves on the same steps."""
-    return (step - epoch_start) % interval == 0
-
-
-def runs_at(step, cfg, first_step):
-    """Whether the lithosphere advances at ``step`` (``cfg``: the ``Lithosphere`` section;
-    ``first_step``: the step of ocean start): on the steps ``s_e + k K`` (``K`` = ``step_interval``,
-    ``s_e`` the start of the step's epoch, any integer ``k``, so also on the re-plating steps
-    before it), each time by ``K`` steps' worth. A function of the step alone, like
-    ``moves_at``; with ``plate_interval`` a multiple of ``K`` every move falls on such a step."""
-    k = cfg.step_interval
-    if k == 1:
-        return True
-    s_e = plates.epoch_start_step(plates.epoch_of(step, cfg.replate_period), cfg.replate_period,
-                                  cfg.replate_steps, first_step)
-    return (step - s_e) % k == 0
 
 
 #: the rates per film step that a lithosphere step of ``step_interval`` film steps multiplies

@@ -1,0 +1,40 @@
+"""On which film steps the lithosphere advances and its plates move: functions of the step number
+alone (and the ``Lithosphere`` section), so that a restored state goes on identically, and so that
+a stage that reads the terrain can tell when it was made (``last_run``) without the lithosphere's
+kernels (the climate's terrain part reads the sea level of that step: ``climate.physics``).
+See ``motion`` for the lithosphere's own step (``step_interval``) and ``plate_interval``."""
+from __future__ import annotations
+
+from planet.processes.lithosphere.euler import epoch_of, epoch_start_step
+
+
+def moves_at(step, epoch_start, interval):
+    """Whether the plates move at ``step`` of an epoch seeded at ``epoch_start`` when they move
+    every ``interval`` steps (``plate_interval``): at ``epoch_start + interval``, ``+ 2 interval``,
+    … — a function of the step alone, so a restored state moves on the same steps."""
+    return (step - epoch_start) % interval == 0
+
+
+def runs_at(step, cfg, first_step):
+    """Whether the lithosphere advances at ``step`` (``cfg``: the ``Lithosphere`` section;
+    ``first_step``: the step of ocean start): on the steps ``s_e + k K`` (``K`` = ``step_interval``,
+    ``s_e`` the start of the step's epoch, any integer ``k``, so also on the re-plating steps
+    before it), each time by ``K`` steps' worth. A function of the step alone, like
+    ``moves_at``; with ``plate_interval`` a multiple of ``K`` every move falls on such a step."""
+    k = cfg.step_interval
+    if k == 1:
+        return True
+    s_e = epoch_start_step(epoch_of(step, cfg.replate_period), cfg.replate_period,
+                                  cfg.replate_steps, first_step)
+    return (step - s_e) % k == 0
+
+
+def last_run(step, cfg, first_step):
+    """The latest step at or before ``step`` on which the lithosphere advances (``runs_at``): the terrain
+    every stage reads at ``step`` is the one the lithosphere made then, at that step's sea level (the
+    climate's terrain part reads that sea level). ``step`` itself where no such step falls within the
+    ``2 K`` steps before (the first steps of an epoch whose start is not on the last epoch's beat)."""
+    for s in range(step, step - 2 * cfg.step_interval, -1):
+        if runs_at(s, cfg, first_step):
+            return s
+    return step

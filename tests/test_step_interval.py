@@ -111,14 +111,15 @@ def test_the_benchmarks_plate_interval_builds_a_valid_configuration(interval, st
 
 def test_last_run_is_the_latest_step_the_lithosphere_advanced(world):
     """``cadence.last_run`` against a search of ``runs_at`` backwards, over the first steps of an epoch
-    whose start is not on the last epoch's beat (steps 5000-5010 of the default schedule) too."""
-    cfg = world.config.lithosphere
+    whose start is not on the last epoch's beat (steps 5000-5010 of the default schedule) too, and with
+    a lithosphere step of 1 and 8."""
     first = world.timeline.step_of(world.config.schedule.ocean_start)
-    for step in [*range(first, first + 40), *range(4990, 5030)]:
-        last = motion.last_run(step, cfg, first)
-        runs = [s for s in range(step - 2 * cfg.step_interval + 1, step + 1) if motion.runs_at(s, cfg, first)]
-        assert last == (runs[-1] if runs else step), step
-        assert runs or plates.epoch_of(step, cfg.replate_period) != plates.epoch_of(step - 8, cfg.replate_period)
+    for k in (4, 1, 8):
+        c = world.config.replace(lithosphere={"step_interval": k, "plate_interval": 16}).lithosphere
+        for step in [*range(first, first + 40), *range(4990, 5030), *range(9995, 10025)]:
+            last = motion.last_run(step, c, first)
+            runs = [s for s in range(step - 40, step + 1) if motion.runs_at(s, c, first)]
+            assert last == runs[-1], (k, step)
 
 
 def test_the_climate_reads_the_sea_level_of_the_terrain_it_reads(world):

@@ -227,7 +227,7 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                     c_out[j, i] = zero
 
 
-@njit(cache=True, nogil=True, error_model="numpy")  # climate map only (one thread); x / 0 is inf, not selected
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")  # x / 0 is inf, not selected
 def divergence(wind_u, wind_v, vmax):
     """``div v`` of the clamped wind by central differences in climate cells (y north; wrap in
     longitude, polar reflection: the row beyond a pole is that row at the opposite longitude with
@@ -235,7 +235,7 @@ def divergence(wind_u, wind_v, vmax):
     H, W = wind_u.shape
     cu = np.empty((H, W), dtype=np.float32)
     cv = np.empty((H, W), dtype=np.float32)
-    for j in range(H):
+    for j in prange(H):
         for i in range(W):                # branch-free (selects), so that it vectorises
             u = wind_u[j, i]
             v = wind_v[j, i]
@@ -245,7 +245,7 @@ def divergence(wind_u, wind_v, vmax):
             cv[j, i] = v * k if s > vmax else v
     out = np.empty((H, W), dtype=np.float32)
     half = W // 2
-    for j in range(H):
+    for j in prange(H):
         # interior columns, then the two wrapped ones; the polar rows read the reflected row
         for i in range(1, W - 1):
             out[j, i] = (cu[j, i + 1] - cu[j, i - 1]) * f32(0.5)

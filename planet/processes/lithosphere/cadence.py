@@ -24,17 +24,23 @@ def runs_at(step, cfg, first_step):
     k = cfg.step_interval
     if k == 1:
         return True
-    s_e = epoch_start_step(epoch_of(step, cfg.replate_period), cfg.replate_period,
-                                  cfg.replate_steps, first_step)
+    s_e = epoch_start_step(epoch_of(step, cfg.replate_period), cfg.replate_period, cfg.replate_steps,
+                           first_step)
     return (step - s_e) % k == 0
 
 
 def last_run(step, cfg, first_step):
     """The latest step at or before ``step`` on which the lithosphere advances (``runs_at``): the terrain
     every stage reads at ``step`` is the one the lithosphere made then, at that step's sea level (the
-    climate's terrain part reads that sea level). ``step`` itself where no such step falls within the
-    ``2 K`` steps before (the first steps of an epoch whose start is not on the last epoch's beat)."""
-    for s in range(step, step - 2 * cfg.step_interval, -1):
-        if runs_at(s, cfg, first_step):
-            return s
+    climate's terrain part reads that sea level). In the first steps of an epoch, before its first
+    lithosphere step, the last epoch's last one. Arithmetic, not a search (it runs every step)."""
+    k = cfg.step_interval
+    s = step
+    for _ in range(2):         # this epoch's beat, else the last epoch's, from the step before this epoch
+        e = epoch_of(s, cfg.replate_period)
+        s_e = epoch_start_step(e, cfg.replate_period, cfg.replate_steps, first_step)
+        last = s - (s - s_e) % k
+        if e == 0 or last >= e * cfg.replate_period:
+            return last
+        s = e * cfg.replate_period - 1
     return step

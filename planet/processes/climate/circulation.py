@@ -1,5 +1,5 @@
-"""The climate's wind from its pressure (spec §5): the pressure gradient turned by the Coriolis term
-and slowed by friction, ``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central
+"""The climate's wind from its pressure (spec §5): the flow down the pressure gradient plus its turn by
+the Coriolis term, ``v = coriolis · sin φ · (−g_y, g_x) − g`` with ``g = ∇p`` by central
 differences on the climate map (x east, y north = decreasing row; wrap in longitude, polar
 reflection across the poles), its length then clamped to ``wind_max``. In climate cells per step:
 the atmosphere moves vapour by ``v · W / 512`` full-resolution cells a step (``climate.physics``)."""

@@ -86,3 +86,27 @@ def test_install_leaves_numba_alone_where_its_locator_list_is_missing(monkeypatc
     monkeypatch.setattr(jitcache, "_BASE", object)
     jitcache.install()
     assert listed._locator_classes == [jitcache.DependentLocator]    # (the control: with both, it installs)
+
+
+def test_a_second_copy_of_the_locator_does_not_ask_the_first():
+    """A second ``DependentLocator`` class in Numba's list (``jitcache`` reloaded, or a second copy of the
+    package imported in the same process) and the first must not ask each other for the kernel's file
+    locator: that recursed without end. Each skips the other and takes Numba's own."""
+    import importlib.util
+
+    from planet.processes.climate import circulation
+
+    spec = importlib.util.spec_from_file_location("jitcache_copy", jitcache.__file__)
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    classes = jitcache._IMPL._locator_classes
+    assert copy.DependentLocator is not jitcache.DependentLocator
+    classes.insert(0, copy.DependentLocator)
+    try:
+        py_func = circulation._wind_into.py_func
+        for cls in (copy.DependentLocator, jitcache.DependentLocator):
+            loc = cls.from_function(py_func, circulation.__file__)
+            assert isinstance(loc, cls)
+            assert not getattr(type(loc._inner), "_planet_dependent", False)   # Numba's own locator inside
+    finally:
+        classes.remove(copy.DependentLocator)

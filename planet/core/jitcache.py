@@ -101,6 +101,11 @@ class DependentLocator(_BASE or object):
     """Numba's locator for the kernel's file (where the cache lives, how it is named), with the
     source stamp extended by ``stamp`` of the kernel's module."""
 
+    #: marks this class and the same class of another copy of this module (reloaded, or a second
+    #: checkout imported in the same process), which ``from_function`` must not ask in turn: two such
+    #: locators asking each other would recurse without end
+    _planet_dependent = True
+
     def __init__(self, inner, module: str):
         self._inner = inner
         self._module = module
@@ -119,7 +124,7 @@ class DependentLocator(_BASE or object):
         if not _ours(getattr(py_func, "__module__", None)):
             return None
         for other in _IMPL._locator_classes:
-            if other is cls:
+            if other is cls or getattr(other, "_planet_dependent", False):
                 continue
             inner = other.from_function(py_func, py_file)
             if inner is not None:

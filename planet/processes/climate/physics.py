@@ -85,12 +85,14 @@ the westerlies; ``planet.processes.climate.wind`` gives it.)
 Example: at φ = 45° over the ocean in January (s = 1) the unblurred pressure
 is 1014.5 − 20 cos(1.5π) + 20 sin(45π/35)·0.5 = 1014.5 + 0 − 7.82 = 1006.68 hPa.
 
-**The terrain's clock.** ``D`` is the sea level of the lithosphere's latest step
-(``lithosphere.cadence.last_run``: every ``step_interval`` film steps), at which the terrain was made:
-the terrain's part (box average, three blurs: ~0.35 of ~0.7 ms at 512 columns, one thread) is then
-redone once per lithosphere step, not every step while the sea level moves (``TerrainSources``);
-the season's part runs every step. The climate map's kernels run their rows in parallel (a parallel
-loop's start and join costs ~2 µs with OpenMP, against 20–40 µs of work on 256 × 128 cells)."""
+**The lithosphere's clock.** The climate is that of the lithosphere's latest step
+(``lithosphere.cadence.last_run``: every ``step_interval`` film steps): its time ``t`` (the season,
+the warming) and its sea level ``D``, at which the terrain was made. Between two such steps the stage
+hands on the same arrays (as the lithosphere does), so the climate map, its blurs and the up-sampling
+to full resolution run once per lithosphere step; the climate lags the season by at most
+``K − 1`` steps (of 1440 a year). A world restored between two lithosphere steps computes the
+climate of the last one again: the same bits. The climate map's kernels run their rows in parallel
+(a parallel loop's start and join costs ~2 µs with OpenMP, against 20–40 µs of work on 256 × 128)."""
 from __future__ import annotations
 
 import math
@@ -326,6 +328,7 @@ class ClimateStage:
 
     def __init__(self):
         self._sources = TerrainSources()
+        self._kept = None      # (clock step, elevation, config, climate-map fields, full fields) of the last
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""
@@ -337,8 +340,17 @@ class ClimateStage:
         return {name: full[k] for k, name in enumerate(self.writes)}
 
     def advance(self, fields, ctx):
-        s = last_run(ctx.step, ctx.config.lithosphere, ctx.timeline.step_of(ctx.config.schedule.ocean_start))
-        D = ctx.timeline.sea_level(ctx.timeline.time_of(s))        # the terrain's clock (module docstring)
-        c = climate_fields(fields["elevation"], D, ctx.time, ctx.config, self._sources)
+        """The climate at the lithosphere's latest step (module docstring); between two of them the
+        same arrays again, while the elevation is the same array (as the lithosphere hands it on)."""
+        cfg, z = ctx.config, fields["elevation"]
+        s = last_run(ctx.step, cfg.lithosphere, ctx.timeline.step_of(cfg.schedule.ocean_start))
+        kept = self._kept
+        if kept is not None and kept[0] == s and kept[1] is z and kept[2] is cfg:
+            ctx.scratch["climate"] = kept[3]
+            return dict(kept[4])
+        t = ctx.timeline.time_of(s)
+        c = climate_fields(z, ctx.timeline.sea_level(t), t, cfg, self._sources)
         ctx.scratch["climate"] = c
-        return self._full(c)
+        out = self._full(c)
+        self._kept = (s, z, cfg, c, out)
+        return dict(out)

@@ -1,7 +1,7 @@
 """On which film steps the lithosphere advances and its plates move: functions of the step number
 alone (and the ``Lithosphere`` section), so that a restored state goes on identically, and so that
 a stage that reads the terrain can tell when it was made (``last_run``) without the lithosphere's
-kernels (the climate's terrain part reads the sea level of that step: ``climate.physics``).
+kernels (the climate is computed at that step's time and sea level: ``climate.physics``).
 See ``motion`` for the lithosphere's own step (``step_interval``) and ``plate_interval``."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def runs_at(step, cfg, first_step):
 def last_run(step, cfg, first_step):
     """The latest step at or before ``step`` on which the lithosphere advances (``runs_at``): the terrain
     every stage reads at ``step`` is the one the lithosphere made then, at that step's sea level (the
-    climate's terrain part reads that sea level). In the first steps of an epoch, before its first
+    climate is that step's). In the first steps of an epoch, before its first
     lithosphere step, the last epoch's last one. Arithmetic, not a search (it runs every step)."""
     k = cfg.step_interval
     s = step

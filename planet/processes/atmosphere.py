@@ -240,6 +240,8 @@ class AtmosphereStage:
         # the divergences' blurs: in the months when the season stands still the wind changes only where the
         # terrain did, and the blur redoes only the rows that reach a changed one
         self._blur_div, self._blur_rain_div = BlurMemo(), BlurMemo()
+        self._divs = None      # (climate-map fields, config, (div, rain_div)): the climate's are kept between
+                               # two lithosphere steps (the same dict), and so are their divergences
 
     def initial(self, grid, config, seed, fields):
         zeros = np.zeros(grid.shape, dtype=np.float32)
@@ -260,6 +262,24 @@ class AtmosphereStage:
             slices.append(self._noise[key])
         return _blend(slices[0], slices[1], frac)
 
+    def _divergences(self, coarse, p, u, v, vmax, cmap, cfg, cc):
+        """The smoothed divergence of the climate's wind, and that of the raining wind (the same unless
+        ``heat_low_rain`` < 1)."""
+        div = _divergence(u, v, vmax)
+        heat = coarse.get("heat_low") if coarse is not None else None
+        dry_heat_low = cfg.heat_low_rain < 1.0 and heat is not None
+        if dry_heat_low:
+            # the rain-out reads the convergence without (1 − heat_low_rain) of the continental heat low
+            ud, vd = wind(p - f32(1.0 - cfg.heat_low_rain) * heat, cmap.lat, cc.coriolis, cc.wind_max)
+            rain_div = _divergence(ud, vd, vmax)
+        else:
+            rain_div = div
+        if cfg.sigma_divergence_deg > 0:
+            div = self._blur_div(div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
+            rain_div = (self._blur_rain_div(rain_div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
+                        if dry_heat_low else div)
+        return div, rain_div
+
     def advance(self, fields, ctx):
         cfg = ctx.config.atmosphere
         vmax = f32(ctx.config.climate.wind_max)
@@ -275,20 +295,11 @@ class AtmosphereStage:
         n = self.noise(cmap.shape, ctx.seed, t, cfg.noise_interval)
         sched = ctx.config.schedule
         early = cfg.early_ocean_source * (1.0 - smoothstep(sched.ocean_start, sched.ocean_end, t))
-        div = _divergence(u, v, vmax)
-        heat = coarse.get("heat_low") if coarse is not None else None
-        dry_heat_low = cfg.heat_low_rain < 1.0 and heat is not None
-        if dry_heat_low:
-            # the rain-out reads the convergence without (1 − heat_low_rain) of the continental heat low
-            ud, vd = wind(p - f32(1.0 - cfg.heat_low_rain) * heat, cmap.lat, ctx.config.climate.coriolis,
-                          ctx.config.climate.wind_max)
-            rain_div = _divergence(ud, vd, vmax)
+        if coarse is not None and self._divs is not None and self._divs[0] is coarse and self._divs[1] is ctx.config:
+            div, rain_div = self._divs[2]
         else:
-            rain_div = div
-        if cfg.sigma_divergence_deg > 0:
-            div = self._blur_div(div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
-            rain_div = (self._blur_rain_div(rain_div, cfg.sigma_divergence_deg, cmap.cell_deg, cmap.row_area)
-                        if dry_heat_low else div)
+            div, rain_div = self._divergences(coarse, p, u, v, vmax, cmap, cfg, ctx.config.climate)
+            self._divs = (coarse, ctx.config, (div, rain_div))
         # the divergence of the air's motion per step: the wind moves v·W/512 full cells = v·W/(512 f) climate cells
         per_step = W / (512.0 * cmap.factor)
         k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))

@@ -5,7 +5,7 @@ import pytest
 
 import planet
 from planet.core.stage import Context
-from planet.processes.lithosphere import motion, plates
+from planet.processes.lithosphere import cadence, motion, plates
 from planet.processes.lithosphere.motion import per_run
 from planet.processes.lithosphere.step import FIELDS, LithosphereStage
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
@@ -117,7 +117,7 @@ def test_last_run_is_the_latest_step_the_lithosphere_advanced(world):
     for k in (4, 1, 8):
         c = world.config.replace(lithosphere={"step_interval": k, "plate_interval": 16}).lithosphere
         for step in [*range(first, first + 40), *range(4990, 5030), *range(9995, 10025)]:
-            last = motion.last_run(step, c, first)
+            last = cadence.last_run(step, c, first)
             runs = [s for s in range(step - 40, step + 1) if motion.runs_at(s, c, first)]
             assert last == runs[-1], (k, step)
 
@@ -140,7 +140,7 @@ def test_the_climate_is_that_of_the_lithosphere_s_latest_step(world):
         for step in range(world.state.step + 1, world.state.step + 10):
             ctx = Context(step=step, time=tl.time_of(step), seed=0, grid=world.grid, config=cfg, timeline=tl)
             out = stage.advance({"elevation": z}, ctx)
-            last = motion.last_run(step, cfg.lithosphere, first)
+            last = cadence.last_run(step, cfg.lithosphere, first)
             assert (last == step) == (k == 1 or motion.runs_at(step, cfg.lithosphere, first))
             t = tl.time_of(last)
             ref = climate_fields(z, tl.sea_level(t), t, cfg)

@@ -103,7 +103,7 @@ from numba import njit, prange
 from planet.core.fields import owned_by
 from planet.core.timeline import Timeline, season as season_of, smoothstep
 from planet.processes.climate.blur import BlurMemo, blur
-from planet.processes.climate.circulation import _wind, _wind_into, wind  # noqa: F401 (physics.wind, bench_kernels)
+from planet.processes.climate.circulation import _wind_into
 from planet.processes.climate.coarse import box_average, climate_map, upsample_each
 from planet.processes.lithosphere.cadence import last_run
 from planet.processes.memo import TerrainMemo
@@ -328,7 +328,7 @@ class ClimateStage:
 
     def __init__(self):
         self._sources = TerrainSources()
-        self._kept = None      # (clock step, elevation, config, climate-map fields, full fields) of the last
+        self._kept = None      # the last climate computed: (its step, elevation, config, map fields, full fields)
 
     def initial(self, grid, config, seed, fields):
         """The climate of the protoplanet (``fields["elevation"]``) at t = 0."""

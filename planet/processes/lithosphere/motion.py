@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit, prange
 
 from planet.processes.lithosphere import arrivals, boundaries, drift, plates, window
-from planet.processes.lithosphere.cadence import last_run, moves_at, runs_at  # noqa: F401 (motion.runs_at, …)
+from planet.processes.lithosphere.cadence import moves_at, runs_at  # noqa: F401 (runs_at: motion.runs_at)
 from planet.processes.lithosphere.clock import Clock
 
 f32 = np.float32

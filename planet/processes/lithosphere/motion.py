@@ -66,7 +66,7 @@ def previous_references(buf, q0, step, epoch, table, elapsed, interval=1):
 def _mode(step, q0, tectonic, cfg):
     if (step % cfg.replate_period) < cfg.replate_steps:
         return plates.MODE_CLEAR
-    if (q0 < 0).any():
+    if _any_negative(q0):
         return plates.MODE_ASSIGN
     return plates.MODE_MOVE if tectonic else plates.MODE_STILL
 
@@ -105,8 +105,9 @@ def _hold(fields, q0, chained, out):
     # uplift is copied by ``_boundaries``, which writes a new array), with rule 6's clamps, as
     # ``plates._plates`` applies them on a move (isostasy can pull ocean floor below 0)
     out["uplift"] = y1
-    out["elevation"], out["crust"] = np.maximum(z1, f32(0.0)), np.maximum(c1, f32(0.0))
-    out["drainage_area"], out["basin"] = a1.copy(), b1.copy()
+    for name in ("elevation", "drainage_area", "basin", "crust"):
+        out[name] = np.empty(q0.shape, np.float32)
+    _pass(z1, a1, b1, c1, out["elevation"], out["drainage_area"], out["basin"], out["crust"])
     for name in KEPT:
         out[name] = fields[name]      # (buf["references"], the last move's, stays valid for the next)
 
@@ -125,6 +126,35 @@ def _settle(y1, z1, a1, b1, c1, y, z, a, b, c):
             a[j, i] = a1[j, i]
             b[j, i] = b1[j, i]
             c[j, i] = max(c1[j, i], zero)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _pass(z1, a1, b1, c1, z, a, b, c):
+    """``_hold``'s copies in one pass on every thread: ``z = np.maximum(z1, 0)``, ``c = np.maximum(c1, 0)``
+    (the same values, −0 and NaN included: ``x < 0`` is false for both), ``a``, ``b`` copies."""
+    H, W = z1.shape
+    zero = f32(0.0)
+    for j in prange(H):
+        for i in range(W):
+            v = z1[j, i]
+            z[j, i] = zero if v < zero else v
+            a[j, i] = a1[j, i]
+            b[j, i] = b1[j, i]
+            v = c1[j, i]
+            c[j, i] = zero if v < zero else v
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _any_negative(q):
+    """``(q < 0).any()`` without the temporary, its rows on every thread."""
+    H, W = q.shape
+    found = np.zeros(H, np.bool_)
+    for j in prange(H):
+        hit = False
+        for i in range(W):
+            hit |= q[j, i] < f32(0.0)
+        found[j] = hit
+    return found.any()
 
 
 def _still(fields, q0, chained, out, buf):

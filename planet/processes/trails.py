@@ -30,14 +30,23 @@ def _stochastic_round(x, r):
 def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step):
     H, W = trails.shape
     out = np.empty((H, W), dtype=np.float32)
+    # every trail fades; the row's heads (``τ`` not below 1) are listed while the row is in the cache, so
+    # that the heads' pass below reads only them, not the whole field again
+    heads = np.empty((H, W), dtype=np.int32)
+    count = np.empty(H, dtype=np.int64)
     for j in prange(H):
         for i in range(W):
             out[j, i] = trails[j, i] * fade
+        n = np.uint64(0)
+        row = heads[j]
+        for i in range(np.uint64(W)):      # branch-free: every cell's column is written, a head's kept
+            row[n] = np.int32(i)
+            n += np.uint64(not trails[j, i] < f32(1.0))
+        count[j] = n
     # heads move (writes of the same value 1.0 commute: the result does not depend on threads)
     for j in prange(H):
-        for i in range(W):
-            if trails[j, i] < f32(1.0):
-                continue
+        for h in range(count[j]):
+            i = heads[j, h]
             key = 3 * (j * W + i)
             if unit24(seed, STREAM_PARTICLE, step, key) < death:
                 continue

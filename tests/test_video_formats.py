@@ -62,9 +62,10 @@ def test_mp4_stream_is_tagged_bt709(tmp_path):
     assert "yuv420p(tv, bt709" in stream, stream
 
 
-def test_the_default_preset_refines_motion_at_level_1_and_others_keep_x264s(tmp_path):
+def test_the_default_preset_searches_motion_as_superfast_and_others_keep_x264s(tmp_path):
     """x264 writes its settings into the stream (a SEI message, "... subme=N ..."): the default
-    ``veryfast`` carries ``X264_PARAMS``' subme=1, x264's own veryfast has subme=2 and ``fast`` subme=6."""
+    ``veryfast`` carries ``X264_PARAMS``' subme=1, the diamond search and no 8x8 sub-blocks (x264's own
+    veryfast has subme=2, me=hex and p8x8), with veryfast's macroblock tree; ``fast`` keeps subme=6."""
     def settings(preset):
         out = tmp_path / f"{preset}.mp4"
         with VideoWriter(out, (64, 48), fps=10, **({} if preset is None else {"preset": preset})) as w:
@@ -74,8 +75,11 @@ def test_the_default_preset_refines_motion_at_level_1_and_others_keep_x264s(tmp_
         start = data.index(b"x264 - core")
         return data[start:data.index(b"\0", start)].decode()
 
-    assert " subme=1 " in settings(None)
-    assert " subme=6 " in settings("fast")
+    default = settings(None)
+    assert " subme=1 " in default and " me=dia " in default and " analyse=0x3:0x3 " in default, default
+    assert " mbtree=1 " in default and " rc_lookahead=10 " in default, default
+    fast = settings("fast")
+    assert " subme=6 " in fast and " me=hex " in fast and " analyse=0x3:0x113 " in fast, fast
 
 
 def test_animated_webp_by_suffix(tmp_path):

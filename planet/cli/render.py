@@ -63,7 +63,7 @@ def register(subparsers) -> None:
     film.add_argument("--backend", default="auto", help="auto, cpu or gpu (default auto)")
     film.add_argument("--quality", type=float, default=7.0, help="video quality 0-10 (default 7)")
     film.add_argument("--preset", default="veryfast", choices=PRESETS,
-                      help="x264 preset (default veryfast, with sub-pixel motion refinement at level 1: "
+                      help="x264 preset (default veryfast, with superfast's motion search: "
                       "render/video.py X264_PARAMS)")
     add_world_options(film)
     add_config(film)

@@ -9,7 +9,9 @@ Colours are linear RGB in [0, 1] until the last step of the projection pass, whi
 ``c^γ`` (γ = 1/1.5) and rounds to uint8.
 
 The palettes are inlined into ``cell_colours`` (``inline="always"``; as calls, passing the field
-stack and a tuple cost more than their arithmetic: 14.5 → 6.3 ms per 512×256 satellite frame).
+stack and a tuple cost more than their arithmetic: 14.5 → 6.3 ms per 512×256 satellite frame); the
+arithmetic they share (mixing, hues, hill shading, the sea's colour by its depth) is in
+``render/shading.py``.
 Three things are done differently from the shaders for speed, each within the parity tolerance:
 the pixel geometry is cached between frames (``projection.geometry``); gamma is a 16 385-entry
 table (within one level of ``pow``); and the single scattering is ray-marched once per frame into
@@ -23,6 +25,7 @@ from numba import njit, prange
 from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
 
+from .shading import _hue, _mix, _neighbours, _sea, _shade, depth_planes
 from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MOISTURE, F_PLATE, F_PREDATORS,
                     F_PRESSURE, F_PREY, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
                     P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
@@ -41,107 +44,17 @@ HALF_PI = f32(np.pi / 2)
 TWO_PI = f32(2 * np.pi)
 
 
-@njit(cache=True, inline="always")
-def _mix(a0, a1, a2, b0, b1, b2, t):
-    return a0 + (b0 - a0) * t, a1 + (b1 - a1) * t, a2 + (b2 - a2) * t
-
-
-@njit(cache=True, inline="always")
-def _hue(q):
-    """Fully saturated colour of hue ``q`` in [0, 1) (red at 0, green at 1/3, blue at 2/3)."""
-    x = q * f32(6.0)
-    r = min(max(abs((x + f32(0.0)) % f32(6.0) - f32(3.0)) - f32(1.0), f32(0.0)), f32(1.0))
-    g = min(max(abs((x + f32(4.0)) % f32(6.0) - f32(3.0)) - f32(1.0), f32(0.0)), f32(1.0))
-    b = min(max(abs((x + f32(2.0)) % f32(6.0) - f32(3.0)) - f32(1.0), f32(0.0)), f32(1.0))
-    return r, g, b
-
-
-@njit(cache=True, inline="always")
-def _neighbours(j, i, H, W):
-    """(row, column) of the N, S, E, W neighbours: ``grid.neighbour``'s rule (wrap in longitude, polar
-    reflection), written with branches instead of a modulo per access."""
-    half = W // 2
-    ie = i + 1 if i + 1 < W else 0
-    iw = i - 1 if i > 0 else W - 1
-    opposite = i + half if i < half else i - half
-    if j > 0:
-        jn, i_n = j - 1, i
-    else:
-        jn, i_n = 0, opposite
-    if j < H - 1:
-        js, i_s = j + 1, i
-    else:
-        js, i_s = H - 1, opposite
-    return jn, i_n, js, i_s, ie, iw
-
-
-@njit(cache=True, inline="always")
-def _shade(F, D, relief, j, i, H, W):
-    """Hill shading of the relief ``max(z, D)`` (the sea is flat), lit from the north-west:
-    ``max(½ dx − ½ dy + 1/√2, 0) / (√(1 + dx² + dy²) / √2)`` with the central differences
-    ``dx``, ``dy`` of the neighbours' elevation scaled by ``½ relief``."""
-    jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
-    k = f32(0.5) * relief
-    dx = (max(F[F_ELEVATION, j, i_e], D) - max(F[F_ELEVATION, j, i_w], D)) * k
-    dy = (max(F[F_ELEVATION, jn, i_n], D) - max(F[F_ELEVATION, js, i_s], D)) * k
-    return max(f32(0.5) * dx - f32(0.5) * dy + f32(0.70710678), f32(0.0)) \
-        / (np.sqrt(f32(1.0) + dx * dx + dy * dy) * f32(0.70710678))
-
-
-@njit(cache=True, inline="always")
-def _shallowness(F, D, j, i):
-    """``clamp(z/D, 0, 1)`` averaged over the cell and those of its eight neighbours that are sea
-    (``grid.neighbour``'s rule: wrap in longitude, polar reflection).
-
-    The sea floor has single cells just below the sea level (eroded islands, seamounts) among the
-    deep floor around them; coloured by their own depth each drew a light-blue dot on the open
-    ocean (the satellite view's speckle). Averaged, an isolated one moves the colour by at most a
-    ninth of the ramp, while a shelf of shallow cells keeps its colour; a uniform floor is
-    unchanged, and land neighbours do not lighten a deep coast."""
-    H, W = F.shape[1], F.shape[2]
-    half = W // 2
-    total = f32(0.0)
-    count = f32(0.0)
-    for dj in range(-1, 2):
-        jj = j + dj
-        shift = 0
-        if jj < 0:
-            jj = 0
-            shift = half
-        elif jj >= H:
-            jj = H - 1
-            shift = half
-        for di in range(-1, 2):
-            ii = i + di + shift
-            if ii < 0:
-                ii += W
-            elif ii >= W:
-                ii -= W
-            z = F[F_ELEVATION, jj, ii]
-            if z < D or (dj == 0 and di == 0):
-                total += min(max(z / max(D, f32(1e-6)), f32(0.0)), f32(1.0))
-                count += f32(1.0)
-    return total / count
-
-
-@njit(cache=True, inline="always")
-def _sea(F, D, j, i):
-    """The ocean's colour, from deep (z = 0) to shallow (z = D), by ``_shallowness``."""
-    depth = _shallowness(F, D, j, i)
-    return _mix(f32(0.01), f32(0.02), f32(0.08), f32(0.11), f32(0.28), f32(0.51), depth)
-
-
 # Each view's palette: the linear RGB of cell (j, i) from the fields ``F``, the parameters ``P``,
 # the cell's elevation ``z``, the sea level ``D`` and the hill shading ``shade``.
 
 @njit(cache=True, inline="always")
-def _satellite(F, P, j, i, z, D, shade):
+def _satellite(F, S, P, j, i, z, D, shade):
     """Ice on cold seas; snow, soil, sand and red desert by temperature, plants by moisture and
     temperature, bare rock before land end; molten rock glowing where low (fading as 2/(t+1)²);
     clouds from vapour."""
     T = F[F_TEMPERATURE, j, i]
     if z < D:
-        o0, o1, o2 = _sea(F, D, j, i)
+        o0, o1, o2 = _sea(S, j, i)
         ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[P_HAS_TEMPERATURE] * f32(0.9)
         r, g, b = _mix(o0, o1, o2, f32(0.80) * shade, f32(0.84) * shade, f32(0.90) * shade, ice)
     else:
@@ -168,7 +81,7 @@ def _satellite(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _plates(F, P, j, i, z, D, shade):
+def _plates(F, S, P, j, i, z, D, shade):
     """A hue per plate (white where none), brighter with height, whitened along uplift."""
     q = F[F_PLATE, j, i]
     if q < f32(0.0):
@@ -184,11 +97,11 @@ def _plates(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _rivers(F, P, j, i, z, D, shade):
+def _rivers(F, S, P, j, i, z, D, shade):
     """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area in equatorial cells)."""
     h0, h1, h2 = _hue(F[F_BASIN, j, i])
     if z < D:
-        return _sea(F, D, j, i)
+        return _sea(S, j, i)
     h = f32(0.4) * max(z - D, f32(0.0))
     lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
     r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
@@ -199,7 +112,7 @@ def _rivers(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _temperature(F, P, j, i, z, D, shade):
+def _temperature(F, S, P, j, i, z, D, shade):
     """Temperature in 2 °C bands: blue below 0 °C, white to orange to red above."""
     T = F[F_TEMPERATURE, j, i]
     tb = np.floor(T / f32(2.0)) * f32(2.0) + f32(1.0)
@@ -216,10 +129,10 @@ def _temperature(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _flow(F, P, j, i, z, D, shade):
+def _flow(F, S, P, j, i, z, D, shade):
     """Pressure tint (orange lows below 1012 hPa, blue highs above) along the wind trails."""
     if z < D:
-        o0, o1, o2 = _sea(F, D, j, i)
+        o0, o1, o2 = _sea(S, j, i)
         r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
     else:
         r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
@@ -233,10 +146,10 @@ def _flow(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _life(F, P, j, i, z, D, shade):
+def _life(F, S, P, j, i, z, D, shade):
     """Plants green, prey yellow, predators red (weights ∝ the squares), settlements white."""
     if z < D:
-        o0, o1, o2 = _sea(F, D, j, i)
+        o0, o1, o2 = _sea(S, j, i)
         return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
     V = max(F[F_VEGETATION, j, i], f32(0.0))
     R = max(F[F_PREY, j, i], f32(0.0))
@@ -255,7 +168,7 @@ def _life(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _night(F, P, j, i, z, D, shade):
+def _night(F, S, P, j, i, z, D, shade):
     """The night ground, red where heat-stressed; the lights are points (``lights._lights``)."""
     ocean = z < D
     T = F[F_TEMPERATURE, j, i]
@@ -291,10 +204,10 @@ def light_density(F, P, j, i, H, W):
 
 
 @njit(cache=True, inline="always")
-def _co2(F, P, j, i, z, D, shade):
+def _co2(F, S, P, j, i, z, D, shade):
     """CO2: ppm = 377 + 3c in 1 ppm bands, yellow to crimson (``_co2_alpha``)."""
     if z < D:
-        o0, o1, o2 = _sea(F, D, j, i)
+        o0, o1, o2 = _sea(S, j, i)
         r, g, b = o0 * f32(0.7), o1 * f32(0.7), o2 * f32(0.7)
     else:
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade
@@ -304,27 +217,33 @@ def _co2(F, P, j, i, z, D, shade):
 
 
 @njit(cache=True, inline="always")
-def _cell(F, view, P, j, i, H, W):
+def _cell(F, S, view, P, j, i, H, W):
     """Linear RGB of one cell for one view (see ``shaders/cells.frag``): the view's palette
     (``_satellite`` … ``_co2``) of the cell's fields under the hill shading (``_shade``)."""
     D = P[P_SEA_LEVEL]
     z = F[F_ELEVATION, j, i]
     shade = _shade(F, D, P[P_RELIEF], j, i, H, W)
     if view == VIEW_SATELLITE:
-        return _satellite(F, P, j, i, z, D, shade)
+        return _satellite(F, S, P, j, i, z, D, shade)
     if view == VIEW_PLATES:
-        return _plates(F, P, j, i, z, D, shade)
+        return _plates(F, S, P, j, i, z, D, shade)
     if view == VIEW_RIVERS:
-        return _rivers(F, P, j, i, z, D, shade)
+        return _rivers(F, S, P, j, i, z, D, shade)
     if view == VIEW_TEMPERATURE:
-        return _temperature(F, P, j, i, z, D, shade)
+        return _temperature(F, S, P, j, i, z, D, shade)
     if view == VIEW_FLOW:
-        return _flow(F, P, j, i, z, D, shade)
+        return _flow(F, S, P, j, i, z, D, shade)
     if view == VIEW_LIFE:
-        return _life(F, P, j, i, z, D, shade)
+        return _life(F, S, P, j, i, z, D, shade)
     if view == VIEW_NIGHT:
-        return _night(F, P, j, i, z, D, shade)
-    return _co2(F, P, j, i, z, D, shade)
+        return _night(F, S, P, j, i, z, D, shade)
+    return _co2(F, S, P, j, i, z, D, shade)
+
+
+@njit(cache=True, inline="always")
+def _shows_sea(view):
+    """Whether ``view`` colours the sea by its depth (``_sea``, which reads ``depth_plane``)."""
+    return view != VIEW_PLATES and view != VIEW_TEMPERATURE and view != VIEW_NIGHT
 
 
 @njit(cache=True, inline="always")
@@ -344,6 +263,10 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
     normal ``n`` is drawn where ``n·vis[0:3] >= vis[3]`` and ``n·vis[4:7] <= vis[7]``; the others
     are set to 0."""
     H, W = F.shape[1], F.shape[2]
+    sea = _shows_sea(view) or (overlay > f32(0.0) and _shows_sea(overlay_view))
+    S = np.empty((H, W) if sea else (1, 1), np.float32)      # the sea's shallowness (``shading.depth_planes``)
+    if sea:
+        depth_planes(F, P[P_SEA_LEVEL], np.empty((H, W), np.float32), S)
     sin_lon = np.empty(W, np.float32)
     cos_lon = np.empty(W, np.float32)
     for i in range(W):
@@ -362,10 +285,10 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
                 out[j, i, 2] = f32(0.0)
                 out[j, i, 3] = f32(0.0)
                 continue
-            r, g, b = _cell(F, view, P, j, i, H, W)
+            r, g, b = _cell(F, S, view, P, j, i, H, W)
             lights = light_density(F, P, j, i, H, W) if view == VIEW_NIGHT else f32(0.0)
             if overlay > f32(0.0):
-                r2, g2, b2 = _cell(F, overlay_view, P, j, i, H, W)
+                r2, g2, b2 = _cell(F, S, overlay_view, P, j, i, H, W)
                 a = overlay
                 if overlay_view == VIEW_CO2:   # the CO2 view as an overlay: only its bands
                     a = a * _co2_alpha(F[F_CO2, j, i], P)

@@ -1,0 +1,134 @@
+"""The film encoder's settings: x264's CPU per frame and its fidelity to the frames, on real film frames.
+
+    PYTHONPATH=. python bench/bench_encoder.py [--at 40,150] [--seconds 4] [--worlds /tmp/film]
+                                              [--settings "veryfast:subme=1" "superfast:"] [--repeat 3]
+
+For each start time ``t0`` the demo film's frames (1280×720, a 512-column world, seed 0, every
+stage; ``film_split.world_at`` caches the worlds) are drawn once, as ``planet demo`` draws them,
+and kept as raw RGB. Each setting (``PRESET:X264-PARAMS``; the default list holds the films' own,
+``render/video.py``'s ``X264_PARAMS``) then encodes them ``--repeat`` times exactly as the film's
+ffmpeg command does (the BT.709 conversion to yuv420p, CRF 15, one thread per core), reading the
+raw frames from a file so that nothing else takes the CPU. Reported per setting: the encoder's CPU
+(user + system, the fastest of the repeats) per frame, the stream's size, and its PSNR and SSIM
+against the frames converted to yuv420p the same way (ffmpeg's ``psnr`` and ``ssim`` filters: the
+encoder's loss alone).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.film_split import world_at  # noqa: E402
+from planet.render import film, video  # noqa: E402
+
+SIZE = (1280, 720)
+FPS = 30
+CRF = 15
+DEFAULT = ["veryfast:", "veryfast:subme=1", "superfast:", "veryfast:" + video.X264_PARAMS["veryfast"]]
+
+
+def frames_at(t0: float, seconds: float, folder, raw: Path) -> int:
+    """Draw the film from ``t0`` for ``seconds`` into ``raw`` (RGB24 frames); returns the frame count."""
+    world = world_at(t0, folder)
+    with open(raw, "wb") as f, tempfile.TemporaryDirectory() as d:
+        stats = film.render_film(os.path.join(d, "f.mp4"), size=SIZE, fps=FPS, backend="cpu", start=t0,
+                                 end=t0 + seconds, world=world, progress=False,
+                                 on_frame=lambda k, image: f.write(np.ascontiguousarray(image).tobytes()))
+    return stats["frames"]
+
+
+def _ffmpeg(args) -> float:
+    """Run ffmpeg; returns its CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _raw_input(raw: Path) -> list[str]:
+    import imageio_ffmpeg
+
+    w, h = SIZE
+    return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-f", "rawvideo", "-pix_fmt",
+            "rgb24", "-s", f"{w}x{h}", "-r", str(FPS), "-i", str(raw)]
+
+
+def encode(raw: Path, out: Path, preset: str, params: str) -> float:
+    """Encode the raw frames as the film does with ``preset`` and ``params``; CPU seconds."""
+    cmd = _raw_input(raw) + video.MP4_COLOUR + ["-c:v", "libx264", "-preset", preset, "-crf", str(CRF),
+                                                "-threads", str(video.encoder_threads())]
+    if params:
+        cmd += ["-x264-params", params]
+    return _ffmpeg(cmd + ["-an", "-f", "mp4", str(out)])
+
+
+def fidelity(stream: Path, reference: Path) -> tuple[float, float]:
+    """(PSNR dB, SSIM) of ``stream`` against the yuv420p ``reference``."""
+    import imageio_ffmpeg
+
+    w, h = SIZE
+    out = {}
+    for name, pattern in (("psnr", r"average:([0-9.]+|inf)"), ("ssim", r"All:([0-9.]+)")):
+        log = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(stream),
+                              "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}", "-r", str(FPS),
+                              "-i", str(reference), "-lavfi", f"[0:v][1:v]{name}", "-f", "null", "-"],
+                             check=True, capture_output=True, text=True).stderr
+        out[name] = float(re.findall(pattern, log)[-1])
+    return out["psnr"], out["ssim"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--at", default="40,150", help="film seconds to start at, comma separated")
+    ap.add_argument("--seconds", type=float, default=4.0, help="film seconds drawn at each start")
+    ap.add_argument("--worlds", default=os.path.join(tempfile.gettempdir(), "planet-film-worlds"),
+                    help="folder caching the worlds ('' for none)")
+    ap.add_argument("--settings", nargs="+", default=DEFAULT, help="PRESET:X264-PARAMS, e.g. veryfast:subme=1")
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    try:
+        starts = [float(v) for v in a.at.split(",")]
+    except ValueError:
+        ap.error(f"--at must be film seconds separated by commas, got {a.at!r}")
+    if not all(5.0 <= t <= 245.0 for t in starts):
+        ap.error(f"--at must be film seconds in [5, 245], got {a.at!r}")
+    if not 0.5 <= a.seconds <= 30:
+        ap.error(f"--seconds must be in [0.5, 30], got {a.seconds}")
+    if a.repeat < 1:
+        ap.error(f"--repeat must be >= 1, got {a.repeat}")
+    settings = []
+    for s in a.settings:
+        preset, _, params = s.partition(":")
+        if preset not in video.PRESETS:
+            ap.error(f"--settings: preset must be one of {', '.join(video.PRESETS)}, got {preset!r}")
+        settings.append((preset, params))
+    folder = Path(a.worlds) if a.worlds else None
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        for t0 in starts:
+            raw, ref = d / "frames.rgb", d / "frames.yuv"
+            n = frames_at(t0, a.seconds, folder, raw)
+            _ffmpeg(_raw_input(raw) + video.MP4_COLOUR[:2] + ["-f", "rawvideo", str(ref)])
+            print(f"film at t = {t0:g} s: {n} frames at {SIZE[0]}x{SIZE[1]}, CRF {CRF}, "
+                  f"{video.encoder_threads()} encoder threads (fastest of {a.repeat})")
+            print(f"  {'setting':<48}{'CPU ms/frame':>13}{'kB':>8}{'PSNR dB':>10}{'SSIM':>9}")
+            for preset, params in settings:
+                out = d / "out.mp4"
+                cpu = min(encode(raw, out, preset, params) for _ in range(a.repeat))
+                psnr, ssim = fidelity(out, ref)
+                label = f"{preset}:{params}" if params else preset
+                print(f"  {label:<48}{cpu / n * 1e3:>13.2f}{out.stat().st_size / 1e3:>8.0f}{psnr:>10.3f}{ssim:>9.5f}")
+
+
+if __name__ == "__main__":
+    main()

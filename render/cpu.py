@@ -25,13 +25,13 @@ from numba import njit, prange
 from planet.core.timeline import smoothstep
 from planet.processes.life.stage import plant_growth
 
-from .shading import _hue, _mix, _neighbours, _sea, _shade, depth_planes
 from .scene import (F_BASIN, F_CO2, F_DRAINAGE_AREA, F_ELEVATION, F_HUMANS, F_MOISTURE, F_PLATE, F_PREDATORS,
                     F_PRESSURE, F_PREY, F_TEMPERATURE, F_TRAILS, F_UPLIFT, F_VAPOUR, F_VEGETATION,
                     P_CLOUDS, P_HAS_CO2, P_HAS_HUMANS, P_HAS_LIFE, P_HAS_MOISTURE, P_HAS_PRESSURE, P_HAS_TEMPERATURE,
                     P_HAS_TRAILS, P_HAS_VAPOUR, P_HEAT, P_RELIEF, P_ROCK, P_SEA_LEVEL, Q_CAM_LAT, Q_CAM_LON, Q_K,
                     Q_NIGHT, Q_SUN, VIEW_CO2, VIEW_FLOW, VIEW_LIFE, VIEW_NIGHT, VIEW_PLATES, VIEW_RIVERS,
                     VIEW_SATELLITE, VIEW_TEMPERATURE, check_layout)
+from .shading import _hue, _mix, _neighbours, _sea, _shade, depth_planes
 
 #: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
 #: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)
@@ -242,7 +242,7 @@ def _cell(F, S, view, P, j, i, H, W):
 
 @njit(cache=True, inline="always")
 def _shows_sea(view):
-    """Whether ``view`` colours the sea by its depth (``_sea``, which reads ``depth_plane``)."""
+    """Whether ``view`` colours the sea by its depth (``_sea``, which reads ``shading.depth_planes``)."""
     return view != VIEW_PLATES and view != VIEW_TEMPERATURE and view != VIEW_NIGHT
 
 

@@ -13,11 +13,11 @@ from numba import njit, prange
 from planet.core.timeline import smoothstep
 
 from .atmosphere import ATM_ANGLES, ATM_ROWS, _atmosphere_lookup, _atmosphere_row, _sun_screen_axis  # noqa: F401
-from .shading import _mix
 from .lights import (HALF_PI, LIGHT_BOXES, LIGHT_COLOUR, LIGHT_ROWS, NO_SEED, PI, TWO_PI, _corners, _lights,
                      _lit_corners, site_places, sites_at)
 from .scene import (Q_ATMOSPHERE, Q_CAM_LAT, Q_CAM_LON, Q_FADE, Q_K, Q_LIGHTING, Q_NIGHT, Q_SCALE_X, Q_SCALE_Y,
                     Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_X, Q_SUN_Y, Q_SUN_Z, Q_WIPE, Q_WIPE_SOFT, check_layout)
+from .shading import _mix
 
 #: ``scene.LAYOUT`` the kernels below are compiled for: a new order of the field stack or the
 #: parameters in render/scene.py stops the import here until this line changes (see ``scene.LAYOUT``)

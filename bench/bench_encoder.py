@@ -28,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench.film_split import world_at  # noqa: E402
+from bench.film_split import film_starts, world_at  # noqa: E402
+from bench.floor import machine  # noqa: E402
 from planet.render import film, video  # noqa: E402
 
 SIZE = (1280, 720)
@@ -96,12 +97,7 @@ def main():
     ap.add_argument("--settings", nargs="+", default=DEFAULT, help="PRESET:X264-PARAMS, e.g. veryfast:subme=1")
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
-    try:
-        starts = [float(v) for v in a.at.split(",")]
-    except ValueError:
-        ap.error(f"--at must be film seconds separated by commas, got {a.at!r}")
-    if not all(5.0 <= t <= 245.0 for t in starts):
-        ap.error(f"--at must be film seconds in [5, 245], got {a.at!r}")
+    starts = film_starts(ap, a.at)
     if not 0.5 <= a.seconds <= 30:
         ap.error(f"--seconds must be in [0.5, 30], got {a.seconds}")
     if a.repeat < 1:
@@ -113,6 +109,7 @@ def main():
             ap.error(f"--settings: preset must be one of {', '.join(video.PRESETS)}, got {preset!r}")
         settings.append((preset, params))
     folder = Path(a.worlds) if a.worlds else None
+    print(machine())
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         for t0 in starts:

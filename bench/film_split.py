@@ -129,6 +129,17 @@ ORDER = ("wall", "wait", "render", "shot", "pack", "cells A", "cells B", "geomet
          "caption", "write", "sim", "encoder cpu", "python cpu")
 
 
+def film_starts(ap: argparse.ArgumentParser, text: str) -> list[float]:
+    """``--at``: film seconds separated by commas, each in [5, 245] (else ``ap.error``, one line)."""
+    try:
+        starts = [float(v) for v in text.split(",")]
+    except ValueError:
+        ap.error(f"--at must be film seconds separated by commas, got {text!r}")
+    if not all(5.0 <= t <= 245.0 for t in starts):
+        ap.error(f"--at must be film seconds in [5, 245], got {text!r}")
+    return starts
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--at", default="40,150", help="film seconds to start at, comma separated")
@@ -138,12 +149,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--preset", default="veryfast")
     a = ap.parse_args()
-    try:
-        starts = [float(v) for v in a.at.split(",")]
-    except ValueError:
-        ap.error(f"--at must be film seconds separated by commas, got {a.at!r}")
-    if not all(5.0 <= t <= 245.0 for t in starts):
-        ap.error(f"--at must be film seconds in [5, 245], got {a.at!r}")
+    starts = film_starts(ap, a.at)
     if not 0.1 <= a.seconds <= 60:
         ap.error(f"--seconds must be in [0.1, 60], got {a.seconds}")
     if a.repeat < 1:

@@ -387,3 +387,17 @@ def test_a_still_step_keeps_what_the_plate_rule_of_mode_still_keeps():
         assert ref[name].tobytes() == out[name].tobytes(), name
     assert np.array_equal(source.ravel(), np.arange(n))
     assert (out["uplift"] <= 1).all() and (out["elevation"] >= 0).all() and (out["uplift"] < chained[0]).any()
+
+
+def test_a_step_between_moves_passes_its_fields_on_as_numpy_would():
+    """``motion._hold``'s one pass (``_pass``) writes what ``np.maximum(·, 0)`` and two copies wrote, bit
+    for bit: −0 becomes +0, NaN stays NaN, −inf becomes 0 (numpy's maximum, not Numba's ``max``)."""
+    rng = np.random.default_rng(3)
+    special = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1e-30, 1e-30, -2.5, 7.0], np.float32)
+    z1, a1, b1, c1 = (np.resize(np.concatenate([special, rng.normal(size=55).astype(np.float32)]), (8, 8))
+                      for _ in range(4))
+    out = [np.empty((8, 8), np.float32) for _ in range(4)]
+    motion._pass(z1, a1, b1, c1, *out)
+    for got, want in zip(out, (np.maximum(z1, np.float32(0)), a1.copy(), b1.copy(), np.maximum(c1, np.float32(0)))):
+        assert got.tobytes() == want.tobytes()
+    assert motion._any_negative(z1) == (z1 < 0).any() and not motion._any_negative(np.abs(a1))

@@ -131,17 +131,18 @@ def _settle(y1, z1, a1, b1, c1, y, z, a, b, c):
 @njit(cache=True, nogil=True, parallel=True)
 def _pass(z1, a1, b1, c1, z, a, b, c):
     """``_hold``'s copies in one pass on every thread: ``z = np.maximum(z1, 0)``, ``c = np.maximum(c1, 0)``
-    (the same values, −0 and NaN included: ``x < 0`` is false for both), ``a``, ``b`` copies."""
+    bit for bit (NaN stays NaN, −0 becomes +0 as numpy's maximum makes it; Numba's ``max``, which
+    ``_settle`` and the plate rule use, would keep −0), ``a``, ``b`` copies."""
     H, W = z1.shape
     zero = f32(0.0)
     for j in prange(H):
         for i in range(W):
             v = z1[j, i]
-            z[j, i] = zero if v < zero else v
+            z[j, i] = v if (v > zero or v != v) else zero
             a[j, i] = a1[j, i]
             b[j, i] = b1[j, i]
             v = c1[j, i]
-            c[j, i] = zero if v < zero else v
+            c[j, i] = v if (v > zero or v != v) else zero
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -57,10 +57,13 @@ def _drain_queue(rcv, pending, area, extra, order, head, tail):
             area[r] += area[c]
             if both:
                 extra[r] += extra[c]
-            pending[r] -= 1
-            if pending[r] == 0:
-                order[tail] = r
-                tail += 1
+            left = pending[r] - 1
+            pending[r] = left
+            # the receiver joins when this was its last donor: written always, counted then (no branch
+            # that the map's random donor counts mispredict; ``r`` is not in the queue yet, as ``c`` has
+            # not passed, so ``tail`` is below the routed cells' count and in ``order``)
+            order[tail] = r
+            tail += left == 0
     return tail
 
 
@@ -101,12 +104,11 @@ def _order_counted(rcv, pending, area, order, break_loops, extra):
     n = rcv.size
     routed = 0
     tail = 0
-    for c in range(n):
-        if rcv[c] != NOT_ROUTED:
-            routed += 1
-            if pending[c] == 0:
-                order[tail] = c
-                tail += 1
+    for c in range(n):     # the sources, without branches (``tail <= c``: the write stays in ``order``)
+        is_routed = rcv[c] != NOT_ROUTED
+        routed += is_routed
+        order[tail] = c
+        tail += is_routed & (pending[c] == 0)
     tail = _drain_queue(rcv, pending, area, extra, order, 0, tail)
     if tail < routed and break_loops:
         # the leftovers lie on loops: break each at its largest index

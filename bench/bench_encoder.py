@@ -5,13 +5,14 @@
 
 For each start time ``t0`` the demo film's frames (1280×720, a 512-column world, seed 0, every
 stage; ``film_split.world_at`` caches the worlds) are drawn once, as ``planet demo`` draws them,
-and kept as raw RGB. Each setting (``PRESET:X264-PARAMS``; the default list holds the films' own,
-``render/video.py``'s ``X264_PARAMS``) then encodes them ``--repeat`` times exactly as the film's
-ffmpeg command does (the BT.709 conversion to yuv420p, CRF 15, one thread per core), reading the
-raw frames from a file so that nothing else takes the CPU. Reported per setting: the encoder's CPU
-(user + system, the fastest of the repeats) per frame, the stream's size, and its PSNR and SSIM
-against the frames converted to yuv420p the same way (ffmpeg's ``psnr`` and ``ssim`` filters: the
-encoder's loss alone).
+and kept raw as the film pipes them to ffmpeg (converted to BT.709 yuv420p by ``render/yuv.py``).
+Each setting (``PRESET:X264-PARAMS``; the default list holds the films' own, ``render/video.py``'s
+``X264_PARAMS``) then encodes them ``--repeat`` times exactly as the film's ffmpeg command does
+(CRF 15, one thread per core), reading the raw frames from a file so that nothing else takes the
+CPU. Reported per setting: the encoder's CPU (user + system, the fastest of the repeats) per frame,
+the stream's size, and its PSNR and SSIM against those frames (ffmpeg's ``psnr`` and ``ssim``
+filters: the encoder's loss alone). Until 2026-12-06 the film piped RGB and ffmpeg converted it:
+the CPU figures of that time include about 1.6 ms a frame of that conversion.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from bench.film_split import film_starts, world_at  # noqa: E402
 from bench.floor import machine  # noqa: E402
-from planet.render import film, video  # noqa: E402
+from planet.render import film, video, yuv  # noqa: E402
 
 SIZE = (1280, 720)
 FPS = 30
@@ -39,12 +40,13 @@ DEFAULT = ["veryfast:", "veryfast:subme=1", "superfast:", "veryfast:" + video.X2
 
 
 def frames_at(t0: float, seconds: float, folder, raw: Path) -> int:
-    """Draw the film from ``t0`` for ``seconds`` into ``raw`` (RGB24 frames); returns the frame count."""
+    """Draw the film from ``t0`` for ``seconds`` into ``raw`` (its frames as the film pipes them to
+    ffmpeg: ``yuv.rgb_to_yuv420``); returns the frame count."""
     world = world_at(t0, folder)
     with open(raw, "wb") as f, tempfile.TemporaryDirectory() as d:
         stats = film.render_film(os.path.join(d, "f.mp4"), size=SIZE, fps=FPS, backend="cpu", start=t0,
                                  end=t0 + seconds, world=world, progress=False,
-                                 on_frame=lambda k, image: f.write(np.ascontiguousarray(image).tobytes()))
+                                 on_frame=lambda k, image: f.write(yuv.rgb_to_yuv420(image).tobytes()))
     return stats["frames"]
 
 
@@ -57,17 +59,18 @@ def _ffmpeg(args) -> float:
 
 
 def _raw_input(raw: Path) -> list[str]:
+    """ffmpeg reading the Y'CbCr frames of ``raw`` as the film pipes them (``yuv420p``, tagged)."""
     import imageio_ffmpeg
 
     w, h = SIZE
     return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-f", "rawvideo", "-pix_fmt",
-            "rgb24", "-s", f"{w}x{h}", "-r", str(FPS), "-i", str(raw)]
+            "yuv420p"] + video.MP4_TAGS + ["-s", f"{w}x{h}", "-r", str(FPS), "-i", str(raw)]
 
 
 def encode(raw: Path, out: Path, preset: str, params: str) -> float:
     """Encode the raw frames as the film does with ``preset`` and ``params``; CPU seconds."""
-    cmd = _raw_input(raw) + video.MP4_COLOUR + ["-c:v", "libx264", "-preset", preset, "-crf", str(CRF),
-                                                "-threads", str(video.encoder_threads())]
+    cmd = _raw_input(raw) + video.MP4_TAGS + ["-c:v", "libx264", "-preset", preset, "-crf", str(CRF),
+                                              "-threads", str(video.encoder_threads())]
     if params:
         cmd += ["-x264-params", params]
     return _ffmpeg(cmd + ["-an", "-f", "mp4", str(out)])
@@ -113,9 +116,8 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         for t0 in starts:
-            raw, ref = d / "frames.rgb", d / "frames.yuv"
+            raw = ref = d / "frames.yuv"
             n = frames_at(t0, a.seconds, folder, raw)
-            _ffmpeg(_raw_input(raw) + video.MP4_COLOUR[:2] + ["-f", "rawvideo", str(ref)])
             print(f"film at t = {t0:g} s: {n} frames at {SIZE[0]}x{SIZE[1]}, CRF {CRF}, "
                   f"{video.encoder_threads()} encoder threads (fastest of {a.repeat})")
             print(f"  {'setting':<48}{'CPU ms/frame':>13}{'kB':>8}{'PSNR dB':>10}{'SSIM':>9}")

@@ -4,9 +4,10 @@
 renames it into place only when ``close()`` is reached after the last frame;
 an error or an interrupt (``abort()``, or leaving the ``with`` block by an
 exception) deletes the temporary output, so the target path never holds a
-broken video. MP4, GIF and WebP frames are piped as raw RGB into one ffmpeg
-process (imageio-ffmpeg's binary) fed from a background thread, so encoding
-overlaps the simulation and rendering and no film is ever held in memory.
+broken video. MP4, GIF and WebP frames are piped raw into one ffmpeg process
+(imageio-ffmpeg's binary) fed from a background thread, so encoding overlaps
+the simulation and rendering and no film is ever held in memory: the MP4's as
+Y'CbCr 4:2:0, converted in that thread (``yuv``), the others as RGB.
 Every frame given is written: nothing is dropped or duplicated by wall clock.
 
 Encoding (MP4): x264 at CRF ``round((1 − quality/10) · 51)`` (15 for the default quality 7), the
@@ -18,7 +19,9 @@ the same fidelity to the frames.
 Colour (MP4): RGB is taken as sRGB/BT.709 primaries and converted to limited
 range ("tv", Y 16-235, C 16-240) Y'CbCr with the **BT.709** matrix
 (ITU-R BT.709-6 item 3.2: Y' = 0.2126 R' + 0.7152 G' + 0.0722 B',
-Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748); the stream is tagged
+Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748), chroma subsampled 2 × 2 at
+H.264's default siting (``yuv``: our kernel, not ffmpeg's single-threaded
+scaler, which cost a sixth of the encoder's CPU); the stream is tagged
 ``colour_primaries = transfer = matrix = bt709``, ``range = tv``, which is what
 players assume for HD video. (ffmpeg's default RGB->YUV matrix is BT.601 and
 writes no tags: pure red then shows shifted in players.)
@@ -42,6 +45,8 @@ import numpy as np
 
 from planet.core.files import TMP_NAME_CHARS, OutputError, check_frame_folder, check_output_file, check_target, os_message
 
+from . import yuv
+
 FORMATS = ("mp4", "gif", "webp", "png")
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 
@@ -58,9 +63,10 @@ def output_format(path) -> str:
                      f"got {str(path)!r}")
 
 
-#: the MP4's colour: BT.709 matrix, limited range, and the tags that say so (see the module docstring)
-MP4_COLOUR = ["-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
-              "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+#: the MP4's colour tags: BT.709 primaries, transfer and matrix, limited range (see the module
+#: docstring), given for the piped ``yuv420p`` frames (``yuv``: converted so) and for the stream, so
+#: that ffmpeg passes the frames to x264 untouched
+MP4_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
 #: the GIF's palette method: a palette per frame, applied to that frame (ffmpeg holds one frame)
 GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
 
@@ -98,11 +104,15 @@ def ffmpeg_command(path, fmt: str, size, fps: int, quality: float, preset: str) 
     import imageio_ffmpeg
 
     w, h = size
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-loglevel", "error",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0", "-an"]
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if fmt == "mp4":    # the writer pipes Y'CbCr 4:2:0 (``yuv``), tagged as it is
+        cmd += ["-f", "rawvideo", "-pix_fmt", "yuv420p"] + MP4_TAGS
+    else:
+        cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0", "-an"]
     if fmt == "mp4":
         crf = int(round((1.0 - quality / 10.0) * 51))     # imageio-ffmpeg's mapping of quality 0-10 to x264's CRF
-        cmd += MP4_COLOUR + ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(encoder_threads())]
+        cmd += MP4_TAGS + ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-threads", str(encoder_threads())]
         if preset in X264_PARAMS:
             cmd += ["-x264-params", X264_PARAMS[preset]]
         cmd += ["-movflags", "+faststart", "-f", "mp4"]
@@ -197,13 +207,18 @@ class VideoWriter:
 
     # -- background encoder --------------------------------------------------
     def _encode(self):
+        buf = None
+        if self.format == "mp4":     # the frames' Y'CbCr, converted here (``yuv``), one buffer reused
+            w, h = self.size
+            buf = np.empty(yuv.frame_bytes(w, h), np.uint8)
         while True:
             frame = self._queue.get()
             if frame is None:
                 return
             if self._error is None:
                 try:
-                    self._proc.stdin.write(memoryview(frame).cast("B"))
+                    data = frame if buf is None else yuv.rgb_to_yuv420(frame, buf)
+                    self._proc.stdin.write(memoryview(data).cast("B"))
                 except BaseException as e:  # noqa: BLE001 (reported by write/close)
                     self._error = e
 

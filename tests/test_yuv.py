@@ -1,0 +1,116 @@
+"""The MP4's Y'CbCr 4:2:0 (``render/yuv.py``): BT.709's formulas, H.264's chroma siting, ffmpeg's reading."""
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from planet.render.video import VideoWriter
+from planet.render.yuv import frame_bytes, rgb_to_yuv420
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def frame(h=48, w=64, seed=0):
+    """A smooth gradient with noise on it: every level of every channel, and edges."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x * 255.0 / (w - 1), y * 255.0 / (h - 1), (x + y) * 255.0 / (w + h - 2)], -1)
+    return np.clip(base + rng.normal(0, 40, base.shape), 0, 255).astype(np.uint8)
+
+
+def reference(rgb):
+    """The standard's formulas in float64, written out per plane (BT.709-6 items 3.2-3.4, 8-bit
+    limited range), chroma filtered [1, 2, 1] / 4 across the columns around each even one (the
+    first column repeated) and averaged over the two rows: unrounded (Y', Cb, Cr)."""
+    r, g, b = (rgb[..., k].astype(np.float64) / 255.0 for k in range(3))
+    ey = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    y = 16 + 219 * ey
+    cb = 128 + 224 * (b - ey) / 1.8556
+    cr = 128 + 224 * (r - ey) / 1.5748
+
+    def site(c):
+        left = np.concatenate([c[:, :1], c[:, :-1]], axis=1)
+        right = c[:, 1:]
+        row = (left[:, 0::2] + 2 * c[:, 0::2] + right[:, 0::2]) / 4
+        return (row[0::2] + row[1::2]) / 2
+
+    return y, site(cb), site(cr)
+
+
+def test_the_planes_are_the_standards_formulas_rounded():
+    """Against the float64 formulas: the nearest level wherever the value is not within float32's
+    rounding of a half (there either neighbour), for Y', Cb and Cr; and the ranges are BT.709's."""
+    rgb = frame(96, 128)
+    out = rgb_to_yuv420(rgb)
+    H, W = rgb.shape[:2]
+    assert out.shape == (frame_bytes(W, H),) == (H * W * 3 // 2,)
+    planes = (out[:H * W].reshape(H, W), out[H * W:H * W * 5 // 4].reshape(H // 2, W // 2),
+              out[H * W * 5 // 4:].reshape(H // 2, W // 2))
+    for got, want in zip(planes, reference(rgb)):
+        tie = np.abs(want - np.floor(want) - 0.5) < 1e-4
+        exact = np.floor(want + 0.5)
+        assert np.array_equal(got[~tie], exact[~tie])
+        assert np.all(np.abs(got[tie] - want[tie]) <= 0.5 + 1e-4)
+    assert planes[0].min() >= 16 and planes[0].max() <= 235
+    assert min(p.min() for p in planes[1:]) >= 16 and max(p.max() for p in planes[1:]) <= 240
+
+
+def test_the_check_can_fail_the_bt601_matrix_or_centred_chroma_differ():
+    """The comparison above can fail: BT.601's luma weights miss by many levels, and chroma sited
+    at the centre of each 2 x 2 block (a plain mean) differs from the left siting on this frame."""
+    rgb = frame(96, 128)
+    out = rgb_to_yuv420(rgb)
+    r, g, b = (rgb[..., k].astype(np.float64) for k in range(3))
+    y601 = np.floor(16 + 219 * (0.299 * r + 0.587 * g + 0.114 * b) / 255 + 0.5)
+    assert np.abs(out[:96 * 128].reshape(96, 128) - y601).max() > 5
+    _, cb, _ = reference(rgb)
+    full = 128 + 224 * (b / 255 - (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255) / 1.8556
+    centred = np.floor((full[0::2, 0::2] + full[0::2, 1::2] + full[1::2, 0::2] + full[1::2, 1::2]) / 4 + 0.5)
+    assert np.count_nonzero(centred != np.floor(cb + 0.5)) > 0.2 * cb.size
+
+
+def test_solid_colours_match_ffmpegs_own_bt709_conversion():
+    """Independent evidence for the matrix and the range: on blocks of one colour ffmpeg's scaler,
+    told BT.709 and limited range, gives the same levels within one (luma everywhere; chroma away
+    from the blocks' edges, where neither siting filter has anything to mix)."""
+    rng = np.random.default_rng(3)
+    colours = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    rgb = np.repeat(np.repeat(colours, 16, axis=0), 16, axis=1)           # 96 x 128, 16 x 16 blocks
+    theirs = subprocess.run([FFMPEG, "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "128x96", "-i",
+                             "pipe:0", "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", "-f",
+                             "rawvideo", "pipe:1"], input=rgb.tobytes(), check=True, capture_output=True).stdout
+    theirs = np.frombuffer(theirs, np.uint8).astype(int)
+    ours = rgb_to_yuv420(rgb).astype(int)
+    n = 128 * 96
+    assert np.abs(ours[:n] - theirs[:n]).max() <= 1
+    inner = np.zeros((48, 64), bool)         # chroma samples 4 or more pixels from a block's edge
+    inner[np.ix_(np.arange(48) % 8 >= 2, np.arange(64) % 8 >= 2)] = True
+    inner[np.ix_(np.arange(48) % 8 >= 6, np.arange(64))] = False
+    inner[np.ix_(np.arange(48), np.arange(64) % 8 >= 6)] = False
+    for k in (0, 1):
+        a = ours[n + k * n // 4:n + (k + 1) * n // 4].reshape(48, 64)
+        b = theirs[n + k * n // 4:n + (k + 1) * n // 4].reshape(48, 64)
+        assert np.abs(a - b)[inner].max() <= 1
+
+
+def test_the_mp4_carries_the_planes_untouched(tmp_path):
+    """At quality 10 (CRF 0: lossless) the decoded stream is exactly the piped planes, so ffmpeg
+    converted nothing on the way to x264 (a range or matrix conversion would change them)."""
+    frames = [frame(48, 64, seed) for seed in range(3)]
+    out = tmp_path / "lossless.mp4"
+    with VideoWriter(out, (64, 48), fps=10, quality=10) as w:
+        for f in frames:
+            w.write(f)
+    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(out), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"],
+                         check=True, capture_output=True).stdout
+    got = np.frombuffer(raw, np.uint8).reshape(3, -1)
+    for k, f in enumerate(frames):
+        assert np.array_equal(got[k], rgb_to_yuv420(f))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 4), np.uint8), np.zeros((5, 4, 3), np.uint8),
+                                 np.zeros((4, 4, 3), np.float32)])
+def test_frames_it_cannot_convert_are_refused_in_one_line(bad):
+    with pytest.raises(ValueError, match="even sides"):
+        rgb_to_yuv420(bad)

@@ -19,11 +19,11 @@ the same fidelity to the frames.
 Colour (MP4): RGB is taken as sRGB/BT.709 primaries and converted to limited
 range ("tv", Y 16-235, C 16-240) Y'CbCr with the **BT.709** matrix
 (ITU-R BT.709-6 item 3.2: Y' = 0.2126 R' + 0.7152 G' + 0.0722 B',
-Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748), chroma subsampled 2 × 2 at
-H.264's default siting (``yuv``: our kernel, not ffmpeg's single-threaded
-scaler, which cost a sixth of the encoder's CPU); the stream is tagged
-``colour_primaries = transfer = matrix = bt709``, ``range = tv``, which is what
-players assume for HD video. (ffmpeg's default RGB->YUV matrix is BT.601 and
+Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748), chroma the mean of each
+2 × 2 block (``yuv``: our kernel, not ffmpeg's single-threaded scaler, which
+cost a sixth of the encoder's CPU); the stream is tagged
+``colour_primaries = transfer = matrix = bt709``, ``range = tv`` (what players
+assume for HD video) and chroma location ``center``. (ffmpeg's default RGB->YUV matrix is BT.601 and
 writes no tags: pure red then shows shifted in players.)
 
 GIF: ``palettegen=stats_mode=single`` makes a 256-colour palette for each frame
@@ -63,10 +63,11 @@ def output_format(path) -> str:
                      f"got {str(path)!r}")
 
 
-#: the MP4's colour tags: BT.709 primaries, transfer and matrix, limited range (see the module
-#: docstring), given for the piped ``yuv420p`` frames (``yuv``: converted so) and for the stream, so
-#: that ffmpeg passes the frames to x264 untouched
-MP4_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+#: the MP4's colour tags: BT.709 primaries, transfer and matrix, limited range, chroma at the centre
+#: of each 2 × 2 block (see the module docstring), given for the piped ``yuv420p`` frames (``yuv``:
+#: converted so) and for the stream, so that ffmpeg passes the frames to x264 untouched
+MP4_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+            "-chroma_sample_location", "center"]
 #: the GIF's palette method: a palette per frame, applied to that frame (ffmpeg holds one frame)
 GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
 

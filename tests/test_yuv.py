@@ -21,21 +21,25 @@ def frame(h=48, w=64, seed=0):
 
 def reference(rgb):
     """The standard's formulas in float64, written out per plane (BT.709-6 items 3.2-3.4, 8-bit
-    limited range), chroma filtered [1, 2, 1] / 4 across the columns around each even one (the
-    first column repeated) and averaged over the two rows: unrounded (Y', Cb, Cr)."""
+    limited range), chroma the mean of each 2 x 2 block: unrounded (Y', Cb, Cr)."""
     r, g, b = (rgb[..., k].astype(np.float64) / 255.0 for k in range(3))
     ey = 0.2126 * r + 0.7152 * g + 0.0722 * b
     y = 16 + 219 * ey
     cb = 128 + 224 * (b - ey) / 1.8556
     cr = 128 + 224 * (r - ey) / 1.5748
 
-    def site(c):
-        left = np.concatenate([c[:, :1], c[:, :-1]], axis=1)
-        right = c[:, 1:]
-        row = (left[:, 0::2] + 2 * c[:, 0::2] + right[:, 0::2]) / 4
-        return (row[0::2] + row[1::2]) / 2
+    def block(c):
+        return (c[0::2, 0::2] + c[0::2, 1::2] + c[1::2, 0::2] + c[1::2, 1::2]) / 4
 
-    return y, site(cb), site(cr)
+    return y, block(cb), block(cr)
+
+
+def left_sited(c):
+    """H.264's default siting instead: [1, 2, 1] / 4 across the columns around each even one (the
+    first column repeated), the mean of the two rows."""
+    left = np.concatenate([c[:, :1], c[:, :-1]], axis=1)
+    row = (left[:, 0::2] + 2 * c[:, 0::2] + c[:, 1::2]) / 4
+    return (row[0::2] + row[1::2]) / 2
 
 
 def test_the_planes_are_the_standards_formulas_rounded():
@@ -56,18 +60,49 @@ def test_the_planes_are_the_standards_formulas_rounded():
     assert min(p.min() for p in planes[1:]) >= 16 and max(p.max() for p in planes[1:]) <= 240
 
 
-def test_the_check_can_fail_the_bt601_matrix_or_centred_chroma_differ():
+def test_the_check_can_fail_the_bt601_matrix_or_other_chroma_siting_differ():
     """The comparison above can fail: BT.601's luma weights miss by many levels, and chroma sited
-    at the centre of each 2 x 2 block (a plain mean) differs from the left siting on this frame."""
+    as H.264's default (left) differs from the centred mean on this frame."""
     rgb = frame(96, 128)
     out = rgb_to_yuv420(rgb)
     r, g, b = (rgb[..., k].astype(np.float64) for k in range(3))
     y601 = np.floor(16 + 219 * (0.299 * r + 0.587 * g + 0.114 * b) / 255 + 0.5)
     assert np.abs(out[:96 * 128].reshape(96, 128) - y601).max() > 5
-    _, cb, _ = reference(rgb)
     full = 128 + 224 * (b / 255 - (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255) / 1.8556
-    centred = np.floor((full[0::2, 0::2] + full[0::2, 1::2] + full[1::2, 0::2] + full[1::2, 1::2]) / 4 + 0.5)
-    assert np.count_nonzero(centred != np.floor(cb + 0.5)) > 0.2 * cb.size
+    left = np.floor(left_sited(full) + 0.5)
+    cb = out[96 * 128:96 * 128 * 5 // 4].reshape(48, 64)
+    assert np.count_nonzero(left != cb) > 0.2 * cb.size
+
+
+def decoded(planes, w, h):
+    """``yuv420p`` bytes back to RGB by ffmpeg's scaler, told BT.709 and limited range."""
+    raw = subprocess.run([FFMPEG, "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}", "-i", "pipe:0",
+                          "-vf", "scale=in_color_matrix=bt709:in_range=tv", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                          "pipe:1"], input=planes, check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(h, w, 3)
+
+
+def test_the_round_trip_through_ffmpegs_decoder_is_as_faithful_as_its_own_conversion():
+    """Where ffmpeg puts the chroma when it decodes: our planes come back at least as close to the
+    frame as ffmpeg's own conversion does (PSNR), and the left-sited filter's would not."""
+    rgb = frame(96, 128, seed=5)
+    theirs = subprocess.run([FFMPEG, "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "128x96", "-i",
+                             "pipe:0", "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", "-f",
+                             "rawvideo", "pipe:1"], input=rgb.tobytes(), check=True, capture_output=True).stdout
+
+    def psnr(planes):
+        err = decoded(planes, 128, 96).astype(float) - rgb
+        return 10 * np.log10(255.0 ** 2 / np.mean(err ** 2))
+
+    ours = rgb_to_yuv420(rgb)
+    left = ours.copy()
+    r, g, b = (rgb[..., k].astype(np.float64) for k in range(3))
+    ey = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+    n = 128 * 96
+    left[n:n * 5 // 4] = np.floor(left_sited(128 + 224 * (b / 255 - ey) / 1.8556) + 0.5).ravel()
+    left[n * 5 // 4:] = np.floor(left_sited(128 + 224 * (r / 255 - ey) / 1.5748) + 0.5).ravel()
+    assert psnr(ours.tobytes()) >= psnr(theirs)
+    assert psnr(left.tobytes()) < psnr(theirs)
 
 
 def test_solid_colours_match_ffmpegs_own_bt709_conversion():
@@ -85,13 +120,24 @@ def test_solid_colours_match_ffmpegs_own_bt709_conversion():
     n = 128 * 96
     assert np.abs(ours[:n] - theirs[:n]).max() <= 1
     inner = np.zeros((48, 64), bool)         # chroma samples 4 or more pixels from a block's edge
-    inner[np.ix_(np.arange(48) % 8 >= 2, np.arange(64) % 8 >= 2)] = True
-    inner[np.ix_(np.arange(48) % 8 >= 6, np.arange(64))] = False
-    inner[np.ix_(np.arange(48), np.arange(64) % 8 >= 6)] = False
+    inner[np.ix_((np.arange(48) % 8 >= 2) & (np.arange(48) % 8 < 6), (np.arange(64) % 8 >= 2) & (np.arange(64) % 8 < 6))] = True
     for k in (0, 1):
         a = ours[n + k * n // 4:n + (k + 1) * n // 4].reshape(48, 64)
         b = theirs[n + k * n // 4:n + (k + 1) * n // 4].reshape(48, 64)
         assert np.abs(a - b)[inner].max() <= 1
+
+
+def test_the_mp4_says_where_its_chroma_is(tmp_path):
+    """The stream's sequence parameters carry chroma_sample_loc_type 1 (centre), so a player that
+    reads them needs no guess (ffmpeg's header trace of the H.264 stream)."""
+    out = tmp_path / "c.mp4"
+    with VideoWriter(out, (64, 48), fps=10) as w:
+        w.write(frame(48, 64))
+    trace = subprocess.run([FFMPEG, "-hide_banner", "-i", str(out), "-c", "copy", "-bsf:v", "trace_headers", "-f",
+                            "null", "-"], capture_output=True, text=True).stderr
+    fields = {line.split()[-4]: line.split()[-1] for line in trace.splitlines() if "chroma_" in line and " = " in line}
+    assert fields.get("chroma_loc_info_present_flag") == "1", trace[-2000:]
+    assert fields.get("chroma_sample_loc_type_top_field") == fields.get("chroma_sample_loc_type_bottom_field") == "1"
 
 
 def test_the_mp4_carries_the_planes_untouched(tmp_path):

@@ -19,9 +19,10 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	@# compile and cache every Numba kernel once (a whole small film), so no run pays for it later
-	$(PY) -m planet film --out $(VENV)/warmup.gif --size 64x36 --resolution 128 --fps 1 --quiet
-	rm -f $(VENV)/warmup.gif
+	@# compile and cache every Numba kernel once (a whole small film; an MP4, so that the writer's
+	@# Y'CbCr conversion is among them), so no run pays for it later
+	$(PY) -m planet film --out $(VENV)/warmup.mp4 --size 64x36 --resolution 128 --fps 1 --quiet
+	rm -f $(VENV)/warmup.mp4
 	touch $(STAMP)
 
 demo: $(STAMP)

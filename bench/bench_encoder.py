@@ -25,11 +25,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench.film_split import film_starts, world_at  # noqa: E402
+from bench.film_split import add_film_options, film_options, world_at  # noqa: E402
 from bench.floor import machine  # noqa: E402
 from planet.render import film, video, yuv  # noqa: E402
 
@@ -93,18 +91,10 @@ def fidelity(stream: Path, reference: Path) -> tuple[float, float]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--at", default="40,150", help="film seconds to start at, comma separated")
-    ap.add_argument("--seconds", type=float, default=4.0, help="film seconds drawn at each start")
-    ap.add_argument("--worlds", default=os.path.join(tempfile.gettempdir(), "planet-film-worlds"),
-                    help="folder caching the worlds ('' for none)")
+    add_film_options(ap, seconds=4.0, repeat=3)
     ap.add_argument("--settings", nargs="+", default=DEFAULT, help="PRESET:X264-PARAMS, e.g. veryfast:subme=1")
-    ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
-    starts = film_starts(ap, a.at)
-    if not 0.5 <= a.seconds <= 30:
-        ap.error(f"--seconds must be in [0.5, 30], got {a.seconds}")
-    if a.repeat < 1:
-        ap.error(f"--repeat must be >= 1, got {a.repeat}")
+    starts = film_options(ap, a, (0.5, 30))
     settings = []
     for s in a.settings:
         preset, _, params = s.partition(":")

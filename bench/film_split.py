@@ -140,20 +140,34 @@ def film_starts(ap: argparse.ArgumentParser, text: str) -> list[float]:
     return starts
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def add_film_options(ap: argparse.ArgumentParser, seconds: float, repeat: int) -> None:
+    """The film benchmarks' shared options: ``--at``, ``--seconds`` (default ``seconds``), ``--worlds``
+    and ``--repeat`` (default ``repeat``); ``film_options`` checks them."""
     ap.add_argument("--at", default="40,150", help="film seconds to start at, comma separated")
-    ap.add_argument("--seconds", type=float, default=2.0, help="film seconds filmed at each start")
+    ap.add_argument("--seconds", type=float, default=seconds, help="film seconds drawn at each start")
     ap.add_argument("--worlds", default=os.path.join(tempfile.gettempdir(), "planet-film-worlds"),
                     help="folder caching the worlds ('' for none)")
-    ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--preset", default="veryfast")
-    a = ap.parse_args()
+    ap.add_argument("--repeat", type=int, default=repeat)
+
+
+def film_options(ap: argparse.ArgumentParser, a, seconds_range: tuple[float, float]) -> list[float]:
+    """The start times of ``add_film_options``' parsed ``a`` (``film_starts``), after checking that
+    ``--seconds`` lies in ``seconds_range`` and ``--repeat`` is at least 1 (else ``ap.error``, one line)."""
     starts = film_starts(ap, a.at)
-    if not 0.1 <= a.seconds <= 60:
-        ap.error(f"--seconds must be in [0.1, 60], got {a.seconds}")
+    lo, hi = seconds_range
+    if not lo <= a.seconds <= hi:
+        ap.error(f"--seconds must be in [{lo:g}, {hi:g}], got {a.seconds}")
     if a.repeat < 1:
         ap.error(f"--repeat must be >= 1, got {a.repeat}")
+    return starts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_film_options(ap, seconds=2.0, repeat=1)
+    ap.add_argument("--preset", default="veryfast")
+    a = ap.parse_args()
+    starts = film_options(ap, a, (0.1, 60))
     print(machine())
     report(starts, a.seconds, Path(a.worlds) if a.worlds else None, a.repeat, a.preset)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from planet.processes.lithosphere import drift, window
+from planet.processes.lithosphere import candidate, drift, window
 from planet.processes.lithosphere.territory import trig_tables
 from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
 
@@ -40,7 +40,7 @@ def _both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon
                                              wj, h, fu, fv, m, rows)
             b, ub, vb, _, _, _ = drift._upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
                                                  nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
-                                                 drift._OUTSIDE * wj, drift._OUTSIDE * h)
+                                                 candidate.OUTSIDE * wj, candidate.OUTSIDE * h)
             out[j, i, 0] = a
             out[j, i, 1] = ua
             out[j, i, 2] = va
@@ -48,8 +48,8 @@ def _both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon
             out[j, i, 4] = ub
             out[j, i, 5] = vb
             # the columns the cut scans (the same upstream point and bounds as ``_upstream``)
-            lim_u = drift._OUTSIDE * wj
-            lim_v = drift._OUTSIDE * h
+            lim_u = candidate.OUTSIDE * wj
+            lim_v = candidate.OUTSIDE * h
             qx, qy, qz = x0 - vx, y0 - vy, z0 - vz
             t = math.sqrt(lim_u * lim_u + lim_v * lim_v) + math.sqrt(vx * vx + vy * vy + vz * vz)
             fq = math.atan2(qx, qz) * W / (2.0 * math.pi) - 0.5
@@ -207,7 +207,7 @@ def test_rule_4s_first_bound_is_an_upstream_marker_of_the_window(seed, H, W, cel
 def _runs_both(inside, scale, qk, k, q0, marks, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows,
                out):
     """Every window row of every cell whose row is long enough for ``drift._run``'s skim, scanned by
-    ``_run`` (``out[n, :8]``) and by a plain loop calling ``_consider`` on every column of plate
+    ``_run`` (``out[n, :8]``) and by a plain loop calling ``consider`` on every column of plate
     ``qk`` (``out[n, 8:]``), with the limits ``scale`` cell widths and heights; returns ``n``."""
     H, W = q0.shape
     n = 0
@@ -224,15 +224,15 @@ def _runs_both(inside, scale, qk, k, q0, marks, poles, omega, coslat, sinlat, co
                 jj, shift = drift._reflected_row(j + dj, H, W)
                 start = (i - m + shift) % W
                 got = drift._run(inside, qk, jj, start, 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
-                                 nz, wj, h, fu, fv, lim_u, lim_v, drift._NONE)
-                a, d_a, u_a, v_a, b, d_b, u_b, v_b = drift._NONE
+                                 nz, wj, h, fu, fv, lim_u, lim_v, candidate.NONE)
+                a, d_a, u_a, v_a, b, d_b, u_b, v_b = candidate.NONE
                 ii = start
                 for _ in range(2 * m + 1):
                     if q0[jj, ii] == qk:
-                        a, d_a, u_a, v_a, b, d_b, u_b, v_b = drift._consider(inside, jj * W + ii, marks, vx, vy, vz,
-                                                                             x0, y0, z0, ex, ez, nx, ny, nz, wj, h,
-                                                                             fu, fv, lim_u, lim_v, a, d_a, u_a, v_a,
-                                                                             b, d_b, u_b, v_b)
+                        a, d_a, u_a, v_a, b, d_b, u_b, v_b = candidate.consider(inside, jj * W + ii, marks, vx, vy, vz,
+                                                                                x0, y0, z0, ex, ez, nx, ny, nz, wj, h,
+                                                                                fu, fv, lim_u, lim_v, a, d_a, u_a, v_a,
+                                                                                b, d_b, u_b, v_b)
                     ii = ii + 1 if ii + 1 < W else 0
                 out[n, 0], out[n, 1], out[n, 2], out[n, 3] = got[0], got[1], got[2], got[3]
                 out[n, 4], out[n, 5], out[n, 6], out[n, 7] = got[4], got[5], got[6], got[7]
@@ -242,10 +242,10 @@ def _runs_both(inside, scale, qk, k, q0, marks, poles, omega, coslat, sinlat, co
     return n
 
 
-@pytest.mark.parametrize("inside,scale", [(True, drift._OUTSIDE), (False, drift.CORE), (False, 0.2)])
+@pytest.mark.parametrize("inside,scale", [(True, candidate.OUTSIDE), (False, drift.CORE), (False, 0.2)])
 def test_a_skimmed_run_finds_what_a_visit_of_every_column_finds(inside, scale):
     """``drift._run`` skips blocks of a long run (near the poles) whose moved markers all lie beyond
-    the east limit; the result is that of ``_consider`` on every column, bit for bit, for rule 2's
+    the east limit; the result is that of ``consider`` on every column, bit for bit, for rule 2's
     limits and rule 4's boxes, in random polar worlds where most blocks are skipped."""
     q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(7, 64, 256, 1.5)
     assert (2 * reach_rows + 1 >= drift.SKIM_MIN).sum() >= 4                # rows long enough to be skimmed
@@ -290,7 +290,7 @@ def test_every_column_that_can_hold_an_arriving_marker_is_kept(seed):
         axis = rng.normal(size=3)
         v = rng.uniform(0.2, 2.5) * h * np.cross(axis / np.linalg.norm(axis), x)
         q = x - v
-        t = math.hypot(drift._OUTSIDE * width[j], drift._OUTSIDE * h) + np.linalg.norm(v)
+        t = math.hypot(candidate.OUTSIDE * width[j], candidate.OUTSIDE * h) + np.linalg.norm(v)
         fq = math.atan2(q[0], q[2]) * W / (2 * math.pi) - 0.5
         ve = abs(v[0] * co - v[2] * so)
         for r in range(j - 3, j + 4):
@@ -298,7 +298,7 @@ def test_every_column_that_can_hold_an_arriving_marker_is_kept(seed):
             a_row = 1.5 * width[jj]
             d_row = math.hypot(1.5 * width[jj], 1.5 * h)
             half = half_columns(coslat[jj], sinlat[jj], a_row, d_row, W, cl, sl, q[1], q @ q, math.hypot(q[0], q[2]),
-                                drift._OUTSIDE * width[j], drift._OUTSIDE * h, t, ve)
+                                candidate.OUTSIDE * width[j], candidate.OUTSIDE * h, t, ve)
             lo0, hi0, lo1, hi1 = pieces(i, shift, W // 2, W, fq, half)
             kept = {(i + di + shift) % W for di in list(range(lo0, hi0 + 1)) + list(range(lo1, hi1 + 1))}
             kept_total += len(kept)

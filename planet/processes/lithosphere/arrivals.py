@@ -14,7 +14,7 @@ motion at the centre of ``s`` (``(f_u, f_v)`` in the same units), lands near
 collects, per cell, the markers of rows ``j ± r`` whose landing point lies within ``1/2 + MARGIN``
 cells of the cell's centre in both directions (``fill``). Rule 2 then tests only those, in the
 order of the scan (the rows north to south, the columns west to east, which is the order in which
-they were collected), with the scan's own arithmetic (``drift._consider``), so the winner and its
+they were collected), with the scan's own arithmetic (``candidate.consider``), so the winner and its
 new offsets are the scan's, bit for bit, as long as every marker the scan would find inside the
 cell is on the list.
 

@@ -68,10 +68,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere.candidate import HALF, NONE, OUTSIDE, consider, east_offset
 from planet.processes.lithosphere.euler import _velocity
 from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
 
-HALF = 0.5
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
 LIMIT = 1.5       # the stored offsets' bound
 ARC_MIN = 24      # rule 2 scans only the columns around the upstream point where m_j is at least this
@@ -156,19 +156,19 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
     # rule 2 first: only markers that may be inside the cell are placed exactly
     m = reach_rows[j]
     if m <= i < W - m and count[i] >= 0:           # the markers listed as landing near the cell (``arrivals``)
-        best = _NONE
+        best = NONE
         for t in range(count[i]):
             cc = slots[i, t]
             jj = cc // W
             if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
                 a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
-                best = _consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
-                                 _OUTSIDE * wj, _OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
+                best = consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
+                                OUTSIDE * wj, OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
         best_in, _, u_in, v_in, _, _, _, _ = best
     elif m >= ARC_MIN:
         best_in, u_in, v_in, _, _, _ = _upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
                                                  nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
-                                                 _OUTSIDE * wj, _OUTSIDE * h)
+                                                 OUTSIDE * wj, OUTSIDE * h)
     else:
         best_in, u_in, v_in, _, _, _ = _scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, reach_rows[j], rows)
@@ -188,62 +188,6 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
     return best_any, u_any, v_any
 
 
-#: a marker whose east (north) offset before the division by the cell's width (height) exceeds
-#: this many widths is outside the cell whatever the rounding: ``|t| > fl(0.5000001 w)`` gives
-#: ``fl(|t| / w) > 0.5``, so rule 2 skips it without dividing
-_OUTSIDE = 0.5000001
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _east(marks, cc, vx, vz, x0, z0, ex, ez):
-    """The marker of cell ``cc``, moved by ``v``, relative to the centre ``x0``: its x and z offsets and
-    its tangent-plane offset east ``tu`` (radians), the one test both ``_consider`` and ``_run``'s skim
-    make first."""
-    px = marks[0, cc] + vx - x0
-    pz = marks[2, cc] + vz - z0
-    return px, pz, px * ex + pz * ez
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, best_a, d_a,
-              u_a, v_a, best_b, d_b, u_b, v_b):
-    """One candidate of a scan: the marker of cell ``cc``, moved by ``v``, relative to the centre
-    ``x0`` of the cell scanned for, in cell units ``(u, v)`` and ``d = u² + v²``. ``inside`` (rule 2):
-    the nearest inside the cell so far, ``(best_a, d_a, u_a, v_a)``; else (rule 4) the nearest
-    upstream (``(u, v)·(fu, fv) < 0``) and the nearest of all (``best_b, …``). A tie keeps the
-    earlier. Markers beyond ``lim_u`` east or ``lim_v`` north (tangent-plane offsets, radians) are
-    skipped before the division (``np.inf``: none)."""
-    px, pz, tu = _east(marks, cc, vx, vz, x0, z0, ex, ez)
-    if abs(tu) > lim_u:
-        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
-    py = marks[1, cc] + vy - y0
-    tv = px * nx + py * ny + pz * nz
-    if abs(tv) > lim_v:
-        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
-    u = tu / wj
-    v = tv / h
-    d = u * u + v * v
-    if inside:
-        if abs(u) <= HALF and abs(v) <= HALF and d < d_a:
-            return cc, d, u, v, best_b, d_b, u_b, v_b
-        return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
-    if u * fu + v * fv < 0.0 and d < d_a:
-        best_a = cc
-        d_a = d
-        u_a = u
-        v_a = v
-    if d < d_b:
-        best_b = cc
-        d_b = d
-        u_b = u
-        v_b = v
-    return best_a, d_a, u_a, v_a, best_b, d_b, u_b, v_b
-
-
-#: a scan's state before any candidate (``_consider``'s ``(a, d_a, u_a, v_a, b, d_b, u_b, v_b)``): none found
-_NONE = (-1, np.inf, 0.0, 0.0, -1, np.inf, 0.0, 0.0)
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _reflected_row(jj, H, W):
     """``(row, column shift)`` of a possibly out-of-range row ``jj`` under polar reflection
@@ -258,8 +202,8 @@ def _reflected_row(jj, H, W):
 @njit(cache=True, nogil=True, inline="always")
 def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u,
          lim_v, best):
-    """``_consider`` for plate ``qk``'s markers on ``count`` columns of row ``jj`` from column ``ii``
-    eastward (wrapped), in that order: the scans' one candidate loop. ``best``: ``_consider``'s
+    """``consider`` for plate ``qk``'s markers on ``count`` columns of row ``jj`` from column ``ii``
+    eastward (wrapped), in that order: the scans' one candidate loop. ``best``: ``consider``'s
     ``(a, d_a, u_a, v_a, b, d_b, u_b, v_b)`` so far, returned updated (one tuple, so that a call stays
     within the 30 arguments CPython passes without packing them)."""
     a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
@@ -268,7 +212,7 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
     # a long run (near a pole, where a move spans hundreds of columns) is skimmed: in blocks of
     # SKIM columns, first only whether some moved marker lies within ``lim_u`` east or west of the
     # centre, in a loop without branches over contiguous positions; a block with none is skipped,
-    # since ``_consider`` would skip each of its markers on the same arithmetic, ``_east`` (a NaN,
+    # since ``consider`` would skip each of its markers on the same arithmetic, ``east_offset`` (a NaN,
     # skipped here, would change nothing there either). Shorter runs visit every column
     skim = count >= SKIM_MIN and lim_u < np.inf
     left = count
@@ -280,14 +224,14 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
             near = not skim or n < SKIM
             if not near:
                 for t in range(SKIM):
-                    tu = _east(marks, base + ii + k + t, vx, vz, x0, z0, ex, ez)[2]
+                    tu = east_offset(marks, base + ii + k + t, vx, vz, x0, z0, ex, ez)[2]
                     near |= not abs(tu) > lim_u
             if near:
                 for t in range(n):
                     col = ii + k + t
                     if q0[jj, col] != qk:
                         continue
-                    a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(inside, base + col, marks, vx, vy, vz, x0, y0, z0,
+                    a, d_a, u_a, v_a, b, d_b, u_b, v_b = consider(inside, base + col, marks, vx, vy, vz, x0, y0, z0,
                                                                    ex, ez, nx, ny, nz, wj, h, fu, fv, lim_u, lim_v, a,
                                                                    d_a, u_a, v_a, b, d_b, u_b, v_b)
             k += n
@@ -300,15 +244,15 @@ def _run(inside, qk, jj, ii, count, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, n
 def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows):
     """The markers of plate ``qk`` on rows ``j − rows … j + rows`` (reflected over the poles),
     columns ``i ± m``, moved, relative to the centre of cell (j, i), in scan order (a tie goes to
-    the first; ``_consider``). ``inside``: the one inside the cell nearest its centre (rule 2),
+    the first; ``consider``). ``inside``: the one inside the cell nearest its centre (rule 2),
     ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and the nearest of all (rule 4),
     ``(up, u, v, any, u, v)``. Cell -1: none. Each row is reflected once (``_reflected_row``) and
     scanned as one wrapped run of columns (``_run``): the cells and order of ``sampling._reflect``
     applied to every cell, without its branches per cell."""
     H, W = q0.shape
-    best = _NONE
-    lim_u = _OUTSIDE * wj if inside else np.inf
-    lim_v = _OUTSIDE * h if inside else np.inf
+    best = NONE
+    lim_u = OUTSIDE * wj if inside else np.inf
+    lim_v = OUTSIDE * h if inside else np.inf
     jc = np.int64(j)     # (a prange index may arrive unsigned)
     ic = np.int64(i)
     for dj in range(-rows, rows + 1):
@@ -323,13 +267,13 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
 def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl,
               coslat, sinlat, m, rows, lim_u, lim_v):
     """``_scan(inside, ...)`` over the candidates whose moved marker lies within ``lim_u`` east and
-    ``lim_v`` north of the cell's centre (``_OUTSIDE`` times the cell's half-extents for rule 2),
+    ``lim_v`` north of the cell's centre (``OUTSIDE`` times the cell's half-extents for rule 2),
     scanning on each row only the columns of the window ``i ± m`` that ``upstream`` leaves for that
     box: those near the upstream point ``x_c − v``, in the same order. The others cannot hold such a
     marker, so for rule 2 the result is ``_scan``'s; for rule 4 it is wherever the box holds the
     winner (``_stretch``)."""
     H, W = q0.shape
-    best = _NONE
+    best = NONE
     qx = x0 - vx
     qy = y0 - vy
     qz = z0 - vz
@@ -358,7 +302,7 @@ def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, 
     motion comes from (``(j + fv, i − fu)`` rounded; those of them in the window), the nearest
     upstream one, ``(cell, u, v)`` (cell -1: none)."""
     H, W = q0.shape
-    a, d_a, u_a, v_a, b, d_b, u_b, v_b = _NONE
+    a, d_a, u_a, v_a, b, d_b, u_b, v_b = NONE
     if not (abs(fu) <= m and abs(fv) <= rows + 1):      # (also NaN)
         return a, u_a, v_a
     jg = np.int64(j) + np.int64(math.floor(fv + 0.5))
@@ -371,7 +315,7 @@ def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, 
             col = wrap(np.int64(i) + di + shift, W)
             if abs(di) > m or q0[jj, col] != qk:
                 continue
-            a, d_a, u_a, v_a, b, d_b, u_b, v_b = _consider(False, jj * W + col, marks, vx, vy, vz, x0, y0, z0, ex, ez,
+            a, d_a, u_a, v_a, b, d_b, u_b, v_b = consider(False, jj * W + col, marks, vx, vy, vz, x0, y0, z0, ex, ez,
                                                            nx, ny, nz, wj, h, fu, fv, np.inf, np.inf, a, d_a, u_a, v_a,
                                                            b, d_b, u_b, v_b)
     return a, u_a, v_a

@@ -8,7 +8,7 @@ marker it tests for ``c``), so on each scanned row only the columns around ``q``
 **The bound.** Say the marker of source cell ``s`` (centre ``x_s`` on row ``j'`` at latitude
 ``φ'``, longitude ``λ_s``) sits at ``p = x_s + a ê_s + b n̂_s`` (``drift.positions``) and passes
 rule 2's inside test for ``c``: ``T = p − q`` has ``|T·ê_c| ≤ α``, ``|T·n̂_c| ≤ β`` (``α, β`` half
-the cell's width and height, with ``drift._OUTSIDE``'s slack). Let ``A_{j'}`` and ``D_{j'}`` be the
+the cell's width and height, with ``candidate.OUTSIDE``'s slack). Let ``A_{j'}`` and ``D_{j'}`` be the
 largest ``|a|`` and ``|a ê + b n̂|`` of row ``j'``'s markers (``drift.positions`` measures them each
 step). Write ``q = (ρ_q sin λ_q, q_y, ρ_q cos λ_q)``.
 

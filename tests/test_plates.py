@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from planet.processes.lithosphere import motion, plates
+from planet.processes.lithosphere import motion, plates, polar
 from .naive_lithosphere import one_thread  # noqa: F401 (autouse fixture)
 
 f32 = np.float32
@@ -379,7 +379,7 @@ def test_a_still_step_keeps_what_the_plate_rule_of_mode_still_keeps():
                    chained[4].copy().ravel(), *plates.trig_tables(H, W), plates.cell_tables(H, W), np.int64(1),
                    np.int64(9000), f32(1.0), f32(3.0), f32(0.01), False, ref["plate"], ref["uplift"],
                    ref["elevation"], ref["drainage_area"], ref["basin"], ref["crust"], source, fplate,
-                   np.empty(n, np.int32), u0.ravel(), v0.ravel(), np.empty((3, n)), np.empty((H, 2)),
+                   np.empty(n, np.int32), u0.ravel(), v0.ravel(), np.empty((3, n)), np.empty((H, 2)), polar.EMPTY,
                    np.asarray(t.poles, np.float64), omega, width, np.pi / H, reach_rows, rows,
                    np.empty((H, W), np.int32), np.empty((H, W), np.int32), ref["drift_east"], ref["drift_north"],
                    np.empty((2, n)), False)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from planet.processes.lithosphere import candidate, drift, window
+from planet.processes.lithosphere import candidate, drift, polar, window
 from planet.processes.lithosphere.territory import trig_tables
-from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
+from planet.processes.lithosphere.upstream import half_columns, pieces, reflected_row, wrap
 
 
 @njit(cache=False)
@@ -102,9 +102,9 @@ def test_the_cut_window_finds_the_marker_the_whole_window_finds(seed, H, W, cell
     assert np.array_equal(out[..., :3], out[..., 3:6])              # bit for bit: cell, u, v
     found = out[..., 0] >= 0
     assert found.mean() > 0.2                                        # the inside test passed often
-    polar = np.zeros(H, bool)
-    polar[:rows + 1] = polar[-rows - 1:] = True
-    assert found[polar].sum() > W                                    # among them rows reflected over a pole
+    near_pole = np.zeros(H, bool)
+    near_pole[:rows + 1] = near_pole[-rows - 1:] = True
+    assert found[near_pole].sum() > W                                    # among them rows reflected over a pole
     full = (2 * rows + 1) * (2 * reach_rows + 1)
     cut = out[..., 6].sum(axis=1)
     assert (cut <= W * full).all()
@@ -112,9 +112,10 @@ def test_the_cut_window_finds_the_marker_the_whole_window_finds(seed, H, W, cell
 
 
 @njit(cache=False)
-def _stretch_both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows, out):
+def _stretch_both(qk, k, q0, marks, spread, index, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows,
+                  rows, out):
     """For every cell: rule 4 over the whole window (``drift._scan(False, ...)``) and cut
-    (``drift._stretch``), ``out[j, i] = (up, u, v, any, u, v)`` of each."""
+    (``drift._stretch``, near the poles from ``index``), ``out[j, i] = (up, u, v, any, u, v)`` of each."""
     H, W = q0.shape
     for j in range(H):
         for i in range(W):
@@ -124,29 +125,56 @@ def _stretch_both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon
             m = reach_rows[j]
             a0, a1, a2, a3, a4, a5 = drift._scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
                                                  nz, wj, h, fu, fv, m, rows)
-            b0, b1, b2, b3, b4, b5 = drift._stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
-                                                    nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows)
+            b0, b1, b2, b3, b4, b5 = drift._stretch(qk, j, i, q0, marks, spread, index, vx, vy, vz, x0, y0, z0, ex, ez,
+                                                    nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows)
             out[j, i, 0], out[j, i, 1], out[j, i, 2], out[j, i, 3], out[j, i, 4], out[j, i, 5] = a0, a1, a2, a3, a4, a5
             out[j, i, 6], out[j, i, 7], out[j, i, 8], out[j, i, 9], out[j, i, 10], out[j, i, 11] = b0, b1, b2, b3, b4, b5
 
 
 @pytest.mark.parametrize("seed,H,W,cells", [(0, 16, 32, 0.4), (1, 24, 48, 1.0), (2, 32, 64, 2.5), (3, 32, 96, 0.7),
-                                             (4, 40, 80, 4.0), (6, 64, 128, 1.0)])
+                                             (4, 40, 80, 4.0), (6, 64, 128, 1.0), (7, 48, 96, 0.5), (8, 64, 192, 2.0),
+                                             (9, 96, 192, 1.2)])
 def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cells):
     """Rule 4 (the nearest upstream marker, else the nearest of all) cut to the markers near the
     upstream point (``drift._stretch``) gives the whole window's marker bit for bit, at every
-    cell of random worlds with offsets up to the bounds, across the poles included."""
+    cell of random worlds with offsets up to the bounds, across the poles included. So does the
+    cut that takes the markers within ``polar.ROWS`` rows of the poles from their buckets
+    (``polar``), where the grid has room for them; for it some markers of the polar rows are put
+    where others are (the buckets assume nothing of where a marker lies), so that ties occur and
+    go to the first in the scan's order."""
     q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(seed, H, W, cells)
     out = np.empty((H, W, 12))
-    _stretch_both(3.0, 0, q0, marks, spread, poles, omega, *trig, width, h, reach_rows, rows, out)
+    _stretch_both(3.0, 0, q0, marks, spread, polar.EMPTY, poles, omega, *trig, width, h, reach_rows, rows, out)
+    _same_as_the_window(out, H, W, rows)
+    served = 4 * (polar.ROWS + rows) <= H
+    assert (polar.build(q0, marks, rows)[2][0, 1] > 0) == served
+    if served:
+        rng = np.random.default_rng(seed)
+        cap = np.arange(polar.ROWS * W)
+        cap = np.concatenate([cap, H * W - 1 - cap])
+        to, fro = rng.choice(cap, cap.size // 4), rng.choice(cap, cap.size // 4)
+        marks[:, to] = marks[:, fro]                                 # equal positions
+        _stretch_both(3.0, 0, q0, marks, spread, polar.build(q0, marks, rows), poles, omega, *trig, width, h,
+                      reach_rows, rows, out)
+        out = out[np.r_[:polar.ROWS, H - polar.ROWS:H]]                # (the other rows' cut assumes the offsets)
+        assert np.array_equal(out[..., :3], out[..., 6:9])
+        none = out[..., 0] < 0
+        assert np.array_equal(out[none][:, 3:6], out[none][:, 9:12])
+        won = out[..., 0].astype(np.int64)
+        assert np.isin(won, to).sum() > W // 8                       # twins won: ties were resolved
+
+
+def _same_as_the_window(out, H, W, rows):
+    """``_stretch_both``'s two results agree (``up``, else ``any``), and upstream markers were found,
+    also on the rows near the poles."""
     assert np.array_equal(out[..., :3], out[..., 6:9])               # the upstream marker: cell, u, v
     none = out[..., 0] < 0
     assert np.array_equal(out[none][:, 3:6], out[none][:, 9:12])    # and where there is none, the nearest
     up = out[..., 0] >= 0
     assert up.mean() > 0.5                                           # upstream markers were found
-    polar = np.zeros(H, bool)
-    polar[:rows + 1] = polar[-rows - 1:] = True
-    assert up[polar].sum() > W                                       # also in rows reflected over a pole
+    near_pole = np.zeros(H, bool)
+    near_pole[:rows + 1] = near_pole[-rows - 1:] = True
+    assert up[near_pole].sum() > W                                   # also in rows reflected over a pole
 
 
 @njit(cache=False)
@@ -221,7 +249,7 @@ def _runs_both(inside, scale, qk, k, q0, marks, poles, omega, coslat, sinlat, co
             lim_u = scale * wj
             lim_v = scale * h
             for dj in range(-rows, rows + 1):
-                jj, shift = drift._reflected_row(j + dj, H, W)
+                jj, shift = reflected_row(j + dj, H, W)
                 start = (i - m + shift) % W
                 got = drift._run(inside, qk, jj, start, 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
                                  nz, wj, h, fu, fv, lim_u, lim_v, candidate.NONE)

@@ -40,7 +40,9 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    window bounds the winner's distance ``√d`` (the nearest on the 3 × 3 cells the motion comes
    from, ``_guess``, where that is within ``CORE`` cells; else the nearest within ``CORE`` cells of
    the centre), and only the columns that can hold a marker within ``√d`` cells east and north are
-   scanned, in the same order, so the result is the whole window's;
+   scanned, in the same order, so the result is the whole window's; within ``polar.ROWS`` rows of
+   a pole, where no arc of columns bounds them, the markers near the upstream point are taken from
+   buckets in the polar cap's plane instead (``polar``), ties resolved in the scan's order;
 5. else (no marker of plate ``k`` within reach: an edge that the shapes and the markers draw
    differently) the frame's source (``plates._arrival``), offset 0.
 
@@ -68,9 +70,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from planet.processes.lithosphere import polar
 from planet.processes.lithosphere.candidate import HALF, NONE, OUTSIDE, consider, east_offset
 from planet.processes.lithosphere.euler import _velocity
-from planet.processes.lithosphere.upstream import half_columns, pieces, wrap
+from planet.processes.lithosphere.upstream import half_columns, pieces, reflected_row, wrap
 
 KEEP = 1.0        # a cell keeps its own marker this far out while no other marker is inside
 LIMIT = 1.5       # the stored offsets' bound
@@ -79,6 +82,7 @@ STRETCH_MIN = 8   # rule 4 does where m_j is at least this (``_stretch``)
 SKIM = 8          # ``_run``: columns per block of its skim along long runs
 SKIM_MIN = 32     # ``_run`` skims runs of at least this many columns (near the poles)
 CORE = 2.0        # cells: ``_stretch``'s first look around the centre, east and north
+FAR = 32.0        # cells: the largest look of ``_stretch`` near the poles before it scans the window
 
 
 @njit(cache=True, nogil=True)
@@ -130,14 +134,15 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows,
-          rows, slots, count):
+def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h,
+          reach_rows, rows, slots, count):
     """Rules 1-4 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the flat
     index of the cell whose content it takes and its marker's new offset (source -1: no marker of the plate
     within reach). ``q0``: the previous plates; ``u0``, ``v0``: the previous offsets (flat); ``marks``,
-    ``spread``: ``positions``; ``reach_rows``, ``rows``: the window's columns per row and rows (``reach``,
-    ``rows_reach``); rule 2 tests the markers ``slots[i, :count[i]]`` where ``count[i] >= 0`` (``arrivals``),
-    else scans the window, or the columns around the upstream point where ``m_j >= ARC_MIN`` (``_upstream``)."""
+    ``spread``: ``positions``; ``index``: ``polar.build`` of ``marks`` (rule 4 near the poles); ``reach_rows``,
+    ``rows``: the window's columns per row and rows (``reach``, ``rows_reach``); rule 2 tests the markers
+    ``slots[i, :count[i]]`` where ``count[i] >= 0`` (``arrivals``), else scans the window, or the columns
+    around the upstream point where ``m_j >= ARC_MIN`` (``_upstream``)."""
     W = q0.shape[1]
     # the cell's centre x, east (ex, 0, ez), north (nx, ny, nz), the plate's motion there, and in cells
     wj = wrow[j]
@@ -177,26 +182,15 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, 
     if own and abs(u_own) <= KEEP and abs(v_own) <= KEEP:
         return c, u_own, v_own
     if reach_rows[j] >= STRETCH_MIN:
-        best_up, u_up, v_up, best_any, u_any, v_any = _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0,
-                                                               ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, coslat,
-                                                               sinlat, reach_rows[j], rows)
+        best_up, u_up, v_up, best_any, u_any, v_any = _stretch(qk, j, i, q0, marks, spread, index, vx, vy, vz, x0,
+                                                               y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl,
+                                                               coslat, sinlat, reach_rows[j], rows)
     else:
         best_up, u_up, v_up, best_any, u_any, v_any = _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex,
                                                             ez, nx, ny, nz, wj, h, fu, fv, reach_rows[j], rows)
     if best_up >= 0:
         return best_up, u_up, v_up
     return best_any, u_any, v_any
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _reflected_row(jj, H, W):
-    """``(row, column shift)`` of a possibly out-of-range row ``jj`` under polar reflection
-    (``sampling._reflect``): the row beyond a pole is the row as far on this side, half a turn away."""
-    if jj < 0:
-        return -1 - jj, W // 2
-    if jj >= H:
-        return 2 * H - 1 - jj, W // 2
-    return jj, 0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -246,7 +240,7 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
     columns ``i ± m``, moved, relative to the centre of cell (j, i), in scan order (a tie goes to
     the first; ``consider``). ``inside``: the one inside the cell nearest its centre (rule 2),
     ``(cell, u, v, -1, 0, 0)``; else the nearest upstream one and the nearest of all (rule 4),
-    ``(up, u, v, any, u, v)``. Cell -1: none. Each row is reflected once (``_reflected_row``) and
+    ``(up, u, v, any, u, v)``. Cell -1: none. Each row is reflected once (``reflected_row``) and
     scanned as one wrapped run of columns (``_run``): the cells and order of ``sampling._reflect``
     applied to every cell, without its branches per cell."""
     H, W = q0.shape
@@ -256,7 +250,7 @@ def _scan(inside, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, n
     jc = np.int64(j)     # (a prange index may arrive unsigned)
     ic = np.int64(i)
     for dj in range(-rows, rows + 1):
-        jj, shift = _reflected_row(jc + dj, H, W)
+        jj, shift = reflected_row(jc + dj, H, W)
         best = _run(inside, qk, jj, wrap(ic - m + shift, W), 2 * m + 1, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
                     ny, nz, wj, h, fu, fv, lim_u, lim_v, best)
     a, _, u_a, v_a, b, _, u_b, v_b = best
@@ -283,7 +277,7 @@ def _upstream(inside, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, e
     t = math.sqrt(lim_u * lim_u + lim_v * lim_v) + math.sqrt(vx * vx + vy * vy + vz * vz)
     ve = abs(vx * ex + vz * ez)
     for dj in range(-rows, rows + 1):
-        jj, shift = _reflected_row(np.int64(j) + dj, H, W)
+        jj, shift = reflected_row(np.int64(j) + dj, H, W)
         half = half_columns(coslat[jj], sinlat[jj], spread[jj, 0], spread[jj, 1], W, cl, sl, qy, q2, rq, lim_u,
                             lim_v, t, ve)
         lo0, hi0, lo1, hi1 = pieces(np.int64(i), shift, m, W, fq, half)
@@ -310,7 +304,7 @@ def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, 
     for jr in range(jg - 1, jg + 2):
         if abs(jr - j) > rows:
             continue
-        jj, shift = _reflected_row(jr, H, W)
+        jj, shift = reflected_row(jr, H, W)
         for di in range(dg - 1, dg + 2):
             col = wrap(np.int64(i) + di + shift, W)
             if abs(di) > m or q0[jj, col] != qk:
@@ -322,8 +316,8 @@ def _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, coslat,
-             sinlat, m, rows):
+def _stretch(qk, j, i, q0, marks, spread, index, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl,
+             coslat, sinlat, m, rows):
     """Rule 4 as ``_scan(False, ...)`` gives it, ``(up, u, v, any, u, v)``, scanning only columns
     near the upstream point (``_upstream``). First a bound: some upstream marker of the window, at
     ``d`` (cell units squared), bounds the winner's distance. It is the nearest of the few that
@@ -331,8 +325,20 @@ def _stretch(qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny
     within ``CORE`` cells of the centre, east and north (after the move). Then every marker within
     ``√d`` cells east and north, in ``_scan``'s order: the winner is among them, so it is
     ``_scan``'s, ties included (``any`` is then the nearest of those, unused: rule 4 takes ``up``).
-    Where no upstream marker is that near, the whole window (``_scan``)."""
+    Where no upstream marker is that near, the whole window (``_scan``). Within ``polar.ROWS`` rows
+    of a pole, the markers within ``√d`` cells come from ``index`` (``polar.nearest``), the bound
+    from ``_guess`` or else from the index at ``CORE``, ``2 CORE``, … cells, up to ``FAR``."""
     a, ua, va = _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)
+    cap = polar.served(j, q0.shape[0], index)
+    if cap >= 0:
+        r = CORE if a < 0 or ua * ua + va * va > CORE * CORE else math.sqrt(ua * ua + va * va) * (1.0 + 1e-6)
+        while r <= FAR:
+            b, d, ub, vb = polar.nearest(index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                         wj, h, fu, fv, cl, sl, m, rows, r)
+            if b >= 0 and d <= r * r:       # every marker at d or nearer was in the rectangle
+                return b, ub, vb, b, ub, vb
+            r = math.sqrt(d) * (1.0 + 1e-6) if b >= 0 else 2.0 * r
+        return _scan(False, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)
     if a < 0 or ua * ua + va * va > CORE * CORE:
         a, ua, va, _, _, _ = _upstream(False, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
                                        nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows, CORE * wj, CORE * h)

@@ -41,7 +41,7 @@ import copy
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere import arrivals, boundaries, drift, plates, window
+from planet.processes.lithosphere import arrivals, boundaries, drift, plates, polar, window
 from planet.processes.lithosphere.cadence import moves_at, runs_at  # noqa: F401 (runs_at: motion.runs_at)
 from planet.processes.lithosphere.clock import Clock
 
@@ -183,6 +183,16 @@ RULE2_LISTS = True
 WRITTEN = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "drift_east", "drift_north")
 
 
+def _marker_buffers(buf, H, W):
+    """The markers' arrays, kept in ``buf`` from one move to the next: their positions and each row's
+    spread (``drift.positions``), their landings (``arrivals.landing``), the plates' runs (``window.runs``)."""
+    if buf.get("marks") is None:
+        n = H * W
+        buf["marks"], buf["spread"], buf["landing"] = np.empty((3, n)), np.empty((H, 2)), np.empty((2, n))
+        buf["runs_west"], buf["runs_east"] = np.empty((H, W), np.int32), np.empty((H, W), np.int32)
+    return buf["marks"], buf["spread"], buf["landing"], buf["runs_west"], buf["runs_east"]
+
+
 def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=None):
     """Rule 5 for one step: fills the dict ``out`` with the lithosphere's fields after the plates
     moved (new float32 arrays; between two moves, see ``_hold``, the unchanged ones are the same
@@ -241,18 +251,11 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
     omega, reach_rows, rows = _marker_reach(buf, table, rate, W)
     source = np.empty((H, W), np.int64)
     ref_out = np.empty(n, np.int32)
-    marks = buf.get("marks")
-    if marks is None:
-        marks = buf["marks"] = np.empty((3, n))
-        buf["spread"], buf["landing"] = np.empty((H, 2)), np.empty((2, n))
-    spread, land = buf["spread"], buf["landing"]
-    west = buf.get("runs_west")
-    if west is None:
-        west = buf["runs_west"] = np.empty((H, W), np.int32)
-        buf["runs_east"] = np.empty((H, W), np.int32)
-    east = buf["runs_east"]
+    marks, spread, land, west, east = _marker_buffers(buf, H, W)
+    index = polar.EMPTY
     if mode == plates.MODE_MOVE:
         drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks, spread)
+        index = polar.build(q0, marks, rows)
         arrivals.landing(q0, u0, v0, table.ids, table.poles, omega, *buf["trig"], buf["drift_widths"], np.pi / H, land)
         window.runs(q0, reach_rows, rows, west, east)
     clock.lap("plates: markers")
@@ -261,8 +264,8 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
                    buf["cells"], np.int64(ctx.seed), np.int64(step), f32(cfg.ridge_level), f32(cfg.crust_max),
                    f32(cfg.uplift_decay), tectonic, out["plate"], out["uplift"], out["elevation"],
                    out["drainage_area"], out["basin"], out["crust"], source, out["frame_plate"].ravel(), ref_out,
-                   u0, v0, marks, spread, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows, west,
-                   east, out["drift_east"], out["drift_north"], land, RULE2_LISTS)
+                   u0, v0, marks, spread, index, table.poles, omega, buf["drift_widths"], np.pi / H, reach_rows, rows,
+                   west, east, out["drift_east"], out["drift_north"], land, RULE2_LISTS)
     clock.lap("plates: rule")
     buf["references"] = (step, epoch, ref_out, out["plate"].copy()) if mode == plates.MODE_MOVE else None
     if mode == plates.MODE_ASSIGN:

@@ -53,6 +53,7 @@ from numba import njit, prange
 
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
+from planet.processes.lithosphere import polar
 from planet.processes.lithosphere.arrivals import LISTED, fill, landing, simple
 from planet.processes.lithosphere.cells import cell_of, cell_tables
 from planet.processes.lithosphere.drift import LIMIT, carry, positions
@@ -239,8 +240,8 @@ def _move(qc, j, i, interior, q0, q0f, ids, density, minv, inv, fplate, fcrust, 
 @njit(cache=True, nogil=True, parallel=True)
 def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv, fplate, fcrust, coslat, sinlat,
             coslon, sinlon, cells, seed, step, ridge, crust_max, decay, tectonic, q, y, z, a, b, c, source, fplate_out,
-            ref_out, u0, v0, marks, spread, poles, omega, wrow, h, reach_rows, rows, west, east, u_out, v_out, land,
-            lists):
+            ref_out, u0, v0, marks, spread, index, poles, omega, wrow, h, reach_rows, rows, west, east, u_out, v_out,
+            land, lists):
     """Plate rule for every cell; reads this step's chained values ``y1 … c1`` (flat, after the
     surface rules; ``q0f`` is ``q0`` flat) and writes ``q, y, z, a, b, c`` and ``source``.
 
@@ -253,8 +254,9 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
     epoch-start cell of each cell's crust under its plate's rotation now; -1 elsewhere), so the
     stage need not rotate every cell twice. ``u0``, ``v0`` (flat) and ``u_out``, ``v_out``: the
     markers' offsets before and after (``drift``; ``marks`` their positions and ``spread`` each
-    row's largest offsets, ``drift.positions``, read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``, ``h`` the cells'
-    widths and height, ``reach_rows`` and ``rows`` the markers' search reach: columns per row and
+    row's largest offsets, ``drift.positions``, and ``index`` the polar markers' buckets,
+    ``polar.build``, read in ``MODE_MOVE`` only; ``poles``, ``omega`` radians per step, ``wrow``,
+    ``h`` the cells' widths and height, ``reach_rows`` and ``rows`` the markers' search reach: columns per row and
     rows, ``window.reach`` and ``window.rows_reach``; ``west``, ``east``: ``window.runs`` of ``q0``,
     read in ``MODE_MOVE`` only; ``land``: ``arrivals.landing``, rule 2's lists where ``lists``)."""
     H, W = q0.shape
@@ -295,8 +297,8 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 vc = 0.0
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
-                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, spread, poles, omega, coslat, sinlat, coslon,
-                                      sinlon, wrow, h, reach_rows, rows, slots, count)
+                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, sinlat,
+                                      coslon, sinlon, wrow, h, reach_rows, rows, slots, count)
                     if m >= 0:
                         src = m
                         uc = um
@@ -363,6 +365,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     spread = np.empty((H, 2))
     positions(q0, u0, v0, *trig, width, np.pi / H, marks, spread)
     reach_rows, rows = search(width, W, omega)
+    index = polar.build(q0, marks, rows)
     west = np.empty((H, W), np.int32)
     east = np.empty((H, W), np.int32)
     runs(q0, reach_rows, rows, west, east)
@@ -371,7 +374,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],
-            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0, marks, spread,
+            *(outs[k] for k in names), source, fplate_out.ravel(), np.empty(n, np.int32), u0, v0, marks, spread, index,
             np.asarray(table.poles, np.float64), omega, width, np.pi / H,
             reach_rows, rows, west, east, outs["drift_east"], outs["drift_north"], land, True)
     return outs, source, fplate_out, fcrust

@@ -85,6 +85,17 @@ def half_columns(cphi, sphi, a_row, d_row, W, cl, sl, qy, q2, rq, alpha, beta, t
 
 
 @njit(cache=True, nogil=True, inline="always")
+def reflected_row(jj, H, W):
+    """``(row, column shift)`` of a possibly out-of-range row ``jj`` under polar reflection
+    (``sampling._reflect``): the row beyond a pole is the row as far on this side, half a turn away."""
+    if jj < 0:
+        return -1 - jj, W // 2
+    if jj >= H:
+        return 2 * H - 1 - jj, W // 2
+    return jj, 0
+
+
+@njit(cache=True, nogil=True, inline="always")
 def wrap(x, W):
     """``x mod W`` (``W > 0``) by adding or subtracting ``W``: a scan's column, shifted by its reach and
     half a turn, is at most a turn or two out of range, which costs less than a 64-bit integer division

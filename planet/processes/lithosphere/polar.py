@@ -78,35 +78,34 @@ def _bucket(x, radius, size, side):
 @njit(cache=True, nogil=True)
 def _build(q0, marks, depth, radius, size, side, start, items, geometry):
     """Counting sort of the markers of rows ``0 … depth − 1`` (cap 0) and ``H − 1 … H − depth``
-    (cap 1) by bucket, in cell order within a bucket. ``geometry[cap]``: the grid's half-side,
+    (cap 1) by bucket, within a bucket in the order read (rows from the pole). ``geometry[cap]``: the grid's half-side,
     bucket size, lowest and highest marker heights ``y`` and buckets a side. Sequential."""
     H, W = q0.shape
+    cells = np.empty(depth * W, np.int64)
+    buckets = np.empty(depth * W, np.int64)
     for cap in range(2):
         start[cap, :] = 0
         lo = np.inf
         hi = -np.inf
+        n = 0
         for t in range(depth):
             base = (t if cap == 0 else H - 1 - t) * W
-            for i in range(W):
-                if q0.flat[base + i] < 0:
+            for cc in range(base, base + W):
+                if q0.flat[cc] < 0:
                     continue
-                cc = base + i
                 b = _bucket(marks[2, cc], radius, size, side) * side + _bucket(marks[0, cc], radius, size, side)
+                cells[n] = cc
+                buckets[n] = b
+                n += 1
                 start[cap, b + 1] += 1
                 lo = min(lo, marks[1, cc])
                 hi = max(hi, marks[1, cc])
         for b in range(side * side):
             start[cap, b + 1] += start[cap, b]
         fill = start[cap, :-1].copy()
-        for t in range(depth):
-            base = (t if cap == 0 else H - 1 - t) * W
-            for i in range(W):
-                if q0.flat[base + i] < 0:
-                    continue
-                cc = base + i
-                b = _bucket(marks[2, cc], radius, size, side) * side + _bucket(marks[0, cc], radius, size, side)
-                items[cap, fill[b]] = cc
-                fill[b] += 1
+        for t in range(n):
+            items[cap, fill[buckets[t]]] = cells[t]
+            fill[buckets[t]] += 1
         geometry[cap, 0] = radius
         geometry[cap, 1] = size
         geometry[cap, 2] = lo

@@ -104,7 +104,7 @@ def test_the_cut_window_finds_the_marker_the_whole_window_finds(seed, H, W, cell
     assert found.mean() > 0.2                                        # the inside test passed often
     near_pole = np.zeros(H, bool)
     near_pole[:rows + 1] = near_pole[-rows - 1:] = True
-    assert found[near_pole].sum() > W                                    # among them rows reflected over a pole
+    assert found[near_pole].sum() > W                                # among them rows reflected over a pole
     full = (2 * rows + 1) * (2 * reach_rows + 1)
     cut = out[..., 6].sum(axis=1)
     assert (cut <= W * full).all()
@@ -157,19 +157,21 @@ def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cel
         _stretch_both(3.0, 0, q0, marks, spread, polar.build(q0, marks, rows), poles, omega, *trig, width, h,
                       reach_rows, rows, out)
         out = out[np.r_[:polar.ROWS, H - polar.ROWS:H]]                # (the other rows' cut assumes the offsets)
-        assert np.array_equal(out[..., :3], out[..., 6:9])
-        none = out[..., 0] < 0
-        assert np.array_equal(out[none][:, 3:6], out[none][:, 9:12])
+        _agree(out)
         won = out[..., 0].astype(np.int64)
         assert np.isin(won, to).sum() > W // 8                       # twins won: ties were resolved
 
 
-def _same_as_the_window(out, H, W, rows):
-    """``_stretch_both``'s two results agree (``up``, else ``any``), and upstream markers were found,
-    also on the rows near the poles."""
+def _agree(out):
+    """``_stretch_both``'s two results agree: the upstream marker, and where there is none the nearest."""
     assert np.array_equal(out[..., :3], out[..., 6:9])               # the upstream marker: cell, u, v
     none = out[..., 0] < 0
     assert np.array_equal(out[none][:, 3:6], out[none][:, 9:12])    # and where there is none, the nearest
+
+
+def _same_as_the_window(out, H, W, rows):
+    """``_agree``, and upstream markers were found, also on the rows near the poles."""
+    _agree(out)
     up = out[..., 0] >= 0
     assert up.mean() > 0.5                                           # upstream markers were found
     near_pole = np.zeros(H, bool)

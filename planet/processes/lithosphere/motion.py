@@ -240,11 +240,10 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
         # the previous step's epoch-start cells, its crust written back, who held each of them
         refp = previous_references(buf, q0, step, epoch, table, ctx.timeline.time_of(step - every) - t_e, every)
         clock.lap("plates: references")
-        if buf.get("inv") is None:
-            buf["inv"], buf["inv_written"] = np.empty((plates.SLOTS, n), np.int32), plates.unknown(n)
-        inv = buf["inv"]
-        plates._write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel(), inv,
-                                   buf["inv_written"])
+        inv = buf.get("inv")
+        if inv is None:
+            inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
+        plates._write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel(), inv)
         clock.lap("plates: write_back, inverse")
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()

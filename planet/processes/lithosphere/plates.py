@@ -109,13 +109,8 @@ def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, cells, out):
             out[j * W + i] = -1 if k < 0 else _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, cells, W)
 
 
-def unknown(n: int) -> np.ndarray:
-    """``_write_back_inverse``'s list of set entries for a fresh ``inv`` of ``n`` cells (none known)."""
-    return np.full(n + 1, -1, np.int64)
-
-
 @njit(cache=True, nogil=True)
-def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv, written):
+def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv):
     """Two things in one sequential pass over the cells, both from the references ``refp``:
 
     * the crust each cell holds (after this step's surface rules) goes back to its epoch-start
@@ -124,20 +119,9 @@ def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv, written):
     * ``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
       step (the first in cell order), -1 if none.
 
-    ``written`` (``int64``, one more entry than there are cells) lists the entries of ``inv`` that
-    are not -1: ``written[0]`` of them, as flat indices, in ``written[1:]``; ``written[0] = -1``
-    says nothing is known and clears all of ``inv``. Only the listed entries are cleared, and this
-    call's are listed in their place: ``inv`` has ``SLOTS`` rows of every cell (at 2048×1024 cells
-    over 100 MB), the entries set a few per cell. Sequential, so neither depends on threads."""
-    flat = inv.ravel()
-    if written[0] < 0:
-        flat[:] = -1
-    else:
-        for m in range(1, written[0] + 1):
-            flat[written[m]] = -1
-    count = 0
-    n = q0f.size
-    for c in range(n):
+    Sequential, so neither depends on threads."""
+    inv[:ids.size, :] = -1
+    for c in range(q0f.size):
         r = refp[c]
         if r < 0:
             continue
@@ -147,9 +131,6 @@ def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv, written):
                 fcrust[r] = crust[c]
             if inv[k, r] < 0:
                 inv[k, r] = c
-                count += 1
-                written[count] = np.int64(k) * n + r
-    written[0] = count
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -377,7 +358,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     refp = np.empty(n, np.int32)
     _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, cells, refp)
     inv = np.empty((SLOTS, n), np.int32)
-    _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv, unknown(n))
+    _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv)
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
     marks = np.empty((3, n))

@@ -1,9 +1,14 @@
 """Rule 2 from the markers' landing lists (``arrivals``) is rule 2 from the scan, bit for bit."""
+import math
+
 import numpy as np
 import pytest
+from numba import njit
 
 import planet
-from planet.processes.lithosphere import arrivals, motion
+from planet.processes.lithosphere import arrivals, candidate, drift, motion, window
+from planet.processes.lithosphere.territory import trig_tables
+from .test_upstream import _cell
 
 
 def _geology(columns, until, lists, monkeypatch):
@@ -53,3 +58,74 @@ def test_a_listed_marker_lands_where_the_rotation_brings_it():
     jj, ii = np.mgrid[0:H, 0:W]
     np.testing.assert_allclose(rows, jj + 0.125, atol=1e-12)
     np.testing.assert_allclose(cols, ii + 0.25 + 0.3, atol=1e-9)
+
+
+@njit(cache=False)
+def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows,
+                out):
+    """For every cell of the rows that take rule 2 from lists (``arrivals.simple``; -2 elsewhere): rule 2
+    over the whole window (``drift._scan``) and from the lists (``drift.carry``'s listed branch),
+    ``out[j, i] = (cell, u, v, cell, u, v)``."""
+    H, W = q0.shape
+    out[...] = -2.0
+    slots = np.empty((W, arrivals.LISTED), np.int32)
+    count = np.empty(W, np.int64)
+    for j in range(H):
+        m = reach_rows[j]
+        if not arrivals.simple(j, H, W, rows, m, coslat):
+            continue
+        arrivals.fill(j, rows, land, W, slots, count)
+        for i in range(m, W - m):
+            if count[i] < 0:
+                continue
+            x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv = _cell(k, j, i, poles, omega, coslat, sinlat,
+                                                                          coslon, sinlon, wrow, h)
+            a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                             wj, h, fu, fv, m, rows)
+            best = candidate.NONE
+            for t in range(count[i]):
+                cc = slots[i, t]
+                jj = cc // W
+                if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
+                    b0, b1, b2, b3, b4, b5, b6, b7 = best
+                    best = candidate.consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu,
+                                              fv, candidate.OUTSIDE * wj, candidate.OUTSIDE * h, b0, b1, b2, b3, b4,
+                                              b5, b6, b7)
+            out[j, i, 0], out[j, i, 1], out[j, i, 2] = a, ua, va
+            out[j, i, 3], out[j, i, 4], out[j, i, 5] = best[0], best[2], best[3]
+
+
+@pytest.mark.parametrize("seed, H, cells", [(0, 256, 1.0), (1, 512, 1.0), (2, 512, 3.0), (3, 1024, 2.0),
+                                            (4, 1024, 1.9), (5, 1024, 3.0)])
+def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells):
+    """Random offsets within the bounds (a tenth at them) on a plate turning ``cells`` cell heights a
+    move about a random pole: on every row that takes rule 2 from its lists (to 60°, or further where
+    the window's rows allow it: ``arrivals.min_cos``) the listed marker is the scan's, bit for bit."""
+    W = 2 * H
+    rng = np.random.default_rng(seed)
+    q0 = np.full((H, W), 3.0, np.float32)
+    u0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
+    v0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
+    edge = rng.random(H * W) < 0.1
+    u0[edge] = np.sign(u0[edge]) * 1.5
+    v0[edge[::-1]] = np.sign(v0[edge[::-1]]) * 1.5
+    pole = rng.normal(size=3)
+    poles = np.array([pole / np.linalg.norm(pole)])
+    h = math.pi / H
+    omega = np.array([cells * h])
+    trig = trig_tables(H, W)
+    width = window.widths(H, W)
+    marks = np.empty((3, H * W))
+    spread = np.empty((H, 2))
+    drift.positions(q0, u0, v0, *trig, width, h, marks, spread)
+    reach_rows, rows = window.search(width, W, omega)
+    land = np.empty((2, H * W))
+    arrivals.landing(q0, u0, v0, np.array([3.0], np.float32), poles, omega, *trig, width, h, land)
+    out = np.empty((H, W, 6))
+    _rule2_both(3.0, 0, q0, marks, land, poles, omega, *trig, width, h, reach_rows, rows, out)
+    listed = out[..., 0] > -2
+    lat = np.degrees(np.arccos(np.clip(trig[0], 0, 1)))
+    reach = max(60.0, np.degrees(np.arccos(arrivals.min_cos(H, rows))) - 180.0 / H)
+    assert lat[listed.any(axis=1)].max() > reach - 180.0 / H                           # the lists reach that far
+    assert np.array_equal(out[listed][:, :3], out[listed][:, 3:])
+    assert (out[listed][:, 0] >= 0).mean() > 0.5                                      # markers were found

@@ -27,9 +27,16 @@ the cell size, under 0.07 cells within 60° of the equator at 512 columns and le
 it grows with the cell height on coarser ones: with both of a marker's offsets at their bound, 1.5
 cells, about 0.11 at 256 columns and 0.22 at 128).
 ``MARGIN`` = 1/4 cell covers both four times over within 60° at 512 columns and finer, and still
-covers them at 128; beyond 60°, and wherever the window
+covers them at 128. **Beyond 60°** the lists reach as far as ``(r + 1.35)² h tan φ ≤ 0.1`` (``min_cos``;
+``h`` the cell height in radians, ``r`` the window's rows, the move's largest motion in cells rounded
+up): the error grows with the distance the markers come from (``r`` plus their offsets, in cells)
+squared, the cell height and ``tan φ``; on random offsets within their bounds (a tenth at them), lists
+first missed the scan's marker where that product reached 0.15–0.22 (1024 and 2048 columns, moves of
+2 and 3 cells; ``tests/test_arrivals.py``). On the plates' moves (``r`` = 1 at 512 and 1024 columns,
+2 at 2048) that is 71° of latitude. Beyond it, and wherever the window
 would wrap around the map or cross a pole, or a cell's list overflows ``LISTED``, rule 2 scans as
-before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–2048 columns.
+before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns and
+on random offsets at 512–2048.
 """
 from __future__ import annotations
 
@@ -43,8 +50,12 @@ from planet.processes.lithosphere.euler import _index_of
 MARGIN = 0.25
 #: markers listed per cell at most (more: that cell scans)
 LISTED = 8
-#: rows further from the equator than this (cos φ below it) scan
+#: rows further from the equator than this (cos φ below it) scan, unless ``TILT`` allows them (``min_cos``)
 MIN_COS = 0.5
+#: the largest ``(rows + SPAN)² h tan φ`` (cells; ``rows`` the window's, ``h`` the cell height in radians) of
+#: a row beyond ``MIN_COS`` that takes rule 2 from its lists (``min_cos``)
+TILT = 0.10
+SPAN = 1.35
 #: a landing point for the cells without a plate: never near any cell
 FAR = 1e30
 
@@ -70,10 +81,21 @@ def landing(q0, u0, v0, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow,
 
 
 @njit(cache=True, nogil=True, inline="always")
+def min_cos(H, rows):
+    """The smallest ``cos φ`` of the rows that take rule 2 from lists on a grid of ``H`` rows and a window
+    of ``rows`` rows each side (the move's largest motion in cell heights, rounded up): ``MIN_COS``, or
+    further poleward where ``(rows + SPAN)² h tan φ ≤ TILT`` (the module's note on the lists' reach)."""
+    t = TILT / ((rows + SPAN) * (rows + SPAN) * (np.pi / H))
+    if t * t <= 1.0 / (MIN_COS * MIN_COS) - 1.0:
+        return MIN_COS
+    return 1.0 / np.sqrt(1.0 + t * t)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def simple(j, H, W, rows, m, coslat):
     """Whether row ``j``'s cells may take rule 2 from their lists: the window stays off the poles,
-    ``m`` (its columns each side) is under ``drift.ARC_MIN`` and the row within ``MIN_COS``."""
-    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= MIN_COS
+    ``m`` (its columns each side) is under ``drift.ARC_MIN`` and the row within ``min_cos``."""
+    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= min_cos(H, rows)
 
 
 @njit(cache=True, nogil=True)

@@ -6,9 +6,8 @@ import pytest
 from numba import njit
 
 import planet
-from planet.processes.lithosphere import arrivals, candidate, drift, motion, window
-from planet.processes.lithosphere.territory import trig_tables
-from .test_upstream import _cell
+from planet.processes.lithosphere import arrivals, candidate, drift, motion
+from .test_upstream import _cell, marked, offsets
 
 
 def _geology(columns, until, lists, monkeypatch):
@@ -104,21 +103,11 @@ def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells):
     W = 2 * H
     rng = np.random.default_rng(seed)
     q0 = np.full((H, W), 3.0, np.float32)
-    u0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
-    v0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
-    edge = rng.random(H * W) < 0.1
-    u0[edge] = np.sign(u0[edge]) * 1.5
-    v0[edge[::-1]] = np.sign(v0[edge[::-1]]) * 1.5
+    u0, v0 = offsets(rng, H * W)
     pole = rng.normal(size=3)
     poles = np.array([pole / np.linalg.norm(pole)])
-    h = math.pi / H
-    omega = np.array([cells * h])
-    trig = trig_tables(H, W)
-    width = window.widths(H, W)
-    marks = np.empty((3, H * W))
-    spread = np.empty((H, 2))
-    drift.positions(q0, u0, v0, *trig, width, h, marks, spread)
-    reach_rows, rows = window.search(width, W, omega)
+    omega = np.array([cells * (math.pi / H)])
+    marks, _, trig, width, h, reach_rows, rows = marked(q0, u0, v0, omega)
     land = np.empty((2, H * W))
     arrivals.landing(q0, u0, v0, np.array([3.0], np.float32), poles, omega, *trig, width, h, land)
     out = np.empty((H, W, 6))

@@ -69,26 +69,41 @@ def _both(qk, k, q0, marks, spread, poles, omega, coslat, sinlat, coslon, sinlon
             out[j, i, 6] = n
 
 
-def _world(seed, H, W, cells_per_move):
-    """Two plates (mostly the first), random offsets within ±1.5 (a tenth at the bounds), the
-    first plate turning ``cells_per_move`` cell heights a move about a random pole."""
-    rng = np.random.default_rng(seed)
-    q0 = np.where(rng.random((H, W)) < 0.85, 3.0, 5.0).astype(np.float32)
-    u0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
-    v0 = rng.uniform(-1.5, 1.5, H * W).astype(np.float32)
-    edge = rng.random(H * W) < 0.1
+def offsets(rng, n):
+    """Random marker offsets ``(u0, v0)`` within ±1.5 cells, a tenth of each at the bounds."""
+    u0 = rng.uniform(-1.5, 1.5, n).astype(np.float32)
+    v0 = rng.uniform(-1.5, 1.5, n).astype(np.float32)
+    edge = rng.random(n) < 0.1
     u0[edge] = np.sign(u0[edge]) * 1.5
     v0[edge[::-1]] = np.sign(v0[edge[::-1]]) * 1.5
-    pole = rng.normal(size=3)
-    poles = np.array([pole / np.linalg.norm(pole), [0.0, 1.0, 0.0]])
+    return u0, v0
+
+
+def marked(q0, u0, v0, omega):
+    """The markers' positions and the search window for plates ``q0`` turning by ``omega``:
+    ``(marks, spread, trig, width, h, reach_rows, rows)``."""
+    H, W = q0.shape
     h = math.pi / H
-    omega = np.array([cells_per_move * h, 0.3 * h]) * rng.choice([-1.0, 1.0])
     trig = trig_tables(H, W)
     width = window.widths(H, W)
     marks = np.empty((3, H * W))
     spread = np.empty((H, 2))
     drift.positions(q0, u0, v0, *trig, width, h, marks, spread)
     reach_rows, rows = window.search(width, W, omega)
+    return marks, spread, trig, width, h, reach_rows, rows
+
+
+def _world(seed, H, W, cells_per_move):
+    """Two plates (mostly the first), random offsets within ±1.5 (a tenth at the bounds), the
+    first plate turning ``cells_per_move`` cell heights a move about a random pole."""
+    rng = np.random.default_rng(seed)
+    q0 = np.where(rng.random((H, W)) < 0.85, 3.0, 5.0).astype(np.float32)
+    u0, v0 = offsets(rng, H * W)
+    pole = rng.normal(size=3)
+    poles = np.array([pole / np.linalg.norm(pole), [0.0, 1.0, 0.0]])
+    h = math.pi / H
+    omega = np.array([cells_per_move * h, 0.3 * h]) * rng.choice([-1.0, 1.0])
+    marks, spread, trig, width, _, reach_rows, rows = marked(q0, u0, v0, omega)
     return q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows
 
 

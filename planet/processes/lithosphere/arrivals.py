@@ -33,7 +33,8 @@ up): the error grows with the distance the markers come from (``r`` plus their o
 squared, the cell height and ``tan φ``; on random offsets within their bounds (a tenth at them), lists
 first missed the scan's marker where that product reached 0.15–0.22 (1024 and 2048 columns, moves of
 2 and 3 cells; ``tests/test_arrivals.py``). On the plates' moves (``r`` = 1 at 512 and 1024 columns,
-2 at 2048) that is 71° of latitude. Beyond it, and wherever the window
+2 at 2048) that is 71° of latitude at 1024 and 2048 columns, and 60° still at 512 and coarser. Beyond
+it, and wherever the window
 would wrap around the map or cross a pole, or a cell's list overflows ``LISTED``, rule 2 scans as
 before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns and
 on random offsets at 512–2048.

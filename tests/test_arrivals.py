@@ -6,7 +6,7 @@ import pytest
 from numba import njit
 
 import planet
-from planet.processes.lithosphere import arrivals, candidate, drift, motion
+from planet.processes.lithosphere import arrivals, drift, motion
 from .test_upstream import _cell, marked, offsets
 
 
@@ -63,7 +63,7 @@ def test_a_listed_marker_lands_where_the_rotation_brings_it():
 def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows,
                 out):
     """For every cell of the rows that take rule 2 from lists (``arrivals.simple``; -2 elsewhere): rule 2
-    over the whole window (``drift._scan``) and from the lists (``drift.carry``'s listed branch),
+    over the whole window (``drift._scan``) and from the lists (``drift.listed``, as ``drift.carry`` takes it),
     ``out[j, i] = (cell, u, v, cell, u, v)``."""
     H, W = q0.shape
     out[...] = -2.0
@@ -81,17 +81,10 @@ def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, si
                                                                           coslon, sinlon, wrow, h)
             a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, m, rows)
-            best = candidate.NONE
-            for t in range(count[i]):
-                cc = slots[i, t]
-                jj = cc // W
-                if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
-                    b0, b1, b2, b3, b4, b5, b6, b7 = best
-                    best = candidate.consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu,
-                                              fv, candidate.OUTSIDE * wj, candidate.OUTSIDE * h, b0, b1, b2, b3, b4,
-                                              b5, b6, b7)
+            b, ub, vb = drift.listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
+                                     h, fu, fv, m)
             out[j, i, 0], out[j, i, 1], out[j, i, 2] = a, ua, va
-            out[j, i, 3], out[j, i, 4], out[j, i, 5] = best[0], best[2], best[3]
+            out[j, i, 3], out[j, i, 4], out[j, i, 5] = b, ub, vb
 
 
 @pytest.mark.parametrize("seed, H, cells", [(0, 256, 1.0), (1, 512, 1.0), (2, 512, 3.0), (3, 1024, 2.0),

@@ -161,15 +161,8 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
     # rule 2 first: only markers that may be inside the cell are placed exactly
     m = reach_rows[j]
     if m <= i < W - m and count[i] >= 0:           # the markers listed as landing near the cell (``arrivals``)
-        best = NONE
-        for t in range(count[i]):
-            cc = slots[i, t]
-            jj = cc // W
-            if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
-                a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
-                best = consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
-                                OUTSIDE * wj, OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
-        best_in, _, u_in, v_in, _, _, _, _ = best
+        best_in, u_in, v_in = listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
+                                     h, fu, fv, m)
     elif m >= ARC_MIN:
         best_in, u_in, v_in, _, _, _ = _upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
                                                  nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
@@ -191,6 +184,23 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
     if best_up >= 0:
         return best_up, u_up, v_up
     return best_any, u_any, v_any
+
+
+@njit(cache=True, nogil=True, inline="always")
+def listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m):
+    """Rule 2 for cell (j, i) from its list (``arrivals.fill``: ``slots[i, :count[i]]``, in scan order):
+    of plate ``qk``'s listed markers within ``m`` columns, the one moved inside the cell nearest its
+    centre, ``(cell, u, v)`` (cell -1: none); the scan's arithmetic (``consider``)."""
+    W = q0.shape[1]
+    best = NONE
+    for t in range(count[i]):
+        cc = slots[i, t]
+        jj = cc // W
+        if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
+            a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
+            best = consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
+                            OUTSIDE * wj, OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)
+    return best[0], best[2], best[3]
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -2,7 +2,7 @@
 and the film's per-frame split at 40 s and 150 s (``bench/film_split.py``: a real 512-column world,
 simulated alongside, encoded to MP4; the first run simulates and caches the worlds, minutes).
 
-    PYTHONPATH=. python bench/bench_render.py [--size 1280x720] [--repeat 10] [--film-seconds 2]
+    PYTHONPATH=. python bench/bench_render.py [--size 1280x720] [--repeat 10] [--film-seconds 6]
 
 The machine is shared, so each timing is also given as a ratio to a floor
 kernel measured in the same run (a NumPy copy of one 720p RGB frame).
@@ -44,7 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--film-seconds", type=float, default=2.0)
+    ap.add_argument("--film-seconds", type=float, default=6.0)
     ap.add_argument("--rows", type=int, default=256)
     ap.add_argument("--backends", default="cpu,gpu")
     ap.add_argument("--worlds", default=os.path.join(tempfile.gettempdir(), "planet-film-worlds"),

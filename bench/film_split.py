@@ -8,8 +8,9 @@ otherwise), run to ``t0`` and filmed for ``--seconds`` at 1280×720 into an MP4,
 ``planet demo`` does. The parts are timed by wrapping the functions the film calls (the film's
 code is not changed): per frame, milliseconds of
 
-* wait: the film waiting for the simulation (``render_film``'s ``sim_s``); sim: the simulation's
-  own wall time in its thread (it overlaps the drawing);
+* wait: the drawing waiting for the simulation (its time in ``RunAhead.get``); sim: the
+  simulation's own wall time in its thread (it overlaps the drawing); render: the drawing thread's
+  time neither waiting nor handing frames to the encoder;
 * shot (storyboard frame + projection parameters), pack (``pack_fields``: the copy of the fields),
   cells A / cells B (``cpu.cell_colours`` of the view and of the second view), geometry
   (``projection.geometry``, only when the camera's latitude or morph changes), atm table

@@ -1,7 +1,7 @@
 """Full-step benchmark: ms per step of every stage, and the ratio to a floor kernel.
 
     PYTHONPATH=. python bench/bench_full.py [--resolutions 256 512 1024] [--starts 30 90 130 200]
-                                            [--steps 60] [--threads 2] [--memory]
+                                            [--steps 60] [--threads 2] [--memory] [--worlds FOLDER]
 
 The floor is ``bench/floor.py``'s 4-field 5-point float32 stencil (``njit(parallel=True)``),
 about the least work a step over the grid can do; it is measured in the same
@@ -18,6 +18,14 @@ With plates that move every ``plate_interval`` steps, the statistics are taken o
 whole cycles (one move each), so they are the step's cost, not that of the cheaper steps between.
 ``--memory`` also runs each resolution in a child process and reports its peak
 resident memory (the world, its scratch buffers and the compiled kernels).
+
+``--worlds FOLDER`` measures real worlds instead: seed 0 run through the story from its protoplanet
+to each start (``story_world``; kept in ``FOLDER`` and continued from the latest earlier one, so
+each resolution is simulated once, minutes at 1024 columns). A world moved to a phase has none of
+that phase's rivers, basins, life or people, nor the subnormal floats the decays used to leave in
+the vapour and the rain (``planet.processes.zeros.ZERO_BELOW``): on 2026-12-06, before that floor, a
+real world's step at 1024 columns cost 18.5–18.7 ms at t = 90 s against 15.0–16.0 for the moved
+protoplanet, and 12.7–12.8 against 10.7–10.9 at t = 200 s (README, Speed).
 """
 from __future__ import annotations
 
@@ -44,11 +52,37 @@ f32 = np.float32
 CLIMATE_ATMOSPHERE_LIFE = ("climate", "atmosphere", "life")
 
 
-def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median") -> dict:
-    world = planet.Planet(resolution=resolution, seed=0)
-    fps = world.config.schedule.fps
-    state = State(world.state.fields, step=int(start * fps), seed=0, config=world.config, stages=world.state.stages)
-    world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+def story_world(resolution: int, start: float, folder: Path):
+    """Seed 0 with every stage at film second ``start``, run through the story from its protoplanet:
+    ``folder/w{resolution}_{start}.npz`` if it is there, else continued from the latest earlier world
+    of that resolution in ``folder`` (or from the protoplanet) and saved there."""
+    def when(p: Path) -> float:
+        return float(p.stem.split("_", 1)[1])
+
+    path = folder / f"w{resolution}_{start:g}.npz"
+    if path.exists():
+        return planet.load(path)
+    earlier = sorted((p for p in folder.glob(f"w{resolution}_*.npz") if when(p) < start), key=when)
+    world = planet.load(earlier[-1]) if earlier else planet.Planet(resolution=resolution, seed=0)
+    world.run(until=start, progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    world.save(path)
+    return world
+
+
+def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None) -> dict:
+    """Ms per step of each stage and of the floor (``robust`` of the plate cycles' means) over ``steps``
+    steps after ``warmup``, from the protoplanet moved to ``start``, or from the real world there
+    (``story_world``) when ``worlds`` names a folder."""
+    if worlds is not None:
+        world = story_world(resolution, start, Path(worlds))
+        state = world.state
+    else:
+        world = planet.Planet(resolution=resolution, seed=0)
+        fps = world.config.schedule.fps
+        state = State(world.state.fields, step=int(start * fps), seed=0, config=world.config,
+                      stages=world.state.stages)
+        world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
     world.step(warmup)
     times = {name: [] for name in world.stages}
     floor = []
@@ -92,6 +126,9 @@ def main(argv=None):
     ap.add_argument("--memory", action="store_true", help="peak resident memory per resolution (child processes)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="per-stage statistic over the timed steps (min: best case on a busy machine)")
+    ap.add_argument("--worlds", default=None,
+                    help="folder of real worlds (simulated through the story once, then kept) instead of the "
+                         "protoplanet moved to each start")
     args = ap.parse_args(argv)
     for name, values, low in (("--resolutions", args.resolutions, 16), ("--steps", [args.steps], 1),
                               ("--warmup", [args.warmup], 0)):
@@ -108,7 +145,7 @@ def main(argv=None):
           f"{'Mcell-steps/s':>14} | {'c+a+l':>6} {'x floor':>8} | x floor per stage")
     for res in args.resolutions:
         for start in starts:
-            r = bench(res, args.steps, start, args.warmup, args.stat)
+            r = bench(res, args.steps, start, args.warmup, args.stat, args.worlds)
             stages = {k: v for k, v in r.items() if k != "floor"}
             total = sum(stages.values())
             parts = "  ".join(f"{k[:5]} {v:.2f}" for k, v in stages.items())

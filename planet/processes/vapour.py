@@ -32,6 +32,7 @@ from numba import njit, prange
 from planet.processes.climate.coarse import column_pattern, expand_parts
 from planet.processes.life.stage import plant_growth
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
+from planet.processes.zeros import ZERO_BELOW
 
 f32 = np.float32
 
@@ -149,7 +150,8 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
     ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
     the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
-    values are +0 and are not sampled. Per row, simple
+    values are +0 and are not sampled. Vapour and rain below ``zeros.ZERO_BELOW`` are written as +0 (no
+    subnormal floats). Per row, simple
     loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
@@ -212,7 +214,9 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                     wr[i] -= orographic * rx[i]
             for i in range(W):
                 w = min(max(wr[i], zero), vapour_max)
-                rain[j, i] = max(w_in[i] - w, zero)
+                w = zero if w < ZERO_BELOW else w          # no subnormal floats (zeros.ZERO_BELOW); NaN stays
+                r = max(w_in[i] - w, zero)
+                rain[j, i] = zero if r < ZERO_BELOW else r
                 w_out[j, i] = w
             if with_co2:
                 for i in range(W):                  # (plant growth of this row's moisture and temperature)

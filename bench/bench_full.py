@@ -55,7 +55,9 @@ CLIMATE_ATMOSPHERE_LIFE = ("climate", "atmosphere", "life")
 def story_world(resolution: int, start: float, folder: Path):
     """Seed 0 with every stage at film second ``start``, run through the story from its protoplanet:
     ``folder/w{resolution}_{start}.npz`` if it is there, else continued from the latest earlier world
-    of that resolution in ``folder`` (or from the protoplanet) and saved there."""
+    of that resolution in ``folder`` (or from the protoplanet) and saved there. The files are named by
+    resolution and start only: after a change to the model, empty the folder, or it keeps the worlds of
+    the code that made them."""
     def when(p: Path) -> float:
         return float(p.stem.split("_", 1)[1])
 

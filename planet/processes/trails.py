@@ -13,7 +13,7 @@ from numba import njit, prange
 
 from planet.core.noise import STREAM_PARTICLE, uniform, unit24
 from planet.processes.sampling import _clamp_wind, _reflect
-from planet.processes.zeros import ZERO_BELOW
+from planet.processes.zeros import flushed
 
 f32 = np.float32
 
@@ -37,8 +37,7 @@ def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step)
     count = np.empty(H, dtype=np.int64)
     for j in prange(H):
         for i in range(W):                 # (no subnormal floats: zeros.ZERO_BELOW)
-            v = trails[j, i] * fade
-            out[j, i] = f32(0.0) if v < ZERO_BELOW else v
+            out[j, i] = flushed(trails[j, i] * fade)
         n = np.uint64(0)
         row = heads[j]
         for i in range(np.uint64(W)):      # branch-free: every cell's column is written, a head's kept

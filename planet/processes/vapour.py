@@ -32,7 +32,7 @@ from numba import njit, prange
 from planet.processes.climate.coarse import column_pattern, expand_parts
 from planet.processes.life.stage import plant_growth
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
-from planet.processes.zeros import ZERO_BELOW
+from planet.processes.zeros import flushed
 
 f32 = np.float32
 
@@ -214,9 +214,8 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                     wr[i] -= orographic * rx[i]
             for i in range(W):
                 w = min(max(wr[i], zero), vapour_max)
-                w = zero if w < ZERO_BELOW else w          # no subnormal floats (zeros.ZERO_BELOW); NaN stays
-                r = max(w_in[i] - w, zero)
-                rain[j, i] = zero if r < ZERO_BELOW else r
+                w = flushed(w)                             # no subnormal floats (zeros.ZERO_BELOW)
+                rain[j, i] = flushed(max(w_in[i] - w, zero))
                 w_out[j, i] = w
             if with_co2:
                 for i in range(W):                  # (plant growth of this row's moisture and temperature)

@@ -13,9 +13,17 @@ from numba import njit
 #: the vapour and 2 % of the rain were subnormal, and the atmosphere stage took 4.5 ms a step instead
 #: of 3.2–3.4 (README, Speed). 1e-30 is far below any amount the model tells apart (vapour is 0 to 3,
 #: trails 0 to 1, moisture 0 to 5), and far enough above the subnormals that a step's products of
-#: values above it do not reach them. The kernels take it as a constant when they compile: a new value
-#: here needs vapour.py, trails.py and life/kernel.py touched, or Numba keeps their cached kernels.
+#: values above it do not reach them. The kernels take it as a constant when they compile (``flushed`` is
+#: inlined): a change here needs vapour.py, trails.py and life/kernel.py touched, or Numba keeps their
+#: cached kernels.
 ZERO_BELOW = np.float32(1e-30)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def flushed(x):
+    """``x``, or +0 where it is below ``ZERO_BELOW`` (a decaying field's value as it is written; NaN stays
+    NaN). A select, so that the loops writing it still vectorise."""
+    return np.float32(0.0) if x < ZERO_BELOW else x
 
 
 @njit(cache=True, nogil=True)

@@ -24,7 +24,7 @@ from numba import njit, prange
 from planet.core.noise import STREAM_SETTLE, STREAM_SPREAD, random_bits, uniform
 from planet.core.timeline import smoothstep
 from planet.processes.life.diffusion import _diffuse_row
-from planet.processes.zeros import ZERO_BELOW, or_bits
+from planet.processes.zeros import flushed, or_bits
 
 f32 = np.float32
 
@@ -126,7 +126,7 @@ def _moisture_row(j, m_in, temperature, vapour, rain, elevation, m_row, k, gain)
         m *= f32(1.0) - m_loss * m * min(max(T, zero), f32(15.0))
         m += gain * min(max(vapour[j, i] + k_rain * rain[j, i], zero), w_cap)
         m = min(max(m, zero), m_max)
-        m = zero if m < ZERO_BELOW else m             # no subnormal floats (zeros.ZERO_BELOW); NaN stays
+        m = flushed(m)                                # no subnormal floats (zeros.ZERO_BELOW)
         m_row[i] = m if elevation[j, i] >= D else m_max
 
 

@@ -177,6 +177,60 @@ def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cel
         assert np.isin(won, to).sum() > W // 8                       # twins won: ties were resolved
 
 
+@njit(cache=False)
+def _arrive_both(qk, k, q0, marks, index, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, reach_rows, rows,
+                 out):
+    """For every cell of the rows that take rule 2 from ``index`` (``polar.arrives``): rule 2 over the
+    whole window (``drift._scan(True, ...)``) and from the index (``polar.nearest(True, ...)``),
+    ``out[j, i] = (cell, u, v, cell, u, v)``; -2 in rows the index does not answer."""
+    H, W = q0.shape
+    out[...] = -2.0
+    for j in range(H):
+        cap = polar.arrives(j, H, index)
+        if cap < 0:
+            continue
+        for i in range(W):
+            cl, sl = coslat[j], sinlat[j]
+            x0, y0, z0, ex, ez, nx, ny, nz, vx, vy, vz, wj, fu, fv = _cell(k, j, i, poles, omega, coslat, sinlat,
+                                                                          coslon, sinlon, wrow, h)
+            m = reach_rows[j]
+            a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                             wj, h, fu, fv, m, rows)
+            b, _, ub, vb = polar.nearest(True, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                         nz, wj, h, fu, fv, cl, sl, m, rows, candidate.OUTSIDE)
+            out[j, i, 0], out[j, i, 1], out[j, i, 2], out[j, i, 3], out[j, i, 4], out[j, i, 5] = a, ua, va, b, ub, vb
+
+
+@pytest.mark.parametrize("seed,H,W,cells", [(7, 48, 96, 0.5), (8, 64, 192, 2.0), (9, 96, 192, 1.2), (10, 64, 128, 0.3)])
+def test_the_polar_index_finds_the_arriving_marker_the_whole_window_finds(seed, H, W, cells):
+    """Rule 2 (the nearest marker moved inside the cell) from the polar index gives the whole window's
+    marker bit for bit on the first ``polar.ARRIVE`` rows at each pole, across the poles included, with
+    a quarter of those rows' markers put where their east neighbours' are, so that ties occur and go
+    to the first in the scan's order."""
+    q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(seed, H, W, cells)
+    index = polar.build(q0, marks, rows)
+    arrive = int(index[2][0, 5])
+    assert arrive == polar.ARRIVE
+    rng = np.random.default_rng(seed)
+    cap = np.arange(arrive * W)
+    cap = np.concatenate([cap, H * W - 1 - cap])
+    to = rng.choice(cap, cap.size // 4, replace=False)
+    fro = to - to % W + (to % W + 1) % W                             # the next cell east
+    marks[:, to] = marks[:, fro]                                     # equal positions, both in the window
+    index = polar.build(q0, marks, rows)
+    out = np.empty((H, W, 6))
+    _arrive_both(3.0, 0, q0, marks, index, poles, omega, *trig, width, h, reach_rows, rows, out)
+    served = np.zeros(H, bool)
+    served[:arrive] = served[H - arrive:] = True
+    assert (out[served] > -2).all() and (out[~served] == -2).all()
+    out = out[served]
+    assert np.array_equal(out[..., :3], out[..., 3:6])              # cell, u, v
+    won = out[..., 0].astype(np.int64)
+    assert (won >= 0).mean() > 0.2                                   # the inside test passed often
+    twins = np.isin(won, to) | np.isin(won, fro)
+    assert twins.sum() > W // 2                                      # ties: a twin won (the first in the scan)
+
+
 def _agree(out):
     """``_stretch_both``'s two results agree: the upstream marker, and where there is none the nearest."""
     assert np.array_equal(out[..., :3], out[..., 6:9])               # the upstream marker: cell, u, v

@@ -29,7 +29,10 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    half the cell's width, ``γ ≈`` half its height, ``σ = |sin(λ_c − λ_q)|``), with slack; in the
    same order, so the result is the same as the whole window's. Along runs of at least ``SKIM_MIN``
    columns, blocks of ``SKIM`` whose moved markers all lie beyond the cell's half-width east or
-   west are skipped after one test without branches (``_run``): the same result again;
+   west are skipped after one test without branches (``_run``): the same result again; on the
+   first ``polar.ARRIVE`` rows at each pole, where that arc is the whole row, the markers near the
+   upstream point come from buckets in the polar cap's plane (``polar``), ties resolved in the scan's
+   order: the same result once more;
 3. **wait**: else (no marker inside) its own marker while that is within one cell
    (``|u|, |v| ≤ 1``): markers of one plate move together, so the next one is about to arrive;
 4. **stretch**: else (the flow spreads the crust over more cells than it came from, as on its way
@@ -160,7 +163,11 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
     m = reach_rows[j]
-    if m <= i < W - m and count[i] >= 0:           # the markers listed as landing near the cell (``arrivals``)
+    cap = polar.arrives(j, q0.shape[0], index)
+    if cap >= 0:                                   # the markers near the upstream point (``polar``)
+        best_in, _, u_in, v_in = polar.nearest(True, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
+                                               nx, ny, nz, wj, h, fu, fv, cl, sl, m, rows, OUTSIDE)
+    elif m <= i < W - m and count[i] >= 0:         # the markers listed as landing near the cell (``arrivals``)
         best_in, u_in, v_in = listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
                                      h, fu, fv, m)
     elif m >= ARC_MIN:
@@ -343,8 +350,8 @@ def _stretch(qk, j, i, q0, marks, spread, index, vx, vy, vz, x0, y0, z0, ex, ez,
     if cap >= 0:
         r = CORE if a < 0 or ua * ua + va * va > CORE * CORE else math.sqrt(ua * ua + va * va) * (1.0 + 1e-6)
         while r <= FAR:
-            b, d, ub, vb = polar.nearest(index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
-                                         wj, h, fu, fv, cl, sl, m, rows, r)
+            b, d, ub, vb = polar.nearest(False, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
+                                         ny, nz, wj, h, fu, fv, cl, sl, m, rows, r)
             if b >= 0 and d <= r * r:       # every marker at d or nearer was in the rectangle
                 return b, ub, vb, b, ub, vb
             r = math.sqrt(d) * (1.0 + 1e-6) if b >= 0 else 2.0 * r

@@ -1,4 +1,4 @@
-"""Rule 4 within a few rows of the poles, from a spatial index of the markers (``drift._stretch``).
+"""Rules 2 and 4 within a few rows of the poles, from a spatial index of the markers (``drift``).
 
 Rule 4 (``drift``) gives a cell the nearest upstream marker of its plate in the window ``rows j − r
 … j + r``, ``columns i ± m_j``, in cell units ``d = (Δe / w_j)² + (Δn / h)²``, a tie going to the
@@ -26,7 +26,19 @@ there), every marker in them of the cell's plate and in its window is tested wit
 arithmetic (``candidate.consider``), and ties go to the smaller position in the scan's order (its
 row's place in the window, then its column's, from ``_scan``'s first column): the winner is the
 one ``_scan`` finds, bit for bit, whenever it lies within the rectangle. ``drift._stretch`` sizes
-the rectangle from a first upstream marker, so that it does.
+the rectangle from a first upstream marker, so that it does. ``|Δy|`` is bounded by the lowest and
+highest marker heights of the rows the cell's window holds (``_rise``).
+
+**Rule 2** (the nearest marker moved inside the cell) on the first ``ARRIVE`` rows at each pole is the
+same query with the inside test (``nearest(True, ...)``) and the rectangle of the cell's own half-extents
+(``candidate.OUTSIDE``): every marker inside the cell lies in it, so the winner is the scan's, ties
+included. There the scan (``drift._upstream``) kept whole rows, as for rule 4: at 2048 columns the
+plate rule's move took 268–270 ms before and 254–255 after (a captured move at t = 30 s).
+
+**The buckets' size.** Near the pole a query's rectangle is a cell width across (a three-hundredth of
+a cell height on the first row at 1024 columns) and a few cell heights long, so square buckets of a
+sixteenth of a cell height (``PER_H``) hold fewer of the markers the query then skips than a quarter
+of one did; the winner does not depend on the buckets' size.
 """
 from __future__ import annotations
 
@@ -39,18 +51,19 @@ from planet.processes.lithosphere.candidate import consider
 from planet.processes.lithosphere.upstream import reflected_row, wrap
 
 ROWS = 8          # rows at each pole whose rule 4 the index answers
-PER_H = 4         # buckets per cell height
+PER_H = 16        # buckets per cell height
+ARRIVE = 4        # rows at each pole whose rule 2 the index answers
 SLACK = 1e-12     # radians added to each half-side of a query (rounding of positions near 1)
 
 
-#: the index that serves no row (``served`` is -1 everywhere): rule 4 scans as ``upstream`` cuts
-EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 5)))
+#: the index that serves no row (``served`` and ``arrives`` are -1 everywhere): the rules scan
+EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 6)), np.zeros((2, 2, 1)))
 
 
 def build(q0: np.ndarray, marks: np.ndarray, rows: int):
     """The index of this move's markers (``drift.positions``' ``marks``; ``rows`` the window's rows
-    each side): ``(start, items, geometry)``; ``EMPTY`` where the grid is too small for two separate
-    caps."""
+    each side): ``(start, items, geometry, heights)``; ``EMPTY`` where the grid is too small for two
+    separate caps."""
     H, W = q0.shape
     depth = ROWS + rows
     if 4 * depth > H:
@@ -59,9 +72,11 @@ def build(q0: np.ndarray, marks: np.ndarray, rows: int):
     side = 2 * PER_H * (depth + 3)
     start = np.empty((2, side * side + 1), np.int32)
     items = np.empty((2, depth * W), np.int32)
-    geometry = np.empty((2, 5))
-    _build(q0, marks, depth, (depth + 3) * h, h / PER_H, side, start, items, geometry)
-    return start, items, geometry
+    geometry = np.empty((2, 6))
+    heights = np.empty((2, 2, depth))
+    _build(q0, marks, depth, (depth + 3) * h, h / PER_H, side, start, items, geometry, heights)
+    geometry[:, 5] = ARRIVE
+    return start, items, geometry, heights
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -76,20 +91,22 @@ def _bucket(x, radius, size, side):
 
 
 @njit(cache=True, nogil=True)
-def _build(q0, marks, depth, radius, size, side, start, items, geometry):
+def _build(q0, marks, depth, radius, size, side, start, items, geometry, heights):
     """Counting sort of the markers of rows ``0 … depth − 1`` (cap 0) and ``H − 1 … H − depth``
     (cap 1) by bucket, within a bucket in the order read (rows from the pole). ``geometry[cap]``: the grid's half-side,
-    bucket size, lowest and highest marker heights ``y`` and buckets a side. Sequential."""
+    bucket size, lowest and highest marker heights ``y`` and buckets a side; ``heights[cap, 0 / 1, t]``: the
+    lowest / highest ``y`` of the markers of the cap's row ``t`` (from the pole; ``inf`` / ``-inf`` with none).
+    Sequential."""
     H, W = q0.shape
     cells = np.empty(depth * W, np.int64)
     buckets = np.empty(depth * W, np.int64)
     for cap in range(2):
         start[cap, :] = 0
-        lo = np.inf
-        hi = -np.inf
         n = 0
         for t in range(depth):
             base = (t if cap == 0 else H - 1 - t) * W
+            lo = np.inf
+            hi = -np.inf
             for cc in range(base, base + W):
                 if q0.flat[cc] < 0:
                     continue
@@ -100,6 +117,8 @@ def _build(q0, marks, depth, radius, size, side, start, items, geometry):
                 start[cap, b + 1] += 1
                 lo = min(lo, marks[1, cc])
                 hi = max(hi, marks[1, cc])
+            heights[cap, 0, t] = lo
+            heights[cap, 1, t] = hi
         for b in range(side * side):
             start[cap, b + 1] += start[cap, b]
         fill = start[cap, :-1].copy()
@@ -108,8 +127,8 @@ def _build(q0, marks, depth, radius, size, side, start, items, geometry):
             fill[buckets[t]] += 1
         geometry[cap, 0] = radius
         geometry[cap, 1] = size
-        geometry[cap, 2] = lo
-        geometry[cap, 3] = hi
+        geometry[cap, 2] = heights[cap, 0, :].min()
+        geometry[cap, 3] = heights[cap, 1, :].max()
         geometry[cap, 4] = side
 
 
@@ -123,6 +142,35 @@ def served(j, H, index):
     if j >= H - ROWS:
         return 1
     return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def arrives(j, H, index):
+    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j``, else -1."""
+    if index[2][0, 1] <= 0.0:
+        return -1
+    n = np.int64(index[2][0, 5])
+    if j < n:
+        return 0
+    if j >= H - n:
+        return 1
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _rise(index, cap, j, rows, H, W, level):
+    """The largest ``|y − level|`` of the markers in the rows of cell row ``j``'s window (the rows
+    across the pole included; ``heights`` of ``build``), 0 where they hold none."""
+    heights = index[3]
+    dy = 0.0
+    for dj in range(-rows, rows + 1):
+        jr, _ = reflected_row(np.int64(j) + dj, H, W)
+        t = jr if cap == 0 else H - 1 - jr
+        lo = heights[cap, 0, t]
+        hi = heights[cap, 1, t]
+        if lo <= hi:
+            dy = max(dy, abs(lo - level), abs(hi - level))
+    return dy
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -141,19 +189,20 @@ def _rank(cc, j, i, m, rows, W, H):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def nearest(index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl, sl, m,
-            rows, r):
+def nearest(inside, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl,
+            sl, m, rows, r):
     """Of plate ``qk``'s markers in cell (j, i)'s window whose moved position lies within ``r w_j``
-    east and ``r h`` north of its centre (and perhaps a few more), the nearest upstream one, ties by
-    the scan's order: ``(cell, d, u, v)``, cell -1 for none (module docstring)."""
-    start, items, geometry = index
+    east and ``r h`` north of its centre (and perhaps a few more), the nearest inside the cell
+    (``inside``, rule 2) or the nearest upstream one (rule 4), ties by the scan's order: ``(cell, d,
+    u, v)``, cell -1 for none (module docstring)."""
+    start, items, geometry, _ = index
     H, W = q0.shape
     radius = geometry[cap, 0]
     size = geometry[cap, 1]
     side = np.int64(geometry[cap, 4])
     qx = x0 - vx
     qz = z0 - vz
-    dy = max(abs(geometry[cap, 2] + vy - y0), abs(geometry[cap, 3] + vy - y0))
+    dy = _rise(index, cap, j, rows, H, W, y0 - vy)
     half_e = r * wj + SLACK
     half_n = (r * h + cl * dy) / abs(sl) + SLACK
     fx = -ez
@@ -189,7 +238,7 @@ def nearest(index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx,
                 cc = items[cap, t]
                 if q0.flat[cc] != qk:
                     continue
-                a, d, u, v, _, _, _, _ = consider(False, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
+                a, d, u, v, _, _, _, _ = consider(inside, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
                                                   h, fu, fv, np.inf, np.inf, -1, np.inf, 0.0, 0.0, -1, np.inf, 0.0,
                                                   0.0)
                 if a < 0 or d > d_best:

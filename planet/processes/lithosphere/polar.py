@@ -133,28 +133,29 @@ def _build(q0, marks, depth, radius, size, side, start, items, geometry, heights
 
 
 @njit(cache=True, nogil=True, inline="always")
-def served(j, H, index):
-    """The cap (0 north, 1 south) whose index answers rule 4 for row ``j``, else -1."""
+def _cap(j, H, index, rows):
+    """The cap (0 north, 1 south) of row ``j`` if it is among the first ``rows`` at a pole and the index
+    holds markers, else -1."""
     if index[2][0, 1] <= 0.0:
         return -1
-    if j < ROWS:
+    if j < rows:
         return 0
-    if j >= H - ROWS:
+    if j >= H - rows:
         return 1
     return -1
 
 
 @njit(cache=True, nogil=True, inline="always")
+def served(j, H, index):
+    """The cap (0 north, 1 south) whose index answers rule 4 for row ``j``, else -1."""
+    return _cap(j, H, index, ROWS)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def arrives(j, H, index):
-    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j``, else -1."""
-    if index[2][0, 1] <= 0.0:
-        return -1
-    n = np.int64(index[2][0, 5])
-    if j < n:
-        return 0
-    if j >= H - n:
-        return 1
-    return -1
+    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j`` (``ARRIVE`` rows, kept in the
+    index's geometry), else -1."""
+    return _cap(j, H, index, np.int64(index[2][0, 5]))
 
 
 @njit(cache=True, nogil=True, inline="always")

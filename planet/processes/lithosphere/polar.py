@@ -57,7 +57,7 @@ SLACK = 1e-12     # radians added to each half-side of a query (rounding of posi
 
 
 #: the index that serves no row (``served`` and ``arrives`` are -1 everywhere): the rules scan
-EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 6)), np.zeros((2, 2, 1)))
+EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 3)), np.zeros((2, 2, 1)))
 
 
 def build(q0: np.ndarray, marks: np.ndarray, rows: int):
@@ -72,10 +72,9 @@ def build(q0: np.ndarray, marks: np.ndarray, rows: int):
     side = 2 * PER_H * (depth + 3)
     start = np.empty((2, side * side + 1), np.int32)
     items = np.empty((2, depth * W), np.int32)
-    geometry = np.empty((2, 6))
+    geometry = np.empty((2, 3))
     heights = np.empty((2, 2, depth))
     _build(q0, marks, depth, (depth + 3) * h, h / PER_H, side, start, items, geometry, heights)
-    geometry[:, 5] = ARRIVE
     return start, items, geometry, heights
 
 
@@ -94,7 +93,7 @@ def _bucket(x, radius, size, side):
 def _build(q0, marks, depth, radius, size, side, start, items, geometry, heights):
     """Counting sort of the markers of rows ``0 … depth − 1`` (cap 0) and ``H − 1 … H − depth``
     (cap 1) by bucket, within a bucket in the order read (rows from the pole). ``geometry[cap]``: the grid's half-side,
-    bucket size, lowest and highest marker heights ``y`` and buckets a side; ``heights[cap, 0 / 1, t]``: the
+    bucket size and buckets a side; ``heights[cap, 0 / 1, t]``: the
     lowest / highest ``y`` of the markers of the cap's row ``t`` (from the pole; ``inf`` / ``-inf`` with none).
     Sequential."""
     H, W = q0.shape
@@ -127,9 +126,7 @@ def _build(q0, marks, depth, radius, size, side, start, items, geometry, heights
             fill[buckets[t]] += 1
         geometry[cap, 0] = radius
         geometry[cap, 1] = size
-        geometry[cap, 2] = heights[cap, 0, :].min()
-        geometry[cap, 3] = heights[cap, 1, :].max()
-        geometry[cap, 4] = side
+        geometry[cap, 2] = side
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -153,9 +150,9 @@ def served(j, H, index):
 
 @njit(cache=True, nogil=True, inline="always")
 def arrives(j, H, index):
-    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j`` (``ARRIVE`` rows, kept in the
-    index's geometry), else -1."""
-    return _cap(j, H, index, np.int64(index[2][0, 5]))
+    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j`` (the first ``ARRIVE`` rows),
+    else -1."""
+    return _cap(j, H, index, ARRIVE)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -200,7 +197,7 @@ def nearest(inside, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex,
     H, W = q0.shape
     radius = geometry[cap, 0]
     size = geometry[cap, 1]
-    side = np.int64(geometry[cap, 4])
+    side = np.int64(geometry[cap, 2])
     qx = x0 - vx
     qz = z0 - vz
     dy = _rise(index, cap, j, rows, H, W, y0 - vy)

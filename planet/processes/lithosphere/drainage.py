@@ -45,30 +45,45 @@ f32 = np.float32
 
 
 @njit(cache=True, nogil=True)
-def _drain_queue(rcv, pending, area, extra, order, head, tail):
+def _drain_queue(rcv, pending, area, extra, order, head, tail, layers):
     """Pass areas (and ``extra``, unless it is empty) down the queue ``order[head:tail]``; a receiver
-    joins when its last donor has passed."""
+    joins when its last donor has passed. Returns the queue's new end.
+
+    The queue is drained a layer at a time: the cells in it at the start (from the sources: layer
+    0), then those that joined while they left (layer 1), and so on; ``layers[L]`` receives one
+    past the last cell of layer ``L`` for its first ``layers.size`` layers (the queue's end for those
+    it never reached; ``layers`` may be empty). That changes no operation and no order. A cell's
+    receiver joins the queue once the cell has left it, so it lies in a later layer: the cells of one
+    layer do not drain into each other (``stream_power.erode`` takes each layer in parallel)."""
     both = extra.size > 0
+    L = 0
     while head < tail:
-        c = order[head]
-        head += 1
-        r = rcv[c]
-        if r >= 0 and rcv[r] != NOT_ROUTED:
-            area[r] += area[c]
-            if both:
-                extra[r] += extra[c]
-            left = pending[r] - 1
-            pending[r] = left
-            # the receiver joins when this was its last donor: written always, counted then (no branch
-            # that the map's random donor counts mispredict; ``r`` is not in the queue yet, as ``c`` has
-            # not passed, so ``tail`` is below the routed cells' count and in ``order``)
-            order[tail] = r
-            tail += left == 0
+        end = tail
+        while head < end:
+            c = order[head]
+            head += 1
+            r = rcv[c]
+            if r >= 0 and rcv[r] != NOT_ROUTED:
+                area[r] += area[c]
+                if both:
+                    extra[r] += extra[c]
+                left = pending[r] - 1
+                pending[r] = left
+                # the receiver joins when this was its last donor: written always, counted then (no
+                # branch that the map's random donor counts mispredict; ``r`` is not in the queue yet,
+                # as ``c`` has not passed, so ``tail`` is below the routed cells' count and in ``order``)
+                order[tail] = r
+                tail += left == 0
+        if L < layers.size:
+            layers[L] = end
+            L += 1
+    for k in range(L, layers.size):
+        layers[k] = tail
     return tail
 
 
 @njit(cache=True, nogil=True)
-def _topological_order(rcv, pending, area, order, break_loops, extra):
+def _topological_order(rcv, pending, area, order, break_loops, extra, layers):
     """Kahn's traversal of the receiver graph: the routed cells in ``order``, donors first.
 
     The one place the traversal lives: the model's ``_accumulate`` and the statistics'
@@ -95,11 +110,11 @@ def _topological_order(rcv, pending, area, order, break_loops, extra):
         r = rcv[c]
         if r >= 0:
             pending[r] += 1
-    return _order_counted(rcv, pending, area, order, break_loops, extra)
+    return _order_counted(rcv, pending, area, order, break_loops, extra, layers)
 
 
 @njit(cache=True, nogil=True)
-def _order_counted(rcv, pending, area, order, break_loops, extra):
+def _order_counted(rcv, pending, area, order, break_loops, extra, layers):
     """``_topological_order`` once ``pending`` holds every cell's donor count."""
     n = rcv.size
     routed = 0
@@ -109,7 +124,7 @@ def _order_counted(rcv, pending, area, order, break_loops, extra):
         routed += is_routed
         order[tail] = c
         tail += is_routed & (pending[c] == 0)
-    tail = _drain_queue(rcv, pending, area, extra, order, 0, tail)
+    tail = _drain_queue(rcv, pending, area, extra, order, 0, tail, layers)
     if tail < routed and break_loops:
         # the leftovers lie on loops: break each at its largest index
         for c in range(n):
@@ -124,7 +139,7 @@ def _order_counted(rcv, pending, area, order, break_loops, extra):
                 pending[r] -= 1
                 order[tail] = r
                 head = tail
-                tail = _drain_queue(rcv, pending, area, extra, order, head, tail + 1)
+                tail = _drain_queue(rcv, pending, area, extra, order, head, tail + 1, layers[:0])
     return tail
 
 
@@ -137,14 +152,15 @@ def _accumulate(rcv, pending, area, order):
     """
     for c in range(rcv.size):
         area[c] = 0 if rcv[c] == NOT_ROUTED else 1
-    return _topological_order(rcv, pending, area, order, True, np.empty(0, np.float32))
+    return _topological_order(rcv, pending, area, order, True, np.empty(0, np.float32), np.empty(0, np.int64))
 
 
 @njit(cache=True, nogil=True)
-def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area):
+def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area, layers):
     """``_accumulate`` and ``_true_area`` in one traversal (what the stage calls): each receiver's
     true area is summed in the order its donors leave the queue, the order ``_true_area`` walks,
-    so the sums are the same. ``true_area`` is left as it was on unrouted cells."""
+    so the sums are the same. ``true_area`` is left as it was on unrouted cells; ``layers``: where
+    the queue's first layers end (``_drain_queue``)."""
     pending[:] = 0
     for j in range(rcv.size // W):     # the own areas and the donor counts in one pass
         a = cell_area[j]
@@ -157,7 +173,7 @@ def _accumulate_areas(rcv, pending, area, order, cell_area, W, true_area):
                 true_area[c] = a
                 if r >= 0:
                     pending[r] += 1
-    return _order_counted(rcv, pending, area, order, True, true_area)
+    return _order_counted(rcv, pending, area, order, True, true_area, layers)
 
 
 def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,
@@ -190,7 +206,7 @@ def accumulate(rcv: np.ndarray, weight: np.ndarray | None = None, *,
     area = np.where(routed, own, own.dtype.type(0))
     pending = np.empty(flat.size, dtype=np.int32)   # any number of donors (receivers from elsewhere)
     order = np.empty(flat.size, dtype=np.int32)
-    n = _topological_order(flat, pending, area, order, break_loops, np.empty(0, np.float32))
+    n = _topological_order(flat, pending, area, order, break_loops, np.empty(0, np.float32), np.empty(0, np.int64))
     if n < np.count_nonzero(routed):   # cells on a loop never join the order
         raise ValueError("receivers contain a loop: every flow path must end in a sink")
     return area.reshape(H, W), order[:n].copy(), flat.reshape(H, W)

@@ -198,13 +198,13 @@ def _surface(yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_
                      state)
 
 
-def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, cfg, D, level, s0, metrics,
-           iso, out, land, state, clock=None, scratch=None):
+def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, layers, true_area, tectonic, cfg, D, level, s0,
+           metrics, iso, out, land, state, clock=None, scratch=None):
     """Rules 1–4 on ``(H, W)`` maps into ``out = (y, z, a, b, c)``: the per-cell rules
     (``_surface``), stream power receivers first with the land flags and basin colours
     (``stream_power.erode``), then sediment (``_sediment``). ``rcv``, ``rdir``, ``order``,
-    ``true_area``: flat, from the routing and accumulation of the previous elevation; ``scratch``:
-    an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
+    ``layers``, ``true_area``: flat, from the routing and accumulation of the previous elevation;
+    ``scratch``: an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
     H, W = z0.shape
     y1, z1, a1, b1, c1 = out
     _surface(yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), true_area.reshape(H, W),
@@ -216,7 +216,7 @@ def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, true_area, tectonic, c
     stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
                               np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
                               f32(cfg.slope_exponent), metrics.area, metrics.area_floor, coef)
-    stream_power.erode(order, count, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
+    stream_power.erode(order, count, layers, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
                        b0.ravel(), b1.ravel())
     if clock is not None:
         clock.lap("stream power, basin colours")
@@ -268,8 +268,8 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     iso = flexure.regional_deficit(z0, c0, config, metrics)
     order = np.ascontiguousarray(order, dtype=np.int32)
     _rules(yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
-           area, order, len(order), true_area, bool(tectonic), config, D, f32(D - f32(config.shore)), ocean_fill,
-           metrics, iso, (y, z, a, b, c), land, np.empty(H * W, np.uint8))
+           area, order, len(order), np.empty(0, np.int64), true_area, bool(tectonic), config, D,
+           f32(D - f32(config.shore)), ocean_fill, metrics, iso, (y, z, a, b, c), land, np.empty(H * W, np.uint8))
     return y, z, a, land.reshape(H, W), c
 
 
@@ -304,6 +304,7 @@ class LithosphereStage:
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
                 area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
+                layers=np.empty(stream_power.LAYERS, np.int64),
                 land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n), yh=np.empty((H, W), np.float32),
                 chained=tuple(np.empty((H, W), np.float32) for _ in FIELDS[1:6]), ch=np.empty((H, W), np.float32),
                 yv=np.empty((H, W), np.float32), cv=np.empty((H, W), np.float32),
@@ -348,7 +349,7 @@ class LithosphereStage:
                             buf["rdir"].reshape(H, W))
         clock.lap("receivers")
         true_area = buf["true_area"]
-        count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area)
+        count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area, buf["layers"])
         clock.lap("accumulate")
 
         # rule 1 east-west (implicit), then rules 1-4 per cell, then basin colours
@@ -371,8 +372,8 @@ class LithosphereStage:
         clock.lap("spread_columns")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics, buf["flexure"])
         clock.lap("flexure")
-        _rules(yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, true_area, tectonic, cfg, D, level, s0,
-               metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])
+        _rules(yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, buf["layers"], true_area, tectonic, cfg, D, level,
+               s0, metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])
         clock.lap("sediment")
 
         # rule 5: plates

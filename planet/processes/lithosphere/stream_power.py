@@ -37,6 +37,11 @@ BELOW = 0      # below the shore level: neither eroded nor land
 PIT = 1        # at or above the shore level without a receiver (pits get ``pit_fill`` instead)
 ERODE = 2      # routed, with a receiver: erodes by stream power
 
+#: the layers of the river order (``drainage._drain_queue``) whose cells ``erode`` takes in parallel:
+#: at 1024 columns the first 16 hold 95 % of the routed cells; the later ones are small, and a
+#: parallel loop's start costs about as much as a few hundred cells
+LAYERS = 16
+
 
 @njit(cache=True, nogil=True, inline="always")
 def implicit_height(h, f, n):
@@ -105,14 +110,41 @@ def coefficients(state, true_area, rdir, inv_dist, W, factor, m_exp, n_exp, cell
                 out[c] = np.float64(factor) * p * slope[rdir[c]]
 
 
-@njit(cache=True, nogil=True)
-def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out):
+@njit(cache=True, nogil=True, inline="always")
+def _erode_cell(c, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out):
+    """``erode``'s work at cell ``c``, once its receiver's is done."""
+    s = state[c]
+    r = rcv[c]
+    if s == ERODE:
+        zr = max(z[r], D)
+        zc = z[c]
+        h = np.float64(zc) - np.float64(zr)
+        if h > 0.0:
+            z[c] = max(f32(np.float64(zr) + implicit_height(h, coef[c], np.float64(n_exp))), zr)
+    is_land = s != BELOW and z[c] >= D
+    land[c] = is_land
+    if is_land and r >= 0:
+        basin_out[c] = basin_out[r]
+    else:
+        basin_out[c] = basin_in[c]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def erode(order, count, layers, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out):
     """Stream power on the flat elevation ``z`` (in place), receivers first, then each cell's land
     flag and basin colour (a land cell takes its receiver's new colour; ``basin_out`` must hold
     ``basin_in`` on entry for every cell not in ``order``). ``state``: ``BELOW``/``PIT``/``ERODE``
-    per cell; ``coef``: ``f`` per eroding cell (``coefficients``)."""
-    for k in range(count - 1, -1, -1):
-        if k >= AHEAD:      # the order jumps across the map: ask for a later cell's data now
+    per cell; ``coef``: ``f`` per eroding cell (``coefficients``).
+
+    ``layers``: where the first layers of ``order`` end (``drainage._drain_queue``; may be empty).
+    A cell reads only its receiver's result, which lies in a later layer, so the cells beyond the
+    last of those layers are taken in one sequential pass backwards, then each layer, last first,
+    with its cells in parallel: the same values as the one pass backwards, on any thread count. The
+    first layers hold most of the cells (at 1024 columns the sources, the first layer, are 60 % of
+    them and the first 16 layers 95 %), and the pass is bound by its scattered reads."""
+    stop = layers[layers.size - 1] if layers.size > 0 else 0
+    for k in range(count - 1, stop - 1, -1):
+        if k >= stop + AHEAD:      # the order jumps across the map: ask for a later cell's data now
             c2 = order[k - AHEAD]
             prefetch(z, c2)
             prefetch(coef, c2)
@@ -121,18 +153,8 @@ def erode(order, count, rcv, state, coef, z, D, n_exp, land, basin_in, basin_out
             prefetch(basin_in, c2)
             prefetch(basin_out, c2)
             prefetch(land, c2)
-        c = order[k]
-        s = state[c]
-        r = rcv[c]
-        if s == ERODE:
-            zr = max(z[r], D)
-            zc = z[c]
-            h = np.float64(zc) - np.float64(zr)
-            if h > 0.0:
-                z[c] = max(f32(np.float64(zr) + implicit_height(h, coef[c], np.float64(n_exp))), zr)
-        is_land = s != BELOW and z[c] >= D
-        land[c] = is_land
-        if is_land and r >= 0:
-            basin_out[c] = basin_out[r]
-        else:
-            basin_out[c] = basin_in[c]
+        _erode_cell(order[k], rcv, state, coef, z, D, n_exp, land, basin_in, basin_out)
+    for L in range(layers.size - 1, -1, -1):
+        lo = layers[L - 1] if L > 0 else 0
+        for k in prange(lo, layers[L]):
+            _erode_cell(order[k], rcv, state, coef, z, D, n_exp, land, basin_in, basin_out)

@@ -1,7 +1,10 @@
 """The plates' write-back and inverse table (``plates._write_back_inverse``): after any sequence of
 moves, with the plate count changing between epochs, the table's rows of the plates hold exactly
-what its definition gives, and the crust goes back to the epoch-start cells as defined."""
+what its definition gives, and the crust goes back to the epoch-start cells as defined, on any
+thread count and cut of the epoch-start cells into ranges."""
+import numba
 import numpy as np
+import pytest
 
 from planet.processes.lithosphere import plates
 
@@ -20,7 +23,18 @@ def _expected(q0f, refp, ids, n):
     return inv
 
 
-def test_the_inverse_table_is_rebuilt_whole_after_each_move():
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+@pytest.mark.parametrize("threads", sorted({1, numba.config.NUMBA_NUM_THREADS}))
+def test_the_inverse_table_is_rebuilt_whole_after_each_move(threads, parts):
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        _moves(parts)
+    finally:
+        numba.set_num_threads(before)
+
+
+def _moves(parts):
     rng = np.random.default_rng(4)
     n = 3000
     inv = np.empty((plates.SLOTS, n), np.int32)     # garbage at first, as the stage's buffer is
@@ -37,6 +51,6 @@ def test_the_inverse_table_is_rebuilt_whole_after_each_move():
         for c in range(n):           # the write-back by its definition: the last cell in order writes
             if refp[c] >= 0 and q0f[c] in ids and fplate[refp[c]] == q0f[c]:
                 want_crust[refp[c]] = crust[c]
-        plates._write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv)
+        plates._write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv, parts)
         np.testing.assert_array_equal(inv[:ids.size], _expected(q0f, refp, ids, n), err_msg=f"move {move}")
         np.testing.assert_array_equal(fcrust, want_crust)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from planet.processes.lithosphere import arrivals, boundaries, drift, plates, polar, window
 from planet.processes.lithosphere.cadence import moves_at, runs_at  # noqa: F401 (runs_at: motion.runs_at)
@@ -243,7 +243,8 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
         inv = buf.get("inv")
         if inv is None:
             inv = buf["inv"] = np.empty((plates.SLOTS, n), np.int32)
-        plates._write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel(), inv)
+        plates._write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), c1.ravel(), fcrust.ravel(), inv,
+                                   get_num_threads())
         clock.lap("plates: write_back, inverse")
     out["frame_plate"] = fplate.copy()
     u0 = np.ascontiguousarray(fields["drift_east"], np.float32).ravel()

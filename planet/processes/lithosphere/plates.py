@@ -49,7 +49,7 @@ is what the life fields ride on.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from planet.core.grid import neighbour
 from planet.core.noise import STREAM_BASIN, unit24
@@ -109,9 +109,9 @@ def _references(q0, ids, minv, coslat, sinlat, coslon, sinlon, cells, out):
             out[j * W + i] = -1 if k < 0 else _rotate_cell(minv, k, j, i, coslat, sinlat, coslon, sinlon, cells, W)
 
 
-@njit(cache=True, nogil=True)
-def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv):
-    """Two things in one sequential pass over the cells, both from the references ``refp``:
+@njit(cache=True, nogil=True, parallel=True)
+def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv, parts):
+    """Two things in one pass over the cells, both from the references ``refp``:
 
     * the crust each cell holds (after this step's surface rules) goes back to its epoch-start
       cell in ``fcrust``, where its plate still owns that cell (where several cells hold one
@@ -119,18 +119,27 @@ def _write_back_inverse(q0f, refp, ids, fplate, crust, fcrust, inv):
     * ``inv[k, r]``: a cell that held plate ``k``'s crust of reference cell ``r`` on the previous
       step (the first in cell order), -1 if none.
 
-    Sequential, so neither depends on threads."""
-    inv[:ids.size, :] = -1
-    for c in range(q0f.size):
-        r = refp[c]
-        if r < 0:
-            continue
-        k = _index_of(q0f[c], ids)
-        if k >= 0:
-            if fplate[r] == ids[k]:
-                fcrust[r] = crust[c]
-            if inv[k, r] < 0:
-                inv[k, r] = c
+    The epoch-start cells ``r`` are cut into ``parts`` ranges (the stage passes its thread count),
+    each of which walks every cell in order, taking those whose reference lies in its range: every
+    ``r`` is written by one part, in cell order, so neither result depends on ``parts`` (the writes
+    are scattered across the map, the reads in order: at 1024 columns 4.3–4.5 → 3.2 ms a move on
+    two threads, at 2048 21.5 → 13.0–13.6)."""
+    n = q0f.size
+    for p in prange(parts):
+        lo = n * p // parts
+        hi = n * (p + 1) // parts
+        for k in range(ids.size):
+            inv[k, lo:hi] = -1
+        for c in range(n):
+            r = refp[c]
+            if r < lo or r >= hi:
+                continue
+            k = _index_of(q0f[c], ids)
+            if k >= 0:
+                if fplate[r] == ids[k]:
+                    fcrust[r] = crust[c]
+                if inv[k, r] < 0:
+                    inv[k, r] = c
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -358,7 +367,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     refp = np.empty(n, np.int32)
     _references(q0, table.ids, np.ascontiguousarray(table.rotations(-(time - dt))), *trig, cells, refp)
     inv = np.empty((SLOTS, n), np.int32)
-    _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv)
+    _write_back_inverse(q0.ravel(), refp, table.ids, fplate.ravel(), ins[4], fcrust.ravel(), inv, get_num_threads())
     source = np.empty((H, W), np.int64)
     fplate_out = fplate.copy()
     marks = np.empty((3, n))

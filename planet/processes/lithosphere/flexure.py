@@ -70,10 +70,13 @@ BAND = 16
 
 @njit(cache=True, nogil=True)
 def _bands(cols):
-    """Rows grouped by their box's whole cells ``K``: ``(bands, counts)``, ``BAND`` rows of one ``K``
-    per band (a band of fewer repeats its last row, solved but not written), and ``counts`` the
-    real rows; a ``K`` shared by fewer than ``BAND // 4`` rows of a band's worth goes row by row
-    (``counts`` 1)."""
+    """Rows grouped by their box's whole cells ``K``: ``(bands, counts, solo)``, ``BAND`` rows of one
+    ``K`` per band (a band of fewer repeats its last row, solved but not written), and ``counts`` the
+    real rows. A ``K`` shared by fewer than ``BAND // 4`` rows of a band's worth goes row by row: those
+    rows are gathered ``BAND`` at a time into bands marked ``solo``, so that every band is about
+    ``BAND`` rows of work and the parallel loop over them splits the rows evenly between its threads
+    (near the poles ``K`` changes from row to row: at 1024 columns 60 of the 100 groups were single
+    rows, and the thread given them idled)."""
     H = cols.size
     Ks = np.empty(H, np.int64)
     for j in range(H):
@@ -81,6 +84,9 @@ def _bands(cols):
     order = np.argsort(Ks, kind="mergesort")
     bands = np.empty((H, BAND), np.int64)
     counts = np.empty(H, np.int64)
+    solo = np.zeros(H, np.bool_)
+    singles = np.empty(H, np.int64)
+    ns = 0
     nb = 0
     k = 0
     while k < H:
@@ -95,11 +101,17 @@ def _bands(cols):
             nb += 1
         else:
             for m in range(k, e):
-                bands[nb, 0] = order[m]
-                counts[nb] = 1
-                nb += 1
+                singles[ns] = order[m]
+                ns += 1
         k = e
-    return bands[:nb], counts[:nb]
+    for g in range(0, ns, BAND):
+        n = min(BAND, ns - g)
+        for r in range(BAND):
+            bands[nb, r] = singles[g + min(r, n - 1)]
+        counts[nb] = n
+        solo[nb] = True
+        nb += 1
+    return bands[:nb], counts[:nb], solo[:nb]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -108,11 +120,12 @@ def _box_rows(src, cols, passes, out):
     done on a copy of the row padded with its wrapped ends (no modulo in the running sums).
     Rows whose boxes span the same whole cells ``K`` (``K`` changes slowly with latitude, and the
     two hemispheres mirror) go ``BAND`` at a time (``_bands``, ``_box_band``), each with the
-    arithmetic of ``_box_row``; the few others one by one."""
-    bands, counts = _bands(cols)
+    arithmetic of ``_box_row``; the few others one by one, ``BAND`` of them to a band too."""
+    bands, counts, solo = _bands(cols)
     for b in prange(bands.shape[0]):
-        if counts[b] == 1:
-            _box_row(src, cols, passes, out, bands[b, 0])
+        if solo[b]:
+            for r in range(counts[b]):
+                _box_row(src, cols, passes, out, bands[b, r])
         else:
             _box_band(src, cols, passes, out, bands[b], counts[b])
 

@@ -51,12 +51,12 @@ def test_each_layer_drains_only_into_later_layers(until):
         if r >= 0 and rcv[r] != drainage.NOT_ROUTED:
             depth[r] = max(depth[r], depth[c] + 1)
     starts = np.concatenate([[0], layers])
+    pos = np.full(rcv.size, order.size, np.int64)
+    pos[order] = np.arange(order.size)
     for L in range(layers.size):
         cells = order[starts[L]:starts[L + 1]]
         assert cells.size > 0 and np.all(depth[cells] == L), L
         # and every receiver of the layer lies beyond it in the order
-        pos = np.full(rcv.size, order.size, np.int64)
-        pos[order] = np.arange(order.size)
         r = rcv[cells]
         inside = r >= 0
         assert np.all(pos[r[inside]] >= starts[L + 1])

@@ -1,13 +1,14 @@
 """Full-step benchmark: ms per step of every stage, and the ratio to a floor kernel.
 
     PYTHONPATH=. python bench/bench_full.py [--resolutions 256 512 1024] [--starts 30 90 130 200]
-                                            [--steps 60] [--threads 2] [--memory] [--worlds FOLDER]
+                                            [--steps 60] [--threads 2] [--memory]
+                                            [--worlds FOLDER | --moved]
 
 The floor is ``bench/floor.py``'s 4-field 5-point float32 stencil (``njit(parallel=True)``),
 about the least work a step over the grid can do; it is measured in the same
 run, interleaved with the steps, so the ratio survives a noisy shared machine
 better than the milliseconds do. Each phase of the story is measured: the world
-starts from the protoplanet moved to each of ``--starts`` film seconds (30:
+starts at each of ``--starts`` film seconds (30:
 tectonics, plates and rivers; 90: oceans and life; 130: humans, plates at
 rest; 200: warming) and warms up for ``--warmup`` steps before timing (the
 plates are seeded at the first step of an epoch, so the tectonic phase has
@@ -19,17 +20,21 @@ whole cycles (one move each), so they are the step's cost, not that of the cheap
 ``--memory`` also runs each resolution in a child process and reports its peak
 resident memory (the world, its scratch buffers and the compiled kernels).
 
-``--worlds FOLDER`` measures real worlds instead: seed 0 run through the story from its protoplanet
-to each start (``story_world``; kept in ``FOLDER`` and continued from the latest earlier one, so
-each resolution is simulated once, minutes at 1024 columns). A world moved to a phase has none of
-that phase's rivers, basins, life or people, nor the subnormal floats the decays used to leave in
-the vapour and the rain (``planet.processes.zeros.ZERO_BELOW``): on 2026-12-06, before that floor, a
-real world's step at 1024 columns cost 18.5–18.7 ms at t = 90 s against 15.0–16.0 for the moved
-protoplanet, and 12.7–12.8 against 10.7–10.9 at t = 200 s (README, Speed).
+**Real worlds** (the default): seed 0 run through the story from its protoplanet to each start
+(``story_world``), kept in ``--worlds`` (``outputs/bench_worlds``) and continued from the latest
+earlier one, so each resolution is simulated once: a minute at 512 columns, a few at 1024, a quarter
+of an hour at 2048 to t = 200 s. A world's file names the code that made it (``code_digest``: the
+package's sources and the compiling environment), so after a change to the model the worlds are
+simulated again; in the default folder the files of other code are removed, in a folder of your own
+they are left and counted. ``--moved`` measures the protoplanet moved to each start instead (seconds
+to set up, but it has none of that phase's rivers, basins, life or people: on 2026-12-06 a real
+world's step at 1024 columns cost 18.5–18.7 ms at t = 90 s against 15.0–16.0 for the moved
+protoplanet, and 12.7–12.8 against 10.7–10.9 at t = 200 s, README, Speed).
 """
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -44,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 import planet  # noqa: E402
 from bench.bench_lithosphere import cycles  # noqa: E402
 from bench.floor import Floor, machine  # noqa: E402
+from planet.core import diskcache  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
 f32 = np.float32
@@ -52,19 +58,40 @@ f32 = np.float32
 CLIMATE_ATMOSPHERE_LIFE = ("climate", "atmosphere", "life")
 
 
-def story_world(resolution: int, start: float, folder: Path):
-    """Seed 0 with every stage at film second ``start``, run through the story from its protoplanet:
-    ``folder/w{resolution}_{start}.npz`` if it is there, else continued from the latest earlier world
-    of that resolution in ``folder`` (or from the protoplanet) and saved there. The files are named by
-    resolution and start only: after a change to the model, empty the folder, or it keeps the worlds of
-    the code that made them."""
-    def when(p: Path) -> float:
-        return float(p.stem.split("_", 1)[1])
+#: where real worlds are kept by default (``outputs/`` holds what runs write)
+DEFAULT_WORLDS = Path(__file__).resolve().parent.parent / "outputs" / "bench_worlds"
+_WORLD_FILE = re.compile(r"w\d+_[0-9.e+-]+_([0-9a-f]{20})\.npz")
 
-    path = folder / f"w{resolution}_{start:g}.npz"
+
+def code_digest() -> str:
+    """A digest of the package's Python sources and of the environment that compiles them
+    (``diskcache.digest``): the code a kept world was made by."""
+    root = Path(planet.__file__).resolve().parent
+    return diskcache.digest(*sorted(root.rglob("*.py")))
+
+
+def stale_worlds(folder: Path, code: str) -> list[Path]:
+    """The worlds in ``folder`` (``story_world``'s names) made by other code than ``code``."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if (m := _WORLD_FILE.fullmatch(p.name)) is not None and m.group(1) != code and p.is_file())
+
+
+def story_world(resolution: int, start: float, folder: Path, code: str | None = None):
+    """Seed 0 with every stage at film second ``start``, run through the story from its protoplanet:
+    ``folder/w{resolution}_{start}_{code}.npz`` if it is there, else continued from the latest earlier
+    world of that resolution and code in ``folder`` (or from the protoplanet) and saved there.
+    ``code``: ``code_digest()`` unless given, so a world of other code is never read."""
+    code = code_digest() if code is None else code
+
+    def when(p: Path) -> float:
+        return float(p.stem.split("_")[1])
+
+    path = folder / f"w{resolution}_{start:g}_{code}.npz"
     if path.exists():
         return planet.load(path)
-    earlier = sorted((p for p in folder.glob(f"w{resolution}_*.npz") if when(p) < start), key=when)
+    earlier = sorted((p for p in folder.glob(f"w{resolution}_*_{code}.npz") if when(p) < start), key=when)
     world = planet.load(earlier[-1]) if earlier else planet.Planet(resolution=resolution, seed=0)
     world.run(until=start, progress=False)
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,12 +99,27 @@ def story_world(resolution: int, start: float, folder: Path):
     return world
 
 
-def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None) -> dict:
+def prepare_worlds(folder: Path, default: bool) -> str:
+    """The code digest for the run's worlds in ``folder``; where ``default`` (``DEFAULT_WORLDS``), the
+    worlds of other code there are removed (only files of ``story_world``'s names), else counted."""
+    code = code_digest()
+    stale = stale_worlds(folder, code)
+    if stale and default:
+        for p in stale:
+            p.unlink()
+    elif stale:
+        mib = sum(p.stat().st_size for p in stale) / 2**20
+        print(f"{folder}: {len(stale)} worlds of other code ({mib:.0f} MiB) left as they are")
+    return code
+
+
+def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None,
+          code=None) -> dict:
     """Ms per step of each stage and of the floor (``robust`` of the plate cycles' means) over ``steps``
-    steps after ``warmup``, from the protoplanet moved to ``start``, or from the real world there
-    (``story_world``) when ``worlds`` names a folder."""
+    steps after ``warmup``, from the real world at ``start`` (``story_world``, code ``code``) when
+    ``worlds`` names a folder, else from the protoplanet moved there."""
     if worlds is not None:
-        world = story_world(resolution, start, Path(worlds))
+        world = story_world(resolution, start, Path(worlds), code)
         state = world.state
     else:
         world = planet.Planet(resolution=resolution, seed=0)
@@ -128,9 +170,13 @@ def main(argv=None):
     ap.add_argument("--memory", action="store_true", help="peak resident memory per resolution (child processes)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="per-stage statistic over the timed steps (min: best case on a busy machine)")
-    ap.add_argument("--worlds", default=None,
-                    help="folder of real worlds (simulated through the story once, then kept) instead of the "
-                         "protoplanet moved to each start")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--worlds", default=None,
+                       help=f"folder of the real worlds (simulated through the story once, then kept; default "
+                            f"{DEFAULT_WORLDS.relative_to(DEFAULT_WORLDS.parent.parent)})")
+    where.add_argument("--moved", action="store_true",
+                       help="the protoplanet moved to each start instead of real worlds (quick, but no rivers, "
+                            "life or people)")
     args = ap.parse_args(argv)
     for name, values, low in (("--resolutions", args.resolutions, 16), ("--steps", [args.steps], 1),
                               ("--warmup", [args.warmup], 0)):
@@ -141,13 +187,18 @@ def main(argv=None):
         ap.error(f"--starts must be film seconds in [0, 250], got {starts}")
     if args.threads:
         planet.set_threads(args.threads)
+    worlds, code = None, None
+    if not args.moved:
+        worlds = Path(args.worlds) if args.worlds is not None else DEFAULT_WORLDS
+        code = prepare_worlds(worlds, args.worlds is None)
     print(machine())
-    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step)")
+    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step); "
+          + ("the protoplanet moved to each start" if worlds is None else f"real worlds in {worlds}"))
     print(f"{'grid':>10} {'t (s)':>6} {'floor':>7} | {'stages (ms)':<58} | {'total':>7} {'x floor':>8} "
           f"{'Mcell-steps/s':>14} | {'c+a+l':>6} {'x floor':>8} | x floor per stage")
     for res in args.resolutions:
         for start in starts:
-            r = bench(res, args.steps, start, args.warmup, args.stat, args.worlds)
+            r = bench(res, args.steps, start, args.warmup, args.stat, worlds, code)
             stages = {k: v for k, v in r.items() if k != "floor"}
             total = sum(stages.values())
             parts = "  ".join(f"{k[:5]} {v:.2f}" for k, v in stages.items())

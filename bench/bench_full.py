@@ -113,6 +113,26 @@ def prepare_worlds(folder: Path, default: bool) -> str:
     return code
 
 
+def add_world_options(ap: argparse.ArgumentParser) -> None:
+    """``--worlds FOLDER`` and ``--moved``: where the measured worlds come from (``worlds_of``)."""
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--worlds", default=None,
+                       help=f"folder of the real worlds (simulated through the story once, then kept; default "
+                            f"{DEFAULT_WORLDS.relative_to(DEFAULT_WORLDS.parent.parent)})")
+    where.add_argument("--moved", action="store_true",
+                       help="the protoplanet moved to each start instead of real worlds (quick, but no rivers, "
+                            "life or people)")
+
+
+def worlds_of(args) -> tuple[Path | None, str | None]:
+    """``(folder, code digest)`` of the real worlds ``add_world_options``' arguments ask for, ``(None, None)``
+    for ``--moved`` (``prepare_worlds`` run on the folder)."""
+    if args.moved:
+        return None, None
+    folder = Path(args.worlds) if args.worlds is not None else DEFAULT_WORLDS
+    return folder, prepare_worlds(folder, args.worlds is None)
+
+
 def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None,
           code=None) -> dict:
     """Ms per step of each stage and of the floor (``robust`` of the plate cycles' means) over ``steps``
@@ -170,13 +190,7 @@ def main(argv=None):
     ap.add_argument("--memory", action="store_true", help="peak resident memory per resolution (child processes)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="per-stage statistic over the timed steps (min: best case on a busy machine)")
-    where = ap.add_mutually_exclusive_group()
-    where.add_argument("--worlds", default=None,
-                       help=f"folder of the real worlds (simulated through the story once, then kept; default "
-                            f"{DEFAULT_WORLDS.relative_to(DEFAULT_WORLDS.parent.parent)})")
-    where.add_argument("--moved", action="store_true",
-                       help="the protoplanet moved to each start instead of real worlds (quick, but no rivers, "
-                            "life or people)")
+    add_world_options(ap)
     args = ap.parse_args(argv)
     for name, values, low in (("--resolutions", args.resolutions, 16), ("--steps", [args.steps], 1),
                               ("--warmup", [args.warmup], 0)):
@@ -187,10 +201,7 @@ def main(argv=None):
         ap.error(f"--starts must be film seconds in [0, 250], got {starts}")
     if args.threads:
         planet.set_threads(args.threads)
-    worlds, code = None, None
-    if not args.moved:
-        worlds = Path(args.worlds) if args.worlds is not None else DEFAULT_WORLDS
-        code = prepare_worlds(worlds, args.worlds is None)
+    worlds, code = worlds_of(args)
     print(machine())
     print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step); "
           + ("the protoplanet moved to each start" if worlds is None else f"real worlds in {worlds}"))

@@ -1,7 +1,10 @@
 """Per-kernel split of the climate, atmosphere and life stages, as ms per step and ratio to the floor.
 
     PYTHONPATH=. python bench/bench_kernels.py [--resolutions 512 1024] [--starts 130] [--steps 40]
-                                               [--threads 2]
+                                               [--threads 2] [--worlds FOLDER | --moved]
+
+The worlds are ``bench_full.py``'s: real worlds (seed 0 run through the story to each start, kept in
+``outputs/bench_worlds``) unless ``--moved`` asks for the protoplanet moved to each start.
 
 Each kernel the three stages call from Python is wrapped in a timer (module attributes replaced for
 the run, so the stages' code is not touched); what a stage spends outside them (NumPy glue, checks)
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 import planet  # noqa: E402
 from bench.bench_lithosphere import cycles  # noqa: E402
+from bench.bench_full import add_world_options, story_world, worlds_of  # noqa: E402
 from bench.floor import Floor, machine  # noqa: E402
 from planet.core.state import State  # noqa: E402
 
@@ -84,11 +88,18 @@ def instrument(log):
     return undo
 
 
-def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=statistics.median):
-    world = planet.Planet(resolution=resolution, seed=0)
-    state = State(world.state.fields, step=int(start * world.config.schedule.fps), seed=0, config=world.config,
-                  stages=world.state.stages)
-    world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+def profile(resolution: int, start: float, steps: int, warmup: int = 5, stat=statistics.median, worlds=None,
+            code=None):
+    """Ms per step of each kernel (``stat`` of the plate cycles' means) in the real world at ``start``
+    (``bench_full.story_world`` of ``worlds``, code ``code``), or the protoplanet moved there."""
+    if worlds is not None:
+        world = story_world(resolution, start, worlds, code)
+        state = world.state
+    else:
+        world = planet.Planet(resolution=resolution, seed=0)
+        state = State(world.state.fields, step=int(start * world.config.schedule.fps), seed=0, config=world.config,
+                      stages=world.state.stages)
+        world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
     world.step(warmup)
     # whole cycles of plate_interval steps (which hold whole lithosphere steps too): the climate redoes
     # its terrain part only after the lithosphere ran, so single steps would show the cheap ones
@@ -135,16 +146,20 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="statistic over the timed steps (min: best case on a busy machine)")
+    add_world_options(ap)
     args = ap.parse_args(argv)
     if min(args.resolutions) < 16 or args.steps < 1:
         ap.error("--resolutions must be >= 16 and --steps >= 1")
     if args.threads:
         planet.set_threads(args.threads)
+    worlds, code = worlds_of(args)
     print(machine())
-    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat} ms per step; x floor)")
+    print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat} ms per step; x floor); "
+          + ("the protoplanet moved to each start" if worlds is None else f"real worlds in {worlds}"))
     for res in args.resolutions:
         for start in args.starts:
-            med = profile(res, start, args.steps, stat=statistics.median if args.stat == "median" else min)
+            med = profile(res, start, args.steps, stat=statistics.median if args.stat == "median" else min,
+                          worlds=worlds, code=code)
             floor = med.pop(("floor", ""))
             print(f"{res}x{res // 2} t={start:g}s floor {floor:.3f} ms")
             together = 0.0

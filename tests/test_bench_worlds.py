@@ -83,3 +83,18 @@ def test_the_code_digest_follows_the_packages_sources(tmp_path, monkeypatch):
     assert a == bf.code_digest() and len(a) == 20
     (pkg / "core" / "grid.py").write_text("y = 3\n")
     assert bf.code_digest() != a
+
+
+def test_the_kernel_split_measures_the_kept_real_world(tmp_path, monkeypatch):
+    from bench import bench_kernels as bk
+
+    bf.story_world(128, 0.5, tmp_path, CODE)
+
+    def no_new_world(*a, **k):
+        raise AssertionError("the kernel split did not measure the kept world")
+
+    monkeypatch.setattr(bk.planet, "Planet", no_new_world)
+    split = bk.profile(128, 0.5, 16, warmup=1, worlds=tmp_path, code=CODE)
+    assert split[("floor", "")] > 0
+    assert {"climate", "atmosphere", "life"} <= {s for s, k in split if k == "(stage)"}
+    assert split[("atmosphere", "vapour_step")] > 0

@@ -1,5 +1,4 @@
 """The real worlds ``bench/bench_full.py`` measures by default: kept per code, never read across codes."""
-import numpy as np
 import pytest
 
 import planet
@@ -9,32 +8,26 @@ CODE = "0123456789abcdef0123"
 OTHER = "fedcba9876543210fedc"
 
 
-def _fields_equal(a, b):
-    assert sorted(a.state.fields) == sorted(b.state.fields)
-    for k in a.state.fields:
-        np.testing.assert_array_equal(a.state[k], b.state[k], err_msg=k)
-
-
 def test_a_world_is_kept_read_back_and_continued(tmp_path, monkeypatch):
     first = bf.story_world(128, 0.5, tmp_path, CODE)
     path = tmp_path / f"w128_0.5_{CODE}.npz"
     assert path.is_file() and first.time == pytest.approx(0.5, abs=1 / 60)
     direct = planet.Planet(resolution=128, seed=0)
     direct.run(until=0.5, progress=False)
-    _fields_equal(first, direct)                  # the kept world is the story's, run from the protoplanet
+    assert first.state.equals(direct.state)       # the kept world is the story's, run from the protoplanet
 
     def no_new_world(*a, **k):
         raise AssertionError("a kept world was simulated again")
 
     monkeypatch.setattr(bf.planet, "Planet", no_new_world)
-    _fields_equal(bf.story_world(128, 0.5, tmp_path, CODE), first)   # read back, not simulated
+    assert bf.story_world(128, 0.5, tmp_path, CODE).state.equals(first.state)   # read back, not simulated
     loaded = []
     real_load = planet.load
     monkeypatch.setattr(bf.planet, "load", lambda p: loaded.append(p.name) or real_load(p))
     later = bf.story_world(128, 0.75, tmp_path, CODE)                  # continued from the earlier one
     assert loaded == [path.name] and (tmp_path / f"w128_0.75_{CODE}.npz").is_file()
     direct.run(until=0.75, progress=False)
-    _fields_equal(later, direct)
+    assert later.state.equals(direct.state)
 
 
 def test_a_world_of_other_code_is_never_read(tmp_path, monkeypatch):

@@ -73,7 +73,7 @@ def main():
         except RuntimeError as e:
             print(f"no GPU backend: {e}")
     tl = planet.Timeline()
-    stack, P = pack_fields(st, st.time)
+    F, P = pack_fields(st, st.time)
     pack = best(lambda: pack_fields(st, st.time), a.repeat)[0]
     print(f"pack fields ({st.columns}x{st.rows}): {pack * 1e3:.2f} ms")
     print(f"{'what':<32}{'backend':<8}{'ms/frame':>10}{'frames/s':>10}{'x floor':>9}{'cpu ms':>9}")
@@ -89,7 +89,7 @@ def main():
     for be_name in backends:
         be = get_backend(be_name)
         for label, v, second, Q in cases:
-            t, c = best(lambda: be.frame(stack, P, v, second, 0, 0.0, Q, size), a.repeat)
+            t, c = best(lambda: be.frame(F, P, v, second, 0, 0.0, Q, size), a.repeat)
             print(f"{label:<32}{be_name:<8}{t * 1e3:>10.2f}{1 / t:>10.1f}{t / floor:>9.1f}{c * 1e3:>9.2f}")
     # film: the real thing (a world with every stage, simulated in the other thread, encoded to MP4),
     # each part of a frame timed, with the floor kernel at 1024x512 (bench/film_split.py)

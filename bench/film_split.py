@@ -11,7 +11,7 @@ code is not changed): per frame, milliseconds of
 * wait: the drawing waiting for the simulation (its time in ``RunAhead.get``); sim: the
   simulation's own wall time in its thread (it overlaps the drawing); render: the drawing thread's
   time neither waiting nor handing frames to the encoder;
-* shot (storyboard frame + projection parameters), pack (``pack_fields``: the copy of the fields),
+* shot (storyboard frame + projection parameters), pack (``pack_fields``: the planes of the fields, the drainage plane and the rivers drawn whole),
   cells A / cells B (``cpu.cell_colours`` of the view and of the second view), geometry
   (``projection.geometry``, only when the camera's latitude or morph changes), atm table
   (``atmosphere.atmosphere_table``), project (``projection.project``: lights, sampling,

@@ -109,9 +109,9 @@ def view(state, name: str = "satellite", size=(1024, 512), backend: str = "auto"
     t = _time(state, time)
     _check_state(state, allow_nonfinite)
     be = get_backend(backend)
-    stack, P = pack_fields(state, t)
+    F, P = pack_fields(state, t)
     Q = projection_params(size, Camera(lat=0.0, lon=lon, unwrap=1.0))
-    return be.frame(stack, P, v, -1, ov, opacity if overlay else 0.0, Q, size)
+    return be.frame(F, P, v, -1, ov, opacity if overlay else 0.0, Q, size)
 
 
 def globe(state, view: str = "satellite", lat: float = 20.0, lon: float = 0.0, size=(720, 720),
@@ -139,7 +139,7 @@ def globe(state, view: str = "satellite", lat: float = 20.0, lon: float = 0.0, s
     t = _time(state, time)
     _check_state(state, allow_nonfinite)
     be = get_backend(backend)
-    stack, P = pack_fields(state, t)
+    F, P = pack_fields(state, t)
     sched = state.config.schedule
     if daynight is None:
         daynight = t >= sched.daynight_start
@@ -153,7 +153,7 @@ def globe(state, view: str = "satellite", lat: float = 20.0, lon: float = 0.0, s
     else:
         Q = projection_params(size, cam, atmosphere=atmosphere)
         second = -1
-    return be.frame(stack, P, v, second, ov, opacity if overlay else 0.0, Q, size)
+    return be.frame(F, P, v, second, ov, opacity if overlay else 0.0, Q, size)
 
 
 def to_image(rgb: np.ndarray):

@@ -1,8 +1,9 @@
 """The backends' shared interface and the choice between them.
 
-A backend draws one frame from a packed field stack (``scene.pack_fields``):
+A backend draws one frame from the planes of the fields (``scene.pack_fields``: the state's own
+arrays, not copies):
 
-    backend.frame(stack, P, view, second, overlay_view, overlay, Q, size) -> uint8 (h, w, 3)
+    backend.frame(F, P, view, second, overlay_view, overlay, Q, size) -> uint8 (h, w, 3)
 
 ``view`` is drawn into the cell colours ``A``; ``second`` (a view id, or −1)
 into ``B`` (the view wiped in from the left, or the night side of the
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, lights, projection
-from .scene import P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
+from .scene import P_LIGHTS_SEED, as_planes, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
 
 BACKENDS = ("auto", "cpu", "gpu")
 
@@ -40,14 +41,15 @@ class CPUBackend:
             self._buffers[key] = buf
         return buf
 
-    def frame(self, stack, P, view, second, overlay_view, overlay, Q, size):
-        H, W = stack.shape[1:]
+    def frame(self, F, P, view, second, overlay_view, overlay, Q, size):
+        F = as_planes(F)
+        H, W = F[0].shape
         A = self._buffer("A", (H, W, 4), np.float32)
-        cpu.cell_colours(stack, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P,
+        cpu.cell_colours(F, np.int64(view), np.int64(max(overlay_view, 0)), np.float32(overlay), P,
                          cpu.cell_visibility(Q, W), A)
         if second >= 0:
             B = self._buffer("B", (H, W, 4), np.float32)
-            cpu.cell_colours(stack, np.int64(second), np.int64(0), np.float32(0.0), P,
+            cpu.cell_colours(F, np.int64(second), np.int64(0), np.float32(0.0), P,
                              cpu.cell_visibility(Q, W, night_side=True), B)
         else:
             B = A

@@ -8,8 +8,8 @@ atmosphere's scattering table ``render/atmosphere.py``. ``shaders/cells.frag`` a
 Colours are linear RGB in [0, 1] until the last step of the projection pass, which applies
 ``c^γ`` (γ = 1/1.5) and rounds to uint8.
 
-The palettes are inlined into ``cell_colours`` (``inline="always"``; as calls, passing the field
-stack and a tuple cost more than their arithmetic: 14.5 → 6.3 ms per 512×256 satellite frame); the
+The palettes are inlined into ``cell_colours`` (``inline="always"``; as calls, passing the planes
+and a tuple cost more than their arithmetic: 14.5 → 6.3 ms per 512×256 satellite frame); the
 arithmetic they share (mixing, hues, hill shading, the sea's colour by its depth) is in
 ``render/shading.py``.
 Three things are done differently from the shaders for speed, each within the parity tolerance:
@@ -52,7 +52,7 @@ def _satellite(F, S, P, j, i, z, D, shade):
     """Ice on cold seas; snow, soil, sand and red desert by temperature, plants by moisture and
     temperature, bare rock before land end; molten rock glowing where low (fading as 2/(t+1)²);
     clouds from vapour."""
-    T = F[F_TEMPERATURE, j, i]
+    T = F[F_TEMPERATURE][j, i]
     if z < D:
         o0, o1, o2 = _sea(S, j, i)
         ice = smoothstep(f32(-6.0), f32(-14.0), T) * P[P_HAS_TEMPERATURE] * f32(0.9)
@@ -62,7 +62,7 @@ def _satellite(F, S, P, j, i, z, D, shade):
         r, g, b = _mix(r, g, b, f32(0.22), f32(0.17), f32(0.12), smoothstep(f32(-12.0), f32(-8.0), T))  # soil
         r, g, b = _mix(r, g, b, f32(0.72), f32(0.60), f32(0.40), smoothstep(f32(8.0), f32(18.0), T))    # sand
         r, g, b = _mix(r, g, b, f32(0.60), f32(0.28), f32(0.12), smoothstep(f32(22.0), f32(32.0), T))   # red desert
-        grow = plant_growth(F[F_MOISTURE, j, i], T) * P[P_HAS_MOISTURE]
+        grow = plant_growth(F[F_MOISTURE][j, i], T) * P[P_HAS_MOISTURE]
         v0, v1, v2 = _mix(f32(0.18), f32(0.36), f32(0.08), f32(0.04), f32(0.16), f32(0.04),
                           smoothstep(f32(10.0), f32(25.0), T))
         r, g, b = _mix(r, g, b, v0, v1, v2, grow)
@@ -75,7 +75,7 @@ def _satellite(F, S, P, j, i, z, D, shade):
     l0, l1, l2 = _mix(l0, l1, l2, f32(1.0), f32(0.85), f32(0.4), smoothstep(f32(0.5), f32(1.0), e))
     r, g, b = _mix(r, g, b, l0, l1, l2, e)
     # clouds from vapour
-    vapour = max(F[F_VAPOUR, j, i], f32(0.0))
+    vapour = max(F[F_VAPOUR][j, i], f32(0.0))
     a = min(max(f32(0.3) * np.log(f32(1.0) + vapour), f32(0.0)), f32(1.0)) * P[P_CLOUDS] * P[P_HAS_VAPOUR]
     return _mix(r, g, b, f32(1.0), f32(1.0), f32(1.0), a)
 
@@ -83,7 +83,7 @@ def _satellite(F, S, P, j, i, z, D, shade):
 @njit(cache=True, inline="always")
 def _plates(F, S, P, j, i, z, D, shade):
     """A hue per plate (white where none), brighter with height, whitened along uplift."""
-    q = F[F_PLATE, j, i]
+    q = F[F_PLATE][j, i]
     if q < f32(0.0):
         c0, c1, c2 = f32(1.0), f32(1.0), f32(1.0)
     else:
@@ -92,21 +92,21 @@ def _plates(F, S, P, j, i, z, D, shade):
     lum = (f32(0.45) + f32(0.55) * min(max(z / f32(12.0), f32(0.0)), f32(1.0))) * shade
     if z < D:
         lum = lum * f32(0.7)
-    y = min(max(F[F_UPLIFT, j, i], f32(0.0)), f32(1.0))
+    y = min(max(F[F_UPLIFT][j, i], f32(0.0)), f32(1.0))
     return _mix(c0 * lum, c1 * lum, c2 * lum, f32(1.0), f32(1.0), f32(1.0), f32(0.6) * y)
 
 
 @njit(cache=True, inline="always")
 def _rivers(F, S, P, j, i, z, D, shade):
     """Land tinted by its basin's hue, rivers in that hue with opacity log(drainage area in equatorial cells)."""
-    h0, h1, h2 = _hue(F[F_BASIN, j, i])
+    h0, h1, h2 = _hue(F[F_BASIN][j, i])
     if z < D:
         return _sea(S, j, i)
     h = f32(0.4) * max(z - D, f32(0.0))
     lum = (f32(0.7) + f32(0.3) * min(h / f32(4.0), f32(1.0))) * shade
     r, g, b = _mix(f32(0.42) * lum, f32(0.40) * lum, f32(0.36) * lum,
                    f32(0.5) * h0 * lum, f32(0.5) * h1 * lum, f32(0.5) * h2 * lum, f32(0.35))
-    A = F[F_DRAINAGE_AREA, j, i]
+    A = F[F_DRAINAGE_AREA][j, i]
     a = min(max(f32(0.15) * np.log(max(A, f32(1.0))), f32(0.0)), f32(1.0))
     return _mix(r, g, b, h0, h1, h2, a)
 
@@ -114,7 +114,7 @@ def _rivers(F, S, P, j, i, z, D, shade):
 @njit(cache=True, inline="always")
 def _temperature(F, S, P, j, i, z, D, shade):
     """Temperature in 2 °C bands: blue below 0 °C, white to orange to red above."""
-    T = F[F_TEMPERATURE, j, i]
+    T = F[F_TEMPERATURE][j, i]
     tb = np.floor(T / f32(2.0)) * f32(2.0) + f32(1.0)
     if tb < f32(0.0):
         c0, c1, c2 = _mix(f32(1.0), f32(1.0), f32(1.0), f32(0.15), f32(0.35), f32(0.95),
@@ -136,12 +136,12 @@ def _flow(F, S, P, j, i, z, D, shade):
         r, g, b = o0 * f32(0.5), o1 * f32(0.5), o2 * f32(0.5)
     else:
         r, g, b = f32(0.12) * shade, f32(0.11) * shade, f32(0.10) * shade
-    p = F[F_PRESSURE, j, i]
+    p = F[F_PRESSURE][j, i]
     t0, t1, t2 = _mix(f32(0.85), f32(0.85), f32(0.85), f32(1.0), f32(0.45), f32(0.15),
                       smoothstep(f32(1012.0), f32(1000.0), p))
     t0, t1, t2 = _mix(t0, t1, t2, f32(0.25), f32(0.55), f32(1.0), smoothstep(f32(1012.0), f32(1024.0), p))
     r, g, b = _mix(r, g, b, t0 * f32(0.3), t1 * f32(0.3), t2 * f32(0.3), f32(0.3) * P[P_HAS_PRESSURE])
-    a = min(max(F[F_TRAILS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_TRAILS]
+    a = min(max(F[F_TRAILS][j, i], f32(0.0)), f32(1.0)) * P[P_HAS_TRAILS]
     return _mix(r, g, b, t0, t1, t2, a)
 
 
@@ -151,9 +151,9 @@ def _life(F, S, P, j, i, z, D, shade):
     if z < D:
         o0, o1, o2 = _sea(S, j, i)
         return o0 * f32(0.6), o1 * f32(0.6), o2 * f32(0.6)
-    V = max(F[F_VEGETATION, j, i], f32(0.0))
-    R = max(F[F_PREY, j, i], f32(0.0))
-    X = max(F[F_PREDATORS, j, i], f32(0.0))
+    V = max(F[F_VEGETATION][j, i], f32(0.0))
+    R = max(F[F_PREY][j, i], f32(0.0))
+    X = max(F[F_PREDATORS][j, i], f32(0.0))
     wv, wr, wx = V * V, R * R, X * X
     s = wv + wr + wx + f32(1e-6)
     c0 = (wv * f32(0.15) + wr * f32(1.0) + wx * f32(0.55)) / s
@@ -162,7 +162,7 @@ def _life(F, S, P, j, i, z, D, shade):
     amount = min((V + R + X) / f32(4.0), f32(1.0)) * P[P_HAS_LIFE]
     r, g, b = _mix(f32(0.2), f32(0.18), f32(0.15), c0, c1, c2, f32(0.3) + f32(0.7) * amount)
     r, g, b = _mix(r, g, b, f32(0.2), f32(0.18), f32(0.15), f32(1.0) - P[P_HAS_LIFE])
-    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    hm = min(max(F[F_HUMANS][j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
     r, g, b = _mix(r, g, b, f32(0.95), f32(0.95), f32(0.85), f32(0.7) * hm)
     return r * shade, g * shade, b * shade
 
@@ -171,11 +171,11 @@ def _life(F, S, P, j, i, z, D, shade):
 def _night(F, S, P, j, i, z, D, shade):
     """The night ground, red where heat-stressed; the lights are points (``lights._lights``)."""
     ocean = z < D
-    T = F[F_TEMPERATURE, j, i]
+    T = F[F_TEMPERATURE][j, i]
     if ocean:
         return f32(0.004), f32(0.008), f32(0.02)
     r, g, b = f32(0.012) * shade, f32(0.012) * shade, f32(0.016) * shade
-    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    hm = min(max(F[F_HUMANS][j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
     stress = smoothstep(f32(35.0), f32(42.0), T) * P[P_HAS_TEMPERATURE] * (f32(0.25) + f32(0.75) * hm)
     return _mix(r, g, b, f32(0.7), f32(0.05), f32(0.02), stress)
 
@@ -188,18 +188,18 @@ def light_density(F, P, j, i, H, W):
     ``river`` = smoothstep(2.5, 5.5, ln A) of the drainage area ``A`` (in equatorial cells), ``T``
     in °C: people crowd on coasts and rivers, and fewer, dimmer lights burn where the heat is lethal. 0 at sea."""
     D = P[P_SEA_LEVEL]
-    if F[F_ELEVATION, j, i] < D:
+    if F[F_ELEVATION][j, i] < D:
         return f32(0.0)
-    hm = min(max(F[F_HUMANS, j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
+    hm = min(max(F[F_HUMANS][j, i], f32(0.0)), f32(1.0)) * P[P_HAS_HUMANS]
     if hm <= f32(0.0):
         return f32(0.0)
     jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
     coast = f32(0.0)
-    if (F[F_ELEVATION, jn, i_n] < D or F[F_ELEVATION, js, i_s] < D or F[F_ELEVATION, j, i_e] < D
-            or F[F_ELEVATION, j, i_w] < D):
+    if (F[F_ELEVATION][jn, i_n] < D or F[F_ELEVATION][js, i_s] < D or F[F_ELEVATION][j, i_e] < D
+            or F[F_ELEVATION][j, i_w] < D):
         coast = f32(1.0)
-    river = smoothstep(f32(2.5), f32(5.5), np.log(max(F[F_DRAINAGE_AREA, j, i], f32(1.0))))
-    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), F[F_TEMPERATURE, j, i]) * P[P_HAS_TEMPERATURE]
+    river = smoothstep(f32(2.5), f32(5.5), np.log(max(F[F_DRAINAGE_AREA][j, i], f32(1.0))))
+    heat = f32(1.0) - f32(0.7) * smoothstep(f32(30.0), f32(42.0), F[F_TEMPERATURE][j, i]) * P[P_HAS_TEMPERATURE]
     return hm * (f32(0.35) + f32(0.65) * max(coast, river)) * heat
 
 
@@ -211,9 +211,9 @@ def _co2(F, S, P, j, i, z, D, shade):
         r, g, b = o0 * f32(0.7), o1 * f32(0.7), o2 * f32(0.7)
     else:
         r, g, b = f32(0.35) * shade, f32(0.33) * shade, f32(0.30) * shade
-    band = np.floor(f32(3.0) * min(max(F[F_CO2, j, i], f32(0.0)), f32(3.0))) / f32(9.0)
+    band = np.floor(f32(3.0) * min(max(F[F_CO2][j, i], f32(0.0)), f32(3.0))) / f32(9.0)
     c0, c1, c2 = _mix(f32(1.0), f32(0.9), f32(0.3), f32(0.55), f32(0.0), f32(0.15), band)
-    return _mix(r, g, b, c0, c1, c2, _co2_alpha(F[F_CO2, j, i], P))
+    return _mix(r, g, b, c0, c1, c2, _co2_alpha(F[F_CO2][j, i], P))
 
 
 @njit(cache=True, inline="always")
@@ -221,7 +221,7 @@ def _cell(F, S, view, P, j, i, H, W):
     """Linear RGB of one cell for one view (see ``shaders/cells.frag``): the view's palette
     (``_satellite`` … ``_co2``) of the cell's fields under the hill shading (``_shade``)."""
     D = P[P_SEA_LEVEL]
-    z = F[F_ELEVATION, j, i]
+    z = F[F_ELEVATION][j, i]
     shade = _shade(F, D, P[P_RELIEF], j, i, H, W)
     if view == VIEW_SATELLITE:
         return _satellite(F, S, P, j, i, z, D, shade)
@@ -255,14 +255,14 @@ def _co2_alpha(c, P):
 
 @njit(cache=True, parallel=True, nogil=True)
 def cell_colours(F, view, overlay_view, overlay, P, vis, out):
-    """Fill ``out`` (H, W, 4) with the linear colours of ``view`` for the field stack ``F`` (16, H, W),
+    """Fill ``out`` (H, W, 4) with the linear colours of ``view`` for the planes ``F`` (``scene.pack_fields``),
     with ``overlay_view`` blended over it at opacity ``overlay`` (when ``overlay`` > 0), and in the
     fourth channel the night view's ``light_density`` (0 in every other view), blended alike.
 
     ``vis`` (float32[8], ``cell_visibility``) skips cells no pixel will sample: a cell with unit
     normal ``n`` is drawn where ``n·vis[0:3] >= vis[3]`` and ``n·vis[4:7] <= vis[7]``; the others
     are set to 0."""
-    H, W = F.shape[1], F.shape[2]
+    H, W = F[0].shape
     sea = _shows_sea(view) or (overlay > f32(0.0) and _shows_sea(overlay_view))
     S = np.empty((H, W) if sea else (1, 1), np.float32)      # the sea's shallowness (``shading.depth_planes``)
     if sea:
@@ -291,7 +291,7 @@ def cell_colours(F, view, overlay_view, overlay, P, vis, out):
                 r2, g2, b2 = _cell(F, S, overlay_view, P, j, i, H, W)
                 a = overlay
                 if overlay_view == VIEW_CO2:   # the CO2 view as an overlay: only its bands
-                    a = a * _co2_alpha(F[F_CO2, j, i], P)
+                    a = a * _co2_alpha(F[F_CO2][j, i], P)
                 r, g, b = _mix(r, g, b, r2, g2, b2, a)
                 l2 = light_density(F, P, j, i, H, W) if overlay_view == VIEW_NIGHT else f32(0.0)
                 lights = lights + (l2 - lights) * a

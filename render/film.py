@@ -176,7 +176,7 @@ def _prepare(out, size, fps, quality, preset, backend, resolution, seed, start, 
     return size, fps, quality, be, world, shots, plan
 
 
-#: frames the simulation may run ahead of the drawing, and the most memory their field stacks may hold
+#: frames the simulation may run ahead of the drawing, and the most memory their planes may hold
 AHEAD_FRAMES = 8
 AHEAD_BYTES = 256 * 2**20
 #: steps the run-ahead simulation takes between looks at whether the film was stopped
@@ -184,10 +184,11 @@ AHEAD_CHUNK = 16
 
 
 def ahead_depth(shape) -> int:
-    """Frames the simulation runs ahead on a grid of ``shape``: ``AHEAD_FRAMES``, fewer where their
-    field stacks (``scene.pack_fields``: ``len(PACKED)`` float32 planes) would pass ``AHEAD_BYTES``."""
-    stack = len(PACKED) * int(shape[0]) * int(shape[1]) * 4
-    return max(1, min(AHEAD_FRAMES, AHEAD_BYTES // max(stack, 1)))
+    """Frames the simulation runs ahead on a grid of ``shape``: ``AHEAD_FRAMES``, fewer where the planes a
+    queued frame keeps alive (``scene.pack_fields``: up to ``len(PACKED)`` float32 planes, the state's own
+    arrays and the drainage plane) would pass ``AHEAD_BYTES``."""
+    planes = len(PACKED) * int(shape[0]) * int(shape[1]) * 4
+    return max(1, min(AHEAD_FRAMES, AHEAD_BYTES // max(planes, 1)))
 
 
 class _Failed:
@@ -200,9 +201,9 @@ class _Failed:
 class RunAhead:
     """The film's simulation in a second thread, up to ``depth`` frames ahead of the drawing.
 
-    For frame ``k`` of ``plan`` it steps ``world`` to ``target_of(k)`` and packs its fields
-    (``pack_fields``: a copy, so the simulation goes on while the frame is drawn) into a bounded
-    queue; ``get()`` hands them over in order. Each frame is drawn from the state it would be drawn
+    For frame ``k`` of ``plan`` it steps ``world`` to ``target_of(k)`` and puts the planes of its fields
+    (``pack_fields``: the state's own arrays, not copies; a step never writes the arrays of an earlier
+    state, so the simulation goes on while the frame is drawn from them) into a bounded queue; ``get()`` hands them over in order. Each frame is drawn from the state it would be drawn
     from without the thread, so the frames are the same. Running ahead, the simulation takes the
     cores the drawing leaves (its serial parts, the encoder's gaps) and absorbs the frames whose
     steps cost more than a drawing (a plate move), instead of the drawing waiting for them.
@@ -235,14 +236,14 @@ class RunAhead:
                     if self._stop.is_set():
                         return
                     world.step(min(AHEAD_CHUNK, target - world.state.step))
-                stack, P = pack_fields(world.state, t, self._links(t, j))
-                if not self._put((stack, P)):
+                F, P = pack_fields(world.state, t, self._links(t, j))
+                if not self._put((F, P)):
                     return
         except BaseException as e:          # handed to the drawing thread, which raises it
             self._put(_Failed(e))
 
     def get(self):
-        """The next frame's ``(stack, P)``; raises what the simulation raised."""
+        """The next frame's ``(F, P)`` (``pack_fields``); raises what the simulation raised."""
         while True:
             try:
                 item = self._queue.get(timeout=0.5)
@@ -320,16 +321,16 @@ def render_film(out, size=(1280, 720), fps: int = 30, backend: str = "auto", qua
             for k, (t, j) in enumerate(plan):
                 t0 = _time.perf_counter()
                 if sim is not None:
-                    stack, P = sim.get()             # stepped and packed in the simulation's thread
+                    F, P = sim.get()                 # stepped and packed in the simulation's thread
                     t1 = _time.perf_counter()
                 else:
                     target = target_of(k)
                     if target > world.state.step:
                         world.step(target - world.state.step)
                     t1 = _time.perf_counter()
-                    stack, P = pack_fields(world.state, t, links(t, j))
+                    F, P = pack_fields(world.state, t, links(t, j))
                 sh = frame(shots[j], t, size, timeline, year)
-                image = be.frame(stack, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
+                image = be.frame(F, P, sh.view, sh.second, sh.overlay_view, sh.overlay, sh.Q, size)
                 if cap is not None and sh.captions:
                     text = (caption(t, timeline, sh.shows) if sh.caption is None
                             else sh.caption.replace("{date}", timeline.date(t)))

@@ -13,7 +13,7 @@ import importlib.resources
 
 import numpy as np
 
-from .scene import P_LIGHTS_SEED, PACKED
+from .scene import P_LIGHTS_SEED, PACKED, as_planes
 
 _SHARED = None
 
@@ -97,11 +97,13 @@ class GPUBackend:
             self._out = ((w, h), rb, self.ctx.framebuffer(color_attachments=[rb]))
         return self._out[2]
 
-    def frame(self, stack, P, view, second, overlay_view, overlay, Q, size):
-        H, W = stack.shape[1:]
+    def frame(self, F, P, view, second, overlay_view, overlay, Q, size):
+        F = as_planes(F)
+        H, W = F[0].shape
         _, fields, cols, fbos, tmp = self._grid_textures(H, W)
         for n in range(4):
-            np.copyto(tmp, np.moveaxis(stack[4 * n:4 * n + 4], 0, -1))
+            for c in range(4):                       # four planes interleaved into one RGBA texture
+                tmp[:, :, c] = F[4 * n + c]
             fields[n].write(tmp)
             fields[n].use(n)
         _set_array(self.cells["P"], P)

@@ -13,8 +13,8 @@ GPU (``gpu.py`` with ``shaders/``):
    across the day/night terminator), sun lighting, single scattering in the
    atmosphere, fade, and gamma ``1/1.5``.
 
-The fields go to both backends as one ``(16, H, W)`` float32 stack in the
-order of ``PACKED``; a field the state does not have is filled with a neutral
+The fields go to both backends as 16 float32 ``(H, W)`` planes in the order of ``PACKED``
+(``pack_fields``: the state's own arrays, not copies); a field the state does not have is filled with a neutral
 value and its flag in the parameters is 0, so a view lights up when its
 fields exist (the satellite view of a lithosphere-only state is bare rock and
 sand under an estimated temperature; the flow view without trails is a faint
@@ -36,7 +36,7 @@ from planet.core.timeline import Timeline, smoothstep
 VIEWS = {"satellite": 0, "plates": 1, "rivers": 2, "temperature": 3, "flow": 4, "life": 5,
          "night": 6, "co2": 7}
 
-#: field stack order (the GPU packs them four to a texture in this order): state fields of
+#: the planes' order (the GPU packs them four to a texture in this order): state fields of
 #: ``planet.core.fields.FIELDS`` and the renderer's own "sparkle", a seeded uniform per cell (the
 #: night view no longer reads it: its lights are points placed on the sphere by
 #: ``lights._lights``; the plane keeps its place so that the packing order is unchanged). The
@@ -60,10 +60,10 @@ PROJ_PARAMS = ("k", "scale_x", "scale_y", "cam_lat", "cam_lon", "wipe", "wipe_so
                "sun_cam_z", "lighting", "unused18", "unused19")
 
 # -- indices into VIEWS, PACKED, CELL_PARAMS and PROJ_PARAMS -------------------
-# The kernels (render/cpu.py, projection.py, atmosphere.py, backend.py) index the stack ``F`` and
+# The kernels (render/cpu.py, projection.py, atmosphere.py, backend.py) index the planes ``F`` and
 # the vectors ``P`` and ``Q`` only by these names; each is looked up in the tuple above, which is
 # also the order ``pack_fields`` and ``projection_params`` fill, so the two cannot disagree. Numba
-# reads module-level ints as compile-time constants: ``F[F_ELEVATION, j, i]`` costs nothing.
+# reads module-level ints as compile-time constants: ``F[F_ELEVATION][j, i]`` costs nothing.
 # ``shaders/*.frag`` unpack the same order; each unpacking there names its constant in a comment.
 
 VIEW_SATELLITE = VIEWS["satellite"]
@@ -183,8 +183,35 @@ def _sparkle(seed: int, rows: int, columns: int) -> np.ndarray:
     return _SPARKLE[key]
 
 
-def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(16, H, W)`` float32 field stack and the cell-pass parameters ``P`` (float32[16]).
+def _plane(a) -> np.ndarray:
+    """``a`` as a drawing plane: the array itself where it is already C-ordered, writeable float32 (a
+    state's fields are), else a copy of it in that form (so that every plane has the one Numba type the
+    kernels are compiled for)."""
+    if isinstance(a, np.ndarray) and a.dtype == np.float32 and a.ndim == 2 and a.flags.c_contiguous \
+            and a.flags.writeable:
+        return a
+    return np.array(a, dtype=np.float32, order="C")
+
+
+def as_planes(F) -> tuple:
+    """The drawing planes ``F`` (``pack_fields``) as the kernels take them: a tuple of ``len(PACKED)``
+    C-ordered float32 ``(H, W)`` arrays. A ``(16, H, W)`` stack (the packing of earlier versions) gives
+    its planes as views, without a copy."""
+    F = tuple(_plane(a) for a in F)
+    if len(F) != len(PACKED) or any(a.shape != F[0].shape for a in F):
+        raise ValueError(f"the drawing planes must be {len(PACKED)} arrays of one shape (H, W)")
+    return F
+
+
+def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[tuple, np.ndarray]:
+    """The fields a frame is drawn from, ``F``: a tuple of ``len(PACKED)`` (16) float32 ``(H, W)`` planes in
+    the order of ``PACKED``, and the cell-pass parameters ``P`` (float32[16]).
+
+    The planes of the state's fields are **the state's own arrays, not copies** (a state's arrays are never
+    written after the step that made them: ``tests/test_state_immutable.py``), so a film's simulation can run
+    ahead while the frame is drawn from them; read them, never write them. The drainage plane is made
+    here (km² → equatorial cells), and so are the estimated temperature where the state has none and the
+    neutral plane of a field it lacks.
 
     ``river_links``: the drainage plane draws the router's steps over several columns as lines
     (``rivers.river_links``: whole rivers near the poles, not rows of dots); about 1 ms at 512
@@ -195,23 +222,25 @@ def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[np
     s = state.config.schedule
     sea = tl.sea_level(time) if time >= s.ocean_start else 0.0
     H, W = state.shape
-    stack = np.empty((len(PACKED), H, W), dtype=np.float32)
-    for n, name in enumerate(PACKED):
+    planes = []
+    for name in PACKED:
         if name == "sparkle":
-            stack[n] = _sparkle(state.seed, H, W)
+            plane = _sparkle(state.seed, H, W)
         elif name == "drainage_area" and name in state:
-            np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), out=stack[n])  # km² → cells
+            plane = np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), dtype=np.float32)  # km² → cells
             if river_links:
                 from .rivers import river_links as links    # (here: the router's modules cost 30 ms to import)
 
                 level = float(np.float32(sea) - np.float32(state.config.lithosphere.shore))
-                stack[n] = links(stack[n], state["elevation"], level)
+                plane = links(plane, state["elevation"], level)
         elif name in state:
-            stack[n] = state[name]
+            plane = state[name]
         elif name == "temperature":
-            stack[n] = _estimated_temperature(state, sea)
+            plane = _estimated_temperature(state, sea)
         else:
-            stack[n] = STATE_FIELDS[name].neutral      # a field the state lacks
+            plane = np.full((H, W), STATE_FIELDS[name].neutral, np.float32)      # a field the state lacks
+        planes.append(_plane(plane))
+    F = tuple(planes)
     has = lambda *names: 1.0 if all(n in state for n in names) else 0.0  # noqa: E731
     P = np.zeros(len(CELL_PARAMS), dtype=np.float32)
     P[P_TIME] = time
@@ -229,7 +258,7 @@ def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[np
     P[P_HAS_HUMANS] = has("humans")
     P[P_HAS_CO2] = has("co2")
     P[P_LIGHTS_SEED] = lights_seed(state.seed)
-    return stack, P
+    return F, P
 
 
 def lights_seed(seed: int) -> float:

@@ -63,8 +63,8 @@ def _shade(F, D, relief, j, i, H, W):
     ``dx``, ``dy`` of the neighbours' elevation scaled by ``½ relief``."""
     jn, i_n, js, i_s, i_e, i_w = _neighbours(j, i, H, W)
     k = f32(0.5) * relief
-    dx = (max(F[F_ELEVATION, j, i_e], D) - max(F[F_ELEVATION, j, i_w], D)) * k
-    dy = (max(F[F_ELEVATION, jn, i_n], D) - max(F[F_ELEVATION, js, i_s], D)) * k
+    dx = (max(F[F_ELEVATION][j, i_e], D) - max(F[F_ELEVATION][j, i_w], D)) * k
+    dy = (max(F[F_ELEVATION][jn, i_n], D) - max(F[F_ELEVATION][js, i_s], D)) * k
     return max(f32(0.5) * dx - f32(0.5) * dy + f32(0.70710678), f32(0.0)) \
         / (np.sqrt(f32(1.0) + dx * dx + dy * dy) * f32(0.70710678))
 
@@ -79,7 +79,7 @@ def _shallowness(F, T, D, j, i):
     ocean (the satellite view's speckle). Averaged, an isolated one moves the colour by at most a
     ninth of the ramp, while a shelf of shallow cells keeps its colour; a uniform floor is
     unchanged, and land neighbours do not lighten a deep coast."""
-    H, W = F.shape[1], F.shape[2]
+    H, W = F[0].shape
     half = W // 2
     total = f32(0.0)
     count = f32(0.0)
@@ -98,7 +98,7 @@ def _shallowness(F, T, D, j, i):
                 ii += W
             elif ii >= W:
                 ii -= W
-            if F[F_ELEVATION, jj, ii] < D or (dj == 0 and di == 0):
+            if F[F_ELEVATION][jj, ii] < D or (dj == 0 and di == 0):
                 total += T[jj, ii]
                 count += f32(1.0)
     return total / count
@@ -117,7 +117,7 @@ def depth_planes(F, D, T, S):
     one = f32(1.0)
     for j in prange(H):
         for i in range(W):
-            T[j, i] = min(max(F[F_ELEVATION, j, i] / d, zero), one)
+            T[j, i] = min(max(F[F_ELEVATION][j, i] / d, zero), one)
     for j in prange(H):
         if j == 0 or j == H - 1:
             for i in range(W):
@@ -130,7 +130,7 @@ def depth_planes(F, D, T, S):
             count = zero
             for dj in range(-1, 2):
                 for di in range(-1, 2):
-                    sea = F[F_ELEVATION, j + dj, i + di] < D or (dj == 0 and di == 0)
+                    sea = F[F_ELEVATION][j + dj, i + di] < D or (dj == 0 and di == 0)
                     total += T[j + dj, i + di] if sea else zero
                     count += one if sea else zero
             S[j, i] = total / count

@@ -42,7 +42,7 @@ def test_every_field_constant_indexes_that_field_of_the_stack(state):
     # poles (tests/test_render_rivers.py)
     stack, _ = scene.pack_fields(state, 60.0, river_links=False)
     F = constants("F_")
-    assert sorted(F.values()) == list(range(stack.shape[0]))          # a bijection onto the planes
+    assert sorted(F.values()) == list(range(len(stack)))              # a bijection onto the planes
     for name, n in F.items():
         field = name[2:].lower()
         if field == "sparkle":
@@ -53,11 +53,43 @@ def test_every_field_constant_indexes_that_field_of_the_stack(state):
         np.testing.assert_array_equal(stack[n], want, err_msg=name)
 
 
+def test_the_planes_of_the_state_fields_are_the_states_own_arrays_not_copies(state):
+    """A frame is drawn from the state's arrays themselves (no copy per frame): every plane of a state
+    field but the drainage area (converted to equatorial cells) is that field's array; a plane of a
+    field that is not C-ordered float32 is a copy in that form, equal to it."""
+    planes, _ = scene.pack_fields(state, 60.0, river_links=False)
+    F = constants("F_")
+    for name, n in F.items():
+        field = name[2:].lower()
+        if field not in ("sparkle", "drainage_area"):
+            assert planes[n] is state[field], name
+    assert not np.shares_memory(planes[F["F_DRAINAGE_AREA"]], state["drainage_area"])
+    odd = dict(state.fields, elevation=np.asfortranarray(state["elevation"].astype(np.float64)))
+    got = scene.pack_fields(planet.State(odd, step=state.step, seed=state.seed), 60.0, river_links=False)[0]
+    plane = got[F["F_ELEVATION"]]
+    assert plane.dtype == np.float32 and plane.flags.c_contiguous
+    np.testing.assert_array_equal(plane, state["elevation"])
+
+
+def test_a_stack_of_the_planes_draws_the_same_frame(state):
+    """``as_planes``: a ``(16, H, W)`` array (the packing of earlier versions) is taken as its planes, and a
+    backend draws the same frame from it; a wrong count of planes is refused."""
+    from planet.render.backend import CPUBackend
+    planes, P = scene.pack_fields(state, 60.0)
+    size = (64, 32)
+    Q = scene.projection_params(size, scene.Camera(lat=0.0, lon=0.0, unwrap=1.0))
+    want = CPUBackend().frame(planes, P, VIEWS["satellite"], VIEWS["rivers"], 0, 0.0, Q, size)
+    got = CPUBackend().frame(np.stack(planes), P, VIEWS["satellite"], VIEWS["rivers"], 0, 0.0, Q, size)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="16 arrays"):
+        scene.as_planes(planes[:15])
+
+
 def test_the_sparkle_plane_is_the_only_one_that_follows_the_seed(state):
     a, _ = scene.pack_fields(state, 60.0)
     other = planet.State(state.fields, step=state.step, seed=state.seed + 1)
     b, _ = scene.pack_fields(other, 60.0)
-    differ = [n for n in range(a.shape[0]) if not np.array_equal(a[n], b[n])]
+    differ = [n for n in range(len(a)) if not np.array_equal(a[n], b[n])]
     assert differ == [scene.F_SPARKLE]
     assert 0.0 <= a[scene.F_SPARKLE].min() and a[scene.F_SPARKLE].max() < 1.0
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import atmosphere, cpu, lights, projection
-from .scene import P_LIGHTS_SEED, as_planes, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z
+from .scene import (P_LIGHTS_SEED, Q_ATMOSPHERE, Q_GAMMA, Q_GEOMETRY, Q_K, Q_SUN_CAM_X, Q_SUN_CAM_Y, Q_SUN_CAM_Z,
+                    as_planes)
 
 BACKENDS = ("auto", "cpu", "gpu")
 

@@ -203,8 +203,9 @@ class RunAhead:
 
     For frame ``k`` of ``plan`` it steps ``world`` to ``target_of(k)`` and puts the planes of its fields
     (``pack_fields``: the state's own arrays, not copies; a step never writes the arrays of an earlier
-    state, so the simulation goes on while the frame is drawn from them) into a bounded queue; ``get()`` hands them over in order. Each frame is drawn from the state it would be drawn
-    from without the thread, so the frames are the same. Running ahead, the simulation takes the
+    state, so the simulation goes on while the frame is drawn from them) into a bounded queue;
+    ``get()`` hands them over in order. Each frame is drawn from the state it would be drawn from
+    without the thread, so the frames are the same. Running ahead, the simulation takes the
     cores the drawing leaves (its serial parts, the encoder's gaps) and absorbs the frames whose
     steps cost more than a drawing (a plate move), instead of the drawing waiting for them.
     ``close()`` stops it within ``AHEAD_CHUNK`` steps; the world is then at some frame's step at

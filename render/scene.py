@@ -227,7 +227,8 @@ def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[tu
         if name == "sparkle":
             plane = _sparkle(state.seed, H, W)
         elif name == "drainage_area" and name in state:
-            plane = np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), dtype=np.float32)  # km² → cells
+            # km² → equatorial cells
+            plane = np.multiply(state[name], np.float32(1.0 / state.grid.equator_cell_km2), dtype=np.float32)
             if river_links:
                 from .rivers import river_links as links    # (here: the router's modules cost 30 ms to import)
 

@@ -240,8 +240,8 @@ def pack_fields(state: State, time: float, river_links: bool = True) -> tuple[tu
             plane = _estimated_temperature(state, sea)
         else:
             plane = np.full((H, W), STATE_FIELDS[name].neutral, np.float32)      # a field the state lacks
-        planes.append(_plane(plane))
-    F = tuple(planes)
+        planes.append(plane)
+    F = as_planes(planes)
     has = lambda *names: 1.0 if all(n in state for n in names) else 0.0  # noqa: E731
     P = np.zeros(len(CELL_PARAMS), dtype=np.float32)
     P[P_TIME] = time

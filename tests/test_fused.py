@@ -33,14 +33,14 @@ def _fields(seed, zero_wind=True):
                 moisture=r(0, 5), temperature=r(-10, 40), wind_u=u, wind_v=v)
 
 
-def _vapour(f, advect, vapour, co2, with_co2, transpiration, upslope, lift_scale):
+def _vapour(f, advect, vapour, co2, with_co2, transpiration, upslope, lift_scale, scale=W / 512, vmax=1.0):
     cm = climate_map(H, W)
     src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
     out = [np.empty((H, W), f32) for _ in range(3)]
     vapour_step(vapour, co2, advect, *out, f["rain"], f["elevation"], f["elevation"], f["humans"], f["moisture"],
                 f["temperature"], f["wind_u"], f["wind_v"], src, cm.row0, cm.row1, cm.row_w, cm.col0, cm.col1,
-                cm.col_w, f32(7.0), f32(W / 512), f32(0.005), f32(0.3), f32(3.0), f32(0.015), f32(0.01),
-                f32(3.0), with_co2, f32(transpiration), f32(upslope), f32(1.0), f32(lift_scale))
+                cm.col_w, f32(7.0), f32(scale), f32(0.005), f32(0.3), f32(3.0), f32(0.015), f32(0.01),
+                f32(3.0), with_co2, f32(transpiration), f32(upslope), f32(vmax), f32(lift_scale))
     return out
 
 
@@ -57,6 +57,26 @@ def test_fused_vapour_step_equals_advection_then_sources(with_co2, transpiration
     w = fused[0][calm]
     assert np.isfinite(w).all() and (w >= 0).all() and (w <= 3).all()
     assert (fused[1] == 0).all() != with_co2            # CO2 only moves when it is carried
+
+
+@pytest.mark.parametrize("scale, vmax", [(1.0, 1.0), (1.0, 0.7), (2.0, 1.0), (1.0, 1.3)])
+def test_fused_advection_from_the_nine_cells_around_equals_the_gather(scale, vmax):
+    """Where the wind moves at most a cell a step (``scale · vmax ≤ 1``) the fused pass takes each sample's
+    corners from the nine cells around it (``vapour._near_row``) and gathers the rows where one is not:
+    the same bits as ``_advect_pair``'s gather in every case, a departure point on the next column east
+    (``u = −2``, ``v = 0``: one cell), on the next row, and winds of more than a cell (``scale · vmax > 1``)."""
+    f = _fields(11)
+    u, v = f["wind_u"], f["wind_v"]
+    u[12, 3:40], v[12, 3:40] = -2, 0             # departure point on the column east of the cell (x = i + 1)
+    u[30, 50:90], v[30, 50:90] = 2, 0            # ... west
+    u[40, 10:20], v[40, 10:20] = 0, 2            # ... on the next row: that row is gathered
+    u[44, :], v[44, :] = 0, -2
+    u[50, 0], u[50, W - 1] = 2, -2               # the end cells, whose corners wrap
+    fused = _vapour(f, True, f["vapour"], f["co2"], True, 0.5, 1.0, 0.0, scale, vmax)
+    w_adv, c_adv = _advect_pair(f["vapour"], f["co2"], u, v, f32(scale), f32(vmax), True)
+    apart = _vapour(f, False, w_adv, c_adv, True, 0.5, 1.0, 0.0, scale, vmax)
+    for a, b in zip(fused, apart):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_divergence_of_the_clamped_wind_by_hand():

@@ -16,11 +16,16 @@ the already advected (and mixed) fields.
 
 The climate-map sources are blended to each full column reading the climate columns in order
 (``climate.coarse.expand_parts``) where the grid is 2 or 4 times the map. Away from the poles the
-advection first computes every departure cell's corners and weights along the row (a loop that
-vectorises), then gathers the corners' values (scalar loads) and weighs them in the same loop: the
-same products and sums as ``sampling._interior_sample``. (Gathering into four row buffers first and
+advection first computes every departure cell's weights along the row (a loop that vectorises). Where
+the wind moves at most a cell a step (``vmax · scale ≤ 1``: up to 512 columns) every corner is then
+usually among the nine cells around the cell, and the samples read those nine and choose the corners
+by selects, a loop that vectorises too (``_near_row``; a row where some corner is not among them is
+gathered); else the corners' values are gathered (scalar loads) and weighed in one loop. Either way
+the products and sums are ``sampling._interior_sample``'s. (Gathering into four row buffers first and
 weighing them in a second, vectorised loop was no faster: on one thread at 1024 columns the pass
-took 2.9–3.0 ms either way, at 512 columns 0.71–0.73 against 0.75–0.76 ms.)
+took 2.9–3.0 ms either way, at 512 columns 0.71–0.73 against 0.75–0.76 ms. The nine cells took the
+pass at 512 columns from 0.46 to 0.42 ms at t = 130 s, 0.58 to 0.48–0.51 ms at t = 200 s with the
+CO2, on two threads, same bits.)
 
 The climate map's divergence (``divergence``) clamps each cell's wind once, not once per neighbour.
 """
@@ -79,11 +84,61 @@ def _gather_row(flat, n0, n1, q00, q01, q10, q11, W, out):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr, n0, n1, q00, q01, q10, q11):
+def _near_row(j, field, sel, q00, q01, q10, q11, out):
+    """``out[i]`` for ``0 < i < W − 1``: the bilinear sample of ``field`` whose corners are among the nine
+    cells around ``(j, i)``: the top-left corner at row ``j − 1 + sel[0, i]`` (0 or 1), column
+    ``i − 1 + sel[1, i]`` (0 or 1, or 2 where the departure point lies on the next column, whose east
+    corners weigh 0: they are then read from that column, which changes no bit of a sum of finite values
+    ≥ 0), weights ``q``. The nine cells are read unconditionally and the corners chosen by selects, so
+    that the loop vectorises; the products and sums are ``_gather_row``'s."""
+    W = out.shape[0]
+    up = field[j - 1]
+    mid = field[j]
+    dn = field[j + 1]
+    rs = sel[0]
+    cs = sel[1]
+    one = np.uint64(1)
+    two = np.uint64(2)
+    for k in range(W - 2):
+        u = np.uint64(k)
+        i = u + one
+        r = rs[i] != 0
+        c = cs[i] != 0
+        c2 = cs[i] == 2
+        ul = up[u]
+        uc = up[i]
+        ur = up[u + two]
+        ml = mid[u]
+        mc = mid[i]
+        mr = mid[u + two]
+        dl = dn[u]
+        dc = dn[i]
+        dr = dn[u + two]
+        top_l = ml if r else ul
+        top_c = mc if r else uc
+        top_r = mr if r else ur
+        bot_l = dl if r else ml
+        bot_c = dc if r else mc
+        bot_r = dr if r else mr
+        a00 = top_r if c2 else (top_c if c else top_l)
+        a01 = top_r if c else top_c
+        a10 = bot_r if c2 else (bot_c if c else bot_l)
+        a11 = bot_r if c else bot_c
+        out[i] = a00 * q00[i] + a01 * q01[i] + a10 * q10[i] + a11 * q11[i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _advect_row(j, vapour, co2, with_co2, polar, near, ry, rx, wr, cr, n0, n1, q00, q01, q10, q11, sel):
     """Bilinear samples of vapour (and CO2) at the departure points of row ``j`` (``_advected``);
-    ``n0 … q11``: row buffers (the corners and the weights)."""
+    ``n0 … q11``: row buffers (the corners and the weights), ``sel`` an int32 ``(2, W)`` buffer. ``near``:
+    the wind moves at most a cell a step, so away from the poles each sample's corners are usually among
+    the nine cells around it (``_near_row``); a row where one is not is gathered, and so are its end
+    cells, whose corners may wrap."""
     H, W = vapour.shape
     zero = f32(0.0)
+    if not with_co2:
+        for i in range(W):
+            cr[i] = zero
     if polar:
         for i in range(W):
             y = ry[i]
@@ -91,24 +146,60 @@ def _advect_row(j, vapour, co2, with_co2, polar, ry, rx, wr, cr, n0, n1, q00, q0
             wr[i] = _bilinear(vapour, y, x, H, W)
             if with_co2:
                 cr[i] = _bilinear(co2, y, x, H, W)
-    if not polar:
-        # away from the poles: the corners' flat cells and the weights first (a loop that vectorises),
-        # then the samples (gathers); the same weights and sums as ``_interior_sample``
-        w32 = np.int32(W)             # 32-bit indices: the loop vectorises (``sampling._interior_weights``)
+        return
+    w32 = np.int32(W)             # 32-bit indices: the loops vectorise (``sampling._interior_weights``)
+    if near and W > 2:
+        # the weights, and each cell's top-left corner relative to the cell north-west of it, counting the
+        # cells whose corners are not among the nine around them (a loop that vectorises)
+        j0 = np.int32(j) - np.int32(1)
+        one32 = np.int32(1)
+        not01 = np.int32(-2)
+        not03 = np.int32(-4)
+        far = np.int32(0)      # cells whose corners are not among the nine
+        east = np.int32(0)     # cells whose corners are in the columns east of them
         for i in range(W):
             r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], w32)
-            n0[i] = np.uint64(r0 * w32 + c0)
-            n1[i] = np.uint64(r0 * w32 + c1)
             q00[i] = w00
             q01[i] = w01
             q10[i] = w10
             q11[i] = w11
-        _gather_row(vapour.ravel(), n0, n1, q00, q01, q10, q11, W, wr)
-        if with_co2:
-            _gather_row(co2.ravel(), n0, n1, q00, q01, q10, q11, W, cr)
-    if not with_co2:
-        for i in range(W):
-            cr[i] = zero
+            rs = r0 - j0
+            cs = c0 - (np.int32(i) - np.int32(1))
+            sel[0, i] = rs
+            sel[1, i] = cs
+            far += np.int32(((rs & not01) | (cs & not03)) != 0)     # (integers only: it vectorises)
+            east += np.int32(cs > one32)
+        for i in (0, W - 1):
+            far -= np.int32(((sel[0, i] & not01) | (sel[1, i] & not03)) != 0)
+            east -= np.int32(sel[1, i] > one32)
+        if east > 0:    # the column 2 only where the east weights are 0 (``_near_row``), never 3
+            for i in range(1, W - 1):
+                cs = sel[1, i]
+                if cs > one32 and (cs > np.int32(2) or q01[i] != f32(0.0) or q11[i] != f32(0.0)):
+                    far += np.int32(1)
+        if far == 0:
+            _near_row(j, vapour, sel, q00, q01, q10, q11, wr)
+            if with_co2:
+                _near_row(j, co2, sel, q00, q01, q10, q11, cr)
+            for i in (0, W - 1):
+                r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], w32)
+                wr[i] = _interior_sample(vapour, r0, c0, c1, w00, w01, w10, w11)
+                if with_co2:
+                    cr[i] = _interior_sample(co2, r0, c0, c1, w00, w01, w10, w11)
+            return
+    # the corners' flat cells and the weights first (a loop that vectorises), then the samples (gathers):
+    # the same weights and sums as ``_interior_sample``
+    for i in range(W):
+        r0, c0, c1, w00, w01, w10, w11 = _interior_weights(ry[i], rx[i], w32)
+        n0[i] = np.uint64(r0 * w32 + c0)
+        n1[i] = np.uint64(r0 * w32 + c1)
+        q00[i] = w00
+        q01[i] = w01
+        q10[i] = w10
+        q11[i] = w11
+    _gather_row(vapour.ravel(), n0, n1, q00, q01, q10, q11, W, wr)
+    if with_co2:
+        _gather_row(co2.ravel(), n0, n1, q00, q01, q10, q11, W, cr)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -157,6 +248,7 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     zero = f32(0.0)
     one = f32(1.0)
     reach = min(np.int64(np.ceil(vmax * scale)) + 1, H)   # rows this close to a pole may sample over it
+    near = vmax * scale <= one      # a departure point is at most a cell from its cell's centre
     grad_scale = f32(0.5) * f32(0.4) * scale         # central difference of h = 0.4 (z − D), per 512-column cell
     f = column_pattern(col0, col1, col_w, sources.shape[2])
     Wc = sources.shape[2]
@@ -170,6 +262,7 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
         sb = np.empty((3, Wc), dtype=np.float32)
         ext = np.empty(Wc + 2, dtype=np.float32)
         nb = np.empty((2, W), dtype=np.uint64)
+        sel = np.empty((2, W), dtype=np.int32)
         f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
         wr, cr, w_in, growth = fb[8], fb[9], fb[10], fb[15]
         q00, q01, q10, q11 = fb[11], fb[12], fb[13], fb[14]
@@ -178,8 +271,8 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                         f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
             _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
             if advect:
-                _advect_row(j, vapour, co2, sample_co2, j < reach or j >= H - reach, ry, rx, wr, cr, nb[0], nb[1],
-                            q00, q01, q10, q11)
+                _advect_row(j, vapour, co2, sample_co2, j < reach or j >= H - reach, near, ry, rx, wr, cr, nb[0],
+                            nb[1], q00, q01, q10, q11, sel)
             else:
                 for i in range(W):
                     wr[i] = vapour[j, i]

@@ -263,7 +263,27 @@ def test_sea_uptake_zero_never_lets_the_sea_absorb_vapour():
     e = n * np.clip(T + 2, 0, 100) / 32 * (0.075 - 3 * div - 0.0045 * (p - 1012))
     assert (e < 0).mean() > 0.2                                  # the spec's source is a sink in places
     for uptake in (1.0, 0.0):
-        out = _sources(n, p, T, div, rain_div, np.float32(0), np.float32(0.075), np.float32(3.0),
+        out = _sources(n, n, np.float32(0), p, T, div, rain_div, np.float32(0), np.float32(0.075), np.float32(3.0),
                        np.float32(0.0045), np.float32(2.0), np.float32(uptake), np.float32(0.0))
         np.testing.assert_allclose(out[1], np.where(e < 0, uptake * e, e), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(out[2], 2.0 * np.maximum(-rain_div, 0), rtol=1e-6)
+
+
+def test_sources_blend_the_noise_slices_as_the_blend_does():
+    """``_sources`` reads the noise as its two slices and their weight: the same bits as the blended noise
+    (``_blend``) read with weight 0."""
+    from planet.processes.atmosphere import _blend, _sources
+
+    rng = np.random.default_rng(2)
+    shape = (16, 32)
+    a, b = rng.random(shape, dtype=np.float32), rng.random(shape, dtype=np.float32)
+    p = (1000 + 30 * rng.random(shape)).astype(np.float32)
+    T = (40 * rng.random(shape) - 5).astype(np.float32)
+    div = (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    k = (np.float32(0.01), np.float32(0.075), np.float32(3.0), np.float32(0.0045), np.float32(2.0), np.float32(1.0),
+         np.float32(0.5))
+    frac = np.float32(0.37)
+    blended = _blend(a, b, frac)
+    assert not np.array_equal(blended, a) and not np.array_equal(blended, b)
+    np.testing.assert_array_equal(_sources(a, b, frac, p, T, div, div, *k),
+                                  _sources(blended, blended, np.float32(0), p, T, div, div, *k))

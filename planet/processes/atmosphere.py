@@ -156,16 +156,19 @@ def _blend(a, b, frac):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _sources(noise, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain, sea_uptake,
-             subsidence):
+def _sources(noise_a, noise_b, frac, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain,
+             sea_uptake, subsidence):
     """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean (where negative, times
     ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``, less
-    ``k_rain · subsidence · max(rain_div, 0)`` (``div`` the smoothed divergence, ``rain_div`` the raining wind's)."""
-    H, W = noise.shape
+    ``k_rain · subsidence · max(rain_div, 0)`` (``div`` the smoothed divergence, ``rain_div`` the raining wind's).
+    The noise ``n`` is blended here from its two slices, ``noise_a (1 − frac) + noise_b frac`` (``_blend``'s
+    value, without writing it)."""
+    H, W = noise_a.shape
     out = np.empty((3, H, W), dtype=np.float32)
+    g = f32(1.0) - frac
     for j in prange(H):
         for i in range(W):
-            n = noise[j, i]
+            n = noise_a[j, i] * g + noise_b[j, i] * frac
             T = min(max(temperature[j, i] + f32(2.0), f32(0.0)), f32(100.0))
             d = div[j, i]
             out[0, j, i] = early * n
@@ -249,6 +252,11 @@ class AtmosphereStage:
 
     def noise(self, shape, seed: int, t: float, interval: float) -> np.ndarray:
         """``n`` at time ``t``: linear between the slices at ``k·interval`` and ``(k+1)·interval``."""
+        a, b, frac = self.noise_slices(shape, seed, t, interval)
+        return _blend(a, b, frac)
+
+    def noise_slices(self, shape, seed: int, t: float, interval: float):
+        """``(slice k, slice k + 1, frac)`` of ``noise`` (``_sources`` blends them as it reads them)."""
         k = math.floor(t / interval)
         frac = f32(t / interval - k)
         slices = []
@@ -260,7 +268,7 @@ class AtmosphereStage:
                 while len(self._noise) > 3:
                     self._noise.pop(next(iter(self._noise)))
             slices.append(self._noise[key])
-        return _blend(slices[0], slices[1], frac)
+        return slices[0], slices[1], frac
 
     def _divergences(self, coarse, p, u, v, vmax, cmap, cfg, cc):
         """The smoothed divergence of the climate's wind, and that of the raining wind (the same unless
@@ -292,7 +300,7 @@ class AtmosphereStage:
         else:  # climate switched off: the frozen full-resolution fields, coarsened
             p, T, u, v = (box_average(fields[k], cmap.factor) for k in ("pressure", "temperature", "wind_u", "wind_v"))
         t = ctx.time
-        n = self.noise(cmap.shape, ctx.seed, t, cfg.noise_interval)
+        n_a, n_b, n_frac = self.noise_slices(cmap.shape, ctx.seed, t, cfg.noise_interval)
         sched = ctx.config.schedule
         early = cfg.early_ocean_source * (1.0 - smoothstep(sched.ocean_start, sched.ocean_end, t))
         if coarse is not None and self._divs is not None and self._divs[0] is coarse and self._divs[1] is ctx.config:
@@ -304,7 +312,7 @@ class AtmosphereStage:
         per_step = W / (512.0 * cmap.factor)
         k_rain = cfg.convergence_rain * (1.0 + cfg.convergence_per_step * (per_step - 1.0))
         k_div = cfg.evaporation_divergence * (1.0 + cfg.evaporation_per_step * (per_step - 1.0))
-        src = _sources(n, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(k_div),
+        src = _sources(n_a, n_b, n_frac, p, T, div, rain_div, f32(early), f32(cfg.evaporation), f32(k_div),
                        f32(cfg.evaporation_pressure), f32(k_rain), f32(cfg.sea_uptake), f32(cfg.subsidence))
         scale = f32(W / 512.0)
         emission = cfg.co2_emission if t >= sched.co2_start else 0.0

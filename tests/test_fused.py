@@ -204,6 +204,12 @@ def test_zero_bits_agrees_with_any_and_kept_zeros_sees_edits():
     cases["one value"][3, 7] = 2.5
     cases["nan"][1, 2] = np.nan
     cases["tiny"][0, 0] = np.float32(1e-45)            # a subnormal: nonzero
+    # several of or_bits' blocks: a value in the last block only, −0 before a value, −0 in the last only
+    for name, at, value in (("late value", -1, 2.5), ("minus zero, then a value", 0, -0.0),
+                            ("late minus zero", -1, -0.0)):
+        cases[name] = np.zeros((100, 200), f32)
+        cases[name].ravel()[at] = value
+    cases["minus zero, then a value"].ravel()[15000] = 1.0
     for name, a in cases.items():
         anyone, plus_zero = zero_bits(a)
         assert anyone == bool(a.any()), name

@@ -26,13 +26,23 @@ def flushed(x):
     return np.float32(0.0) if x < ZERO_BELOW else x
 
 
+#: values ORed between two looks at whether a nonzero value was met (``or_bits``)
+OR_BLOCK = 4096
+
+
 @njit(cache=True, nogil=True)
 def or_bits(bits):
-    """The OR of every element of ``bits`` (a flat unsigned view of a float array): 0 exactly when
-    every value is +0. Callable from other kernels."""
+    """The OR of the elements of ``bits`` (a flat unsigned view of a float32 array) up to the block of
+    ``OR_BLOCK`` where the first nonzero value is: 0 exactly when every value is +0, with a bit below the
+    sign set exactly when some value is nonzero (a field that is not 0 stops the look early). Callable
+    from other kernels."""
     acc = 0
-    for i in range(bits.size):          # one OR over every value's bits: a loop that vectorises
-        acc |= bits[i]
+    n = bits.size
+    for start in range(0, n, OR_BLOCK):
+        for i in range(start, min(start + OR_BLOCK, n)):   # one OR over the values' bits: a loop that vectorises
+            acc |= bits[i]
+        if acc & 0x7FFFFFFF:
+            break
     return acc
 
 

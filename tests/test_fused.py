@@ -33,14 +33,16 @@ def _fields(seed, zero_wind=True):
                 moisture=r(0, 5), temperature=r(-10, 40), wind_u=u, wind_v=v)
 
 
-def _vapour(f, advect, vapour, co2, with_co2, transpiration, upslope, lift_scale, scale=W / 512, vmax=1.0):
+def _vapour(f, advect, vapour, co2, with_co2, transpiration, upslope, lift_scale, scale=W / 512, vmax=1.0,
+            src=None, source_zero=False):
     cm = climate_map(H, W)
-    src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
+    if src is None:
+        src = (np.random.default_rng(1).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
     out = [np.empty((H, W), f32) for _ in range(3)]
     vapour_step(vapour, co2, advect, *out, f["rain"], f["elevation"], f["elevation"], f["humans"], f["moisture"],
                 f["temperature"], f["wind_u"], f["wind_v"], src, cm.row0, cm.row1, cm.row_w, cm.col0, cm.col1,
                 cm.col_w, f32(7.0), f32(scale), f32(0.005), f32(0.3), f32(3.0), f32(0.015), f32(0.01),
-                f32(3.0), with_co2, f32(transpiration), f32(upslope), f32(vmax), f32(lift_scale))
+                f32(3.0), with_co2, f32(transpiration), f32(upslope), f32(vmax), f32(lift_scale), False, source_zero)
     return out
 
 
@@ -77,6 +79,22 @@ def test_fused_advection_from_the_nine_cells_around_equals_the_gather(scale, vma
     apart = _vapour(f, False, w_adv, c_adv, True, 0.5, 1.0, 0.0, scale, vmax)
     for a, b in zip(fused, apart):
         np.testing.assert_array_equal(a, b)
+
+
+def test_vapour_step_leaves_out_a_source_everywhere_that_is_zero():
+    """After ocean end the early oceans' source (``sources[0]``) is +0 everywhere: with ``source_zero`` the pass
+    does not blend it, and gives the same bits as blending it; with a nonzero one the flag changes the result."""
+    f = _fields(13)
+    cm = climate_map(H, W)
+    src = (np.random.default_rng(2).random((3, *cm.shape)) * 0.02 - 0.005).astype(f32)
+    src[0] = 0
+    blended = _vapour(f, True, f["vapour"], f["co2"], True, 0.5, 1.0, 0.0, src=src)
+    skipped = _vapour(f, True, f["vapour"], f["co2"], True, 0.5, 1.0, 0.0, src=src, source_zero=True)
+    for a, b in zip(blended, skipped):
+        np.testing.assert_array_equal(a, b)
+    src[0] = 0.01
+    assert not np.array_equal(_vapour(f, True, f["vapour"], f["co2"], True, 0.5, 1.0, 0.0, src=src)[0],
+                              _vapour(f, True, f["vapour"], f["co2"], True, 0.5, 1.0, 0.0, src=src, source_zero=True)[0])
 
 
 def test_divergence_of_the_clamped_wind_by_hand():

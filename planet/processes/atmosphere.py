@@ -340,7 +340,7 @@ class AtmosphereStage:
                     f32(ctx.sea_level), scale, f32(cfg.precipitation), f32(cfg.orographic),
                     f32(cfg.vapour_max), f32(emission), f32(cfg.co2_uptake), f32(cfg.co2_max), with_co2,
                     f32(cfg.transpiration if t >= sched.ocean_end else 0.0), f32(cfg.upslope), vmax,
-                    f32(cfg.orographic_scale), co2_plus_zero and advect)
+                    f32(cfg.orographic_scale), co2_plus_zero and advect, early == 0.0)
         trails = _trails(fields["trails"], fields["wind_u"], fields["wind_v"], scale, vmax, f32(cfg.trail_fade),
                          f32(cfg.particle_death), float(cfg.particle_birth), int(ctx.seed), int(ctx.step))
         return {"vapour": w_out, "co2": c_out, "trails": trails, "rain": rain}

@@ -203,11 +203,12 @@ def _advect_row(j, vapour, co2, with_co2, polar, near, ry, rx, wr, cr, n0, n1, q
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0, f_all1,
-                f_sea, f_rain, h, s_all, s_sea, s_rain, ext):
+def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, with_all, f_all0,
+                f_all1, f_sea, f_rain, h, s_all, s_sea, s_rain, ext):
     """The climate map's three source fields blended to row ``j`` and then to each column (the two
     terms of the source everywhere apart, as the old pass added them one by one; ``coarse.expand_parts``,
-    ``f`` its column pattern), and the row's ``max(relief − D, 0)`` with one wrapped cell either side
+    ``f`` its column pattern; the source everywhere only ``with_all``, else ``f_all0``, ``f_all1`` are
+    left as they are), and the row's ``max(relief − D, 0)`` with one wrapped cell either side
     (``s_all … ext``: climate-row buffers, ``Wc`` and ``Wc + 2``)."""
     W = f_all0.shape[0]
     Wc = sources.shape[2]
@@ -216,11 +217,13 @@ def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, 
     a = row0[j]
     b = row1[j]
     wy = row_w[j]
+    if with_all:
+        for ic in range(Wc):
+            s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
+        expand_parts(s_all, ext, f, col0, col1, col_w, f_all0, f_all1)
     for ic in range(Wc):
-        s_all[ic] = sources[0, a, ic] * (one - wy) + sources[0, b, ic] * wy
         s_sea[ic] = sources[1, a, ic] * (one - wy) + sources[1, b, ic] * wy
         s_rain[ic] = sources[2, a, ic] * (one - wy) + sources[2, b, ic] * wy
-    expand_parts(s_all, ext, f, col0, col1, col_w, f_all0, f_all1)
     expand_parts(s_sea, ext, f, col0, col1, col_w, f_sea, h)
     for i in range(W):
         f_sea[i] = f_sea[i] + h[i]
@@ -237,11 +240,12 @@ def _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, 
 def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation, relief, humans, moisture,
                 temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
-                upslope, vmax, lift_scale, co2_zero=False):
+                upslope, vmax, lift_scale, co2_zero=False, source_zero=False):
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
     ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
     the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
-    values are +0 and are not sampled. Vapour and rain below ``zeros.ZERO_BELOW`` are written as +0 (no
+    values are +0 and are not sampled. ``source_zero``: the source everywhere (``sources[0]``, the early oceans')
+    is +0 everywhere, so its terms are +0 and are not blended. Vapour and rain below ``zeros.ZERO_BELOW`` are written as +0 (no
     subnormal floats). Per row, simple
     loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
@@ -266,9 +270,13 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
         f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
         wr, cr, w_in, growth = fb[8], fb[9], fb[10], fb[15]
         q00, q01, q10, q11 = fb[11], fb[12], fb[13], fb[14]
+        if source_zero:         # the terms of a +0 source: +0 (weights >= 0), whatever the row
+            for i in range(W):
+                f_all0[i] = zero
+                f_all1[i] = zero
         for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, H)):
-            _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation, f_all0,
-                        f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
+            _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation,
+                        not source_zero, f_all0, f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
             _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
             if advect:
                 _advect_row(j, vapour, co2, sample_co2, j < reach or j >= H - reach, near, ry, rx, wr, cr, nb[0],

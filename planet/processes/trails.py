@@ -38,11 +38,16 @@ def _trails(trails, wind_u, wind_v, scale, vmax, fade, death, birth, seed, step)
     for j in prange(H):
         for i in range(W):                 # (no subnormal floats: zeros.ZERO_BELOW)
             out[j, i] = flushed(trails[j, i] * fade)
+        # a branch per cell, not the branch-free listing (every column written, a head's kept) this was: the
+        # heads are about 1 % of the cells, so the branch is nearly always predicted (at 512 columns the
+        # kernel took 96 µs against 110 on one thread, the same heads); unsigned indices, no wrap-around tests
         n = np.uint64(0)
         row = heads[j]
-        for i in range(np.uint64(W)):      # branch-free: every cell's column is written, a head's kept
-            row[n] = np.int32(i)
-            n += np.uint64(not trails[j, i] < f32(1.0))
+        tr = trails[j]
+        for i in range(np.uint64(W)):
+            if not tr[i] < f32(1.0):
+                row[n] = np.int32(i)
+                n += np.uint64(1)
         count[j] = n
     # heads move (writes of the same value 1.0 commute: the result does not depend on threads)
     for j in prange(H):

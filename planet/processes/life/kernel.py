@@ -319,9 +319,14 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         hz = np.zeros(W, dtype=np.float32)          # the humans' row when they are known to be 0
         for r in range(lo, hi):
             b = r - lo
-            _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
-            _moisture_row(r, gm, temperature, vapour, rain, elevation, mb[b], k, gain)
-            _populations_row(r, init, initial, gv, gr, gx, temperature, elevation, mb[b], vb[b], rb[b], xb[b], k)
+            if ride:
+                _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
+                m_in, v_in, r_in, x_in = gm, gv, gr, gx
+            else:           # the fields' own rows (a copy into the buffers was a tenth of the pass)
+                m_in, v_in, r_in, x_in = moisture[r], vegetation[r], prey[r], predators[r]
+            _moisture_row(r, m_in, temperature, vapour, rain, elevation, mb[b], k, gain)
+            _populations_row(r, init, initial, v_in, r_in, x_in, temperature, elevation, mb[b], vb[b], rb[b], xb[b],
+                             k)
             for i in range(W):
                 lb[b, i] = f32(1.0) if elevation[r, i] >= D else f32(0.0)
         for j in range(j0, j1):

@@ -244,10 +244,10 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
     ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
     the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
-    values are +0 and are not sampled. ``source_zero``: the source everywhere (``sources[0]``, the early oceans')
-    is +0 everywhere, so its terms are +0 and are not blended. Vapour and rain below ``zeros.ZERO_BELOW`` are written as +0 (no
-    subnormal floats). Per row, simple
-    loops over row buffers that stay in L1 (the conditional rules as selects, so that they vectorise)."""
+    values are +0 and are not sampled; ``source_zero``: so is the source everywhere (``sources[0]``, the early
+    oceans'), so its terms are +0 and are not blended. Vapour and rain below ``zeros.ZERO_BELOW`` are written
+    as +0 (no subnormal floats). Per row, simple loops over row buffers that stay in L1 (the conditional
+    rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
     one = f32(1.0)
@@ -270,10 +270,8 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
         f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
         wr, cr, w_in, growth = fb[8], fb[9], fb[10], fb[15]
         q00, q01, q10, q11 = fb[11], fb[12], fb[13], fb[14]
-        if source_zero:         # the terms of a +0 source: +0 (weights >= 0), whatever the row
-            for i in range(W):
-                f_all0[i] = zero
-                f_all1[i] = zero
+        if source_zero:
+            fb[0:2] = zero      # f_all0, f_all1: the terms of a +0 source are +0 (weights >= 0), whatever the row
         for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, H)):
             _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation,
                         not source_zero, f_all0, f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)

@@ -164,26 +164,20 @@ def _populations_row(j, init, initial, v_in, r_in, x_in, temperature, elevation,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _ride_row(j, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx):
-    """Row ``j`` of moisture (and, after ocean end, the populations) as they ride: ``f.flat[src[j W + i]]``."""
+def _ride_row(j, src, mf, vf, rf, xf, init, gm, gv, gr, gx):
+    """Row ``j`` of moisture (and, after ocean end, the populations) as they ride: ``f.flat[src[j W + i]]``
+    (where nothing rides, ``life_step`` reads the fields' own rows instead)."""
     W = gm.shape[0]
     base = np.uint64(j * W)
     # unsigned indices, here and in the other row loops: a signed index is tested for wrapping around from
     # the end of its axis on every access, and those tests kept the loops from vectorising
-    if ride:
-        for i in range(np.uint64(W)):
-            s = src[base + i]
-            gm[i] = mf[s]
-            if not init:
-                gv[i] = vf[s]
-                gr[i] = rf[s]
-                gx[i] = xf[s]
-    else:
-        for i in range(np.uint64(W)):
-            gm[i] = mf[base + i]
-            gv[i] = vf[base + i]
-            gr[i] = rf[base + i]
-            gx[i] = xf[base + i]
+    for i in range(np.uint64(W)):
+        s = src[base + i]
+        gm[i] = mf[s]
+        if not init:
+            gv[i] = vf[s]
+            gr[i] = rf[s]
+            gx[i] = xf[s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -320,7 +314,7 @@ def life_step(src, ride, moisture, vegetation, prey, predators, humans, elevatio
         for r in range(lo, hi):
             b = r - lo
             if ride:
-                _ride_row(r, src, ride, mf, vf, rf, xf, init, gm, gv, gr, gx)
+                _ride_row(r, src, mf, vf, rf, xf, init, gm, gv, gr, gx)
                 m_in, v_in, r_in, x_in = gm, gv, gr, gx
             else:           # the fields' own rows (a copy into the buffers was a tenth of the pass)
                 m_in, v_in, r_in, x_in = moisture[r], vegetation[r], prey[r], predators[r]

@@ -46,7 +46,8 @@ KERNELS = {
 }
 OUTER = {"climate_fields"}     # contains other timed kernels: reported, not subtracted twice
 #: kernels more than one stage reaches through a shared helper (``BlurMemo``), and the atmosphere's noise
-#: blend: each call is counted for the stage whose module (``STAGE_OF``) is nearest up the call stack
+#: blend (a kernel of its own in checkouts before ``_sources`` blended the slices itself, 3ff345b): each call
+#: is counted for the stage whose module (``STAGE_OF``) is nearest up the call stack
 SHARED = [("planet.processes.climate.blur", "_blur_update"), ("planet.processes.atmosphere", "_blend")]
 #: module name prefix -> stage, for ``SHARED`` (the first match up the stack)
 STAGE_OF = (("planet.processes.atmosphere", "atmosphere"), ("planet.processes.inland", "atmosphere"),

@@ -142,27 +142,14 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)   # (a parallel loop's start and join: ~2 µs with OpenMP)
-def _blend(a, b, frac):
-    """``a (1 − frac) + b frac`` in float32 (one pass; the NumPy expression's value)."""
-    out = np.empty(a.shape, dtype=np.float32)
-    af = a.ravel()
-    bf = b.ravel()
-    of = out.ravel()
-    g = f32(1.0) - frac
-    for n in prange(af.size):
-        of[n] = af[n] * g + bf[n] * frac
-    return out
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def _sources(noise_a, noise_b, frac, pressure, temperature, div, rain_div, early, evaporation, k_div, k_p, k_rain,
              sea_uptake, subsidence):
     """``(3, Hc, Wc)``: the source everywhere, the extra source over the ocean (where negative, times
     ``sea_uptake``) and the rate at which rising air rains vapour out, ``k_rain · max(−rain_div, 0)``, less
     ``k_rain · subsidence · max(rain_div, 0)`` (``div`` the smoothed divergence, ``rain_div`` the raining wind's).
-    The noise ``n`` is blended here from its two slices, ``noise_a (1 − frac) + noise_b frac`` (``_blend``'s
-    value, without writing it)."""
+    The noise ``n`` is blended here from its two slices, ``noise_a (1 − frac) + noise_b frac`` in float32 (the
+    NumPy expression's value), as it is read."""
     H, W = noise_a.shape
     out = np.empty((3, H, W), dtype=np.float32)
     g = f32(1.0) - frac
@@ -250,13 +237,10 @@ class AtmosphereStage:
         zeros = np.zeros(grid.shape, dtype=np.float32)
         return {"vapour": zeros, "co2": zeros.copy(), "trails": zeros.copy(), "rain": zeros.copy()}
 
-    def noise(self, shape, seed: int, t: float, interval: float) -> np.ndarray:
-        """``n`` at time ``t``: linear between the slices at ``k·interval`` and ``(k+1)·interval``."""
-        a, b, frac = self.noise_slices(shape, seed, t, interval)
-        return _blend(a, b, frac)
-
     def noise_slices(self, shape, seed: int, t: float, interval: float):
-        """``(slice k, slice k + 1, frac)`` of ``noise`` (``_sources`` blends them as it reads them)."""
+        """``n`` at time ``t`` as ``(slice k, slice k + 1, frac)``: ``n`` is linear between the slices at
+        ``k·interval`` and ``(k+1)·interval``, ``slice k (1 − frac) + slice k + 1 · frac`` (``_sources`` blends
+        them as it reads them)."""
         k = math.floor(t / interval)
         frac = f32(t / interval - k)
         slices = []

@@ -83,8 +83,8 @@ def test_sinking_air_holds_the_background_rain_back():
     H, W = 4, 3
     ones = np.ones((H, W), np.float32)
     div = np.array([[-0.2], [-0.05], [0.05], [0.2]], np.float32) * ones       # converging ... diverging
-    args = (ones * 0.5, ones * 0.5, np.float32(0), ones * 1012, ones * 20, div, div, np.float32(0), np.float32(0.075), np.float32(3),
-            np.float32(0.0045), np.float32(0.125), np.float32(0))
+    args = (ones * 0.5, ones * 0.5, np.float32(0), ones * 1012, ones * 20, div, div, np.float32(0), np.float32(0.075),
+            np.float32(3), np.float32(0.0045), np.float32(0.125), np.float32(0))
     ref = _sources(*args, np.float32(0.0))[2]
     sub = _sources(*args, np.float32(1.0))[2]
     np.testing.assert_array_equal(ref[:2], sub[:2])                            # rising air: unchanged

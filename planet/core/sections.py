@@ -156,8 +156,9 @@ class Climate(_Section):
     coriolis: float = param(15.0, -1e3, 1e3, "Coriolis factor (times sin(lat))")
     land_warmth: float = param(1.5, -50, 50, "°C added to the sea-level temperature over land")
     warm_land_warmth: float = param(4.0, -50, 50, "°C added over land at the end of warming")
-    wind_max: float = param(1.0, 0, 10, "largest wind speed used to advect anything, in the wind's unit (climate-map cells "
-                                            "per step: it moves things v·W/512 full-resolution cells a step)")
+    wind_max: float = param(1.0, 0, 10, "largest wind speed used to advect anything, in the wind's unit "
+                                         "(climate-map cells per step: it moves things v·W/512 "
+                                         "full-resolution cells a step)")
     continentality: float = param(0.0, 0, 100, "°C of extra seasonal swing per unit of blurred land fraction "
                                            "and of sin(latitude): T -= k·land·season·sin φ (0 = the reference; "
                                            "planet.earth uses 12)")

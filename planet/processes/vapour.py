@@ -37,7 +37,7 @@ from numba import njit, prange
 from planet.processes.climate.coarse import column_pattern, expand_parts
 from planet.processes.life.stage import plant_growth
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
-from planet.processes.zeros import flushed
+from planet.processes.zeros import flushed, or_bits
 
 f32 = np.float32
 
@@ -244,10 +244,11 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
     ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
     the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
-    values are +0 and are not sampled; ``source_zero``: so is the source everywhere (``sources[0]``, the early
-    oceans'), so its terms are +0 and are not blended. Vapour and rain below ``zeros.ZERO_BELOW`` are written
-    as +0 (no subnormal floats). Per row, simple loops over row buffers that stay in L1 (the conditional
-    rules as selects, so that they vectorise)."""
+    values are +0 and are not sampled (the caller's word: the stage has just tested it); ``source_zero``: so is
+    the source everywhere (``sources[0]``, the early oceans'), so its terms are +0 and are not blended (checked
+    here: where the source is not +0 everywhere, it is blended). Vapour and rain below ``zeros.ZERO_BELOW`` are
+    written as +0 (no subnormal floats). Per row, simple loops over row buffers that stay in L1 (the
+    conditional rules as selects, so that they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
     one = f32(1.0)
@@ -258,6 +259,9 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     Wc = sources.shape[2]
     # CO2 +0 everywhere: its samples are +0 (weighted sums of +0, weights >= 0), so it is not sampled
     sample_co2 = with_co2 and not co2_zero
+    # ``source_zero`` is checked, not trusted: a source with any bit set is blended all the same (an OR over the
+    # climate map's values, a few µs)
+    skip_source = source_zero and or_bits(sources[0].ravel().view(np.uint32)) == 0
     for chunk in prange((H + CHUNK - 1) // CHUNK):
         # the row buffers, allocated once per chunk of rows (one allocation per row and buffer cost more than
         # a tenth of the pass)
@@ -270,11 +274,11 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
         f_all0, f_all1, f_sea, f_rain, ry, rx, cu, cv = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7]
         wr, cr, w_in, growth = fb[8], fb[9], fb[10], fb[15]
         q00, q01, q10, q11 = fb[11], fb[12], fb[13], fb[14]
-        if source_zero:
+        if skip_source:
             fb[0:2] = zero      # f_all0, f_all1: the terms of a +0 source are +0 (weights >= 0), whatever the row
         for j in range(chunk * CHUNK, min(chunk * CHUNK + CHUNK, H)):
             _source_row(j, sources, row0, row1, row_w, col0, col1, col_w, f, relief, D, precipitation,
-                        not source_zero, f_all0, f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
+                        not skip_source, f_all0, f_all1, f_sea, f_rain, h, sb[0], sb[1], sb[2], ext)
             _wind_row(j, wind_u, wind_v, vmax, scale, ry, rx, cu, cv)
             if advect:
                 _advect_row(j, vapour, co2, sample_co2, j < reach or j >= H - reach, near, ry, rx, wr, cr, nb[0],

@@ -241,14 +241,12 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
                 temperature, wind_u, wind_v, sources, row0, row1, row_w, col0, col1, col_w, D, scale,
                 precipitation, orographic, vapour_max, emission, uptake, co2_max, with_co2, transpiration,
                 upslope, vmax, lift_scale, co2_zero=False, source_zero=False):
-    """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into
-    ``c_out`` (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour
-    the sinks removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear), so its advected
-    values are +0 and are not sampled (the caller's word: the stage has just tested it); ``source_zero``: so is
-    the source everywhere (``sources[0]``, the early oceans'), so its terms are +0 and are not blended (checked
-    here: where the source is not +0 everywhere, it is blended). Vapour and rain below ``zeros.ZERO_BELOW`` are
-    written as +0 (no subnormal floats). Per row, simple loops over row buffers that stay in L1 (the
-    conditional rules as selects, so that they vectorise)."""
+    """Advect (if ``advect``) and apply the sources and sinks: new vapour into ``w_out``, CO2 into ``c_out``
+    (0 unless ``with_co2``; not written when it has no rows and ``with_co2`` is false), the vapour the sinks
+    removed into ``rain``. ``co2_zero``: ``co2`` is +0 everywhere (every bit clear; the caller's word), so it is
+    not sampled; ``source_zero``: so is ``sources[0]`` (the early oceans' source), so it is not blended (checked
+    here, not trusted). Vapour and rain below ``zeros.ZERO_BELOW`` are written as +0 (no subnormal floats). Per
+    row, simple loops over row buffers that stay in L1 (the conditional rules as selects: they vectorise)."""
     H, W = vapour.shape
     zero = f32(0.0)
     one = f32(1.0)
@@ -259,12 +257,10 @@ def vapour_step(vapour, co2, advect, w_out, c_out, rain, rain_before, elevation,
     Wc = sources.shape[2]
     # CO2 +0 everywhere: its samples are +0 (weighted sums of +0, weights >= 0), so it is not sampled
     sample_co2 = with_co2 and not co2_zero
-    # ``source_zero`` is checked, not trusted: a source with any bit set is blended all the same (an OR over the
-    # climate map's values, a few µs)
+    # ``source_zero`` checked: a source with any bit set is blended all the same (an OR over the climate map)
     skip_source = source_zero and or_bits(sources[0].ravel().view(np.uint32)) == 0
     for chunk in prange((H + CHUNK - 1) // CHUNK):
-        # the row buffers, allocated once per chunk of rows (one allocation per row and buffer cost more than
-        # a tenth of the pass)
+        # the row buffers, once per chunk of rows (one allocation per row and buffer cost a tenth of the pass)
         fb = np.empty((16, W), dtype=np.float32)
         h = np.empty(W + 2, dtype=np.float32)       # the row's h / 0.4 with one wrapped cell either side
         sb = np.empty((3, Wc), dtype=np.float32)

@@ -39,17 +39,18 @@ def test_fbm_and_craters_match_numpy():
     np.testing.assert_allclose(ours_c, naive.craters(pts), atol=2e-5)
 
 
-def test_fbm_reusing_the_last_cells_hashes_is_fbm_bit_for_bit():
-    from planet.core.noise import fbm_cache, fbm_reusing
+def test_fbm_a_row_at_a_time_is_fbm_bit_for_bit():
+    from planet.core.noise import fbm_row
     rng = np.random.default_rng(4)
-    # rows of close points (most octaves stay in a lattice cell: the cache is hit) and random jumps (missed)
+    # rows of close points (most octaves stay in a lattice cell) and random jumps
     start = rng.uniform(-300, 300, (40, 3)).astype(np.float32)
     steps = rng.uniform(-0.05, 0.05, (40, 3)).astype(np.float32)
     rows = [start[k] + steps[k] * np.arange(60, dtype=np.float32)[:, None] for k in range(40)]
     rows.append(rng.uniform(-300, 300, (200, 3)).astype(np.float32))
+    rows.append(np.array([[np.nan, 1, 2], [np.inf, 0, 0], [-1e30, 5, 5], [0.5, 0.5, 0.5]], dtype=np.float32))
     for row in rows:
-        cache = fbm_cache()
-        ours = np.array([fbm_reusing(*p, cache) for p in row], dtype=np.float32)
+        ours = np.empty(len(row), dtype=np.float32)
+        fbm_row(*(np.ascontiguousarray(row[:, k]) for k in range(3)), ours)
         ref = np.array([fbm(*p) for p in row], dtype=np.float32)
         np.testing.assert_array_equal(ours.view(np.uint32), ref.view(np.uint32))
     # the atmosphere's noise slice, built on it, against fbm point by point

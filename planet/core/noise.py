@@ -160,45 +160,28 @@ def fbm(px, py, pz):
     return total
 
 
-#: ``fbm_reusing``'s cache: per octave the lattice cell ``(ix, iy, iz)`` last sampled and its eight
-#: corner hashes
-FBM_CACHE_SHAPE = (6, 11)
-
-
 @njit(cache=True, nogil=True)
-def fbm_cache():
-    """An empty cache for ``fbm_reusing`` (NaN cells: the first sample of every octave hashes)."""
-    return np.full(FBM_CACHE_SHAPE, np.nan, dtype=np.float32)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _corners_kept(ix, iy, iz, cache, o):
-    """``_corners(ix, iy, iz)`` from ``cache[o]`` when that cell was the last one octave ``o``
-    sampled, else hashed and kept there."""
-    if not (cache[o, 0] == ix and cache[o, 1] == iy and cache[o, 2] == iz):
-        cache[o, 0] = ix
-        cache[o, 1] = iy
-        cache[o, 2] = iz
-        cache[o, 3], cache[o, 4], cache[o, 5], cache[o, 6], cache[o, 7], cache[o, 8], cache[o, 9], cache[o, 10] = \
-            _corners(ix, iy, iz)
-    return (cache[o, 3], cache[o, 4], cache[o, 5], cache[o, 6], cache[o, 7], cache[o, 8], cache[o, 9],
-            cache[o, 10])
-
-
-@njit(cache=True, nogil=True)
-def fbm_reusing(px, py, pz, cache):
-    """``fbm(px, py, pz)``, bit for bit, reusing the corner hashes of the lattice cell each octave
-    sampled last (``cache``, ``fbm_cache()``): along a row of nearby points most octaves stay in
-    one cell for several points, and the hashes are most of value noise's work."""
-    total = f32(0.0)
+def fbm_row(px, py, pz, out):
+    """``out[i] = fbm(px[i], py[i], pz[i])``, bit for bit, for a row of points, one octave at a time over the
+    whole row: each octave's loop over the points (lattice cell, its eight corner hashes, the blend, the
+    rotation to the next octave) has no branches and vectorises. The vapour's noise slice at 512 columns
+    (128 × 256 points) took 3.1–3.3 ms on one thread point by point, even reusing the hashes of the lattice
+    cell the point before was in, and 0.72–0.96 ms so."""
+    n = px.shape[0]
+    x = px.copy()
+    y = py.copy()
+    z = pz.copy()
+    total = np.zeros(n, dtype=np.float32)
     amp = f32(0.5)
-    for o in range(6):
-        ix, iy, iz, fx, fy, fz = _lattice(px, py, pz)
-        a, b, c, d, e, f, g, h = _corners_kept(ix, iy, iz, cache, o)
-        total += amp * _trilinear(a, b, c, d, e, f, g, h, fx, fy, fz)
+    for _ in range(6):
+        for i in range(n):
+            ix, iy, iz, fx, fy, fz = _lattice(x[i], y[i], z[i])
+            a, b, c, d, e, f, g, h = _corners(ix, iy, iz)
+            total[i] += amp * _trilinear(a, b, c, d, e, f, g, h, fx, fy, fz)
+            x[i], y[i], z[i] = _rotate(x[i], y[i], z[i])
         amp *= f32(0.5)
-        px, py, pz = _rotate(px, py, pz)
-    return total
+    for i in range(n):
+        out[i] = total[i]
 
 
 _TWO_PI = f32(2.0 * np.pi)

@@ -96,7 +96,7 @@ from planet.processes.climate import box_average, climate_map, wind
 from planet.processes.climate.blur import BlurMemo
 from planet.processes.inland import LiftRelief, eddy_mix
 from planet.core.fields import owned_by
-from planet.core.noise import fbm_cache, fbm_reusing, seed_offset
+from planet.core.noise import fbm_row, seed_offset
 from planet.core.timeline import smoothstep
 from planet.processes.sampling import _bilinear, _interior_sample, _interior_weights
 from planet.processes.vapour import divergence as _divergence, vapour_step
@@ -134,11 +134,13 @@ def _noise_slice(Hc, Wc, t, ox, oy, oz):
     out = np.empty((Hc, Wc), dtype=np.float32)
     for j in prange(Hc):
         v = (f32(j) + f32(0.5)) / f32(Hc)
-        cache = fbm_cache()          # ``fbm_reusing``: fbm's bits, fewer hashes along the row
+        px = np.empty(Wc, dtype=np.float32)
         for i in range(Wc):
-            u = (f32(i) + f32(0.5)) / f32(Wc)
-            n = f32(3.0) * fbm_reusing(f32(5.0) * u + ox, f32(5.0) * v + oy, t + oz, cache) - f32(1.0)
-            out[j, i] = min(max(n, f32(0.0)), f32(1.0))
+            px[i] = f32(5.0) * ((f32(i) + f32(0.5)) / f32(Wc)) + ox
+        n = np.empty(Wc, dtype=np.float32)
+        fbm_row(px, np.full(Wc, f32(5.0) * v + oy, dtype=np.float32), np.full(Wc, t + oz, dtype=np.float32), n)
+        for i in range(Wc):     # (fbm's bits, a row at a time: ``fbm_row``)
+            out[j, i] = min(max(f32(3.0) * n[i] - f32(1.0), f32(0.0)), f32(1.0))
     return out
 
 

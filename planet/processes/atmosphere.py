@@ -132,13 +132,14 @@ def advect(field: np.ndarray, wind_u: np.ndarray, wind_v: np.ndarray, scale: flo
 def _noise_slice(Hc, Wc, t, ox, oy, oz):
     """``n = clamp(3 fbm(5u, 5v, t) − 1, 0, 1)`` on the climate map."""
     out = np.empty((Hc, Wc), dtype=np.float32)
+    px = np.empty(Wc, dtype=np.float32)         # the same along every row (read only below)
+    for i in range(Wc):
+        px[i] = f32(5.0) * ((f32(i) + f32(0.5)) / f32(Wc)) + ox
+    pz = np.full(Wc, t + oz, dtype=np.float32)
     for j in prange(Hc):
         v = (f32(j) + f32(0.5)) / f32(Hc)
-        px = np.empty(Wc, dtype=np.float32)
-        for i in range(Wc):
-            px[i] = f32(5.0) * ((f32(i) + f32(0.5)) / f32(Wc)) + ox
         n = np.empty(Wc, dtype=np.float32)
-        fbm_row(px, np.full(Wc, f32(5.0) * v + oy, dtype=np.float32), np.full(Wc, t + oz, dtype=np.float32), n)
+        fbm_row(px, np.full(Wc, f32(5.0) * v + oy, dtype=np.float32), pz, n)
         for i in range(Wc):     # (fbm's bits, a row at a time: ``fbm_row``)
             out[j, i] = min(max(f32(3.0) * n[i] - f32(1.0), f32(0.0)), f32(1.0))
     return out

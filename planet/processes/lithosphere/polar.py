@@ -186,7 +186,7 @@ def _rank(cc, j, i, m, rows, W, H):
     return -1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def nearest(inside, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, cl,
             sl, m, rows, r):
     """Of plate ``qk``'s markers in cell (j, i)'s window whose moved position lies within ``r w_j``

@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_lithosphere.py
 	$(PY) bench/bench_full.py
 	$(PY) bench/bench_render.py
+	$(PY) bench/bench_compile.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

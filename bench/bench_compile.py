@@ -55,8 +55,9 @@ def summarise(events):
     return total, table
 
 
-def _child(out_json: str, resolution: int) -> None:
-    """The warm-up film with a listener on Numba's compile events; the events go to ``out_json``."""
+def _child(out_json: str, resolution: int) -> int:
+    """The warm-up film with a listener on Numba's compile events; the events go to ``out_json``. Returns
+    the film's exit status (not 0: the parent stops, rather than print a table of a film that failed)."""
     from numba.core import event
 
     events = []
@@ -79,7 +80,8 @@ def _child(out_json: str, resolution: int) -> None:
         code = main(["film", "--out", str(Path(tmp) / "warmup.mp4"), "--size", "64x36",
                      "--resolution", str(resolution), "--fps", "1", "--quiet"])
         wall = time.perf_counter() - t0
-    Path(out_json).write_text(json.dumps({"code": code, "wall": wall, "events": events}))
+    Path(out_json).write_text(json.dumps({"wall": wall, "events": events}))
+    return code
 
 
 def main(argv=None) -> int:
@@ -89,8 +91,7 @@ def main(argv=None) -> int:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        _child(args.child, args.resolution)
-        return 0
+        return _child(args.child, args.resolution)
     from bench.floor import Floor, machine
 
     print(machine())

@@ -32,17 +32,24 @@ OR_BLOCK = 4096
 
 @njit(cache=True, nogil=True)
 def or_bits(bits):
-    """The OR of the elements of ``bits`` (a flat unsigned view of a float32 array) up to the block of
+    """The OR of the elements of ``bits`` (a flat ``uint32`` view of a float32 array) up to the block of
     ``OR_BLOCK`` where the first nonzero value is: 0 exactly when every value is +0, with a bit below the
     sign set exactly when some value is nonzero (a field that is not 0 stops the look early). Callable
-    from other kernels."""
-    acc = 0
-    n = bits.size
-    for start in range(0, n, OR_BLOCK):
-        for i in range(start, min(start + OR_BLOCK, n)):   # one OR over the values' bits: a loop that vectorises
+    from other kernels.
+
+    The indices are unsigned: with signed ones (tested for wrapping around from the end on every access)
+    the loop did not vectorise, and a +0 field of 512 × 256 cells took 61 µs on one core instead of 6."""
+    acc = np.uint32(0)
+    n = np.uint64(bits.size)
+    block = np.uint64(OR_BLOCK)
+    start = np.uint64(0)
+    while start < n:
+        end = min(start + block, n)
+        for i in range(start, end):   # one OR over the values' bits: a loop that vectorises
             acc |= bits[i]
-        if acc & 0x7FFFFFFF:
+        if acc & np.uint32(0x7FFFFFFF):
             break
+        start = end
     return acc
 
 

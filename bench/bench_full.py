@@ -29,7 +29,7 @@ simulated again; in the default folder the files of other code are removed, in a
 they are left and counted. ``--moved`` measures the protoplanet moved to each start instead (seconds
 to set up, but it has none of that phase's rivers, basins, life or people: on 2026-12-06 a real
 world's step at 1024 columns cost 18.5–18.7 ms at t = 90 s against 15.0–16.0 for the moved
-protoplanet, and 12.7–12.8 against 10.7–10.9 at t = 200 s, README, Speed).
+protoplanet, and 12.7–12.8 against 10.7–10.9 at t = 200 s, bench/HISTORY.md).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from numba import njit
 #: soil drying) otherwise take it through the subnormal floats (below 1.2e-38), and each operation on
 #: one costs an x86 core about a hundred cycles: in a real world at 1024 columns (t = 90 s) 1.2 % of
 #: the vapour and 2 % of the rain were subnormal, and the atmosphere stage took 4.5 ms a step instead
-#: of 3.2–3.4 (README, Speed). 1e-30 is far below any amount the model tells apart (vapour is 0 to 3,
+#: of 3.2–3.4 (bench/HISTORY.md). 1e-30 is far below any amount the model tells apart (vapour is 0 to 3,
 #: trails 0 to 1, moisture 0 to 5), and far enough above the subnormals that a step's products of
 #: values above it do not reach them. The kernels take it as a constant when they compile (``flushed`` is
 #: inlined): a change here needs vapour.py, trails.py and life/kernel.py touched, or Numba keeps their

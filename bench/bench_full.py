@@ -1,7 +1,7 @@
 """Full-step benchmark: ms per step of every stage, and the ratio to a floor kernel.
 
     PYTHONPATH=. python bench/bench_full.py [--resolutions 256 512 1024] [--starts 30 90 130 200]
-                                            [--steps 60] [--threads 2] [--memory]
+                                            [--steps 60] [--threads 2] [--memory] [--paired ROUNDS]
                                             [--worlds FOLDER | --moved]
 
 The floor is ``bench/floor.py``'s 4-field 5-point float32 stencil (``njit(parallel=True)``),
@@ -19,6 +19,12 @@ With plates that move every ``plate_interval`` steps, the statistics are taken o
 whole cycles (one move each), so they are the step's cost, not that of the cheaper steps between.
 ``--memory`` also runs each resolution in a child process and reports its peak
 resident memory (the world, its scratch buffers and the compiled kernels).
+``--paired ROUNDS`` measures the scaling instead of the table: the worlds of every resolution are
+held at once and stepped one plate cycle each in turn, ROUNDS times, so that the two grids of a
+ratio see the same minutes of the machine (measured one after the other, a pair of 1024 and 2048
+columns read 3.97 at t = 90 s in one run and 4.70 in the next, where the floor at 2048 columns took
+3.94 ms against 2.26); it prints the larger grid's step over the smaller's, pair of cycles by pair (median and
+range), and that of their fastest cycles.
 
 **Real worlds** (the default): seed 0 run through the story from its protoplanet to each start
 (``story_world``), kept in ``--worlds`` (``outputs/bench_worlds``) and continued from the latest
@@ -133,20 +139,25 @@ def worlds_of(args) -> tuple[Path | None, str | None]:
     return folder, prepare_worlds(folder, args.worlds is None)
 
 
+def _world(resolution: int, start: float, worlds=None, code=None):
+    """The real world at ``start`` (``story_world`` of ``worlds``, code ``code``) when ``worlds`` names a
+    folder, else the protoplanet moved there."""
+    if worlds is not None:
+        return story_world(resolution, start, Path(worlds), code)
+    world = planet.Planet(resolution=resolution, seed=0)
+    fps = world.config.schedule.fps
+    state = State(world.state.fields, step=int(start * fps), seed=0, config=world.config,
+                  stages=world.state.stages)
+    return planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+
+
 def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None,
           code=None) -> dict:
     """Ms per step of each stage and of the floor (``robust`` of the plate cycles' means) over ``steps``
     steps after ``warmup``, from the real world at ``start`` (``story_world``, code ``code``) when
     ``worlds`` names a folder, else from the protoplanet moved there."""
-    if worlds is not None:
-        world = story_world(resolution, start, Path(worlds), code)
-        state = world.state
-    else:
-        world = planet.Planet(resolution=resolution, seed=0)
-        fps = world.config.schedule.fps
-        state = State(world.state.fields, step=int(start * fps), seed=0, config=world.config,
-                      stages=world.state.stages)
-        world = planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
+    world = _world(resolution, start, worlds, code)
+    state = world.state
     world.step(warmup)
     times = {name: [] for name in world.stages}
     floor = []
@@ -164,6 +175,52 @@ def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = 
     # a statistic of the means over each cycle, not of single steps (the steps between moves are cheaper)
     per = {k: stat(cycles(v, n)) * 1e3 for k, v in times.items()}
     return {"floor": stat(cycles(floor, n)) * 1e3, **per}
+
+
+def paired(resolutions, start: float, rounds: int, warmup: int, worlds=None, code=None) -> dict:
+    """The step's cost at each of ``resolutions`` (``_world`` at ``start``, after ``warmup`` steps), one plate
+    cycle of each in turn, ``rounds`` times: the resolutions compared see the same minutes of a shared
+    machine, where one measured after the other may see another load (``bench_lithosphere`` pairs its
+    cycles so too). Returns ``{resolution: (steps, floors)}``: per cycle, the mean seconds of a step (its
+    stages) and of the floor kernel timed after each of its steps."""
+    runs = {}
+    for res in resolutions:
+        world = _world(res, start, worlds, code)
+        world.step(warmup)
+        runs[res] = (world, Floor(*world.state.shape))
+    out = {res: ([], []) for res in resolutions}
+    for _ in range(rounds):
+        for res, (world, fl) in runs.items():
+            n = world.config.lithosphere.plate_interval          # one move a cycle
+            spent, floor = [0.0], []
+
+            def timed_floor(_state, fl=fl, floor=floor):
+                t0 = time.perf_counter()
+                fl.run()
+                floor.append(time.perf_counter() - t0)
+
+            def add(_name, sec, spent=spent):
+                spent[0] += sec
+
+            world.step(n, on_step=timed_floor, on_stage=add)
+            out[res][0].append(spent[0] / n)
+            out[res][1].append(float(np.mean(floor)))
+    return out
+
+
+def scaling_lines(result: dict, start: float) -> list[str]:
+    """``paired``'s result as one line per pair of consecutive resolutions: the larger grid's step over the
+    smaller's, cycle by cycle (median and range over the rounds) and of the fastest cycles."""
+    lines = []
+    res = sorted(result)
+    for a, b in zip(res, res[1:]):
+        (sa, fa), (sb, fb) = result[a], result[b]
+        ratios = [y / x for x, y in zip(sa, sb)]
+        lines.append(f"{b:>5}x{b // 2:<4} / {a}x{a // 2} t={start:g}s: {statistics.median(ratios):.2f} "
+                     f"(median of {len(ratios)} paired cycles, {min(ratios):.2f}-{max(ratios):.2f}); fastest "
+                     f"cycles {min(sb) / min(sa):.2f}; steps {min(sa) * 1e3:.2f} / {min(sb) * 1e3:.2f} ms, "
+                     f"{min(sa) / min(fa):.1f} / {min(sb) / min(fb):.1f}x floor")
+    return lines
 
 
 def peak_memory_mib(resolution: int, start: float, steps: int, threads: int | None) -> float:
@@ -188,6 +245,9 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--memory", action="store_true", help="peak resident memory per resolution (child processes)")
+    ap.add_argument("--paired", type=int, default=0, metavar="ROUNDS",
+                    help="instead of the table: the scaling between consecutive resolutions, from ROUNDS plate "
+                         "cycles of each in turn (the same minutes of the machine for both)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="per-stage statistic over the timed steps (min: best case on a busy machine)")
     add_world_options(ap)
@@ -205,6 +265,12 @@ def main(argv=None):
     print(machine())
     print(f"threads={numba.get_num_threads()} steps={args.steps} ({args.stat}, ms per step); "
           + ("the protoplanet moved to each start" if worlds is None else f"real worlds in {worlds}"))
+    if args.paired:
+        print(f"scaling: {args.paired} rounds of one plate cycle of each resolution in turn (--steps unused)")
+        for start in starts:
+            for line in scaling_lines(paired(args.resolutions, start, args.paired, args.warmup, worlds, code), start):
+                print(line, flush=True)
+        return
     print(f"{'grid':>10} {'t (s)':>6} {'floor':>7} | {'stages (ms)':<58} | {'total':>7} {'x floor':>8} "
           f"{'Mcell-steps/s':>14} | {'c+a+l':>6} {'x floor':>8} | x floor per stage")
     for res in args.resolutions:

@@ -210,7 +210,8 @@ def paired(resolutions, start: float, rounds: int, warmup: int, worlds=None, cod
 
 def scaling_lines(result: dict, start: float) -> list[str]:
     """``paired``'s result as one line per pair of consecutive resolutions: the larger grid's step over the
-    smaller's, cycle by cycle (median and range over the rounds) and of the fastest cycles."""
+    smaller's, cycle by cycle (median and range over the rounds) and of the fastest cycles, and the floor
+    kernel's own scaling (its fastest passes), which the machine's caches set."""
     lines = []
     res = sorted(result)
     for a, b in zip(res, res[1:]):
@@ -219,7 +220,8 @@ def scaling_lines(result: dict, start: float) -> list[str]:
         lines.append(f"{b:>5}x{b // 2:<4} / {a}x{a // 2} t={start:g}s: {statistics.median(ratios):.2f} "
                      f"(median of {len(ratios)} paired cycles, {min(ratios):.2f}-{max(ratios):.2f}); fastest "
                      f"cycles {min(sb) / min(sa):.2f}; steps {min(sa) * 1e3:.2f} / {min(sb) * 1e3:.2f} ms, "
-                     f"{min(sa) / min(fa):.1f} / {min(sb) / min(fb):.1f}x floor")
+                     f"{min(sa) / min(fa):.1f} / {min(sb) / min(fb):.1f}x floor; the floor itself "
+                     f"{min(fb) / min(fa):.2f}")
     return lines
 
 

@@ -27,7 +27,7 @@ def test_scaling_lines_divide_each_pair_of_cycles_and_the_fastest():
     assert len(lines) == 2
     # 1024 / 512: pairs 4.0 and 4.5, median 4.25; fastest cycles 4.0 / 1.0 ms
     assert "/ 512x256 t=90s: 4.25 (median of 2 paired cycles, 4.00-4.50); fastest cycles 4.00;" in lines[0]
-    assert "steps 1.00 / 4.00 ms, 10.0 / 13.3x floor" in lines[0]
+    assert "steps 1.00 / 4.00 ms, 10.0 / 13.3x floor; the floor itself 3.00" in lines[0]
     # 2048 / 1024: pairs 5.0 and 4.0
     assert lines[1].startswith(" 2048x1024 / 1024x512 t=90s: 4.50 (median of 2 paired cycles, 4.00-5.00); fastest "
                                "cycles 5.00;")

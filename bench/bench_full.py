@@ -23,8 +23,8 @@ resident memory (the world, its scratch buffers and the compiled kernels).
 held at once and stepped one plate cycle each in turn, ROUNDS times, so that the two grids of a
 ratio see the same minutes of the machine (measured one after the other, a pair of 1024 and 2048
 columns read 3.97 at t = 90 s in one run and 4.70 in the next, where the floor at 2048 columns took
-3.94 ms against 2.26); it prints the larger grid's step over the smaller's, pair of cycles by pair (median and
-range), and that of their fastest cycles.
+3.94 ms against 2.26); it prints the larger grid's step over the smaller's, pair of cycles by pair
+(median and range), that of their fastest cycles, and the floor kernel's own scaling.
 
 **Real worlds** (the default): seed 0 run through the story from its protoplanet to each start
 (``story_world``), kept in ``--worlds`` (``outputs/bench_worlds``) and continued from the latest
@@ -255,9 +255,11 @@ def main(argv=None):
     add_world_options(ap)
     args = ap.parse_args(argv)
     for name, values, low in (("--resolutions", args.resolutions, 16), ("--steps", [args.steps], 1),
-                              ("--warmup", [args.warmup], 0)):
+                              ("--warmup", [args.warmup], 0), ("--paired", [args.paired], 0)):
         if min(values) < low:
             ap.error(f"{name} must be >= {low}, got {min(values)}")
+    if args.paired and len(set(args.resolutions)) < 2:
+        ap.error(f"--paired compares resolutions: give at least two --resolutions, got {args.resolutions}")
     starts = [args.start] if args.start is not None else args.starts
     if min(starts) < 0 or max(starts) > 250:
         ap.error(f"--starts must be film seconds in [0, 250], got {starts}")

@@ -1,4 +1,6 @@
 """``bench_full.py --paired``: the resolutions of a scaling ratio are stepped one plate cycle each in turn."""
+import pytest
+
 import planet
 from bench import bench_full as bf
 
@@ -31,3 +33,13 @@ def test_scaling_lines_divide_each_pair_of_cycles_and_the_fastest():
     # 2048 / 1024: pairs 5.0 and 4.0
     assert lines[1].startswith(" 2048x1024 / 1024x512 t=90s: 4.50 (median of 2 paired cycles, 4.00-5.00); fastest "
                                "cycles 5.00;")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--paired", "-1", "--resolutions", "128", "256"], "--paired must be >= 0, got -1"),
+    (["--paired", "2", "--resolutions", "128"], "--paired compares resolutions: give at least two --resolutions"),
+])
+def test_bad_paired_arguments_are_one_line_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        bf.main(argv + ["--moved"])
+    assert stop.value.code == 2 and message in capsys.readouterr().err

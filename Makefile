@@ -44,6 +44,7 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_lithosphere.py
 	$(PY) bench/bench_full.py
+	$(PY) bench/bench_full.py --paired 8 --resolutions 512 1024
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_compile.py
 

@@ -40,6 +40,22 @@ def test_column_solve_is_the_dense_solve_with_no_flux_between_plates(W):
     assert (out >= 0).all()
 
 
+def test_tall_grids_sweep_narrower_blocks_and_solve_the_same_system():
+    """From 1024 rows the solve sweeps fewer than ``BLOCK`` columns at a time (its work arrays stay near
+    ``WORK`` bytes); the columns at the edges of those blocks still get the dense solve."""
+    H, W = 1024, 70
+    width = max(16, min(columns.BLOCK, columns.WORK // (16 * H)))
+    assert width < columns.BLOCK and W > width            # two blocks, the second partial
+    rng = np.random.default_rng(5)
+    y = rng.random((H, W)).astype(np.float32)
+    q = np.where(rng.random((H, W)) < 0.1, 0.5, 0.25).astype(np.float32)
+    m = Metrics(H, W, planet.Config().replace(lithosphere={"uplift_diffusion": 3.0}).lithosphere)
+    out = columns.diffuse_columns(y, q, m.g_north, m.g_south)
+    for i in (0, width - 1, width, W - 1):
+        want = _dense(y[:, i], q[:-1, i] == q[1:, i], m.g_north, m.g_south)
+        np.testing.assert_allclose(out[:, i], want, rtol=1e-5, atol=1e-6)
+
+
 def test_the_faces_at_the_poles_carry_nothing():
     m = Metrics(32, 64, planet.Config().lithosphere)
     assert m.g_north[0] == 0 and m.g_south[-1] == 0 and m.c_north[0] == 0 and m.c_south[-1] == 0

@@ -27,10 +27,13 @@ import numpy as np
 from numba import njit, prange
 
 f32 = np.float32
-#: columns swept together: their work arrays (2 BLOCK float64 per grid row, 1 MB at 1024 columns) stay in
-#: the L2 cache, and each grid row is read in runs of BLOCK cells (32 gave 2.1 ms at 1024 columns, 128
-#: 1.8 ms, 512 3.5 ms)
+#: columns swept together, at most: their work arrays (2 BLOCK float64 per grid row, 1 MB at 1024 columns) stay
+#: in the L2 cache, and each grid row is read in runs of BLOCK cells (32 gave 2.1 ms at 1024 columns, 128
+#: 1.8 ms, 512 3.5 ms). Taller grids sweep fewer columns at a time, so that the work arrays stay near
+#: ``WORK`` bytes: at 2048 columns 64 (the two solves 3.4–3.5 → 2.8–3.0 ms a film step at t = 30 s,
+#: ``bench_lithosphere.py --split``, alternating runs)
 BLOCK = 128
+WORK = 1 << 20
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -44,7 +47,7 @@ def _coupled(key, j, j2, i, plates):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _solve_columns(a, key, plates, n, s, out):
-    """The north-south solve (module docstring), column by column, blocks of ``BLOCK`` columns at a
+    """The north-south solve (module docstring), column by column, blocks of up to ``BLOCK`` columns at a
     time (Thomas algorithm, float64). ``plates`` True: uplift ``out = (I − L_y)^{-1} a``, faces
     coupled between equal plate ids ``key``. False: crust, ``a`` the crust after the east-west
     spreading of ``key`` (the crust before), whose excess over 1 ``d = a − key + max(key − 1, 0)``
@@ -53,12 +56,13 @@ def _solve_columns(a, key, plates, n, s, out):
     H, W = a.shape
     one = f32(1.0)
     zero = f32(0.0)
-    for b in prange((W + BLOCK - 1) // BLOCK):
-        i0 = b * BLOCK
-        m = min(BLOCK, W - i0)
-        cp = np.empty((H, BLOCK))
-        dp = np.empty((H, BLOCK))
-        north = np.zeros(BLOCK)          # the coefficient of the face above, per column (0: none)
+    width = max(16, min(BLOCK, WORK // (16 * H)))        # (two float64 work arrays: 16 bytes a row and column)
+    for b in prange((W + width - 1) // width):
+        i0 = b * width
+        m = min(width, W - i0)
+        cp = np.empty((H, width))
+        dp = np.empty((H, width))
+        north = np.zeros(width)          # the coefficient of the face above, per column (0: none)
         for j in range(H):
             sj = s[j]
             last = j == H - 1

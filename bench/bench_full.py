@@ -151,6 +151,16 @@ def _world(resolution: int, start: float, worlds=None, code=None):
     return planet.Planet.from_state(state, stages=planet.model.DEFAULT_STAGES)
 
 
+def _floor_after_each_step(fl: Floor, into: list):
+    """An ``on_step`` callback that times one pass of the floor kernel ``fl`` after each step into ``into``
+    (seconds): interleaved with the steps, so that both see the same machine."""
+    def timed_floor(_state):
+        t0 = time.perf_counter()
+        fl.run()
+        into.append(time.perf_counter() - t0)
+    return timed_floor
+
+
 def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = "median", worlds=None,
           code=None) -> dict:
     """Ms per step of each stage and of the floor (``robust`` of the plate cycles' means) over ``steps``
@@ -162,15 +172,10 @@ def bench(resolution: int, steps: int, start: float, warmup: int, robust: str = 
     times = {name: [] for name in world.stages}
     floor = []
     fl = Floor(*state.shape)
-
-    def timed_floor(_state):          # interleaved with the steps, so both see the same machine
-        t0 = time.perf_counter()
-        fl.run()
-        floor.append(time.perf_counter() - t0)
-
     n = world.config.lithosphere.plate_interval
     steps = -(-steps // n) * n                  # whole cycles of plate_interval steps, one move each
-    world.step(steps, on_step=timed_floor, on_stage=lambda name, sec: times[name].append(sec))
+    world.step(steps, on_step=_floor_after_each_step(fl, floor),
+               on_stage=lambda name, sec: times[name].append(sec))
     stat = statistics.median if robust == "median" else min
     # a statistic of the means over each cycle, not of single steps (the steps between moves are cheaper)
     per = {k: stat(cycles(v, n)) * 1e3 for k, v in times.items()}
@@ -194,15 +199,10 @@ def paired(resolutions, start: float, rounds: int, warmup: int, worlds=None, cod
             n = world.config.lithosphere.plate_interval          # one move a cycle
             spent, floor = [0.0], []
 
-            def timed_floor(_state, fl=fl, floor=floor):
-                t0 = time.perf_counter()
-                fl.run()
-                floor.append(time.perf_counter() - t0)
-
             def add(_name, sec, spent=spent):
                 spent[0] += sec
 
-            world.step(n, on_step=timed_floor, on_stage=add)
+            world.step(n, on_step=_floor_after_each_step(fl, floor), on_stage=add)
             out[res][0].append(spent[0] / n)
             out[res][1].append(float(np.mean(floor)))
     return out

@@ -44,7 +44,7 @@ def test_tall_grids_sweep_narrower_blocks_and_solve_the_same_system():
     """From 1024 rows the solve sweeps fewer than ``BLOCK`` columns at a time (its work arrays stay near
     ``WORK`` bytes); the columns at the edges of those blocks still get the dense solve."""
     H, W = 1024, 70
-    width = max(16, min(columns.BLOCK, columns.WORK // (16 * H)))
+    width = columns.block_width(H)
     assert width < columns.BLOCK and W > width            # two blocks, the second partial
     rng = np.random.default_rng(5)
     y = rng.random((H, W)).astype(np.float32)

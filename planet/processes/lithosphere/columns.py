@@ -37,6 +37,13 @@ WORK = 1 << 20
 
 
 @njit(cache=True, nogil=True, inline="always")
+def block_width(H):
+    """Columns swept together on a grid of ``H`` rows: up to ``BLOCK``, fewer where the two float64 work
+    arrays (16 bytes a row and column) would pass ``WORK`` bytes, at least 16."""
+    return max(16, min(BLOCK, WORK // (16 * H)))
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _coupled(key, j, j2, i, plates):
     """Whether the face between rows ``j`` and ``j2`` of column ``i`` carries flux: equal plate ids
     (``plates``) or both cells continental."""
@@ -56,7 +63,7 @@ def _solve_columns(a, key, plates, n, s, out):
     H, W = a.shape
     one = f32(1.0)
     zero = f32(0.0)
-    width = max(16, min(BLOCK, WORK // (16 * H)))        # (two float64 work arrays: 16 bytes a row and column)
+    width = block_width(H)
     for b in prange((W + width - 1) // width):
         i0 = b * width
         m = min(width, W - i0)

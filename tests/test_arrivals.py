@@ -40,23 +40,32 @@ def test_listed_arrivals_give_the_scans_markers_on_fine_grids(columns, monkeypat
 
 def test_a_listed_marker_lands_where_the_rotation_brings_it():
     # one plate turning about the north pole by ω: every marker moves east by ω cos φ / w_j = ω W / 2π
-    # columns (0.3 here) and not north, so it lands at column i + u + 0.3 and row j − v
-    H, W = 16, 32
+    # columns (0.3 here) and not north, so it lands at column i + u + 0.3 and row j − v: exactly so within
+    # 60° of the equator, where the first guess is the landing; beyond, the landing places it in the tangent
+    # plane of the cell it lands in (i + 1 here), which is off the sphere's own rows and columns by second
+    # order: at most a quarter of h tan φ cells for these offsets (0.45 cells west of that cell's centre,
+    # 0.125 north)
+    H, W = 64, 128
     q0 = np.full((H, W), 0.5, np.float32)
     u0 = np.full(H * W, 0.25, np.float32)
     v0 = np.full(H * W, -0.125, np.float32)
     lat = np.radians(90.0 - 180.0 * (np.arange(H) + 0.5) / H)
     lon = np.radians(360.0 * (np.arange(W) + 0.5) / W)
     wrow = 2 * np.pi * np.cos(lat) / W
+    trig = (np.cos(lat), np.sin(lat), np.cos(lon), np.sin(lon))
+    marks = np.empty((3, H * W))
+    drift.positions(q0, u0, v0, *trig, wrow, np.pi / H, marks, np.empty((H, 2)))
     omega = np.array([0.3 * 2 * np.pi / W])           # 0.3 of an equatorial cell a step
     land = np.empty((2, H * W))
-    arrivals.landing(q0, u0, v0, np.array([0.5], np.float32), np.array([[0.0, 1.0, 0.0]]), omega, np.cos(lat),
-                     np.sin(lat), np.cos(lon), np.sin(lon), wrow, np.pi / H, land)
-    rows = land[0].reshape(H, W)
-    cols = land[1].reshape(H, W)
+    arrivals.landing(q0, u0, v0, marks, np.array([0.5], np.float32), np.array([[0.0, 1.0, 0.0]]), omega, *trig, wrow,
+                     np.pi / H, land)
     jj, ii = np.mgrid[0:H, 0:W]
-    np.testing.assert_allclose(rows, jj + 0.125, atol=1e-12)
-    np.testing.assert_allclose(cols, ii + 0.25 + 0.3, atol=1e-9)
+    error = np.maximum(np.abs(land[0].reshape(H, W) - (jj + 0.125)), np.abs(land[1].reshape(H, W) - (ii + 0.55)))
+    tilt = (np.pi / H * np.abs(np.tan(lat)))[:, None]
+    within = np.abs(lat) <= np.radians(60.0)
+    assert error[within].max() < 1e-9
+    assert (error[~within] <= 0.25 * tilt[~within] + 1e-9).all()
+    assert (error[~within] / tilt[~within]).max() > 0.1    # (the second order is there: the bound is not loose)
 
 
 @njit(cache=False)
@@ -91,8 +100,9 @@ def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, si
                                             (4, 1024, 1.9), (5, 1024, 3.0)])
 def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells):
     """Random offsets within the bounds (a tenth at them) on a plate turning ``cells`` cell heights a
-    move about a random pole: on every row that takes rule 2 from its lists (to 60°, or further where
-    the window's rows allow it: ``arrivals.min_cos``) the listed marker is the scan's, bit for bit."""
+    move about a random pole: on every row that takes rule 2 from its lists (to ``arrivals.min_cos``,
+    83–88° on these grids, or where the window's columns reach ``drift.ARC_MIN``) the listed marker is
+    the scan's, bit for bit."""
     W = 2 * H
     rng = np.random.default_rng(seed)
     q0 = np.full((H, W), 3.0, np.float32)
@@ -102,12 +112,15 @@ def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells):
     omega = np.array([cells * (math.pi / H)])
     marks, _, trig, width, h, reach_rows, rows = marked(q0, u0, v0, omega)
     land = np.empty((2, H * W))
-    arrivals.landing(q0, u0, v0, np.array([3.0], np.float32), poles, omega, *trig, width, h, land)
+    arrivals.landing(q0, u0, v0, marks, np.array([3.0], np.float32), poles, omega, *trig, width, h, land)
     out = np.empty((H, W, 6))
     _rule2_both(3.0, 0, q0, marks, land, poles, omega, *trig, width, h, reach_rows, rows, out)
     listed = out[..., 0] > -2
     lat = np.degrees(np.arccos(np.clip(trig[0], 0, 1)))
-    reach = max(60.0, np.degrees(np.arccos(arrivals.min_cos(H, rows))) - 180.0 / H)
-    assert lat[listed.any(axis=1)].max() > reach - 180.0 / H                           # the lists reach that far
+    # the lists reach as far as ``min_cos`` allows, or to the rows whose window reaches ``drift.ARC_MIN``
+    narrow = lat[(reach_rows >= drift.ARC_MIN) & (np.arange(H) < H // 2)]
+    reach = min(np.degrees(np.arccos(arrivals.min_cos(H))), narrow.min() if narrow.size else 90.0)
+    assert reach > 76.0
+    assert lat[listed.any(axis=1)].max() > reach - 2 * 180.0 / H
     assert np.array_equal(out[listed][:, :3], out[listed][:, 3:])
     assert (out[listed][:, 0] >= 0).mean() > 0.5                                      # markers were found

@@ -363,7 +363,7 @@ def test_drainage_area_is_the_upstream_area_in_km2():
     level = np.float32(D - np.float32(cfg.shore))
     rcv, rdir = drainage.receivers(z0, level)
     count, order, fixed = drainage.accumulate(rcv)
-    _, z1, a1, _, _ = lithosphere.surface(s.fields["plate"], s.uplift, z0, fixed, rdir, count, sea_level=D,
+    _, z1, a1, _, _ = lithosphere.surface(s.fields["plate"], s.uplift, z0, fixed, rdir, sea_level=D,
                                           ocean_fill=1.0, tectonic=True, config=cfg, crust=s.fields["crust"])
     own = np.broadcast_to(s.grid.area_km2, s.shape)
     want = brute_accumulate(fixed, own)
@@ -405,7 +405,7 @@ def test_stream_power_is_implicit_along_the_rivers():
     rcv, rdir = drainage.receivers(z0, level)
     area, order, fixed = drainage.accumulate(rcv)
     y = np.zeros_like(z0)                                        # no uplift
-    _, z1, _, _, _ = lithosphere.surface(s.fields["plate"], y, z0, fixed, rdir, area, sea_level=D, ocean_fill=1.0,
+    _, z1, _, _, _ = lithosphere.surface(s.fields["plate"], y, z0, fixed, rdir, sea_level=D, ocean_fill=1.0,
                                          tectonic=False, config=cfg, crust=s.fields["crust"])
     H, W = z0.shape
     m = Metrics(H, W, cfg)

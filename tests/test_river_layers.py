@@ -22,10 +22,10 @@ def _world_receivers(res, until):
 def _accumulate(rcv, W, cell_area, layers):
     rcv = rcv.ravel().copy()
     n = rcv.size
-    pending, area, order = np.empty(n, np.uint8), np.empty(n, np.int32), np.empty(n, np.int32)
+    pending, order = np.empty(n, np.uint8), np.empty(n, np.int32)
     true_area = np.zeros(n, np.float32)
-    count = drainage._accumulate_areas(rcv, pending, area, order, cell_area, W, true_area, layers)
-    return rcv, area, order[:count], true_area
+    count = drainage._accumulate_areas(rcv, pending, order, cell_area, W, true_area, layers)
+    return rcv, order[:count], true_area
 
 
 @pytest.mark.parametrize("until", [20.0, 60.0])
@@ -34,13 +34,17 @@ def test_each_layer_drains_only_into_later_layers(until):
     H, W = z.shape
     cell_area = Metrics(H, W, w.config.lithosphere).area
     layers = np.full(6, -1, np.int64)
-    rcv, area, order, true_area = _accumulate(rcv0, W, cell_area, layers)
-    # the queue noted its layers without changing a thing: the order and both sums are the one queue's
-    rcv1, area1, order1, true1 = _accumulate(rcv0, W, cell_area, np.empty(0, np.int64))
-    for a, b in ((rcv, rcv1), (area, area1), (order, order1), (true_area, true1)):
+    rcv, order, true_area = _accumulate(rcv0, W, cell_area, layers)
+    # the queue noted its layers without changing a thing: the order and the sum are the one queue's
+    rcv1, order1, true1 = _accumulate(rcv0, W, cell_area, np.empty(0, np.int64))
+    for a, b in ((rcv, rcv1), (order, order1), (true_area, true1)):
         np.testing.assert_array_equal(a, b)
-    # layer 0 is the sources: the routed cells no routed cell drains into
+    # and the sum is the true area's walk along that order, bit for bit (``drainage._true_area``)
     routed = rcv != drainage.NOT_ROUTED
+    walked = np.zeros(rcv.size, np.float32)
+    drainage._true_area(rcv, order, order.size, cell_area, W, walked)
+    np.testing.assert_array_equal(true_area[routed], walked[routed])
+    # layer 0 is the sources: the routed cells no routed cell drains into
     donors = np.bincount(rcv[routed & (rcv >= 0)], minlength=rcv.size)
     assert layers[0] == np.count_nonzero(routed & (donors == 0))
     assert np.all(np.diff(layers) >= 0) and layers[-1] <= order.size
@@ -67,7 +71,7 @@ def test_stream_power_by_layers_equals_the_pass_backwards():
     H, W = z.shape
     cell_area = Metrics(H, W, w.config.lithosphere).area
     layers = np.empty(stream_power.LAYERS, np.int64)
-    rcv, _, order, true_area = _accumulate(rcv0, W, cell_area, layers)
+    rcv, order, true_area = _accumulate(rcv0, W, cell_area, layers)
     assert layers[-1] < order.size          # some cells lie beyond the layers: both parts of the pass run
     rng = np.random.default_rng(3)
     D = np.float32(level + w.config.lithosphere.shore)

@@ -75,11 +75,13 @@ import numpy as np
 from numba import njit, prange
 
 from planet.core.grid import neighbour
-from planet.processes.lithosphere import boundaries, columns, drainage, flexure, motion, plates, routing, stream_power, window
+from planet.processes.lithosphere import (boundaries, columns, drainage, flexure, motion, plates, routing, stream_power,
+                                          window)
 from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
+from planet.processes.lithosphere.routing import NOT_ROUTED
 from planet.processes.lithosphere.metrics import (  # noqa: F401
     L0,
     L0_KM2,
@@ -98,7 +100,7 @@ FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "fr
 
 
 @njit(cache=True, nogil=True)
-def _surface_row(j, yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
+def _surface_row(j, yh, z0, b0, c0, rcv, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
                  state):
     """Rules 1–4 along row ``j``; a cell's N, E, S, W neighbours are (jn, in_), (je, ie), (js, is_),
     (jw, iw). Kept in one piece on purpose: one call per row; a call per cell (or per rule) pays
@@ -154,7 +156,7 @@ def _surface_row(j, yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_
             zc = max(zero, zc + s)
             # 3b. pits fill; the rest erodes by stream power, implicitly along the rivers, in the
             # pass that follows (``stream_power.erode``)
-            if area[j, i] > 0:           # routed on the previous elevation: its upstream area in km²
+            if rcv[j, i] != NOT_ROUTED:  # routed on the previous elevation: its upstream area in km²
                 ac = true_area[j, i] * km2
             if rcv[j, i] < 0:
                 zc += pit_fill
@@ -187,18 +189,18 @@ def _sediment(z, tectonic, k_sed, s0, level):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _surface(yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
-    """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``area`` from
+def _surface(yh, z0, b0, c0, rcv, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land, state):
+    """Rules 1–3a and the pits of 3b for every cell (``(H, W)`` arrays; ``rcv``/``true_area`` from
     ``planet.drainage``); ``b_out`` gets a copy of ``b0`` (``stream_power.erode`` then recolours
     land), ``state`` each cell's ``stream_power`` state. ``tab = (k_east, talus_east)`` per row;
     ``yh`` and ``c0`` are the uplift and crust after the diffusion and spreading of rules 1-2.
     """
     for j in prange(z0.shape[0]):
-        _surface_row(j, yh, z0, b0, c0, rcv, area, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
+        _surface_row(j, yh, z0, b0, c0, rcv, true_area, k, tab, iso, y_out, z_out, a_out, b_out, c_out, land,
                      state)
 
 
-def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, layers, true_area, tectonic, cfg, D, level, s0,
+def _rules(yh, z0, b0, ch, rcv, rdir, order, count, layers, true_area, tectonic, cfg, D, level, s0,
            metrics, iso, out, land, state, clock=None, scratch=None):
     """Rules 1–4 on ``(H, W)`` maps into ``out = (y, z, a, b, c)``: the per-cell rules
     (``_surface``), stream power receivers first with the land flags and basin colours
@@ -207,7 +209,7 @@ def _rules(yh, z0, b0, ch, rcv, rdir, area, order, count, layers, true_area, tec
     ``scratch``: an optional float64 buffer of ``H W`` cells for the stream-power coefficients."""
     H, W = z0.shape
     y1, z1, a1, b1, c1 = out
-    _surface(yh, z0, b0, ch, rcv.reshape(H, W), area.reshape(H, W), true_area.reshape(H, W),
+    _surface(yh, z0, b0, ch, rcv.reshape(H, W), true_area.reshape(H, W),
              _constants(cfg, D, level, s0, metrics), _tables(metrics), iso, y1, z1, a1, b1, c1,
              land.reshape(H, W), state.reshape(H, W))
     if clock is not None:
@@ -233,23 +235,22 @@ def _tables(metrics):
     return (metrics.k_east, metrics.talus_east)
 
 
-def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_fill, tectonic, config,
+def surface(plate, uplift, elevation, rcv, direction, *, sea_level, ocean_fill, tectonic, config,
             crust=None):
     """Rules 1–4 on whole maps (for tests and notebooks; the stage calls the kernels directly).
 
-    ``rcv``, ``direction``, ``area``: receivers (loops broken), directions and drainage area
-    (cell counts) from ``planet.drainage`` on ``elevation``; ``config``: a ``Lithosphere``
+    ``rcv``, ``direction``: receivers (loops broken: ``planet.drainage.accumulate``'s) and directions
+    from ``planet.drainage`` on ``elevation``; ``config``: a ``Lithosphere``
     section; ``crust``: crust thickness (default all oceanic). Returns
     ``(uplift, elevation, drainage_area, land, crust)`` after rule 4 (``drainage_area`` in km²).
     """
     q0, y0, z0 = (np.ascontiguousarray(a, dtype=np.float32) for a in (plate, uplift, elevation))
     H, W = z0.shape
-    if q0.shape != z0.shape or y0.shape != z0.shape or np.shape(rcv) != z0.shape or np.shape(area) != z0.shape:
-        raise ValueError(f"plate, uplift, rcv and area must have the elevation's shape {z0.shape}")
+    if q0.shape != z0.shape or y0.shape != z0.shape or np.shape(rcv) != z0.shape:
+        raise ValueError(f"plate, uplift and rcv must have the elevation's shape {z0.shape}")
     c0 = np.zeros((H, W), np.float32) if crust is None else np.ascontiguousarray(crust, dtype=np.float32)
     metrics = Metrics(H, W, config)
     rcv = np.ascontiguousarray(rcv, dtype=np.int32)
-    area = np.ascontiguousarray(area, dtype=np.int32)
     _, order, _ = drainage.accumulate(rcv)
     true_area = np.zeros(H * W, np.float32)
     _true_area(rcv.ravel(), order.astype(np.int32), len(order), metrics.area, W, true_area)
@@ -268,7 +269,7 @@ def surface(plate, uplift, elevation, rcv, direction, area, *, sea_level, ocean_
     iso = flexure.regional_deficit(z0, c0, config, metrics)
     order = np.ascontiguousarray(order, dtype=np.int32)
     _rules(yh, z0, np.zeros((H, W), np.float32), ch, rcv.ravel(), np.ascontiguousarray(direction, np.int8).ravel(),
-           area, order, len(order), np.empty(0, np.int64), true_area, bool(tectonic), config, D,
+           order, len(order), np.empty(0, np.int64), true_area, bool(tectonic), config, D,
            f32(D - f32(config.shore)), ocean_fill, metrics, iso, (y, z, a, b, c), land, np.empty(H * W, np.uint8))
     return y, z, a, land.reshape(H, W), c
 
@@ -303,9 +304,10 @@ class LithosphereStage:
             n = H * W
             self._scratch = {key: dict(
                 rcv=np.empty(n, np.int32), rdir=np.empty(n, np.int8), pending=np.empty(n, np.uint8),
-                area=np.empty(n, np.int32), order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
+                order=np.empty(n, np.int32), true_area=np.empty(n, np.float32),
                 layers=np.empty(stream_power.LAYERS, np.int64),
-                land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n), yh=np.empty((H, W), np.float32),
+                land=np.empty(n, np.bool_), state=np.empty(n, np.uint8), coef=np.empty(n),
+                yh=np.empty((H, W), np.float32),
                 chained=tuple(np.empty((H, W), np.float32) for _ in FIELDS[1:6]), ch=np.empty((H, W), np.float32),
                 yv=np.empty((H, W), np.float32), cv=np.empty((H, W), np.float32),
                 excess=np.empty((H, W), np.float32), flexure=tuple(np.empty((H, W), np.float32) for _ in range(3)),
@@ -343,13 +345,13 @@ class LithosphereStage:
         tectonic = bool(ctx.timeline.tectonic(t))
 
         # rule 3's routing: receivers and exact accumulation on the previous elevation
-        rcv, pending, area, order = buf["rcv"], buf["pending"], buf["area"], buf["order"]
+        rcv, pending, order = buf["rcv"], buf["pending"], buf["order"]
         clock.lap("setup")
         routing._receivers(z0, level, metrics.inv_dist, metrics.reach, *metrics.offsets, rcv.reshape(H, W),
                             buf["rdir"].reshape(H, W))
         clock.lap("receivers")
         true_area = buf["true_area"]
-        count = drainage._accumulate_areas(rcv, pending, area, order, metrics.area, W, true_area, buf["layers"])
+        count = drainage._accumulate_areas(rcv, pending, order, metrics.area, W, true_area, buf["layers"])
         clock.lap("accumulate")
 
         # rule 1 east-west (implicit), then rules 1-4 per cell, then basin colours
@@ -372,7 +374,7 @@ class LithosphereStage:
         clock.lap("spread_columns")
         iso = flexure.regional_deficit(z0, c0, cfg, metrics, buf["flexure"])
         clock.lap("flexure")
-        _rules(yh, z0, b0, ch, rcv, buf["rdir"], area, order, count, buf["layers"], true_area, tectonic, cfg, D, level,
+        _rules(yh, z0, b0, ch, rcv, buf["rdir"], order, count, buf["layers"], true_area, tectonic, cfg, D, level,
                s0, metrics, iso, (y1, z1, a1, b1, c1), land, buf["state"], clock, buf["coef"])
         clock.lap("sediment")
 

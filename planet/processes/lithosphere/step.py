@@ -218,10 +218,12 @@ def _rules(yh, z0, b0, ch, rcv, rdir, order, count, layers, true_area, tectonic,
     stream_power.coefficients(state, true_area, rdir, metrics.inv_dist, W,
                               np.float64(f32(s0)) * np.float64(f32(cfg.stream_power)), f32(cfg.area_exponent),
                               f32(cfg.slope_exponent), metrics.area, metrics.area_floor, coef)
+    if clock is not None:
+        clock.lap("stream power: coefficients")
     stream_power.erode(order, count, layers, rcv, state, coef, z1.ravel(), f32(D), f32(cfg.slope_exponent), land,
                        b0.ravel(), b1.ravel())
     if clock is not None:
-        clock.lap("stream power, basin colours")
+        clock.lap("stream power: erode, basin colours")
     _sediment(z1, tectonic, f32(cfg.sediment), f32(s0), f32(level))
 
 

@@ -81,7 +81,6 @@ from planet.processes.lithosphere import crust as crust_mod
 from planet.processes.lithosphere.clock import Clock
 from planet.processes.lithosphere.crust import buoyant_level, spread_rows
 from planet.processes.lithosphere.drainage import _true_area
-from planet.processes.lithosphere.routing import NOT_ROUTED
 from planet.processes.lithosphere.metrics import (  # noqa: F401
     L0,
     L0_KM2,
@@ -91,6 +90,7 @@ from planet.processes.lithosphere.metrics import (  # noqa: F401
     _diffuse_rows,
 )
 from planet.processes.lithosphere.protoplanet import protoplanet
+from planet.processes.lithosphere.routing import NOT_ROUTED
 
 f32 = np.float32
 FIELDS = ("plate", "uplift", "elevation", "drainage_area", "basin", "crust", "frame_plate", "frame_crust",

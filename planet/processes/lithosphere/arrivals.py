@@ -10,39 +10,41 @@ motion at the centre of ``s`` (``(f_u, f_v)`` in the same units), lands near
 
     row ``j_s − (v + f_v)``,  column ``i_s + (u + f_u)``
 
-(columns are longitudes, the same in every row; to first order in the offset). Beyond 60° of
-latitude (``MIN_COS``) that first guess is rounded to a cell ``c'`` and the marker placed again with
-the scan's own arithmetic for ``c'``: moved by the plate's motion at the centre of ``c'``, in the
-tangent plane of ``c'``, in the cell units of ``c'`` (``(u', v')``), so that it lands at row
-``j' − v'``, column ``i' + u'``. Each target row collects, per cell, the markers of rows ``j ± r`` whose
-landing point lies within ``1/2 + MARGIN`` cells of the cell's centre in both directions (``fill``).
-Rule 2 then tests only those, in the order of the scan (the rows north to south, the columns west to
-east, which is the order in which they were collected), with the scan's own arithmetic
-(``candidate.consider``), so the winner and its new offsets are the scan's, bit for bit, as long as
-every marker the scan would find inside the cell is on the list.
+(columns are longitudes, the same in every row; to first order in the offset). Where that first
+guess is too coarse (``first_guess``, below) it is rounded to a cell ``c'`` and the marker placed
+again with the scan's own arithmetic for ``c'``: moved by the plate's motion at the centre of ``c'``,
+in the tangent plane of ``c'``, in the cell units of ``c'`` (``(u', v')``), so that it lands at row
+``j' − v'``, column ``i' + u'``. Each target row collects, per cell, the markers of rows ``j ± r``
+whose landing point lies within ``1/2 + MARGIN`` cells of the cell's centre in both directions
+(``fill``). Rule 2 then tests only those, in the order of the scan (the rows north to south, the
+columns west to east, which is the order in which they were collected), with the scan's own
+arithmetic (``candidate.consider``), so the winner and its new offsets are the scan's, bit for bit,
+as long as every marker the scan would find inside the cell is on the list.
 
 **Why the list holds them.** The scan tests a marker in the cell's tangent plane, moved by the
-plate's motion at the cell's centre. The first guess uses the marker's own cell: over the distances
-involved (at most ``r`` rows and ``m_j`` columns) the two differ by second-order terms, the motion's
-change across the window (``ω`` times a few cells, a hundredth of a cell per move at 1024 columns)
-and the tangent planes' tilt (the distance squared times ``h tan φ``, ``h`` the cell height in
-radians: under 0.07 cells within 60° at 512 columns and less on finer grids; with both of a
-marker's offsets at their bound, 1.5 cells, about 0.11 at 256 columns and 0.22 at 128).
-``MARGIN`` = 1/4 cell covers both within 60°. Further poleward that error grows as ``tan φ``
-(on random offsets, lists from the first guess alone first missed the scan's marker at 71–85°),
-so there the second placement is used: the scan places a marker for a cell ``c`` as the landing
-places it for ``c'``, and a cell that lists it lies within a cell and a quarter of ``c'`` each way,
-so the two differ only by the change between neighbouring cells. The motion's is ``ω`` times a
-cell; the tilt between two cells a column apart, whose tangent planes are turned by ``2π/W`` about
-the polar axis, moves a point ``b`` cell heights north of one by about ``b h tan φ`` cell widths
-east in the other: at most ``1.5 h tan φ`` for the markers a list can hold. ``MARGIN`` covers that
-wherever ``h tan φ ≤ TILT`` = 0.1 (``min_cos``): up to 88.2° of latitude at 2048 columns, 86.5°
-at 1024, 83.0° at 512, 76° at 256, and 60° at least on any grid (on random offsets the lists then
-missed none of the scan's markers on any row they may serve). Beyond that latitude, wherever the
-window would wrap around the map or cross a pole or ``m_j`` reaches ``drift.ARC_MIN`` (87° at 2048
-columns on the plates' moves), or where a cell's list overflows ``LISTED``, rule 2 scans as before
-(``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns and on
-random offsets at 512–2048.
+plate's motion at the cell's centre. The first guess uses the marker's own cell, up to ``r`` rows
+and ``m_j`` columns away (``r`` the window's rows, the move's largest motion in cells rounded up),
+so the two differ by the motion's change over that distance, about ``r² h`` cells (``h`` the cell
+height in radians), and by the tangent planes' tilt, about the distance squared times ``h tan φ``:
+``h (r² + (r + SPAN)² tan φ)`` with the marker's own offset (``SPAN`` = 1.35 cells). Where that bound
+is within ``TILT`` = 0.1 cell, ``MARGIN`` = 1/4 cell covers it: on the plates' moves (``r`` = 1 at
+512 and 1024 columns, 2 at 2048) up to 52° of latitude at 512 columns, 70° at 1024 and 69° at 2048.
+Elsewhere the second placement is used: the scan places a marker for a cell ``c`` as the landing
+places it for ``c'``, and a cell that lists it lies within a cell and a quarter of ``c'`` each way, so
+the two differ only by the change between neighbouring cells, ``h (SPAN r + 1.5 tan φ)``: the motion's
+over a cell and a quarter, and the tilt between two cells a column apart, whose tangent planes are
+turned by ``2π/W`` about the polar axis (a point ``b`` cell heights north of one moves by about
+``b h tan φ`` cell widths east in the other). The lists serve the rows where that is within
+``1.5 TILT`` (``min_cos``): up to 82° of latitude at 512 columns, 86° at 1024 and 88° at 2048 on the
+plates' moves; on a coarse grid or for long moves less far, and nowhere where even the equator's
+bound is too large. On random offsets within their bounds (a tenth at them), lists from the first
+guess alone first missed the scan's marker at 71–85° of latitude on 1–3-cell moves, and down to
+1–14° from the equator on moves of 4–8 cells; with the second placement where the bound asks for it,
+they missed none on any row they may serve (``tests/test_arrivals.py``). Beyond that latitude,
+wherever the window would wrap around the map or cross a pole or ``m_j`` reaches ``drift.ARC_MIN``
+(87° at 2048 columns on the plates' moves), or where a cell's list overflows ``LISTED``, rule 2 scans
+as before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns
+and on random offsets at 256–2048.
 """
 from __future__ import annotations
 
@@ -56,27 +58,36 @@ from planet.processes.lithosphere.euler import _index_of
 MARGIN = 0.25
 #: markers listed per cell at most (more: that cell scans)
 LISTED = 8
-#: rows further from the equator than this (cos φ below it) scan, unless ``TILT`` allows them (``min_cos``); their
-#: markers land by the second placement (``landing``)
-MIN_COS = 0.5
-#: the largest ``h tan φ`` (``h`` the cell height in radians) of a row beyond ``MIN_COS`` that takes rule 2
-#: from its lists (``min_cos``)
+#: the largest error bound (cells) of a landing point that the lists accept: the first guess where its bound
+#: ``h (r² + (r + SPAN)² tan φ)`` is within it, else the second placement, whose bound ``h (SPAN r + 1.5 tan φ)``
+#: must be within ``1.5 TILT`` for the row to take rule 2 from its lists (``first_guess``, ``min_cos``)
 TILT = 0.10
+SPAN = 1.35
 #: a landing point for the cells without a plate: never near any cell
 FAR = 1e30
 
 
+@njit(cache=True, nogil=True, inline="always")
+def first_guess(cphi, sphi, h, rows):
+    """Whether the markers of a row at latitude ``φ`` (``cphi``, ``sphi``: its cosine and sine) land by
+    the first guess alone on a grid of cell height ``h`` radians and a window of ``rows`` rows each side
+    (the move's largest motion in cell heights, rounded up): where the first guess's error bound,
+    ``h (r² + (r + SPAN)² tan φ)`` cells, is within ``TILT`` (the module's note)."""
+    return h * (rows * rows * cphi + (rows + SPAN) * (rows + SPAN) * abs(sphi)) <= TILT * cphi
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, out):
+def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h, rows, out):
     """``out[0, c]``, ``out[1, c]``: the row and column (cell units, float64) where the marker of cell
     ``c`` lands when its plate moves it (module docstring: a first guess from the motion at the cell's
-    centre; beyond ``MIN_COS``, that guess rounded to a cell ``c'`` and the marker placed again with the
-    scan's arithmetic for ``c'``, ``candidate.consider``'s offsets); ``FAR`` for cells without a plate.
-    ``u0``, ``v0`` flat; ``marks``: ``drift.positions``. The column is not wrapped (``c'`` may be column
-    -1 or ``W``)."""
+    centre; where that is too coarse, ``first_guess``, that guess rounded to a cell ``c'`` and the marker
+    placed again with the scan's arithmetic for ``c'``, ``candidate.consider``'s offsets); ``FAR`` for
+    cells without a plate. ``u0``, ``v0`` flat; ``marks``: ``drift.positions``; ``rows``: the window's
+    rows each side. The column is not wrapped (``c'`` may be column -1 or ``W``)."""
     H, W = q0.shape
     for j in prange(H):
         wj = wrow[j]
+        first = first_guess(coslat[j], sinlat[j], h, rows)
         for i in range(W):
             c = j * W + i
             k = _index_of(q0[j, i], ids)
@@ -89,7 +100,7 @@ def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon
             col = i + (u0[c] + fu)
             out[0, c] = row
             out[1, c] = col
-            if coslat[j] >= MIN_COS or not (abs(row) < H + 1.0 and abs(col) < 2.0 * W):   # (NaN: not an index)
+            if first or not (abs(row) < H + 1.0 and abs(col) < 2.0 * W):     # (NaN: not an index)
                 continue
             jr = min(max(np.int64(np.floor(row + 0.5)), 0), H - 1)
             ir = np.int64(np.floor(col + 0.5))
@@ -109,12 +120,14 @@ def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon
 
 
 @njit(cache=True, nogil=True, inline="always")
-def min_cos(H):
-    """The smallest ``cos φ`` of the rows that take rule 2 from lists on a grid of ``H`` rows: ``MIN_COS``,
-    or further poleward where ``h tan φ ≤ TILT`` (the module's note on the lists' reach)."""
-    t = TILT / (np.pi / H)
-    if t * t <= 1.0 / (MIN_COS * MIN_COS) - 1.0:
-        return MIN_COS
+def min_cos(H, rows):
+    """The smallest ``cos φ`` of the rows that take rule 2 from lists on a grid of ``H`` rows and a window of
+    ``rows`` rows each side: where the second placement's error bound ``h (SPAN r + 1.5 tan φ)`` is within
+    ``1.5 TILT`` (the module's note on the lists' reach); 2.0 (no row) where it is not even at the equator."""
+    h = np.pi / H
+    t = (1.5 * TILT / h - SPAN * rows) / 1.5          # the largest tan φ
+    if t < 0.0:
+        return 2.0
     return 1.0 / np.sqrt(1.0 + t * t)
 
 
@@ -122,7 +135,7 @@ def min_cos(H):
 def simple(j, H, W, rows, m, coslat):
     """Whether row ``j``'s cells may take rule 2 from their lists: the window stays off the poles,
     ``m`` (its columns each side) is under ``drift.ARC_MIN`` and the row within ``min_cos``."""
-    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= min_cos(H)
+    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= min_cos(H, rows)
 
 
 @njit(cache=True, nogil=True)

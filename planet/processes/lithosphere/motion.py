@@ -258,7 +258,7 @@ def plate_rule(fields, q0, chained, ctx, buf, plate_table, tectonic, out, rates=
         drift.positions(q0, u0, v0, *buf["trig"], buf["drift_widths"], np.pi / H, marks, spread)
         index = polar.build(q0, marks, rows)
         arrivals.landing(q0, u0, v0, marks, table.ids, table.poles, omega, *buf["trig"], buf["drift_widths"], np.pi / H,
-                         land)
+                         rows, land)
         window.runs(q0, reach_rows, rows, west, east)
     clock.lap("plates: markers")
     plates._plates(mode, q0, q0.ravel(), assigned, y1.ravel(), z1.ravel(), a1.ravel(), b1.ravel(), c1.ravel(),

@@ -379,7 +379,8 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     east = np.empty((H, W), np.int32)
     runs(q0, reach_rows, rows, west, east)
     land = np.empty((2, n))
-    landing(q0, u0, v0, marks, table.ids, np.asarray(table.poles, np.float64), omega, *trig, width, np.pi / H, land)
+    landing(q0, u0, v0, marks, table.ids, np.asarray(table.poles, np.float64), omega, *trig, width, np.pi / H, rows,
+            land)
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),
             np.ascontiguousarray(table.rotations(-time)), inv, fplate.ravel(), fcrust.ravel(), *trig, cells,
             np.int64(seed), np.int64(step), f32(ridge), f32(crust_max), f32(decay), True, outs["plate"],

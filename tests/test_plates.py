@@ -382,7 +382,7 @@ def test_a_still_step_keeps_what_the_plate_rule_of_mode_still_keeps():
                    np.empty(n, np.int32), u0.ravel(), v0.ravel(), np.empty((3, n)), np.empty((H, 2)), polar.EMPTY,
                    np.asarray(t.poles, np.float64), omega, width, np.pi / H, reach_rows, rows,
                    np.empty((H, W), np.int32), np.empty((H, W), np.int32), ref["drift_east"], ref["drift_north"],
-                   np.empty((2, n)), False)
+                   np.empty((2, n), np.float32), False)
     for name in names:
         assert ref[name].tobytes() == out[name].tobytes(), name
     assert np.array_equal(source.ravel(), np.arange(n))

@@ -188,7 +188,7 @@ def _marker_buffers(buf, H, W):
     spread (``drift.positions``), their landings (``arrivals.landing``), the plates' runs (``window.runs``)."""
     if buf.get("marks") is None:
         n = H * W
-        buf["marks"], buf["spread"], buf["landing"] = np.empty((3, n)), np.empty((H, 2)), np.empty((2, n))
+        buf["marks"], buf["spread"], buf["landing"] = np.empty((3, n)), np.empty((H, 2)), np.empty((2, n), np.float32)
         buf["runs_west"], buf["runs_east"] = np.empty((H, W), np.int32), np.empty((H, W), np.int32)
     return buf["marks"], buf["spread"], buf["landing"], buf["runs_west"], buf["runs_east"]
 

@@ -378,7 +378,7 @@ def step_plates(q0, chained, frame_plate, frame_crust, table, time, *, seed, ste
     west = np.empty((H, W), np.int32)
     east = np.empty((H, W), np.int32)
     runs(q0, reach_rows, rows, west, east)
-    land = np.empty((2, n))
+    land = np.empty((2, n), np.float32)
     landing(q0, u0, v0, marks, table.ids, np.asarray(table.poles, np.float64), omega, *trig, width, np.pi / H, rows,
             land)
     _plates(MODE_MOVE, q0, q0.ravel(), q0, *ins, table.ids, np.asarray(table.density, np.float64),

@@ -106,7 +106,7 @@ def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells, fa
     """Random offsets within the bounds (a tenth at them) on a plate turning ``cells`` cell heights a
     move about a random pole: on every row that takes rule 2 from its lists (to ``arrivals.min_cos``,
     at least ``far`` degrees: 82–88° on these grids for moves of up to 3 cells, less for longer
-    moves, or where the window's columns reach ``drift.ARC_MIN``) the listed marker is the scan's, bit
+    moves) the listed marker is the scan's, bit
     for bit. (With the first guess wherever the second placement is not needed by latitude alone,
     beyond 60°, the long moves here missed the scan's marker in 357–5670 cells, down to 1–14° from the
     equator.)"""
@@ -124,9 +124,8 @@ def test_the_lists_hold_the_scans_marker_up_to_their_latitude(seed, H, cells, fa
     _rule2_both(3.0, 0, q0, marks, land, poles, omega, *trig, width, h, reach_rows, rows, out)
     listed = out[..., 0] > -2
     lat = np.degrees(np.arccos(np.clip(trig[0], 0, 1)))
-    # the lists reach as far as ``min_cos`` allows, or to the rows whose window reaches ``drift.ARC_MIN``
-    narrow = lat[(reach_rows >= drift.ARC_MIN) & (np.arange(H) < H // 2)]
-    reach = min(np.degrees(np.arccos(arrivals.min_cos(H, rows))), narrow.min() if narrow.size else 90.0)
+    # the lists reach as far as ``min_cos`` allows
+    reach = np.degrees(np.arccos(arrivals.min_cos(H, rows)))
     assert reach > far
     assert lat[listed.any(axis=1)].max() > reach - 2 * 180.0 / H
     assert np.array_equal(out[listed][:, :3], out[listed][:, 3:])

@@ -164,7 +164,7 @@ def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cel
     """Rule 4 (the nearest upstream marker, else the nearest of all) cut to the markers near the
     upstream point (``drift._stretch``) gives the whole window's marker bit for bit, at every
     cell of random worlds with offsets up to the bounds, across the poles included. So does the
-    cut that takes the markers within ``polar.ROWS`` rows of the poles from their buckets
+    cut that takes the markers within ``polar.cap_rows(H)`` rows of the poles from their buckets
     (``polar``), where the grid has room for them; for it some markers of the polar rows are put
     where others are (the buckets assume nothing of where a marker lies), so that ties occur and
     go to the first in the scan's order."""
@@ -172,17 +172,18 @@ def test_the_cut_stretch_finds_the_marker_the_whole_window_finds(seed, H, W, cel
     out = np.empty((H, W, 12))
     _stretch_both(3.0, 0, q0, marks, spread, polar.EMPTY, poles, omega, *trig, width, h, reach_rows, rows, out)
     _same_as_the_window(out, H, W, rows)
-    served = 4 * (polar.ROWS + rows) <= H
+    n = polar.cap_rows(H)
+    served = 4 * (n + rows) <= H
     assert (polar.build(q0, marks, rows)[2][0, 1] > 0) == served
     if served:
         rng = np.random.default_rng(seed)
-        cap = np.arange(polar.ROWS * W)
+        cap = np.arange(n * W)
         cap = np.concatenate([cap, H * W - 1 - cap])
         to, fro = rng.choice(cap, cap.size // 4), rng.choice(cap, cap.size // 4)
         marks[:, to] = marks[:, fro]                                 # equal positions
         _stretch_both(3.0, 0, q0, marks, spread, polar.build(q0, marks, rows), poles, omega, *trig, width, h,
                       reach_rows, rows, out)
-        out = out[np.r_[:polar.ROWS, H - polar.ROWS:H]]                # (the other rows' cut assumes the offsets)
+        out = out[np.r_[:n, H - n:H]]                # (the other rows' cut assumes the offsets)
         _agree(out)
         won = out[..., 0].astype(np.int64)
         assert np.isin(won, to).sum() > W // 8                       # twins won: ties were resolved
@@ -197,7 +198,7 @@ def _arrive_both(qk, k, q0, marks, index, poles, omega, coslat, sinlat, coslon, 
     H, W = q0.shape
     out[...] = -2.0
     for j in range(H):
-        cap = polar.arrives(j, H, index)
+        cap = polar.served(j, H, index)
         if cap < 0:
             continue
         for i in range(W):
@@ -213,11 +214,11 @@ def _arrive_both(qk, k, q0, marks, index, poles, omega, coslat, sinlat, coslon, 
 @pytest.mark.parametrize("seed,H,W,cells", [(7, 48, 96, 0.5), (8, 64, 192, 2.0), (9, 96, 192, 1.2), (10, 64, 128, 0.3)])
 def test_the_polar_index_finds_the_arriving_marker_the_whole_window_finds(seed, H, W, cells):
     """Rule 2 (the nearest marker moved inside the cell) from the polar index gives the whole window's
-    marker bit for bit on the first ``polar.ARRIVE`` rows at each pole, across the poles included, with
+    marker bit for bit on the first ``polar.cap_rows(H)`` rows at each pole, across the poles included, with
     a quarter of those rows' markers put where their east neighbours' are, so that ties occur and go
     to the first in the scan's order."""
     q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(seed, H, W, cells)
-    arrive = polar.ARRIVE
+    arrive = polar.cap_rows(H)
     rng = np.random.default_rng(seed)
     cap = np.arange(arrive * W)
     cap = np.concatenate([cap, H * W - 1 - cap])

@@ -14,7 +14,9 @@ motion at the centre of ``s`` (``(f_u, f_v)`` in the same units), lands near
 guess is too coarse (``first_guess``, below) it is rounded to a cell ``c'`` and the marker placed
 again with the scan's own arithmetic for ``c'``: moved by the plate's motion at the centre of ``c'``,
 in the tangent plane of ``c'``, in the cell units of ``c'`` (``(u', v')``), so that it lands at row
-``j' − v'``, column ``i' + u'``. Each target row collects, per cell, the markers of rows ``j ± r``
+``j' − v'``, column ``i' + u'``; where that point is not in ``c'`` (the first guess was more than
+half a cell out, as it is within a few degrees of the poles, or the point is near a cell's edge),
+placed once more for the cell it is in. Each target row collects, per cell, the markers of rows ``j ± r``
 whose landing point lies within ``1/2 + MARGIN`` cells of the cell's centre in both directions
 (``fill``). Rule 2 then tests only those, in the order of the scan (the rows north to south, the
 columns west to east, which is the order in which they were collected), with the scan's own
@@ -40,10 +42,13 @@ plates' moves; on a coarse grid or for long moves less far, and nowhere where ev
 bound is too large. On random offsets within their bounds (a tenth at them), lists from the first
 guess alone first missed the scan's marker at 71–85° of latitude on 1–3-cell moves, and down to
 1–14° from the equator on moves of 4–8 cells; with the second placement where the bound asks for it,
-they missed none on any row they may serve (``tests/test_arrivals.py``). Beyond that latitude,
-wherever the window would wrap around the map or cross a pole or ``m_j`` reaches ``drift.ARC_MIN``
-(87° at 2048 columns on the plates' moves), or where a cell's list overflows ``LISTED``, rule 2 scans
-as before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns
+they missed none on any row they may serve (``tests/test_arrivals.py``). (The second placement
+alone is not enough there: where the first guess is more than half a cell out, ``c'`` is not the
+cell the marker lands in and the bound does not hold. Without the third placement, the lists were
+kept off the rows whose window reaches ``drift.ARC_MIN`` columns each side, beyond 87° at 2048
+columns; on random 2–3-cell moves those rows missed the scan's marker in up to 87 cells a row.)
+Beyond that latitude, wherever the window would wrap around the map or cross a pole, or where a
+cell's list overflows ``LISTED``, rule 2 scans as before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns
 and on random offsets at 256–2048.
 """
 from __future__ import annotations
@@ -51,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planet.processes.lithosphere.drift import ARC_MIN, _motion
+from planet.processes.lithosphere.drift import _motion
 from planet.processes.lithosphere.euler import _index_of
 
 #: cells beyond the landing point's cell that a marker is listed for (see the module)
@@ -82,7 +87,8 @@ def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon
     2048 columns, which ``MARGIN`` covers with the bounds' room to spare) where the marker of cell
     ``c`` lands when its plate moves it (module docstring: a first guess from the motion at the cell's
     centre; where that is too coarse, ``first_guess``, that guess rounded to a cell ``c'`` and the marker
-    placed again with the scan's arithmetic for ``c'``, ``candidate.consider``'s offsets); ``FAR`` for
+    placed again with the scan's arithmetic for ``c'``, ``candidate.consider``'s offsets, and once more where
+    it does not land in ``c'``); ``FAR`` for
     cells without a plate. ``u0``, ``v0`` flat; ``marks``: ``drift.positions``; ``rows``: the window's
     rows each side. The column is not wrapped (``c'`` may be column -1 or ``W``)."""
     H, W = q0.shape
@@ -103,21 +109,38 @@ def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon
             out[1, c] = col
             if first or not (abs(row) < H + 1.0 and abs(col) < 2.0 * W):     # (NaN: not an index)
                 continue
-            jr = min(max(np.int64(np.floor(row + 0.5)), 0), H - 1)
-            ir = np.int64(np.floor(col + 0.5))
-            iw = ir
-            while iw < 0:
-                iw += W
-            while iw >= W:
-                iw -= W
-            wr = wrow[jr]
-            (x0, y0, z0), (ex, _, ez), (nx, ny, nz), (vx, vy, vz), _, _ = _motion(k, jr, iw, coslat, sinlat, coslon,
-                                                                                 sinlon, poles, omega, wr, h)
-            px = marks[0, c] + vx - x0
-            py = marks[1, c] + vy - y0
-            pz = marks[2, c] + vz - z0
-            out[0, c] = jr - (px * nx + py * ny + pz * nz) / h
-            out[1, c] = ir + (px * ex + pz * ez) / wr
+            jr, ir = _cell(row, col, H)
+            row, col = _place(k, jr, ir, c, marks, coslat, sinlat, coslon, sinlon, poles, omega, wrow, h, W)
+            j2, i2 = _cell(row, col, H)
+            if j2 != jr or i2 != ir:              # it lands beyond the cell it was placed for: once more
+                row, col = _place(k, j2, i2, c, marks, coslat, sinlat, coslon, sinlon, poles, omega, wrow, h, W)
+            out[0, c] = row
+            out[1, c] = col
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cell(row, col, H):
+    """The cell (row clamped to the grid, column not wrapped) nearest a landing point."""
+    return min(max(np.int64(np.floor(row + 0.5)), 0), H - 1), np.int64(np.floor(col + 0.5))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _place(k, jr, ir, c, marks, coslat, sinlat, coslon, sinlon, poles, omega, wrow, h, W):
+    """Where the marker of cell ``c`` lands (row, column) when plate ``k`` moves it, placed with the scan's
+    arithmetic for cell ``(jr, ir)`` (``ir`` not wrapped): the motion at that cell's centre, in its tangent
+    plane and its cell units."""
+    iw = ir
+    while iw < 0:
+        iw += W
+    while iw >= W:
+        iw -= W
+    wr = wrow[jr]
+    (x0, y0, z0), (ex, _, ez), (nx, ny, nz), (vx, vy, vz), _, _ = _motion(k, jr, iw, coslat, sinlat, coslon, sinlon,
+                                                                         poles, omega, wr, h)
+    px = marks[0, c] + vx - x0
+    py = marks[1, c] + vy - y0
+    pz = marks[2, c] + vz - z0
+    return jr - (px * nx + py * ny + pz * nz) / h, ir + (px * ex + pz * ez) / wr
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -134,9 +157,9 @@ def min_cos(H, rows):
 
 @njit(cache=True, nogil=True, inline="always")
 def simple(j, H, W, rows, m, coslat):
-    """Whether row ``j``'s cells may take rule 2 from their lists: the window stays off the poles,
-    ``m`` (its columns each side) is under ``drift.ARC_MIN`` and the row within ``min_cos``."""
-    return j - rows >= 0 and j + rows < H and m < ARC_MIN and 2 * m + 1 <= W and coslat[j] >= min_cos(H, rows)
+    """Whether row ``j``'s cells may take rule 2 from their lists: the window stays off the poles and
+    within the map (``m``: its columns each side), and the row within ``min_cos``."""
+    return j - rows >= 0 and j + rows < H and 2 * m + 1 <= W and coslat[j] >= min_cos(H, rows)
 
 
 @njit(cache=True, nogil=True)

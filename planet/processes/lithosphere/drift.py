@@ -30,8 +30,8 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    same order, so the result is the same as the whole window's. Along runs of at least ``SKIM_MIN``
    columns, blocks of ``SKIM`` whose moved markers all lie beyond the cell's half-width east or
    west are skipped after one test without branches (``_run``): the same result again; on the
-   first ``polar.ARRIVE`` rows at each pole, where that arc is the whole row, the markers near the
-   upstream point come from buckets in the polar cap's plane (``polar``), ties resolved in the scan's
+   rows within a few of each pole (``polar.cap_rows``), where that arc is nearly the whole row, the
+   markers near the upstream point come from buckets in the polar cap's plane (``polar``), ties resolved in the scan's
    order: the same result once more;
 3. **wait**: else (no marker inside) its own marker while that is within one cell
    (``|u|, |v| ≤ 1``): markers of one plate move together, so the next one is about to arrive;
@@ -43,7 +43,7 @@ and height ``h = π / H`` (radians of arc) that plate ``k`` covers takes, in thi
    window bounds the winner's distance ``√d`` (the nearest on the 3 × 3 cells the motion comes
    from, ``_guess``, where that is within ``CORE`` cells; else the nearest within ``CORE`` cells of
    the centre), and only the columns that can hold a marker within ``√d`` cells east and north are
-   scanned, in the same order, so the result is the whole window's; within ``polar.ROWS`` rows of
+   scanned, in the same order, so the result is the whole window's; within ``polar.cap_rows`` rows of
    a pole, where no arc of columns bounds them, the markers near the upstream point are taken from
    buckets in the polar cap's plane instead (``polar``), ties resolved in the scan's order;
 5. else (no marker of plate ``k`` within reach: an edge that the shapes and the markers draw
@@ -169,7 +169,7 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
             return c, u_own, v_own
     # rule 2 first: only markers that may be inside the cell are placed exactly
     m = reach_rows[j]
-    cap = polar.arrives(j, q0.shape[0], index)
+    cap = polar.served(j, q0.shape[0], index) if m >= ARC_MIN else -1
     if cap >= 0:                                   # the markers near the upstream point (``polar``)
         best_in, _, u_in, v_in = polar.nearest(True, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
                                                nx, ny, nz, wj, h, fu, fv, cl, sl, m, rows, OUTSIDE)
@@ -348,7 +348,7 @@ def _stretch(qk, j, i, q0, marks, spread, index, vx, vy, vz, x0, y0, z0, ex, ez,
     within ``CORE`` cells of the centre, east and north (after the move). Then every marker within
     ``√d`` cells east and north, in ``_scan``'s order: the winner is among them, so it is
     ``_scan``'s, ties included (``any`` is then the nearest of those, unused: rule 4 takes ``up``).
-    Where no upstream marker is that near, the whole window (``_scan``). Within ``polar.ROWS`` rows
+    Where no upstream marker is that near, the whole window (``_scan``). Within ``polar.cap_rows`` rows
     of a pole, the markers within ``√d`` cells come from ``index`` (``polar.nearest``), the bound
     from ``_guess`` or else from the index at ``CORE``, ``2 CORE``, … cells, up to ``FAR``."""
     a, ua, va = _guess(qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m, rows)

@@ -10,11 +10,14 @@ plate rule's candidates). Yet the markers that can win lie in a small region of 
 ``√d w_j`` east and ``√d h`` north of the upstream point, a strip of the polar cap a few cell
 heights long and a few cell widths across.
 
-**The index.** At each move, the markers of the first ``ROWS + r`` rows at each pole (every row a
-window of the first ``ROWS`` rows reaches, across the pole included) are sorted into square buckets
-of ``h / PER_H`` in the cap's plane (``x, z``; the cap's rows end within ``(ROWS + r + 3) h`` of the
-axis, so a fixed grid of ``2 PER_H (ROWS + r + 3)`` buckets a side holds them; a marker beyond is
-clamped into the edge bucket, as is the query).
+**The index.** It answers the first ``n = cap_rows(H)`` rows at each pole: ``ROWS`` (8), or every row
+within ``DEGREES`` (2°) of the pole where those are more (11 at 2048 columns, where the rows between
+the eighth and the first that ``arrivals``' lists serve had scanned windows of 36–83 columns each
+side). At each move, the markers of the first ``n + r`` rows at each pole (every row a window of the
+first ``n`` rows reaches, across the pole included) are sorted into square buckets of ``h / PER_H`` in
+the cap's plane (``x, z``; the cap's rows end within ``(n + r + 3) h`` of the axis, so a fixed grid of
+``2 PER_H (n + r + 3)`` buckets a side holds them; a marker beyond is clamped into the edge bucket, as
+is the query).
 
 **The query.** With ``ê = (ê_x, 0, ê_z)`` and ``n̂`` the cell's east and north and ``f = (−ê_z,
 ê_x)`` the direction of north in the plane, a marker at ``p`` moved by ``v`` lies within ``L_e``
@@ -29,11 +32,13 @@ one ``_scan`` finds, bit for bit, whenever it lies within the rectangle. ``drift
 the rectangle from a first upstream marker, so that it does. ``|Δy|`` is bounded by the lowest and
 highest marker heights of the rows the cell's window holds (``_rise``).
 
-**Rule 2** (the nearest marker moved inside the cell) on the first ``ARRIVE`` rows at each pole is the
-same query with the inside test (``nearest(True, ...)``) and the rectangle of the cell's own half-extents
+**Rule 2** (the nearest marker moved inside the cell) on those rows, where the window is wide
+(``m_j ≥ drift.ARC_MIN``; elsewhere a scan of the narrow window is cheaper), is the same query with the inside test (``nearest(True, ...)``) and the rectangle of the cell's own half-extents
 (``candidate.OUTSIDE``): every marker inside the cell lies in it, so the winner is the scan's, ties
 included. There the scan (``drift._upstream``) kept whole rows, as for rule 4: at 2048 columns the
-plate rule's move took 268–270 ms before and 254–255 after (a captured move at t = 30 s).
+plate rule's move took 268–270 ms before and 254–255 after (a captured move at t = 30 s), with the
+index on the first 4 rows; on 11, and the lists on the rows beyond, 250–262 → 254–258 ms with the
+landing (two runs, old and new code alternating).
 
 **The buckets' size.** Near the pole a query's rectangle is a cell width across (a three-hundredth of
 a cell height on the first row at 1024 columns) and a few cell heights long, so square buckets of a
@@ -50,14 +55,20 @@ from numba import njit
 from planet.processes.lithosphere.candidate import consider
 from planet.processes.lithosphere.upstream import reflected_row, wrap
 
-ROWS = 8          # rows at each pole whose rule 4 the index answers
+ROWS = 8          # rows at each pole whose rules 2 and 4 the index answers, at least (``cap_rows``)
+DEGREES = 2.0     # and every row whose centre lies within this many degrees of a pole
 PER_H = 16        # buckets per cell height
-ARRIVE = 4        # rows at each pole whose rule 2 the index answers
 SLACK = 1e-12     # radians added to each half-side of a query (rounding of positions near 1)
 
 
-#: the index that serves no row (``served`` and ``arrives`` are -1 everywhere): the rules scan
-EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 3)), np.zeros((2, 2, 1)))
+#: the index that serves no row (``served`` is -1 everywhere): the rules scan
+EMPTY = (np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), np.zeros((2, 4)), np.zeros((2, 2, 1)))
+
+
+def cap_rows(H: int) -> int:
+    """The rows at each pole that the index answers on a grid of ``H`` rows: ``ROWS``, or as many as lie
+    within ``DEGREES`` of the pole where that is more (11 at 2048 columns)."""
+    return max(ROWS, int(math.floor(H * DEGREES / 180.0 + 0.5)))
 
 
 def build(q0: np.ndarray, marks: np.ndarray, rows: int):
@@ -65,16 +76,18 @@ def build(q0: np.ndarray, marks: np.ndarray, rows: int):
     each side): ``(start, items, geometry, heights)``; ``EMPTY`` where the grid is too small for two
     separate caps."""
     H, W = q0.shape
-    depth = ROWS + rows
+    served = cap_rows(H)
+    depth = served + rows
     if 4 * depth > H:
         return EMPTY
     h = math.pi / H
     side = 2 * PER_H * (depth + 3)
     start = np.empty((2, side * side + 1), np.int32)
     items = np.empty((2, depth * W), np.int32)
-    geometry = np.empty((2, 3))
+    geometry = np.empty((2, 4))
     heights = np.empty((2, 2, depth))
     _build(q0, marks, depth, (depth + 3) * h, h / PER_H, side, start, items, geometry, heights)
+    geometry[:, 3] = served
     return start, items, geometry, heights
 
 
@@ -130,29 +143,17 @@ def _build(q0, marks, depth, radius, size, side, start, items, geometry, heights
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cap(j, H, index, rows):
-    """The cap (0 north, 1 south) of row ``j`` if it is among the first ``rows`` at a pole and the index
-    holds markers, else -1."""
+def served(j, H, index):
+    """The cap (0 north, 1 south) whose index answers rules 2 and 4 for row ``j`` (the first ``cap_rows(H)``
+    rows at each pole, where the index holds markers), else -1."""
     if index[2][0, 1] <= 0.0:
         return -1
+    rows = index[2][0, 3]
     if j < rows:
         return 0
     if j >= H - rows:
         return 1
     return -1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def served(j, H, index):
-    """The cap (0 north, 1 south) whose index answers rule 4 for row ``j``, else -1."""
-    return _cap(j, H, index, ROWS)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def arrives(j, H, index):
-    """The cap (0 north, 1 south) whose index answers rule 2 for row ``j`` (the first ``ARRIVE`` rows),
-    else -1."""
-    return _cap(j, H, index, ARRIVE)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -85,7 +85,7 @@ def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, si
         m = reach_rows[j]
         if not arrivals.simple(j, H, W, rows, m, coslat):
             continue
-        arrivals.fill(j, rows, land, W, slots, count)
+        arrivals.fill(j, rows, m, land, W, slots, count)
         for i in range(m, W - m):
             if count[i] < 0:
                 continue
@@ -93,8 +93,8 @@ def _rule2_both(qk, k, q0, marks, land, poles, omega, coslat, sinlat, coslon, si
                                                                           coslon, sinlon, wrow, h)
             a, ua, va, _, _, _ = drift._scan(True, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
                                              wj, h, fu, fv, m, rows)
-            b, ub, vb = drift.listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                     h, fu, fv, m)
+            b, ub, vb = drift.listed(qk, i, q0.ravel(), marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny,
+                                     nz, wj, h, fu, fv)
             out[j, i, 0], out[j, i, 1], out[j, i, 2] = a, ua, va
             out[j, i, 3], out[j, i, 4], out[j, i, 5] = b, ub, vb
 

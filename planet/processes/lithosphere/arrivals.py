@@ -163,9 +163,10 @@ def simple(j, H, W, rows, m, coslat):
 
 
 @njit(cache=True, nogil=True)
-def fill(j, rows, land, W, slots, count):
+def fill(j, rows, m, land, W, slots, count):
     """The lists of target row ``j``: ``slots[i, :count[i]]`` the flat indices of the markers of rows
-    ``j − rows … j + rows`` that land within ``1/2 + MARGIN`` of cell ``(j, i)``'s centre, in scan
+    ``j − rows … j + rows`` and columns ``i − m … i + m`` (the scan's window, unwrapped) that land within
+    ``1/2 + MARGIN`` of cell ``(j, i)``'s centre, in scan
     order (rows north to south, columns west to east); ``count[i]`` is ``-1`` where more than
     ``LISTED`` do (that cell scans). Cells near the map's east and west edges (whose window wraps)
     scan anyway, so a list is not kept across the wrap."""
@@ -180,10 +181,11 @@ def fill(j, rows, land, W, slots, count):
             hits[n_hits] = col
             n_hits += abs(land[0, base + col] - j) <= reach          # (NaN: not gathered)
         for t in range(n_hits):
-            c = base + hits[t]
+            col = hits[t]
+            c = base + col
             x = land[1, c]
-            lo = max(np.int64(np.ceil(x - reach)), 0)
-            hi = min(np.int64(np.floor(x + reach)), W - 1)
+            lo = max(np.int64(np.ceil(x - reach)), 0, col - m)
+            hi = min(np.int64(np.floor(x + reach)), W - 1, col + m)
             for i in range(lo, hi + 1):
                 n = count[i]
                 if n < 0:

@@ -143,11 +143,11 @@ def positions(q0, u0, v0, coslat, sinlat, coslon, sinlon, wrow, h, out, spread):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h,
+def carry(k, qk, j, i, q0, q0f, u0, v0, marks, spread, index, poles, omega, coslat, sinlat, coslon, sinlon, wrow, h,
           reach_rows, rows, slots, count):
     """Rules 1-4 for cell (j, i) covered by plate index ``k`` (id ``qk``): ``(source, u, v)``, the flat
     index of the cell whose content it takes and its marker's new offset (source -1: no marker of the plate
-    within reach). ``q0``: the previous plates; ``u0``, ``v0``: the previous offsets (flat); ``marks``,
+    within reach). ``q0``: the previous plates (``q0f`` flat); ``u0``, ``v0``: the previous offsets (flat); ``marks``,
     ``spread``: ``positions``; ``index``: ``polar.build`` of ``marks`` (rule 4 near the poles); ``reach_rows``,
     ``rows``: the window's columns per row and rows (``reach``, ``rows_reach``); rule 2 tests the markers
     ``slots[i, :count[i]]`` where ``count[i] >= 0`` (``arrivals``), else scans the window, or the columns
@@ -174,8 +174,8 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
         best_in, _, u_in, v_in = polar.nearest(True, index, cap, qk, j, i, q0, marks, vx, vy, vz, x0, y0, z0, ex, ez,
                                                nx, ny, nz, wj, h, fu, fv, cl, sl, m, rows, OUTSIDE)
     elif m <= i < W - m and count[i] >= 0:         # the markers listed as landing near the cell (``arrivals``)
-        best_in, u_in, v_in = listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj,
-                                     h, fu, fv, m)
+        best_in, u_in, v_in = listed(qk, i, q0f, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz,
+                                     wj, h, fu, fv)
     elif m >= ARC_MIN:
         best_in, u_in, v_in, _, _, _ = _upstream(True, qk, j, i, q0, marks, spread, vx, vy, vz, x0, y0, z0, ex, ez,
                                                  nx, ny, nz, wj, h, fu, fv, cl, sl, coslat, sinlat, m, rows,
@@ -200,16 +200,14 @@ def carry(k, qk, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, s
 
 
 @njit(cache=True, nogil=True, inline="always")
-def listed(qk, i, q0, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv, m):
-    """Rule 2 for cell (j, i) from its list (``arrivals.fill``: ``slots[i, :count[i]]``, in scan order):
-    of plate ``qk``'s listed markers within ``m`` columns, the one moved inside the cell nearest its
-    centre, ``(cell, u, v)`` (cell -1: none); the scan's arithmetic (``consider``)."""
-    W = q0.shape[1]
+def listed(qk, i, q0f, marks, slots, count, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv):
+    """Rule 2 for cell (j, i) from its list (``arrivals.fill``: ``slots[i, :count[i]]``, the markers of the
+    window in scan order): of plate ``qk``'s listed markers (``q0f``: the plates, flat), the one moved inside
+    the cell nearest its centre, ``(cell, u, v)`` (cell -1: none); the scan's arithmetic (``consider``)."""
     best = NONE
     for t in range(count[i]):
         cc = slots[i, t]
-        jj = cc // W
-        if abs(cc - jj * W - i) <= m and q0[jj, cc - jj * W] == qk:
+        if q0f[cc] == qk:
             a, d_a, u_a, v_a, b, d_b, u_b, v_b = best
             best = consider(True, cc, marks, vx, vy, vz, x0, y0, z0, ex, ez, nx, ny, nz, wj, h, fu, fv,
                             OUTSIDE * wj, OUTSIDE * h, a, d_a, u_a, v_a, b, d_b, u_b, v_b)

@@ -278,7 +278,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
         window = wide(reach_rows, rows, j)
         slots, count = np.empty((W, LISTED), np.int32), np.full(W, -1, np.int64)   # rule 2's lists (``arrivals``)
         if lists and mode == MODE_MOVE and simple(j, H, W, rows, reach_rows[j], coslat):
-            fill(j, rows, land, W, slots, count)
+            fill(j, rows, reach_rows[j], land, W, slots, count)
         for i in range(W):
             cidx = j * W + i
             qc = q0[j, i]
@@ -306,7 +306,7 @@ def _plates(mode, q0, q0f, assigned, y1, z1, a1, b1, c1, ids, density, minv, inv
                 vc = 0.0
                 if not fresh and kq >= 0:
                     # what the covering plate brings: its marker nearest the cell (``drift``)
-                    m, um, vm = carry(kq, qc, j, i, q0, u0, v0, marks, spread, index, poles, omega, coslat, sinlat,
+                    m, um, vm = carry(kq, qc, j, i, q0, q0f, u0, v0, marks, spread, index, poles, omega, coslat, sinlat,
                                       coslon, sinlon, wrow, h, reach_rows, rows, slots, count)
                     if m >= 0:
                         src = m

@@ -48,8 +48,8 @@ cell the marker lands in and the bound does not hold. Without the third placemen
 kept off the rows whose window reaches ``drift.ARC_MIN`` columns each side, beyond 87° at 2048
 columns; on random 2–3-cell moves those rows missed the scan's marker in up to 87 cells a row.)
 Beyond that latitude, wherever the window would wrap around the map or cross a pole, or where a
-cell's list overflows ``LISTED``, rule 2 scans as before (``simple``). ``tests/test_arrivals.py`` compares the two on real moves at 128–1024 columns
-and on random offsets at 256–2048.
+cell's list overflows ``LISTED``, rule 2 scans as before (``simple``). ``tests/test_arrivals.py``
+compares the two on real moves at 128–1024 columns and on random offsets at 256–2048.
 """
 from __future__ import annotations
 

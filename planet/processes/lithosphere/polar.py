@@ -11,9 +11,8 @@ plate rule's candidates). Yet the markers that can win lie in a small region of 
 heights long and a few cell widths across.
 
 **The index.** It answers the first ``n = cap_rows(H)`` rows at each pole: ``ROWS`` (8), or every row
-within ``DEGREES`` (2°) of the pole where those are more (11 at 2048 columns, where the rows between
-the eighth and the first that ``arrivals``' lists serve had scanned windows of 36–83 columns each
-side). At each move, the markers of the first ``n + r`` rows at each pole (every row a window of the
+within ``DEGREES`` (2°) of the pole where those are more (11 at 2048 columns, where rule 2 had
+scanned rows 4–18 at each pole, in windows of 36–148 columns each side). At each move, the markers of the first ``n + r`` rows at each pole (every row a window of the
 first ``n`` rows reaches, across the pole included) are sorted into square buckets of ``h / PER_H`` in
 the cap's plane (``x, z``; the cap's rows end within ``(n + r + 3) h`` of the axis, so a fixed grid of
 ``2 PER_H (n + r + 3)`` buckets a side holds them; a marker beyond is clamped into the edge bucket, as
@@ -33,12 +32,13 @@ the rectangle from a first upstream marker, so that it does. ``|Δy|`` is bounde
 highest marker heights of the rows the cell's window holds (``_rise``).
 
 **Rule 2** (the nearest marker moved inside the cell) on those rows, where the window is wide
-(``m_j ≥ drift.ARC_MIN``; elsewhere a scan of the narrow window is cheaper), is the same query with the inside test (``nearest(True, ...)``) and the rectangle of the cell's own half-extents
+(``m_j ≥ drift.ARC_MIN``; elsewhere a scan of the narrow window is cheaper), is the same query with
+the inside test (``nearest(True, ...)``) and the rectangle of the cell's own half-extents
 (``candidate.OUTSIDE``): every marker inside the cell lies in it, so the winner is the scan's, ties
 included. There the scan (``drift._upstream``) kept whole rows, as for rule 4: at 2048 columns the
 plate rule's move took 268–270 ms before and 254–255 after (a captured move at t = 30 s), with the
-index on the first 4 rows; on 11, and the lists on the rows beyond, 250–262 → 254–258 ms with the
-landing (two runs, old and new code alternating).
+index on the first 4 rows; with it on 11 and the lists on the rows beyond, 262 / 260 → 258 / 254 ms
+with the landing and the index (two pairs of runs, old and new code alternating).
 
 **The buckets' size.** Near the pole a query's rectangle is a cell width across (a three-hundredth of
 a cell height on the first row at 1024 columns) and a few cell heights long, so square buckets of a

@@ -10,13 +10,13 @@ plate rule's candidates). Yet the markers that can win lie in a small region of 
 ``√d w_j`` east and ``√d h`` north of the upstream point, a strip of the polar cap a few cell
 heights long and a few cell widths across.
 
-**The index.** It answers the first ``n = cap_rows(H)`` rows at each pole: ``ROWS`` (8), or every row
-within ``DEGREES`` (2°) of the pole where those are more (11 at 2048 columns, where rule 2 had
-scanned rows 4–18 at each pole, in windows of 36–148 columns each side). At each move, the markers of the first ``n + r`` rows at each pole (every row a window of the
-first ``n`` rows reaches, across the pole included) are sorted into square buckets of ``h / PER_H`` in
-the cap's plane (``x, z``; the cap's rows end within ``(n + r + 3) h`` of the axis, so a fixed grid of
-``2 PER_H (n + r + 3)`` buckets a side holds them; a marker beyond is clamped into the edge bucket, as
-is the query).
+**The index.** It answers the first ``n = cap_rows(H)`` rows at each pole: ``ROWS`` (8), or every
+row within ``DEGREES`` (2°) of the pole where those are more (11 at 2048 columns, where rule 2 had
+scanned rows 4–18 at each pole, in windows of 36–148 columns each side). At each move, the markers
+of the first ``n + r`` rows at each pole (every row a window of the first ``n`` rows reaches, across
+the pole included) are sorted into square buckets of ``h / PER_H`` in the cap's plane (``x, z``; the
+cap's rows end within ``(n + r + 3) h`` of the axis, so a fixed grid of ``2 PER_H (n + r + 3)``
+buckets a side holds them; a marker beyond is clamped into the edge bucket, as is the query).
 
 **The query.** With ``ê = (ê_x, 0, ê_z)`` and ``n̂`` the cell's east and north and ``f = (−ê_z,
 ê_x)`` the direction of north in the plane, a marker at ``p`` moved by ``v`` lies within ``L_e``

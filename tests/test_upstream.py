@@ -211,7 +211,8 @@ def _arrive_both(qk, k, q0, marks, index, poles, omega, coslat, sinlat, coslon, 
             out[j, i, 0], out[j, i, 1], out[j, i, 2], out[j, i, 3], out[j, i, 4], out[j, i, 5] = a, ua, va, b, ub, vb
 
 
-@pytest.mark.parametrize("seed,H,W,cells", [(7, 48, 96, 0.5), (8, 64, 192, 2.0), (9, 96, 192, 1.2), (10, 64, 128, 0.3)])
+@pytest.mark.parametrize("seed,H,W,cells", [(7, 48, 96, 0.5), (8, 64, 192, 2.0), (9, 96, 192, 1.2), (10, 64, 128, 0.3),
+                                             (11, 1024, 2048, 1.2)])
 def test_the_polar_index_finds_the_arriving_marker_the_whole_window_finds(seed, H, W, cells):
     """Rule 2 (the nearest marker moved inside the cell) from the polar index gives the whole window's
     marker bit for bit on the first ``polar.cap_rows(H)`` rows at each pole, across the poles included, with
@@ -219,6 +220,7 @@ def test_the_polar_index_finds_the_arriving_marker_the_whole_window_finds(seed, 
     to the first in the scan's order."""
     q0, marks, spread, poles, omega, trig, width, h, reach_rows, rows = _world(seed, H, W, cells)
     arrive = polar.cap_rows(H)
+    assert arrive == (polar.ROWS if H < 512 else 11)                 # at 2048 columns, the rows within 2°
     rng = np.random.default_rng(seed)
     cap = np.arange(arrive * W)
     cap = np.concatenate([cap, H * W - 1 - cap])

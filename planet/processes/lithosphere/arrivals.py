@@ -58,6 +58,7 @@ from numba import njit, prange
 
 from planet.processes.lithosphere.drift import _motion
 from planet.processes.lithosphere.euler import _index_of
+from planet.processes.lithosphere.upstream import wrap
 
 #: cells beyond the landing point's cell that a marker is listed for (see the module)
 MARGIN = 0.25
@@ -87,10 +88,9 @@ def landing(q0, u0, v0, marks, ids, poles, omega, coslat, sinlat, coslon, sinlon
     2048 columns, which ``MARGIN`` covers with the bounds' room to spare) where the marker of cell
     ``c`` lands when its plate moves it (module docstring: a first guess from the motion at the cell's
     centre; where that is too coarse, ``first_guess``, that guess rounded to a cell ``c'`` and the marker
-    placed again with the scan's arithmetic for ``c'``, ``candidate.consider``'s offsets, and once more where
-    it does not land in ``c'``); ``FAR`` for
-    cells without a plate. ``u0``, ``v0`` flat; ``marks``: ``drift.positions``; ``rows``: the window's
-    rows each side. The column is not wrapped (``c'`` may be column -1 or ``W``)."""
+    placed again with the scan's arithmetic for ``c'``, ``candidate.consider``'s offsets, and once more
+    where it does not land in ``c'``); ``FAR`` for cells without a plate. ``u0``, ``v0`` flat; ``marks``:
+    ``drift.positions``; ``rows``: the window's rows each side. The column is not wrapped (``c'`` may be column -1 or ``W``)."""
     H, W = q0.shape
     for j in prange(H):
         wj = wrow[j]
@@ -129,13 +129,8 @@ def _place(k, jr, ir, c, marks, coslat, sinlat, coslon, sinlon, poles, omega, wr
     """Where the marker of cell ``c`` lands (row, column) when plate ``k`` moves it, placed with the scan's
     arithmetic for cell ``(jr, ir)`` (``ir`` not wrapped): the motion at that cell's centre, in its tangent
     plane and its cell units."""
-    iw = ir
-    while iw < 0:
-        iw += W
-    while iw >= W:
-        iw -= W
     wr = wrow[jr]
-    (x0, y0, z0), (ex, _, ez), (nx, ny, nz), (vx, vy, vz), _, _ = _motion(k, jr, iw, coslat, sinlat, coslon, sinlon,
+    (x0, y0, z0), (ex, _, ez), (nx, ny, nz), (vx, vy, vz), _, _ = _motion(k, jr, wrap(ir, W), coslat, sinlat, coslon, sinlon,
                                                                          poles, omega, wr, h)
     px = marks[0, c] + vx - x0
     py = marks[1, c] + vy - y0

@@ -3,8 +3,9 @@
 ``stream_power.erode`` visits the cells receivers first (the river order of ``drainage``): from
 one cell to the next the index jumps across the map, and from 1024 columns on the arrays no longer
 fit the caches; ``columns``' sweeps walk a block of columns down the rows, a grid row apart, where
-the hardware's prefetcher does not follow. ``prefetch(arr, idx)`` asks the processor for ``arr[idx]`` ahead of its use
-(LLVM's ``llvm.prefetch``): it changes no value, reads nothing and cannot fault.
+the hardware's prefetcher does not follow. ``prefetch(arr, idx)`` asks the processor for
+``arr[idx]`` ahead of its use (LLVM's ``llvm.prefetch``): it changes no value, reads nothing and
+cannot fault.
 """
 from __future__ import annotations
 
